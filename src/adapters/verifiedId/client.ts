@@ -1,0 +1,191 @@
+// The Verified ID Request Service client: creates presentation requests at Microsoft's endpoint in Azure and at
+// the local simulator elsewhere, by the same code path; only the base URL and the token credential differ.
+import { randomBytes } from "node:crypto";
+import type { TokenCredential } from "@azure/identity";
+import { z } from "zod";
+import { readServiceErrorBody, VerifiedIdError } from "./errors.js";
+import { buildPresentationRequestBody, type PresentationRequestInput } from "./requestBody.js";
+import { nextDelayMs, parseRetryAfter, type RetryOptions, retryPolicy } from "./retry.js";
+import { cachedToken } from "./tokenCache.js";
+
+/** Microsoft's Request Service; the tenant comes from the access token, not the URL. */
+export const VERIFIED_ID_BASE_URL = "https://verifiedid.did.msidentity.com";
+const CREATE_PATH = "/v1.0/verifiableCredentials/createPresentationRequest";
+// Each attempt gets this long; a hung connection then counts as one transient failure, not a hung portal.
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+export type VerifiedIdClientOptions = {
+  readonly baseUrl: string;
+  readonly credential: TokenCredential;
+  /** The verifier DID of our Verified ID authority. */
+  readonly authority: string;
+  /** Our callback endpoint, from configuration (never from request headers). */
+  readonly callbackUrl: string;
+  readonly retry?: RetryOptions;
+  readonly fetch?: typeof fetch;
+  readonly random?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds since the epoch; tests move it together with `sleep`. */
+  readonly now?: () => number;
+};
+
+export type PresentationRequestCreated = {
+  readonly requestId: string;
+  /** The `openid-vc://` link that the wallet opens (and that the QR code encodes). */
+  readonly url: string;
+  /** PNG data URL, present when the QR code was requested. */
+  readonly qrCode?: string;
+  readonly expiresAt: Date;
+  /** The fresh secret sent as the callback's `api-key` header; callers store only its hash. */
+  readonly apiKey: string;
+};
+
+export type VerifiedIdClient = {
+  createPresentationRequest(input: PresentationRequestInput): Promise<PresentationRequestCreated>;
+};
+
+const createdSchema = z.object({
+  requestId: z.string().min(1),
+  url: z.string().startsWith("openid-vc://"),
+  expiry: z.number().int().positive(),
+  qrCode: z.string().startsWith("data:image/png;base64,").optional(),
+});
+
+type Attempt =
+  | { readonly ok: true; readonly created: z.infer<typeof createdSchema> }
+  | {
+      readonly ok: false;
+      readonly error: VerifiedIdError;
+      readonly retryable: boolean;
+      readonly retryAfterMs?: number;
+    };
+
+export function createVerifiedIdClient(options: VerifiedIdClientOptions): VerifiedIdClient {
+  const endpoint = `${absoluteUrl(options.baseUrl, "baseUrl").replace(/\/+$/, "")}${CREATE_PATH}`;
+  absoluteUrl(options.callbackUrl, "callbackUrl");
+  if (!options.authority.startsWith("did:")) throw new TypeError("authority must be a DID");
+  const policy = retryPolicy(options.retry);
+  const doFetch = options.fetch ?? fetch;
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const now = options.now ?? Date.now;
+  const tokens = cachedToken(options.credential, now);
+
+  async function attempt(body: string, attempts: number): Promise<Attempt> {
+    const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
+    let token: string;
+    try {
+      token = await tokens.get(signal);
+    } catch (cause) {
+      // Identity errors can name the tenant or client; they stay in `cause`, out of the message.
+      return {
+        ok: false,
+        retryable: false,
+        error: new VerifiedIdError({ reason: "token", attempts }, { cause }),
+      };
+    }
+    let response: Response;
+    try {
+      response = await doFetch(endpoint, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          accept: "application/json",
+        },
+        body,
+        signal,
+      });
+    } catch (cause) {
+      // Connection failures and timeouts are transient by nature.
+      return {
+        ok: false,
+        retryable: true,
+        error: new VerifiedIdError({ reason: "unavailable", attempts }, { cause }),
+      };
+    }
+    const text = await response.text().catch(() => "");
+    if (response.ok) {
+      const created = parseCreated(text);
+      if (created === undefined) {
+        return {
+          ok: false,
+          retryable: false,
+          error: new VerifiedIdError({ reason: "invalid_response", status: response.status, attempts }),
+        };
+      }
+      return { ok: true, created };
+    }
+    if (response.status === 401) tokens.invalidate();
+    const details = readServiceErrorBody(text);
+    const retryable =
+      response.status === 429 || response.status >= 500 || details.innerCode === "transientError";
+    const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now());
+    return {
+      ok: false,
+      retryable,
+      error: new VerifiedIdError({
+        reason: retryable ? "unavailable" : "rejected",
+        status: response.status,
+        attempts,
+        ...details,
+      }),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    };
+  }
+
+  return {
+    async createPresentationRequest(input) {
+      const apiKey = randomBytes(32).toString("base64url");
+      const body = JSON.stringify(
+        buildPresentationRequestBody(
+          { authority: options.authority, callbackUrl: options.callbackUrl, apiKey },
+          input,
+        ),
+      );
+      const started = now();
+      for (let attempts = 1; ; attempts++) {
+        const result = await attempt(body, attempts);
+        if (result.ok) {
+          const { requestId, url, expiry, qrCode } = result.created;
+          return {
+            requestId,
+            url,
+            expiresAt: new Date(expiry * 1000),
+            apiKey,
+            ...(qrCode ? { qrCode } : {}),
+          };
+        }
+        const delay = result.retryable
+          ? nextDelayMs(
+              policy,
+              { attempts, elapsedMs: now() - started, retryAfterMs: result.retryAfterMs },
+              random,
+            )
+          : undefined;
+        if (delay === undefined) throw result.error;
+        await sleep(delay);
+      }
+    },
+  };
+}
+
+function parseCreated(text: string): z.infer<typeof createdSchema> | undefined {
+  try {
+    const parsed = createdSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function absoluteUrl(value: string, name: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`${name} must be an absolute URL`);
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") throw new TypeError(`${name} must be http(s)`);
+  return value;
+}

@@ -1,0 +1,86 @@
+// The createPresentationRequest body, built from typed input so that security-relevant fields (issuers,
+// revocation, linked domain, callback URL and key) are always set the same way and never taken from a caller.
+
+/** One claim constraint; the Request Service allows exactly one operator per constraint, compared case-insensitively. */
+export type PresentationConstraint =
+  | { readonly claimName: string; readonly values: readonly [string, ...string[]] }
+  | { readonly claimName: string; readonly contains: string }
+  | { readonly claimName: string; readonly startsWith: string };
+
+export type RequestedCredentialInput = {
+  readonly type: string;
+  readonly purpose: string;
+  /** Never empty: the Request Service reads an empty list as "any issuer". */
+  readonly acceptedIssuers: readonly [string, ...string[]];
+  readonly constraints?: readonly PresentationConstraint[];
+};
+
+export type PresentationRequestInput = {
+  /** Shown by the wallet as the verifier's name: the trust's name. */
+  readonly clientName: string;
+  readonly purpose: string;
+  /** Opaque value echoed in every callback; it identifies our stored request. */
+  readonly state: string;
+  /** Defaults to true: the portal shows the QR code the service draws. */
+  readonly includeQRCode?: boolean;
+  readonly includeReceipt?: boolean;
+  /** At least one; an empty list is refused before anything is sent. */
+  readonly requestedCredentials: readonly RequestedCredentialInput[];
+};
+
+/** The part of the body that comes from configuration and from the client, never from the caller's input. */
+export type PresentationRequestSettings = {
+  readonly authority: string;
+  readonly callbackUrl: string;
+  readonly apiKey: string;
+};
+
+export type PresentationRequestBody = {
+  authority: string;
+  includeQRCode: boolean;
+  includeReceipt: boolean;
+  registration: { clientName: string; purpose: string };
+  callback: { url: string; state: string; headers: { "api-key": string } };
+  requestedCredentials: {
+    type: string;
+    purpose: string;
+    acceptedIssuers: string[];
+    configuration: { validation: { allowRevoked: false; validateLinkedDomain: true } };
+    constraints?: PresentationConstraint[];
+  }[];
+};
+
+export function buildPresentationRequestBody(
+  settings: PresentationRequestSettings,
+  input: PresentationRequestInput,
+): PresentationRequestBody {
+  if (input.requestedCredentials.length === 0) {
+    throw new TypeError("A presentation request needs at least one requested credential");
+  }
+  return {
+    authority: settings.authority,
+    includeQRCode: input.includeQRCode ?? true,
+    includeReceipt: input.includeReceipt ?? false,
+    registration: { clientName: input.clientName, purpose: input.purpose },
+    callback: { url: settings.callbackUrl, state: input.state, headers: { "api-key": settings.apiKey } },
+    requestedCredentials: input.requestedCredentials.map((requested) => {
+      // Checked at run time too: a caller that built the tuple with a cast must not widen the issuer set to "any".
+      if (
+        requested.acceptedIssuers.length === 0 ||
+        requested.acceptedIssuers.some((issuer) => issuer === "")
+      ) {
+        throw new TypeError(`Requested credential ${requested.type} has no accepted issuers`);
+      }
+      return {
+        type: requested.type,
+        purpose: requested.purpose,
+        acceptedIssuers: [...requested.acceptedIssuers],
+        // Revoked credentials are refused and the issuer's linked domain is checked; both are off by default.
+        configuration: { validation: { allowRevoked: false, validateLinkedDomain: true } },
+        ...(requested.constraints !== undefined && requested.constraints.length > 0
+          ? { constraints: requested.constraints.map((constraint) => ({ ...constraint })) }
+          : {}),
+      };
+    }),
+  };
+}
