@@ -1,0 +1,155 @@
+// Session tokens: the short-lived ES256 JWT a staff member gets once their access key is accepted, and the only
+// check that stands between a bearer and their shares. Verification trusts nothing but our own keys and ES256.
+
+import {
+  createLocalJWKSet,
+  errors,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+  type LocalJWKSet,
+  SignJWT,
+} from "jose";
+import type { StaffClaimName, StaffClaims } from "../../domain/acceptPresentation.js";
+import { ACCESS_KEY_STAFF_CLAIMS } from "../../domain/catalogue.js";
+import { mintId } from "../../domain/secrets.js";
+import { ServiceError } from "../../errors.js";
+import { SIGNING_ALGORITHM, type SigningKeys } from "./signingKeys.js";
+
+export const SESSION_AUDIENCE = "staff-passport-portal";
+/** API.md: `exp` at most 15 minutes after `iat`. */
+export const MAX_SESSION_TTL_SECONDS = 900;
+export const SESSION_CLOCK_TOLERANCE_SECONDS = 60;
+/**
+ * Explicit type (RFC 8725 section 3.11): share events are signed with the same keys, and the header keeps one
+ * kind of token from ever being taken for the other.
+ */
+export const SESSION_TOKEN_TYPE = "session+jwt";
+
+/** A verified session. */
+export type Session = {
+  /** The wallet holder's DID. */
+  readonly subject: string;
+  readonly trustId: string;
+  readonly staff: StaffClaims;
+  readonly expiresAt: Date;
+  readonly jti: string;
+};
+
+/** The bearer token is missing, malformed, expired, or not one we signed. The HTTP layer answers 401. */
+export class InvalidSession extends ServiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("invalid_session", message, options);
+  }
+}
+
+export type SessionTokenInput = {
+  readonly issuer: string;
+  readonly audience?: string;
+  readonly subject: string;
+  readonly trustId: string;
+  readonly staff: StaffClaims;
+  readonly now: Date;
+  /** Whole seconds, 1 to 900. */
+  readonly ttlSeconds: number;
+};
+
+export async function issueSessionToken(keys: SigningKeys, input: SessionTokenInput): Promise<string> {
+  const { ttlSeconds } = input;
+  if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1 || ttlSeconds > MAX_SESSION_TTL_SECONDS) {
+    throw new RangeError(`Session lifetime must be 1 to ${MAX_SESSION_TTL_SECONDS} whole seconds.`);
+  }
+  if (input.subject === "" || input.trustId === "") {
+    throw new RangeError("A session needs a subject and a trust.");
+  }
+  const { kid, privateKey } = await keys.current();
+  const iat = Math.floor(input.now.getTime() / 1000);
+  return new SignJWT({ trust: input.trustId, staff: { ...input.staff } })
+    .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid, typ: SESSION_TOKEN_TYPE })
+    .setIssuer(input.issuer)
+    .setAudience(input.audience ?? SESSION_AUDIENCE)
+    .setSubject(input.subject)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ttlSeconds)
+    .setJti(mintId())
+    .sign(privateKey);
+}
+
+export type VerifySessionOptions = {
+  readonly issuer: string;
+  readonly audience?: string;
+  readonly now: Date;
+};
+
+/** The session a token carries, or InvalidSession. A failure to load our own keys is not the caller's fault. */
+export async function verifySessionToken(
+  keys: SigningKeys,
+  token: string,
+  options: VerifySessionOptions,
+): Promise<Session> {
+  // Outside the try: if the key store is down, that is a 503, not a reason to log anyone out.
+  const resolver = resolverFor(await keys.jwks());
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(token, resolver, {
+      algorithms: [SIGNING_ALGORITHM],
+      typ: SESSION_TOKEN_TYPE,
+      issuer: options.issuer,
+      audience: options.audience ?? SESSION_AUDIENCE,
+      currentDate: options.now,
+      clockTolerance: SESSION_CLOCK_TOLERANCE_SECONDS,
+      // Also refuses an `iat` in the future beyond the tolerance.
+      maxTokenAge: MAX_SESSION_TTL_SECONDS,
+      requiredClaims: ["sub", "trust", "staff", "jti", "exp", "iat"],
+    }));
+  } catch (cause) {
+    throw new InvalidSession(
+      cause instanceof errors.JWTExpired ? "The session has expired." : "The session token is not valid.",
+      { cause },
+    );
+  }
+  return sessionFrom(payload);
+}
+
+/** Checks the claims jose does not know about: their types, and a lifetime no longer than we ever issue. */
+function sessionFrom(payload: JWTPayload): Session {
+  const { sub, jti, exp, iat, trust, staff } = payload;
+  if (typeof sub !== "string" || sub === "") throw new InvalidSession("The session token names no subject.");
+  if (typeof trust !== "string" || trust === "")
+    throw new InvalidSession("The session token names no trust.");
+  if (typeof jti !== "string" || jti === "") throw new InvalidSession("The session token has no id.");
+  if (typeof exp !== "number" || typeof iat !== "number" || exp - iat > MAX_SESSION_TTL_SECONDS) {
+    throw new InvalidSession("The session token lives longer than a session may.");
+  }
+  return { subject: sub, trustId: trust, staff: staffFrom(staff), expiresAt: new Date(exp * 1000), jti };
+}
+
+function staffFrom(value: unknown): StaffClaims {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new InvalidSession("The session token's staff claim is not an object.");
+  }
+  const staff: { [name in StaffClaimName]?: string } = {};
+  for (const [name, claim] of Object.entries(value)) {
+    if (!isStaffClaimName(name) || typeof claim !== "string") {
+      throw new InvalidSession("The session token's staff claim holds something we never issue.");
+    }
+    staff[name] = claim;
+  }
+  return staff;
+}
+
+function isStaffClaimName(name: string): name is StaffClaimName {
+  return (ACCESS_KEY_STAFF_CLAIMS as readonly string[]).includes(name);
+}
+
+// Key stores hand out the same JWKS object until they reload, so the imported keys are reused until then.
+const resolvers = new WeakMap<object, LocalJWKSet>();
+
+function resolverFor(jwks: { keys: JWK[] }): LocalJWKSet {
+  let resolver = resolvers.get(jwks);
+  if (resolver === undefined) {
+    resolver = createLocalJWKSet(jwks);
+    resolvers.set(jwks, resolver);
+  }
+  return resolver;
+}
