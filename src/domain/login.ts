@@ -1,7 +1,7 @@
 // A login request and its life: pending → scanned → verified | failed, or expired when time runs out first.
 // Plain JSON (dates as RFC 3339 strings) because it is stored as a document in the requests container.
 
-import type { PresentationRefusal, StaffClaims } from "./acceptPresentation.js";
+import type { StaffClaims } from "./acceptPresentation.js";
 
 /** A stored error on a failed request: a refusal code or the Request Service's own `presentation_error`. */
 export type RequestError = { readonly code: string; readonly message: string };
@@ -43,7 +43,7 @@ export type LoginStatus = LoginProgress["status"] | "expired";
 export type LoginEvent =
   | { readonly type: "retrieved" }
   | { readonly type: "verified"; readonly subject: string; readonly staff: StaffClaims }
-  | { readonly type: "failed"; readonly error: RequestError | PresentationRefusal };
+  | { readonly type: "failed"; readonly error: RequestError };
 
 /** Why an event changed nothing: the login had already finished, had expired, or was already scanned. */
 export type IgnoredReason = "final" | "expired" | "repeated";
