@@ -1,0 +1,69 @@
+// The local Functions host: serves the same function definitions the Azure registration reads, with the
+// host's behaviour for HTTP, Service Bus and timer triggers, and nothing of the service's own logic.
+import type {
+  FunctionDefinition,
+  HttpFunctionDefinition,
+  TimerFunctionDefinition,
+} from "../../functions/definition.js";
+import { type HttpHost, startHttpHost } from "./httpHost.js";
+import { type ServiceBusFunction, type ServiceBusPump, startServiceBusPump } from "./serviceBusPump.js";
+import { startTimers, type TimerRunner } from "./timers.js";
+
+export type HostJson = { extensions?: { serviceBus?: { maxConcurrentCalls?: number } } };
+
+export type LocalHostOptions = {
+  port: number;
+  host?: string;
+  hostJson: HostJson;
+  /** App settings, for the connections that triggers name. */
+  settings: Readonly<Record<string, string | undefined>>;
+  maxRequestBytes?: number;
+  log?: (line: string) => void;
+};
+
+export type LocalHost = { url: string; port: number; http: HttpHost; close(): Promise<void> };
+
+export async function startLocalHost(
+  functions: readonly FunctionDefinition[],
+  options: LocalHostOptions,
+): Promise<LocalHost> {
+  const http = functions.filter((fn): fn is HttpFunctionDefinition => fn.kind === "http");
+  const serviceBus = functions.filter(
+    (fn): fn is ServiceBusFunction => fn.kind === "serviceBusTopic" || fn.kind === "serviceBusQueue",
+  );
+  const timerFunctions = functions.filter((fn): fn is TimerFunctionDefinition => fn.kind === "timer");
+
+  const httpHost = await startHttpHost(http, {
+    port: options.port,
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
+    ...(options.log ? { log: options.log } : {}),
+  });
+  let pump: ServiceBusPump | undefined;
+  let timers: TimerRunner | undefined;
+  try {
+    pump =
+      serviceBus.length > 0
+        ? startServiceBusPump(serviceBus, {
+            settings: options.settings,
+            maxConcurrentCalls: options.hostJson.extensions?.serviceBus?.maxConcurrentCalls ?? 16,
+            ...(options.log ? { log: options.log } : {}),
+          })
+        : undefined;
+    timers = startTimers(timerFunctions, options.log ? { log: options.log } : {});
+  } catch (error) {
+    await pump?.close();
+    await httpHost.close();
+    throw error;
+  }
+  return {
+    url: httpHost.url,
+    port: httpHost.port,
+    http: httpHost,
+    async close() {
+      await timers?.close();
+      await pump?.close();
+      await httpHost.close();
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// Runs the Service Bus triggers as the Functions host does: a peek-lock receiver per function, the message body
+// and trigger metadata handed to the handler, complete on success, abandon on a thrown error, and at most
+// maxConcurrentCalls (host.json extensions.serviceBus) handlers at once per function.
+import { randomUUID } from "node:crypto";
+import {
+  ServiceBusClient,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+} from "@azure/service-bus";
+import type {
+  ServiceBusQueueFunctionDefinition,
+  ServiceBusTopicFunctionDefinition,
+} from "../../functions/definition.js";
+import { InvocationContext } from "./functionsLibrary.js";
+
+export type ServiceBusFunction = ServiceBusTopicFunctionDefinition | ServiceBusQueueFunctionDefinition;
+
+export type ServiceBusPumpOptions = {
+  /** App settings: each function's `connection` names the setting that holds its connection string. */
+  settings: Readonly<Record<string, string | undefined>>;
+  maxConcurrentCalls: number;
+  log?: (line: string) => void;
+};
+
+export type ServiceBusPump = { close(): Promise<void> };
+
+/** The trigger metadata the Functions host passes for a Service Bus message (the fields our handlers read). */
+function triggerMetadata(message: ServiceBusReceivedMessage): Record<string, unknown> {
+  return {
+    messageId: message.messageId,
+    correlationId: message.correlationId,
+    contentType: message.contentType,
+    subject: message.subject,
+    label: message.subject,
+    to: message.to,
+    replyTo: message.replyTo,
+    sessionId: message.sessionId,
+    deliveryCount: message.deliveryCount,
+    sequenceNumber: message.sequenceNumber?.toNumber(),
+    enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString(),
+    expiresAtUtc: message.expiresAtUtc?.toISOString(),
+    lockedUntilUtc: message.lockedUntilUtc?.toISOString(),
+    deadLetterSource: message.deadLetterSource,
+    applicationProperties: message.applicationProperties ?? {},
+    userProperties: message.applicationProperties ?? {},
+  };
+}
+
+function receiverFor(client: ServiceBusClient, fn: ServiceBusFunction): ServiceBusReceiver {
+  return fn.kind === "serviceBusTopic"
+    ? client.createReceiver(fn.options.topicName, fn.options.subscriptionName, { receiveMode: "peekLock" })
+    : client.createReceiver(fn.options.queueName, { receiveMode: "peekLock" });
+}
+
+export function startServiceBusPump(
+  functions: readonly ServiceBusFunction[],
+  options: ServiceBusPumpOptions,
+): ServiceBusPump {
+  const log = options.log ?? (() => {});
+  const clients = new Map<string, ServiceBusClient>();
+  const receivers: ServiceBusReceiver[] = [];
+
+  for (const fn of functions) {
+    const connectionString = options.settings[fn.options.connection];
+    if (!connectionString)
+      throw new Error(`Setting ${fn.options.connection} (connection of ${fn.name}) is not set`);
+    let client = clients.get(connectionString);
+    if (!client) {
+      client = new ServiceBusClient(connectionString);
+      clients.set(connectionString, client);
+    }
+    const receiver = receiverFor(client, fn);
+    receivers.push(receiver);
+    receiver.subscribe(
+      {
+        processMessage: async (message) => {
+          const context = new InvocationContext({
+            invocationId: randomUUID(),
+            functionName: fn.name,
+            triggerMetadata: triggerMetadata(message),
+            logHandler: (level, ...args) => log(`[${level}] ${args.map(String).join(" ")}`),
+          });
+          try {
+            await fn.options.handler(message.body, context);
+          } catch (error) {
+            log(
+              `[warn] ${fn.name} failed (${error instanceof Error ? error.name : "error"}); the message is abandoned`,
+            );
+            await receiver.abandonMessage(message);
+            return;
+          }
+          await receiver.completeMessage(message);
+        },
+        processError: async ({ error, errorSource }) => {
+          log(`[warn] ${fn.name} receiver (${errorSource}): ${error.name}`);
+        },
+      },
+      { autoCompleteMessages: false, maxConcurrentCalls: options.maxConcurrentCalls },
+    );
+  }
+
+  return {
+    async close() {
+      await Promise.allSettled(receivers.map((receiver) => receiver.close()));
+      await Promise.allSettled([...clients.values()].map((client) => client.close()));
+    },
+  };
+}

@@ -1,0 +1,20 @@
+// The database's containers, defined once: the local set-up creates them from this list and infra/ declares the
+// same ones in Bicep (a test holds the two together).
+import type { ContainerDefinition, Database } from "@azure/cosmos";
+
+export type ContainerName = "trusts" | "requests" | "shares" | "shareEvents";
+
+export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[] = [
+  { id: "trusts", partitionKey: { paths: ["/id"] } },
+  // Login and share requests carry their own `ttl`; -1 turns TTL on without a container-wide expiry.
+  { id: "requests", partitionKey: { paths: ["/id"] }, defaultTtl: -1 },
+  { id: "shares", partitionKey: { paths: ["/subject"] } },
+  { id: "shareEvents", partitionKey: { paths: ["/trustId"] } },
+];
+
+/** Creates the database's containers where they are missing; running it again changes nothing. */
+export async function ensureContainers(database: Database): Promise<void> {
+  for (const definition of CONTAINERS) {
+    await database.containers.createIfNotExists(definition);
+  }
+}

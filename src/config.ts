@@ -1,0 +1,95 @@
+// Every setting the service reads, validated once at start-up. A missing or malformed setting stops start-up
+// with a message that names it; nothing else in the code reads process.env.
+import { z } from "zod";
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/** True for URLs that point at this machine, the only place where emulator keys and self-signed TLS are allowed. */
+export function isLoopbackUrl(url: string): boolean {
+  try {
+    return LOOPBACK_HOSTS.has(new URL(url).hostname);
+  } catch {
+    return false;
+  }
+}
+
+const url = z.url({ protocol: /^https?$/ });
+const optionalText = z.string().trim().min(1).optional();
+
+const settingsShape = z.object({
+  COSMOS_ENDPOINT: url,
+  COSMOS_DATABASE: z.string().trim().min(1).default("staff-passport"),
+  ServiceBusConnection: optionalText,
+  ServiceBusConnection__fullyQualifiedNamespace: optionalText,
+  VERIFIEDID_BASE_URL: url.default("https://verifiedid.did.msidentity.com"),
+  VERIFIEDID_AUTHORITY: z.string().startsWith("did:", "must be a DID"),
+  VERIFIEDID_CALLBACK_URL: url,
+  VERIFIEDID_CREDENTIAL: z.enum(["managed-identity", "client-secret", "local"]).default("managed-identity"),
+  VERIFIEDID_TENANT_ID: optionalText,
+  VERIFIEDID_CLIENT_ID: optionalText,
+  VERIFIEDID_CLIENT_SECRET: optionalText,
+  SESSION_ISSUER: url,
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
+  SIGNING_KEYS: z.enum(["key-vault", "local"]).default("key-vault"),
+  KEY_VAULT_URL: url.optional(),
+  SIGNING_KEY_SECRET_NAME: z.string().trim().min(1).default("session-signing-key"),
+  LOCAL_KEYS_DIR: z.string().trim().min(1).default(".local/keys"),
+  AZURE_CLIENT_ID: optionalText,
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+});
+
+const settingsSchema = settingsShape.superRefine((s, ctx) => {
+  const need = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (!s.ServiceBusConnection && !s.ServiceBusConnection__fullyQualifiedNamespace) {
+    need("ServiceBusConnection", "set it, or ServiceBusConnection__fullyQualifiedNamespace in Azure");
+  }
+  if (s.VERIFIEDID_CREDENTIAL === "client-secret") {
+    for (const name of [
+      "VERIFIEDID_TENANT_ID",
+      "VERIFIEDID_CLIENT_ID",
+      "VERIFIEDID_CLIENT_SECRET",
+    ] as const) {
+      if (!s[name]) need(name, "required when VERIFIEDID_CREDENTIAL is client-secret");
+    }
+  }
+  if (s.VERIFIEDID_CREDENTIAL === "local" && !isLoopbackUrl(s.VERIFIEDID_BASE_URL)) {
+    need(
+      "VERIFIEDID_CREDENTIAL",
+      "local is only allowed with a loopback VERIFIEDID_BASE_URL (the simulator)",
+    );
+  }
+  if (s.SIGNING_KEYS === "key-vault" && !s.KEY_VAULT_URL) {
+    need("KEY_VAULT_URL", "required when SIGNING_KEYS is key-vault");
+  }
+});
+
+export type Config = z.infer<typeof settingsSchema>;
+
+export class ConfigError extends Error {
+  readonly settings: readonly string[];
+
+  constructor(problems: readonly { setting: string; message: string }[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.setting}: ${p.message}`).join("; ")}`);
+    this.name = "ConfigError";
+    this.settings = problems.map((p) => p.setting);
+  }
+}
+
+/** Reads and validates every setting from an environment (process.env in production). */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, as they do in App Service settings left blank.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ""),
+  );
+  const parsed = settingsSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => ({
+      setting: String(issue.path[0] ?? "configuration"),
+      message: issue.code === "invalid_type" && issue.input === undefined ? "is required" : issue.message,
+    })),
+  );
+}
+
+/** Every setting's name, so that tests can hold README and the sample settings file to the schema. */
+export const SETTING_NAMES = Object.keys(settingsShape.shape);

@@ -1,0 +1,153 @@
+// The HTTP plumbing every endpoint shares: correlation id, content type and size checks, JSON parsing, zod
+// validation, problem+json for every error, and one log line per request without bodies or secrets.
+import { randomUUID } from "node:crypto";
+import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import type { z } from "zod";
+import type { HttpFunctionDefinition } from "../../functions/definition.js";
+import { describeError, invocationLogger, type Logger } from "../log.js";
+import type { OpenApiOperation, OpenApiResponse } from "./openapi.js";
+import { type FieldError, HttpProblem, PROBLEM_CONTENT_TYPE, problemFromError } from "./problem.js";
+
+/** Request bodies of this API are small JSON documents; anything larger is refused before it is parsed. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const CORRELATION_HEADER = "x-correlation-id";
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+
+type Infer<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
+
+export type EndpointInput<B, Q, P> = {
+  body: Infer<B, undefined>;
+  query: Infer<Q, Record<string, never>>;
+  params: Infer<P, Record<string, never>>;
+  request: HttpRequest;
+  context: InvocationContext;
+  log: Logger;
+  correlationId: string;
+};
+
+export type EndpointResult = { status: number; body?: unknown; headers?: Record<string, string> };
+
+export type EndpointSpec<B, Q, P> = {
+  name: string;
+  method: HttpMethod;
+  route: string;
+  summary: string;
+  tags?: string[];
+  security?: OpenApiOperation["security"];
+  body?: B;
+  query?: Q;
+  params?: P;
+  responses: Record<number, OpenApiResponse>;
+  handle: (input: EndpointInput<B, Q, P>) => Promise<EndpointResult>;
+};
+
+function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join("."),
+    message: issue.message,
+  }));
+}
+
+function validate<S extends z.ZodType>(schema: S, value: unknown, prefix: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  throw new HttpProblem(
+    "validation_failed",
+    `The ${prefix || "request"} is not valid.`,
+    fieldErrors(parsed.error, prefix),
+  );
+}
+
+async function readJsonBody(request: HttpRequest): Promise<unknown> {
+  const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new HttpProblem("unsupported_media_type", "Send the body as application/json.");
+  }
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES)
+    throw new HttpProblem("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > MAX_BODY_BYTES) {
+    throw new HttpProblem("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+  }
+  try {
+    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+  } catch {
+    throw new HttpProblem("malformed_json", "The body could not be parsed as JSON.");
+  }
+}
+
+function correlationIdOf(request: HttpRequest): string {
+  const given = request.headers.get(CORRELATION_HEADER);
+  return given && CORRELATION_ID.test(given) ? given : randomUUID();
+}
+
+/** Declares an HTTP function: its trigger, its OpenAPI operation and its wrapped handler, from one spec. */
+export function httpEndpoint<
+  B extends z.ZodType | undefined = undefined,
+  Q extends z.ZodObject | undefined = undefined,
+  P extends z.ZodObject | undefined = undefined,
+>(spec: EndpointSpec<B, Q, P>): HttpFunctionDefinition {
+  const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const started = Date.now();
+    const correlationId = correlationIdOf(request);
+    const log = invocationLogger(context, { correlationId, method: spec.method, route: spec.route });
+    const common = { [CORRELATION_HEADER]: correlationId, "cache-control": "no-store" };
+    let response: HttpResponseInit;
+    try {
+      const params = spec.params ? validate(spec.params, request.params, "path") : {};
+      const query = spec.query
+        ? validate(spec.query, Object.fromEntries(request.query.entries()), "query")
+        : {};
+      const body = spec.body ? validate(spec.body, await readJsonBody(request), "body") : undefined;
+      const result = await spec.handle({
+        body: body as Infer<B, undefined>,
+        query: query as Infer<Q, Record<string, never>>,
+        params: params as Infer<P, Record<string, never>>,
+        request,
+        context,
+        log,
+        correlationId,
+      });
+      response =
+        result.body === undefined
+          ? { status: result.status, headers: { ...common, ...result.headers } }
+          : {
+              status: result.status,
+              body: JSON.stringify(result.body),
+              headers: { "content-type": JSON_CONTENT_TYPE, ...common, ...result.headers },
+            };
+    } catch (error) {
+      const problem = problemFromError(error, new URL(request.url).pathname);
+      if (problem.status >= 500)
+        log.error("request failed", { status: problem.status, ...describeError(error) });
+      response = {
+        status: problem.status,
+        body: JSON.stringify(problem),
+        headers: { "content-type": PROBLEM_CONTENT_TYPE, ...common },
+      };
+    }
+    log.info("request completed", { status: response.status, durationMs: Date.now() - started });
+    return response;
+  };
+
+  return {
+    kind: "http",
+    name: spec.name,
+    options: { route: spec.route, methods: [spec.method], authLevel: "anonymous", handler },
+    openapi: {
+      method: spec.method,
+      route: spec.route,
+      operationId: spec.name,
+      summary: spec.summary,
+      ...(spec.tags ? { tags: spec.tags } : {}),
+      ...(spec.security ? { security: spec.security } : {}),
+      ...(spec.body ? { body: spec.body as z.ZodType } : {}),
+      ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
+      ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
+      responses: spec.responses,
+    },
+  };
+}

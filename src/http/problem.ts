@@ -1,0 +1,66 @@
+// RFC 9457 problem details: the one place where errors become HTTP responses.
+import { ServiceError } from "../errors.js";
+
+export type FieldError = { path: string; message: string };
+
+export type Problem = {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  instance?: string;
+  errors?: FieldError[];
+};
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+/** Status and title for each stable error code. Codes not listed are server errors. */
+const PROBLEMS: Readonly<Record<string, { status: number; title: string }>> = {
+  validation_failed: { status: 400, title: "The request is not valid" },
+  malformed_json: { status: 400, title: "The body is not valid JSON" },
+  unauthorized: { status: 401, title: "Authentication is required" },
+  invalid_session: { status: 401, title: "The session is missing, invalid or expired" },
+  invalid_callback: { status: 401, title: "The callback is not authorised" },
+  not_found: { status: 404, title: "Not found" },
+  unknown_trust: { status: 404, title: "No active trust has that id" },
+  method_not_allowed: { status: 405, title: "Method not allowed" },
+  conflict: { status: 409, title: "The request conflicts with the resource's state" },
+  payload_too_large: { status: 413, title: "The body is too large" },
+  unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  verified_id_failed: { status: 502, title: "Verified ID could not create the request" },
+  dependency_unavailable: { status: 503, title: "A dependency is unavailable" },
+};
+
+export function problemType(code: string): string {
+  return `urn:nhs:staff-passport:problem:${code}`;
+}
+
+/** Builds the problem for a known code. */
+export function problem(
+  code: string,
+  detail: string,
+  extra?: { errors?: FieldError[]; instance?: string },
+): Problem {
+  const known = PROBLEMS[code] ?? { status: 500, title: "Internal server error" };
+  return { type: problemType(code), title: known.title, status: known.status, detail, ...extra };
+}
+
+/** The problem for any thrown value. Unknown errors become a bare 500 that reveals nothing about the cause. */
+export function problemFromError(error: unknown, instance?: string): Problem {
+  const at = instance === undefined ? {} : { instance };
+  if (error instanceof ServiceError && PROBLEMS[error.code]) {
+    const errors = (error as { errors?: FieldError[] }).errors;
+    return problem(error.code, error.message, errors ? { ...at, errors } : at);
+  }
+  return problem("internal_error", "The service could not complete the request.", at);
+}
+
+/** Thrown by endpoints to answer with a specific problem. */
+export class HttpProblem extends ServiceError {
+  readonly errors: FieldError[] | undefined;
+
+  constructor(code: string, detail: string, errors?: FieldError[]) {
+    super(code, detail);
+    this.errors = errors;
+  }
+}

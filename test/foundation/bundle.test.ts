@@ -1,0 +1,40 @@
+// The deployable bundle: built with esbuild, loaded by a fresh node process as the Functions host would load it.
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { functions } from "../../functions/index.js";
+
+const run = promisify(execFile);
+const root = new URL("../../", import.meta.url);
+
+beforeAll(async () => {
+  await run(process.execPath, ["scripts/build.mjs"], { cwd: root });
+}, 120_000);
+
+describe("the deployable bundle", () => {
+  it("is the file package.json main names, loads without the Functions host, and declares every function", async () => {
+    const { main } = (await import("../../package.json", { with: { type: "json" } })).default;
+    // Outside the host the library runs in test mode and says, for each registration, which function it skipped.
+    const { stderr, stdout } = await run(
+      process.execPath,
+      ["-e", `require(${JSON.stringify(`./${main}`)})`],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH ?? "" },
+      },
+    );
+    const output = stdout + stderr;
+    expect(output).toContain("test mode");
+    for (const fn of functions) {
+      expect(output).toContain(`register function "${fn.name}"`);
+    }
+  });
+
+  it("performs no I/O at import: loading it with no settings at all does not fail", async () => {
+    const { stderr } = await run(process.execPath, ["-e", "require('./dist/main.cjs')"], {
+      cwd: root,
+      env: {},
+    });
+    expect(stderr).not.toMatch(/Invalid configuration|Error:/);
+  });
+});

@@ -1,0 +1,30 @@
+// GET /api/health through the local host, against the real Cosmos DB emulator.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalSystem, startSystem } from "../../local/system.js";
+
+let system: LocalSystem;
+
+beforeAll(async () => {
+  system = await startSystem({ ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: 0, serviceBus: 0 } });
+});
+afterAll(() => system.close());
+
+describe("GET /api/health", () => {
+  it("answers 200 with every check ok while the dependencies answer", async () => {
+    const response = await fetch(`${system.urls.host}/api/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: "ok",
+      checks: expect.objectContaining({ cosmos: "ok" }),
+    });
+  });
+
+  it("answers 503 naming Cosmos DB once the Cosmos DB emulator has stopped", async () => {
+    await system.cosmos.close();
+    const response = await fetch(`${system.urls.host}/api/health`);
+    expect(response.status).toBe(503);
+    const body = await response.json();
+    expect(body.status).toBe("unavailable");
+    expect(body.checks.cosmos).toBe("unavailable");
+  });
+});

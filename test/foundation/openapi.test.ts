@@ -1,0 +1,38 @@
+// The OpenAPI document is generated from the same definitions the host serves.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { httpFunctions } from "../../functions/index.js";
+import { startHttpHost } from "../../local/host/httpHost.js";
+
+let base = "";
+let close: () => Promise<void> = async () => {};
+
+beforeAll(async () => {
+  const host = await startHttpHost(httpFunctions(), { port: 0 });
+  base = host.url;
+  close = host.close;
+});
+afterAll(() => close());
+
+describe("GET /api/openapi.json", () => {
+  it("is an OpenAPI 3.1 document that lists every HTTP function with its method and route", async () => {
+    const response = await fetch(`${base}/api/openapi.json`);
+    expect(response.status).toBe(200);
+    const document = await response.json();
+    expect(document.openapi).toBe("3.1.0");
+    for (const fn of httpFunctions()) {
+      const path = `/api/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
+      for (const method of fn.options.methods) {
+        expect(document.paths[path]?.[method.toLowerCase()]?.operationId, `${method} ${path}`).toBe(fn.name);
+      }
+    }
+  });
+
+  it("describes request bodies with the schemas that validate them", async () => {
+    const document = await (await fetch(`${base}/api/openapi.json`)).json();
+    for (const fn of httpFunctions().filter((f) => f.openapi.body)) {
+      const path = `/api/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
+      const operation = document.paths[path][fn.openapi.method.toLowerCase()];
+      expect(operation.requestBody.content["application/json"].schema.type).toBe("object");
+    }
+  });
+});

@@ -1,0 +1,148 @@
+// The local host over real HTTP, with endpoints declared exactly as the app's functions are.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { startHttpHost } from "../../local/host/httpHost.js";
+import { httpEndpoint, MAX_BODY_BYTES } from "../../src/http/endpoint.js";
+
+const echo = httpEndpoint({
+  name: "echo",
+  method: "POST",
+  route: "things/{thingId}",
+  summary: "Echoes what it was given",
+  body: z.object({ name: z.string().min(1) }),
+  params: z.object({ thingId: z.string() }),
+  query: z.object({ colour: z.string().optional() }),
+  responses: { 200: { description: "echo" } },
+  handle: async ({ body, params, query, correlationId }) => ({
+    status: 200,
+    body: { name: body.name, thingId: params.thingId, colour: query.colour ?? null, correlationId },
+  }),
+});
+
+const readThing = httpEndpoint({
+  name: "readThing",
+  method: "GET",
+  route: "things/{thingId}",
+  summary: "Reads a thing",
+  params: z.object({ thingId: z.string() }),
+  responses: { 200: { description: "the thing" } },
+  handle: async ({ params }) => ({ status: 200, body: { thingId: params.thingId } }),
+});
+
+const crash = httpEndpoint({
+  name: "crash",
+  method: "GET",
+  route: "crash",
+  summary: "Fails with an internal error",
+  responses: { 500: { description: "always" } },
+  handle: async () => {
+    throw new Error("database password is hunter2");
+  },
+});
+
+let base = "";
+let close: () => Promise<void> = async () => {};
+const SMALL_LIMIT = 256 * 1024;
+
+beforeAll(async () => {
+  const host = await startHttpHost([echo, readThing, crash], { port: 0, maxRequestBytes: SMALL_LIMIT });
+  base = `${host.url}/api`;
+  close = host.close;
+});
+afterAll(() => close());
+
+const postJson = (path: string, body: string, headers: Record<string, string> = {}) =>
+  fetch(`${base}/${path}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
+
+describe("local Functions host: routing", () => {
+  it("passes route parameters and the query to the function", async () => {
+    const response = await postJson("things/t-1?colour=blue", JSON.stringify({ name: "kettle" }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ name: "kettle", thingId: "t-1", colour: "blue" });
+  });
+
+  it("chooses the function by method when two share a route", async () => {
+    const response = await fetch(`${base}/things/t-2`);
+    expect(await response.json()).toEqual({ thingId: "t-2" });
+  });
+
+  it("answers 404 for a path no function serves, and outside /api", async () => {
+    expect((await fetch(`${base}/nothing-here`)).status).toBe(404);
+    expect((await fetch(base.replace(/\/api$/, "/things/t-1"))).status).toBe(404);
+  });
+
+  it("answers 405 with Allow for a known route and another method", async () => {
+    const response = await fetch(`${base}/things/t-1`, { method: "DELETE" });
+    expect(response.status).toBe(405);
+    expect(response.headers.get("allow")).toBe("POST, GET");
+  });
+
+  it("answers 413 for a body above the host's limit", async () => {
+    const response = await postJson("things/t-1", JSON.stringify({ name: "x".repeat(SMALL_LIMIT) }));
+    expect(response.status).toBe(413);
+  });
+
+  it("turns an unhandled error into a bare 500 problem without the error's message", async () => {
+    const response = await fetch(`${base}/crash`);
+    expect(response.status).toBe(500);
+    const text = await response.text();
+    expect(text).not.toContain("hunter2");
+    expect(JSON.parse(text)).toMatchObject({ status: 500, title: "Internal server error" });
+  });
+});
+
+describe("HTTP plumbing: problem+json", () => {
+  it("answers 400 problem+json for malformed JSON", async () => {
+    const response = await postJson("things/t-1", "{not json");
+    expect(response.status).toBe(400);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+    expect(await response.json()).toMatchObject({
+      status: 400,
+      type: expect.stringContaining("malformed_json"),
+    });
+  });
+
+  it("answers 400 with the failing fields for a body that breaks the schema", async () => {
+    const response = await postJson("things/t-1", JSON.stringify({ name: "" }));
+    expect(response.status).toBe(400);
+    const problem = await response.json();
+    expect(problem.errors).toEqual([{ path: "body.name", message: expect.any(String) }]);
+  });
+
+  it("answers 415 for a body that is not application/json", async () => {
+    const response = await fetch(`${base}/things/t-1`, {
+      method: "POST",
+      body: "name=kettle",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    expect(response.status).toBe(415);
+    expect(response.headers.get("content-type")).toBe("application/problem+json");
+  });
+
+  it("answers 413 problem+json for a body above the API's own limit", async () => {
+    const response = await postJson("things/t-1", JSON.stringify({ name: "x".repeat(MAX_BODY_BYTES) }));
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ status: 413 });
+  });
+
+  it("echoes a given correlation id and mints one when none is given", async () => {
+    const given = await postJson("things/t-1", JSON.stringify({ name: "a" }), {
+      "x-correlation-id": "abc-123",
+    });
+    expect(given.headers.get("x-correlation-id")).toBe("abc-123");
+    expect((await given.json()).correlationId).toBe("abc-123");
+    const minted = await postJson("things/t-1", JSON.stringify({ name: "a" }));
+    expect(minted.headers.get("x-correlation-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("replaces a correlation id that could forge log lines", async () => {
+    const response = await postJson("things/t-1", JSON.stringify({ name: "a" }), {
+      "x-correlation-id": 'x" "level":"error',
+    });
+    expect(response.headers.get("x-correlation-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
