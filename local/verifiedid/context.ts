@@ -1,0 +1,22 @@
+// The simulator's shared state, handed to each group of routes.
+import type { IssuerKeys } from "./keys.js";
+import type { RequestStore } from "./requests.js";
+import type { WalletStore } from "./wallets.js";
+
+/** Failures to inject into the next create requests, for the client's retry tests. */
+export type CreateFault = {
+  readonly status: 429 | 503;
+  remaining: number;
+  readonly retryAfterSeconds?: number;
+};
+
+export type SimulatorContext = {
+  /** Base URL the simulator is reachable at, e.g. http://127.0.0.1:7072. */
+  baseUrl: string;
+  readonly now: () => Date;
+  readonly issuers: IssuerKeys;
+  readonly wallets: WalletStore;
+  readonly requests: RequestStore;
+  fault: CreateFault | undefined;
+  readonly log: (line: string) => void;
+};

@@ -1,0 +1,119 @@
+// The local Verified ID simulator: plays Microsoft's Request Service (createPresentationRequest, callbacks) and the
+// staff member's wallet, so the whole journey runs locally. See README.md in this folder for its endpoints:
+//   POST /v1.0/verifiableCredentials/createPresentationRequest   the Request Service
+//   GET  /wallet/wallets/{id}, POST /wallet/wallets, POST /wallet/wallets/{id}/scan|present, GET /wallet/requests/{id}
+//   POST /control/credentials/revoke, POST|DELETE /control/faults, GET /control/requests/{id},
+//   POST /control/requests/{id}/expire, GET /control/issuers, GET /health
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { loadSeedWallets, SEED_DIR } from "../seed/index.js";
+import type { SimulatorContext } from "./context.js";
+import { controlRoutes } from "./controlRoutes.js";
+import { BodyTooLarge, matchRoute, readBody, sendReply } from "./http.js";
+import { IssuerKeys } from "./keys.js";
+import { RequestStore } from "./requests.js";
+import { serviceError } from "./serviceErrors.js";
+import { serviceRoutes } from "./serviceRoutes.js";
+import { walletRoutes } from "./walletRoutes.js";
+import { WalletStore } from "./wallets.js";
+
+/** The port of API contract section 6, overridable with VERIFIEDID_SIM_PORT. */
+export const VERIFIEDID_SIM_DEFAULT_PORT = 7072;
+
+export type VerifiedIdSimulatorOptions = {
+  /** 0 picks any free port. Default 7072. */
+  readonly port?: number;
+  readonly host?: string;
+  /** Folder holding wallets.json; default the repository's local/seed. */
+  readonly seedDir?: string;
+  /** The simulator's clock: request expiry and issuance dates follow it. */
+  readonly now?: () => Date;
+  readonly log?: (line: string) => void;
+};
+
+export type VerifiedIdSimulator = {
+  /** Base URL, e.g. http://127.0.0.1:7072; the client's baseUrl. */
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+};
+
+export async function startVerifiedIdSimulator(
+  options: VerifiedIdSimulatorOptions = {},
+): Promise<VerifiedIdSimulator> {
+  const host = options.host ?? "127.0.0.1";
+  const now = options.now ?? (() => new Date());
+  const issuers = new IssuerKeys();
+  const context: SimulatorContext = {
+    baseUrl: "",
+    now,
+    issuers,
+    wallets: new WalletStore(issuers, now),
+    requests: new RequestStore(now),
+    fault: undefined,
+    log: options.log ?? (() => {}),
+  };
+  for (const wallet of await loadSeedWallets(options.seedDir ?? SEED_DIR)) {
+    await context.wallets.create(wallet);
+  }
+
+  const routes = [...serviceRoutes(context), ...walletRoutes(context), ...controlRoutes(context)];
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? "/", "http://simulator").pathname;
+    const isService = path.startsWith("/v1.0/");
+    const matched = matchRoute(routes, request.method ?? "GET", path);
+    (async () => {
+      if (matched === undefined || matched === "method_not_allowed") {
+        const status = matched === undefined ? 404 : 405;
+        sendReply(
+          response,
+          isService
+            ? serviceError(status, { code: "notFound", message: `No ${request.method} ${path}.` })
+            : { status, body: { error: status === 404 ? "notFound" : "methodNotAllowed", message: path } },
+        );
+        return;
+      }
+      const text = await readBody(request);
+      sendReply(response, await matched.route.handle({ request, params: matched.params, text }));
+    })().catch((error: unknown) => {
+      const tooLarge = error instanceof BodyTooLarge;
+      context.log(
+        `${request.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      if (response.headersSent) {
+        response.destroy();
+        return;
+      }
+      sendReply(
+        response,
+        serviceError(tooLarge ? 413 : 500, {
+          code: tooLarge ? "badOrMissingField" : "transientError",
+          message: tooLarge ? "The request is too large." : "The simulator failed.",
+        }),
+      );
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? VERIFIEDID_SIM_DEFAULT_PORT, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  // A wildcard bind is still reached through the loopback address.
+  const publicHost =
+    host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  context.baseUrl = `http://${publicHost}:${port}`;
+
+  return {
+    url: context.baseUrl,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
