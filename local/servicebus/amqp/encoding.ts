@@ -1,0 +1,68 @@
+// Wire encodings particular to Service Bus: lock tokens as delivery tags in .NET GUID byte order, longs that
+// arrive as numbers or 8-byte buffers, and .NET ticks for session lock times.
+import rhea, { type Message } from "rhea";
+
+/** The delivery tag for a lock token: the SDK reads the tag as a .NET Guid.ToByteArray(). */
+export function lockTokenToTag(lockToken: string): Buffer {
+  const b = rhea.string_to_uuid(lockToken);
+  return Buffer.from([
+    b[3] ?? 0,
+    b[2] ?? 0,
+    b[1] ?? 0,
+    b[0] ?? 0,
+    b[5] ?? 0,
+    b[4] ?? 0,
+    b[7] ?? 0,
+    b[6] ?? 0,
+    ...b.subarray(8, 16),
+  ]);
+}
+
+export function tagToLockToken(tag: Buffer | string): string | undefined {
+  if (typeof tag === "string" || tag.length !== 16) return undefined;
+  const b = tag;
+  const rfc = Buffer.from([
+    b[3] ?? 0,
+    b[2] ?? 0,
+    b[1] ?? 0,
+    b[0] ?? 0,
+    b[5] ?? 0,
+    b[4] ?? 0,
+    b[7] ?? 0,
+    b[6] ?? 0,
+    ...b.subarray(8, 16),
+  ]);
+  return rhea.uuid_to_string(rfc);
+}
+
+/** A lock token sent over $management: an AMQP uuid, decoded by rhea as 16 bytes in RFC order. */
+export function uuidText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (Buffer.isBuffer(value) && value.length === 16) return rhea.uuid_to_string(value);
+  return undefined;
+}
+
+/** A long from the wire: rhea gives a number when it fits, otherwise the 8 big-endian bytes. */
+export function longValue(value: unknown): number | undefined {
+  if (typeof value === "number") return value;
+  if (typeof value === "bigint") return Number(value);
+  if (Buffer.isBuffer(value) && value.length === 8) return Number(value.readBigInt64BE(0));
+  return undefined;
+}
+
+export function wrapLong(value: number): unknown {
+  return rhea.types.wrap_long(value);
+}
+
+/** .NET ticks (100 ns since 0001-01-01) as an 8-byte long, which the SDK reads with Long.fromBytesBE. */
+export function wrapTicks(ms: number): unknown {
+  const ticks = BigInt(Math.round(ms)) * 10_000n + 621_355_968_000_000_000n;
+  const bytes = Buffer.alloc(8);
+  bytes.writeBigInt64BE(ticks, 0);
+  return rhea.types.wrap_long(bytes);
+}
+
+/** Decodes one encoded AMQP message (rhea's decode is typed with its own, narrower Message). */
+export function decodeMessage(encoded: Buffer): Message {
+  return rhea.message.decode(encoded) as unknown as Message;
+}

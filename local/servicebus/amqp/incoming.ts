@@ -1,0 +1,57 @@
+// A client's sender link seen from the server: unpacks single and batched transfers, refuses oversized
+// messages, and hands each message to the namespace for its queue or topic.
+import rhea, { type Delivery, type Message } from "rhea";
+import { BrokerError, Condition } from "../broker/errors.js";
+import type { Namespace, SendTarget } from "../broker/namespace.js";
+import { decodeMessage } from "./encoding.js";
+import { rejectedOutcome } from "./rheaTypes.js";
+
+/** Service Bus standard tier's message size limit. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** The message format of a batch: one data section per encoded message. */
+const BATCH_FORMAT = 0x80013700;
+
+interface BodySection {
+  content: Buffer | Buffer[];
+  multiple?: boolean;
+}
+
+function unpackBatch(envelope: Buffer): Message[] {
+  const outer = rhea.message.decode(envelope);
+  const section = outer.body as BodySection | undefined;
+  if (!section) return [];
+  const parts =
+    section.multiple && Array.isArray(section.content) ? section.content : [section.content as Buffer];
+  return parts.map(decodeMessage);
+}
+
+function sizeOf(message: Message): number {
+  return rhea.message.encode(message).length;
+}
+
+/** Accepts or rejects one transfer from a client sender. */
+export function receiveTransfer(
+  namespace: Namespace,
+  target: SendTarget,
+  delivery: Delivery,
+  payload: Message | Buffer,
+): void {
+  try {
+    const isBatch = Buffer.isBuffer(payload) && delivery.format === BATCH_FORMAT;
+    const messages = isBatch ? unpackBatch(payload) : [payload as Message];
+    for (const message of messages) {
+      if (sizeOf(message) > MAX_MESSAGE_BYTES) {
+        throw new BrokerError(
+          Condition.tooLarge,
+          `The message is larger than the ${MAX_MESSAGE_BYTES}-byte limit of this entity.`,
+        );
+      }
+    }
+    const now = Date.now();
+    for (const message of messages) namespace.send(target, message, now);
+    delivery.accept();
+  } catch (error) {
+    const condition = error instanceof BrokerError ? error.condition : Condition.internal;
+    delivery.update(true, rejectedOutcome({ condition, description: (error as Error).message }));
+  }
+}

@@ -1,0 +1,74 @@
+// A client's receiver link seen from the server: delivers an entity's messages within the link's credit,
+// answers drain requests, and turns the client's dispositions into settlement of the locked messages.
+import type { Delivery, Sender } from "rhea";
+import type { Consumer, OutgoingMessage, ReceiveMode } from "../broker/consumer.js";
+import type { MessageEntity } from "../broker/entity.js";
+import { BrokerError, Condition } from "../broker/errors.js";
+import { type Disposition, settle } from "../broker/settlement.js";
+import type { Detachable } from "./connectionState.js";
+import { deliveryMessage } from "./deliveryMessage.js";
+import { lockTokenToTag, tagToLockToken } from "./encoding.js";
+import { acceptedOutcome, rejectedOutcome } from "./rheaTypes.js";
+
+export class OutgoingLink implements Consumer, Detachable {
+  private closing = false;
+  private gone = false;
+  private nextTag = 0;
+  /** Set once the session is locked, before the link is attached to the entity. */
+  sessionId: string | undefined = undefined;
+
+  constructor(
+    readonly sender: Sender,
+    readonly entity: MessageEntity,
+    readonly receiveMode: ReceiveMode,
+  ) {}
+
+  hasCredit(): boolean {
+    return !this.closing && !this.gone && this.sender.sendable();
+  }
+
+  deliver(outgoing: OutgoingMessage): void {
+    const message = deliveryMessage(outgoing.record, outgoing.deliveryCount, outgoing.lockedUntil);
+    const tag = outgoing.lockToken ? lockTokenToTag(outgoing.lockToken) : Buffer.from(String(this.nextTag++));
+    this.sender.send(message, tag);
+  }
+
+  onCredit(): void {
+    this.entity.dispatch();
+  }
+
+  /** A drain asks for whatever is available now; the credit left over is then returned to the client. */
+  onDraining(): void {
+    this.entity.dispatch();
+    this.sender.set_drained(true);
+  }
+
+  /** Applies the client's outcome for a delivery and settles it, with an error if the lock was lost. */
+  onDisposition(delivery: Delivery, disposition: Disposition): void {
+    const lockToken = tagToLockToken(delivery.tag);
+    if (this.receiveMode === "receiveAndDelete" || lockToken === undefined) {
+      delivery.update(true, acceptedOutcome());
+      return;
+    }
+    try {
+      settle(this.entity, lockToken, disposition, Date.now());
+      delivery.update(true, acceptedOutcome());
+    } catch (error) {
+      const condition = error instanceof BrokerError ? error.condition : Condition.internal;
+      delivery.update(true, rejectedOutcome({ condition, description: (error as Error).message }));
+    }
+  }
+
+  detachWithError(condition: string, description: string): void {
+    if (this.closing || this.gone) return;
+    this.closing = true;
+    this.sender.close({ condition, description });
+  }
+
+  /** The link or its connection went away: its locked messages become available again. */
+  onDetached(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.entity.detach(this, Date.now());
+  }
+}

@@ -1,0 +1,40 @@
+// Typed access to the parts of rhea this server needs but rhea's typings leave out: link attach frames and the
+// delivery outcome constructors.
+import rhea, { type AmqpError, type link } from "rhea";
+
+interface Terminus {
+  address?: string;
+  filter?: Record<string, unknown>;
+}
+
+interface AttachFields {
+  source?: Terminus;
+  target?: Terminus;
+  snd_settle_mode?: number;
+  rcv_settle_mode?: number;
+  max_message_size?: number;
+  properties?: Record<string, unknown>;
+}
+
+interface LinkInternals {
+  local: { attach: AttachFields };
+  remote: { attach?: AttachFields };
+}
+
+interface Outcomes {
+  accepted(): { described(): unknown };
+  rejected(fields: { error?: AmqpError }): { described(): unknown };
+}
+
+const internals = (l: link): LinkInternals => l as unknown as LinkInternals;
+
+export const remoteAttach = (l: link): AttachFields => internals(l).remote.attach ?? {};
+export const localAttach = (l: link): AttachFields => internals(l).local.attach;
+
+export const remoteSourceAddress = (l: link): string | undefined => remoteAttach(l).source?.address;
+export const remoteTargetAddress = (l: link): string | undefined => remoteAttach(l).target?.address;
+
+const outcomes = rhea.message as unknown as Outcomes;
+
+export const acceptedOutcome = (): unknown => outcomes.accepted().described();
+export const rejectedOutcome = (error: AmqpError): unknown => outcomes.rejected({ error }).described();

@@ -1,0 +1,263 @@
+// A queue, a subscription or a dead-letter queue: accepts messages, hands them to receivers within their credit,
+// and moves them on when locks run out, time-to-live passes or the delivery limit is reached.
+import type { Message } from "rhea";
+import { MessageStore } from "../store/messageStore.js";
+import { SequenceCounter } from "../store/sequence.js";
+import type { StoredMessage } from "../store/storedMessage.js";
+import type { Consumer } from "./consumer.js";
+import { BrokerError, Condition } from "./errors.js";
+import {
+  ANNOTATION,
+  ensureMessageId,
+  scheduledTimeOf,
+  sessionIdOf,
+  withAnnotation,
+} from "./messageFields.js";
+import { SessionTable } from "./sessions.js";
+import { deadLetterSettings, type EntitySettings } from "./settings.js";
+
+/** What an entity needs from its namespace: delivering forwarded messages to another entity by name. */
+export interface EntityHost {
+  forward(target: string, message: Message, now: number): void;
+}
+
+const TTL_SWEEP_MS = 1000;
+
+export class MessageEntity {
+  readonly store = new MessageStore();
+  readonly sessions = new SessionTable();
+  readonly consumers: Consumer[] = [];
+  readonly deadLetterQueue: MessageEntity | undefined;
+  private readonly sequence = new SequenceCounter();
+  private roundRobin = 0;
+  private dispatching = false;
+  private dispatchAgain = false;
+  private lastTtlSweep = 0;
+
+  constructor(
+    readonly path: string,
+    readonly settings: EntitySettings,
+    readonly host: EntityHost,
+    isDeadLetterQueue = false,
+  ) {
+    this.deadLetterQueue = isDeadLetterQueue
+      ? undefined
+      : new MessageEntity(`${path}/$DeadLetterQueue`, deadLetterSettings(settings), host, true);
+  }
+
+  /** Stores a message sent to the entity (or forwards it) and returns its record. */
+  enqueue(message: Message, now: number): StoredMessage | undefined {
+    const scheduledAt = scheduledTimeOf(message);
+    const isScheduled = scheduledAt !== undefined && scheduledAt > now;
+    if (this.settings.forwardTo && !isScheduled) {
+      this.host.forward(this.settings.forwardTo, message, now);
+      return undefined;
+    }
+    ensureMessageId(message);
+    const ttl = typeof message.ttl === "number" && message.ttl > 0 ? message.ttl : Number.POSITIVE_INFINITY;
+    const record: StoredMessage = {
+      sequenceNumber: this.sequence.next(),
+      message,
+      enqueuedAt: now,
+      expiresAt: now + Math.min(ttl, this.settings.defaultTtlMs),
+      state: isScheduled ? "scheduled" : "active",
+      scheduledAt: isScheduled ? scheduledAt : undefined,
+      deliveryCount: 0,
+      lock: undefined,
+      sessionId: sessionIdOf(message),
+    };
+    this.store.add(record);
+    if (!isScheduled) this.dispatch();
+    return record;
+  }
+
+  /** Takes in a message dead-lettered by the parent entity, keeping its sequence number and history. */
+  acceptDeadLettered(from: StoredMessage, message: Message): void {
+    this.store.add({
+      ...from,
+      message,
+      state: "active",
+      scheduledAt: undefined,
+      expiresAt: Number.POSITIVE_INFINITY,
+      lock: undefined,
+      // The first receive from the dead-letter queue shows the count of the last delivery before dead-lettering.
+      deliveryCount: Math.max(0, from.deliveryCount - 1),
+    });
+    this.dispatch();
+  }
+
+  cancelScheduled(sequenceNumber: number): void {
+    const record = this.store.get(sequenceNumber);
+    if (record?.state === "scheduled") this.store.remove(record);
+  }
+
+  attach(consumer: Consumer): void {
+    this.consumers.push(consumer);
+    this.dispatch();
+  }
+
+  /** Removes a receiver; messages it held locked become available again, as after an abandon. */
+  detach(consumer: Consumer, now: number): void {
+    const index = this.consumers.indexOf(consumer);
+    if (index >= 0) this.consumers.splice(index, 1);
+    this.sessions.release(consumer);
+    for (const record of this.store.lockedBy(consumer)) this.release(record, now);
+    this.dispatch();
+  }
+
+  /** Locks a session for a receiver: the named one, or the first unlocked one with messages waiting. */
+  lockSession(consumer: Consumer, sessionId: string | undefined, now: number): string | undefined {
+    const until = now + this.settings.lockDurationMs;
+    if (sessionId !== undefined) {
+      if (!this.sessions.lock(sessionId, consumer, until, now)) {
+        throw new BrokerError(
+          Condition.sessionCannotBeLocked,
+          `The session '${sessionId}' is locked by another receiver.`,
+        );
+      }
+      return sessionId;
+    }
+    for (const record of this.store.readyMessages()) {
+      const candidate = record.sessionId;
+      if (candidate !== undefined && !this.sessions.isLocked(candidate, now)) {
+        this.sessions.lock(candidate, consumer, until, now);
+        return candidate;
+      }
+    }
+    return undefined;
+  }
+
+  /** Hands ready messages to receivers with credit, in turn, never beyond their credit. */
+  dispatch(): void {
+    if (this.dispatching) {
+      this.dispatchAgain = true;
+      return;
+    }
+    this.dispatching = true;
+    try {
+      do {
+        this.dispatchAgain = false;
+        this.dispatchRound(Date.now());
+      } while (this.dispatchAgain);
+    } finally {
+      this.dispatching = false;
+    }
+  }
+
+  private dispatchRound(now: number): void {
+    let progressed = true;
+    while (progressed && this.store.readyCount > 0) {
+      progressed = false;
+      const count = this.consumers.length;
+      for (let i = 0; i < count; i++) {
+        const consumer = this.consumers[(this.roundRobin + i) % count];
+        if (!consumer?.hasCredit()) continue;
+        const sessionId = consumer.sessionId;
+        const record =
+          sessionId === undefined
+            ? this.store.takeReady()
+            : this.store.takeReady((candidate) => candidate.sessionId === sessionId);
+        if (!record) continue;
+        progressed = true;
+        if (record.expiresAt <= now) {
+          this.expire(record, now);
+          continue;
+        }
+        this.deliver(consumer, record, now);
+      }
+      this.roundRobin = count === 0 ? 0 : (this.roundRobin + 1) % count;
+    }
+  }
+
+  private deliver(consumer: Consumer, record: StoredMessage, now: number): void {
+    const deliveryCount = record.deliveryCount;
+    record.deliveryCount += 1;
+    if (consumer.receiveMode === "receiveAndDelete") {
+      this.store.remove(record);
+      consumer.deliver({ record, lockToken: undefined, lockedUntil: undefined, deliveryCount });
+      return;
+    }
+    const lockedUntil = now + this.settings.lockDurationMs;
+    const lockToken = this.store.lock(record, lockedUntil, consumer);
+    consumer.deliver({ record, lockToken, lockedUntil, deliveryCount });
+  }
+
+  /** A message whose lock ended without settlement: redelivered, or dead-lettered once out of deliveries. */
+  release(record: StoredMessage, now: number): void {
+    this.store.unlock(record);
+    if (record.state === "deferred") return;
+    if (record.deliveryCount >= this.settings.maxDeliveryCount) {
+      this.deadLetter(
+        record,
+        now,
+        "MaxDeliveryCountExceeded",
+        `Message could not be consumed after ${this.settings.maxDeliveryCount} delivery attempts.`,
+      );
+      return;
+    }
+    this.store.makeReady(record);
+    this.dispatch();
+  }
+
+  /** Moves a message to the dead-letter queue, or to ForwardDeadLetteredMessagesTo when configured. */
+  deadLetter(
+    record: StoredMessage,
+    now: number,
+    reason: string | undefined,
+    description: string | undefined,
+    properties?: Record<string, unknown>,
+  ): void {
+    this.store.remove(record);
+    const applicationProperties: Record<string, unknown> = {
+      ...(record.message.application_properties ?? {}),
+      ...(properties ?? {}),
+    };
+    if (reason !== undefined) applicationProperties.DeadLetterReason = reason;
+    if (description !== undefined) applicationProperties.DeadLetterErrorDescription = description;
+    const message: Message = { ...record.message, application_properties: applicationProperties };
+    if (this.settings.forwardDeadLetteredTo) {
+      this.host.forward(
+        this.settings.forwardDeadLetteredTo,
+        withAnnotation(message, ANNOTATION.deadLetterSource, this.path),
+        now,
+      );
+    } else {
+      this.deadLetterQueue?.acceptDeadLettered(record, message);
+    }
+  }
+
+  private expire(record: StoredMessage, now: number): void {
+    if (this.settings.deadLetterOnExpiration) {
+      this.deadLetter(record, now, "TTLExpiredException", "The message expired and was dead lettered.");
+    } else {
+      this.store.remove(record);
+    }
+  }
+
+  /** Runs the clock: lock expiry, scheduled arrivals, session lock expiry and time-to-live. */
+  tick(now: number): void {
+    for (const record of this.store.expiredLocks(now)) this.release(record, now);
+    for (const record of this.store.dueScheduled(now)) {
+      if (this.settings.forwardTo) {
+        this.store.remove(record);
+        this.host.forward(this.settings.forwardTo, record.message, now);
+      } else {
+        this.store.makeReady(record);
+      }
+    }
+    for (const consumer of this.sessions.expire(now)) {
+      consumer.detachWithError(Condition.sessionLockLost, "The session lock has expired.");
+      this.detach(consumer, now);
+    }
+    if (now - this.lastTtlSweep >= TTL_SWEEP_MS) {
+      this.lastTtlSweep = now;
+      const expired = [...this.store.readyMessages()].filter((record) => record.expiresAt <= now);
+      for (const record of expired) {
+        this.store.removeFromReady(record);
+        this.expire(record, now);
+      }
+    }
+    this.dispatch();
+    this.deadLetterQueue?.tick(now);
+  }
+}

@@ -1,0 +1,145 @@
+// The namespace: builds entities from Config.json, resolves AMQP addresses to them (case-insensitively), applies
+// duplicate detection on send, forwards between entities, and runs the clock for every entity.
+import type { Message } from "rhea";
+import type { ValidEmulatorConfig } from "../config/schema.js";
+import { DuplicateWindow } from "../store/dedupe.js";
+import { type EntityHost, MessageEntity } from "./entity.js";
+import { BrokerError, Condition } from "./errors.js";
+import { messageIdOf } from "./messageFields.js";
+import { defaultRule, ruleFromConfig } from "./rules.js";
+import { receiveSettings, sendSettings } from "./settings.js";
+import { type Subscription, Topic } from "./topic.js";
+
+/** Where messages sent to an address go: a queue's entity or a topic. */
+export type SendTarget = { kind: "queue"; entity: MessageEntity } | { kind: "topic"; topic: Topic };
+
+const TICK_MS = 50;
+const MAX_FORWARD_HOPS = 4;
+
+export class Namespace implements EntityHost {
+  private readonly queues = new Map<string, MessageEntity>();
+  private readonly topics = new Map<string, Topic>();
+  private readonly duplicates = new Map<object, DuplicateWindow>();
+  private readonly timer: NodeJS.Timeout;
+  private forwardDepth = 0;
+
+  constructor(config: ValidEmulatorConfig) {
+    for (const ns of config.UserConfig.Namespaces) {
+      for (const queue of ns.Queues) {
+        const entity = new MessageEntity(queue.Name, receiveSettings(queue), this);
+        this.queues.set(queue.Name.toLowerCase(), entity);
+        const window = sendSettings(queue).duplicateWindowMs;
+        if (window !== undefined) this.duplicates.set(entity, new DuplicateWindow(window));
+      }
+      for (const topicConfig of ns.Topics) {
+        const settings = sendSettings(topicConfig);
+        const topic = new Topic(topicConfig.Name, settings);
+        for (const sub of topicConfig.Subscriptions) {
+          const path = `${topicConfig.Name}/Subscriptions/${sub.Name}`;
+          const rules = sub.Rules && sub.Rules.length > 0 ? sub.Rules.map(ruleFromConfig) : [defaultRule()];
+          topic.addSubscription({
+            name: sub.Name,
+            entity: new MessageEntity(path, receiveSettings(sub), this),
+            rules,
+          });
+        }
+        this.topics.set(topicConfig.Name.toLowerCase(), topic);
+        if (settings.duplicateWindowMs !== undefined) {
+          this.duplicates.set(topic, new DuplicateWindow(settings.duplicateWindowMs));
+        }
+      }
+    }
+    this.timer = setInterval(() => this.tick(Date.now()), TICK_MS);
+    this.timer.unref();
+  }
+
+  /** The queue, subscription or dead-letter queue a receiver reads from. */
+  receiveEntity(address: string): MessageEntity {
+    const parts = address.toLowerCase().split("/");
+    const deadLetter = parts[parts.length - 1] === "$deadletterqueue";
+    if (deadLetter) parts.pop();
+    let entity: MessageEntity | undefined;
+    if (parts.length === 1) entity = this.queues.get(parts[0] ?? "");
+    else if (parts.length === 3 && parts[1] === "subscriptions") {
+      entity = this.topics.get(parts[0] ?? "")?.subscriptions.get(parts[2] ?? "")?.entity;
+    }
+    const found = deadLetter ? entity?.deadLetterQueue : entity;
+    if (!found) throw notFound(address);
+    return found;
+  }
+
+  /** The queue or topic a sender writes to. */
+  sendTarget(address: string): SendTarget {
+    const key = address.toLowerCase();
+    const entity = this.queues.get(key);
+    if (entity) return { kind: "queue", entity };
+    const topic = this.topics.get(key);
+    if (topic) return { kind: "topic", topic };
+    throw notFound(address);
+  }
+
+  /** The subscription at `topic/Subscriptions/name`, for the rule operations. */
+  subscription(address: string): Subscription {
+    const parts = address.toLowerCase().split("/");
+    const found =
+      parts.length === 3 && parts[1] === "subscriptions"
+        ? this.topics.get(parts[0] ?? "")?.subscriptions.get(parts[2] ?? "")
+        : undefined;
+    if (!found) throw notFound(address);
+    return found;
+  }
+
+  /**
+   * Accepts a message sent by a client and returns its sequence number where one is known (what schedule-message
+   * answers). Duplicates inside the detection window are accepted and dropped, as Service Bus does.
+   */
+  send(target: SendTarget, message: Message, now: number): number | undefined {
+    const window = this.duplicates.get(target.kind === "queue" ? target.entity : target.topic);
+    const messageId = messageIdOf(message);
+    if (window && messageId !== undefined && window.isDuplicate(messageId, now)) return undefined;
+    if (target.kind === "topic") return target.topic.send(message, now);
+    if (target.entity.settings.requiresSession && message.group_id === undefined) {
+      throw new BrokerError(
+        Condition.notAllowed,
+        `The queue '${target.entity.path}' requires sessions; the message has no session id.`,
+      );
+    }
+    return target.entity.enqueue(message, now)?.sequenceNumber;
+  }
+
+  cancelScheduled(target: SendTarget, sequenceNumber: number): void {
+    if (target.kind === "topic") target.topic.cancelScheduled(sequenceNumber);
+    else target.entity.cancelScheduled(sequenceNumber);
+  }
+
+  forward(targetName: string, message: Message, now: number): void {
+    if (this.forwardDepth >= MAX_FORWARD_HOPS) return;
+    this.forwardDepth += 1;
+    try {
+      const target = this.sendTarget(targetName);
+      if (target.kind === "topic") target.topic.send(message, now);
+      else target.entity.enqueue(message, now);
+    } catch {
+      // A forwarding target that does not exist loses the message, as a misconfigured entity would.
+    } finally {
+      this.forwardDepth -= 1;
+    }
+  }
+
+  tick(now: number): void {
+    for (const queue of this.queues.values()) queue.tick(now);
+    for (const topic of this.topics.values()) topic.tick(now);
+    for (const window of this.duplicates.values()) window.prune(now);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+  }
+}
+
+function notFound(address: string): BrokerError {
+  return new BrokerError(
+    Condition.notFound,
+    `The messaging entity 'sb://localhost/${address}' could not be found.`,
+  );
+}

@@ -1,0 +1,115 @@
+// The Config.json format of Microsoft's Service Bus emulator, as a zod schema, so that one file configures either
+// emulator. Limits that only reflect Microsoft's quotas (such as the PT5M duplicate window) are not enforced here.
+import { z } from "zod";
+import { parseDuration } from "./duration.js";
+
+const duration = z
+  .string()
+  .refine((text) => parseDuration(text) !== undefined && (parseDuration(text) ?? 0) > 0, {
+    message: "must be a positive ISO 8601 duration such as PT1M",
+  });
+
+const entityName = z.string().min(1).max(260);
+
+// Microsoft's sample files write "" for "no forwarding", so an empty string means absent.
+const forwardTarget = z.string().optional();
+
+const queueProperties = z
+  .object({
+    DeadLetteringOnMessageExpiration: z.boolean().optional(),
+    DefaultMessageTimeToLive: duration.optional(),
+    DuplicateDetectionHistoryTimeWindow: duration.optional(),
+    ForwardDeadLetteredMessagesTo: forwardTarget,
+    ForwardTo: forwardTarget,
+    LockDuration: duration.optional(),
+    MaxDeliveryCount: z.number().int().min(1).optional(),
+    RequiresDuplicateDetection: z.boolean().optional(),
+    RequiresSession: z.boolean().optional(),
+  })
+  .strict();
+
+const topicProperties = z
+  .object({
+    DefaultMessageTimeToLive: duration.optional(),
+    DuplicateDetectionHistoryTimeWindow: duration.optional(),
+    RequiresDuplicateDetection: z.boolean().optional(),
+  })
+  .strict();
+
+const subscriptionProperties = z
+  .object({
+    DeadLetteringOnMessageExpiration: z.boolean().optional(),
+    DefaultMessageTimeToLive: duration.optional(),
+    ForwardDeadLetteredMessagesTo: forwardTarget,
+    ForwardTo: forwardTarget,
+    LockDuration: duration.optional(),
+    MaxDeliveryCount: z.number().int().min(1).optional(),
+    RequiresSession: z.boolean().optional(),
+  })
+  .strict();
+
+const correlationFilter = z
+  .object({
+    ContentType: z.string().optional(),
+    CorrelationId: z.string().optional(),
+    Label: z.string().optional(),
+    MessageId: z.string().optional(),
+    ReplyTo: z.string().optional(),
+    ReplyToSessionId: z.string().optional(),
+    SessionId: z.string().optional(),
+    To: z.string().optional(),
+    Properties: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  })
+  .strict();
+
+const rule = z.object({
+  Name: entityName,
+  Properties: z
+    .object({
+      FilterType: z.enum(["Correlation", "Sql"]),
+      CorrelationFilter: correlationFilter.optional(),
+      SqlFilter: z.object({ SqlExpression: z.string().min(1) }).optional(),
+      Action: z.object({ SqlExpression: z.string() }).optional(),
+    })
+    .refine((p) => (p.FilterType === "Sql" ? p.SqlFilter !== undefined : p.CorrelationFilter !== undefined), {
+      message: "a Sql rule needs SqlFilter and a Correlation rule needs CorrelationFilter",
+    }),
+});
+
+const subscription = z.object({
+  Name: entityName,
+  Properties: subscriptionProperties.optional(),
+  Rules: z.array(rule).optional(),
+});
+
+const topic = z.object({
+  Name: entityName,
+  Properties: topicProperties.optional(),
+  Subscriptions: z.array(subscription).default([]),
+});
+
+const queue = z.object({ Name: entityName, Properties: queueProperties.optional() });
+
+export const emulatorConfigSchema = z.object({
+  UserConfig: z.object({
+    Namespaces: z
+      .array(
+        z.object({
+          Name: z.string().min(1),
+          Queues: z.array(queue).default([]),
+          Topics: z.array(topic).default([]),
+        }),
+      )
+      .min(1),
+    Logging: z.object({ Type: z.string() }).optional(),
+  }),
+});
+
+/** A Config.json as written (before defaults such as empty entity lists are filled in). */
+export type EmulatorConfig = z.input<typeof emulatorConfigSchema>;
+/** A validated Config.json. */
+export type ValidEmulatorConfig = z.output<typeof emulatorConfigSchema>;
+export type QueueConfig = z.output<typeof queue>;
+export type TopicConfig = z.output<typeof topic>;
+export type SubscriptionConfig = z.output<typeof subscription>;
+export type RuleConfig = z.output<typeof rule>;
