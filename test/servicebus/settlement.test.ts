@@ -23,6 +23,11 @@ async function receiveOne(running: Running, options: { subQueueType?: "deadLette
   return { receiver, message };
 }
 
+function sequenceOf(message: ServiceBusReceivedMessage) {
+  if (!message.sequenceNumber) throw new Error("the message has no sequence number");
+  return message.sequenceNumber;
+}
+
 describe("Service Bus emulator: settlement", () => {
   it("removes a completed message", async () => {
     const r = await withOne();
@@ -61,7 +66,7 @@ describe("Service Bus emulator: settlement", () => {
     const { receiver, message } = await receiveOne(r);
     await receiver.deferMessage(message);
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([]);
-    const [deferred] = await receiver.receiveDeferredMessages(message.sequenceNumber ?? 0);
+    const [deferred] = await receiver.receiveDeferredMessages(sequenceOf(message));
     expect(deferred?.messageId).toBe("job-1");
     expect(deferred?.state).toBe("deferred");
     expect(deferred?.deliveryCount).toBe(1);
@@ -71,7 +76,7 @@ describe("Service Bus emulator: settlement", () => {
     const r = await withOne();
     const { receiver, message } = await receiveOne(r);
     await receiver.deferMessage(message);
-    const [deferred] = await receiver.receiveDeferredMessages(message.sequenceNumber ?? 0);
+    const [deferred] = await receiver.receiveDeferredMessages(sequenceOf(message));
     await receiver.completeMessage(deferred as ServiceBusReceivedMessage);
     expect(await receiver.peekMessages(10)).toEqual([]);
   });
