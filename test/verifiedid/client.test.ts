@@ -11,7 +11,7 @@ import {
   type VerifiedIdClientOptions,
   VerifiedIdError,
 } from "../../src/adapters/verifiedId/index.js";
-import { getJson, postJson } from "./support.js";
+import { getJson, postJson, unusedPort } from "./support.js";
 
 const AUTHORITY = "did:web:verifier.staffpassport.nhs.uk";
 const CALLBACK_URL = "https://sharing.staffpassport.nhs.uk/api/verifiedid/callback";
@@ -243,7 +243,11 @@ describe("errors and retries", () => {
 
   it("retries when the service cannot be reached, then reports it unavailable", async () => {
     const time = fakeTime();
-    const error = await client({ baseUrl: "http://127.0.0.1:9", ...time.options, retry: { maxAttempts: 2 } })
+    const error = await client({
+      baseUrl: `http://127.0.0.1:${await unusedPort()}`,
+      ...time.options,
+      retry: { maxAttempts: 2 },
+    })
       .createPresentationRequest(LOGIN)
       .catch((caught: unknown) => caught);
     expect(error).toMatchObject({ reason: "unavailable", attempts: 2 });

@@ -37,6 +37,15 @@ export async function startCallbackReceiver(): Promise<CallbackReceiver> {
   };
 }
 
+/** A local port nothing listens on: bound once, then released. */
+export async function unusedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
 export async function postJson(
   url: string,
   body: unknown,
