@@ -1,0 +1,162 @@
+// Topics and subscriptions through the real SDK: fan-out, correlation and SQL rules, duplicate detection,
+// forwarding, and time-to-live.
+import { afterEach, describe, expect, it } from "vitest";
+import { queue, type Running, sleep, startWith, type TopicDefinition } from "./fixtures.js";
+
+let running: Running | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+async function bodiesIn(r: Running, topic: string, subscription: string): Promise<unknown[]> {
+  const receiver = r.client.createReceiver(topic, subscription, { receiveMode: "receiveAndDelete" });
+  const messages = await receiver.receiveMessages(20, { maxWaitTimeInMs: 500 });
+  return messages.map((m) => m.body);
+}
+
+const eventsTopic: TopicDefinition = {
+  Name: "share-events",
+  Properties: { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: "PT10M" },
+  Subscriptions: [
+    { Name: "record" },
+    {
+      Name: "trust-rx1",
+      Rules: [
+        {
+          Name: "for-rx1",
+          Properties: {
+            FilterType: "Correlation",
+            CorrelationFilter: { Label: "share.created", Properties: { trust: "RX1" } },
+          },
+        },
+      ],
+    },
+    {
+      Name: "urgent",
+      Rules: [
+        {
+          Name: "urgent-or-retry",
+          Properties: {
+            FilterType: "Sql",
+            SqlFilter: {
+              SqlExpression: "priority > 5 AND sys.Label <> 'share.deleted' OR attempt IN (3, 4)",
+            },
+          },
+        },
+      ],
+    },
+  ],
+};
+
+describe("Service Bus emulator: topics and subscriptions", () => {
+  it("copies each message to every subscription whose rule matches", async () => {
+    running = await startWith({ topics: [eventsTopic] });
+    const sender = running.client.createSender("share-events");
+    await sender.sendMessages([
+      { body: "a", subject: "share.created", applicationProperties: { trust: "RX1", priority: 1 } },
+      { body: "b", subject: "share.created", applicationProperties: { trust: "RX2", priority: 9 } },
+      { body: "c", subject: "share.deleted", applicationProperties: { trust: "RX1", priority: 9 } },
+      { body: "d", subject: "share.deleted", applicationProperties: { attempt: 3 } },
+    ]);
+    expect(await bodiesIn(running, "share-events", "record")).toEqual(["a", "b", "c", "d"]);
+    expect(await bodiesIn(running, "share-events", "trust-rx1")).toEqual(["a"]);
+    expect(await bodiesIn(running, "share-events", "urgent")).toEqual(["b", "d"]);
+  });
+
+  it("matches entity names case-insensitively", async () => {
+    running = await startWith({ topics: [eventsTopic] });
+    await running.client.createSender("SHARE-EVENTS").sendMessages({ body: "upper" });
+    expect(await bodiesIn(running, "Share-Events", "RECORD")).toEqual(["upper"]);
+  });
+
+  it("drops a message whose id was already sent within the duplicate detection window", async () => {
+    running = await startWith({ topics: [eventsTopic] });
+    const sender = running.client.createSender("share-events");
+    await sender.sendMessages({ body: "first", messageId: "evt-1" });
+    await sender.sendMessages({ body: "again", messageId: "evt-1" });
+    await sender.sendMessages({ body: "other", messageId: "evt-2" });
+    expect(await bodiesIn(running, "share-events", "record")).toEqual(["first", "other"]);
+  });
+
+  it("accepts the same message id again once the duplicate window has passed", async () => {
+    running = await startWith({
+      queues: [queue("q", { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: "PT1S" })],
+    });
+    const sender = running.client.createSender("q");
+    await sender.sendMessages({ body: 1, messageId: "same" });
+    await sender.sendMessages({ body: 2, messageId: "same" });
+    await sleep(1200);
+    await sender.sendMessages({ body: 3, messageId: "same" });
+    const received = await running.client.createReceiver("q").peekMessages(10);
+    expect(received.map((m) => m.body)).toEqual([1, 3]);
+  });
+
+  it("adds, lists and removes subscription rules through the rule manager", async () => {
+    running = await startWith({ topics: [{ Name: "t", Subscriptions: [{ Name: "s" }] }] });
+    const rules = running.client.createRuleManager("t", "s");
+    await rules.createRule("only-red", { sqlExpression: "colour = 'red'" });
+    await rules.createRule("by-correlation", { correlationId: "c-1" });
+    await rules.deleteRule("$Default");
+    const listed = [];
+    for await (const rule of rules.listRules()) listed.push(rule.name);
+    expect(listed).toEqual(["only-red", "by-correlation"]);
+    const sender = running.client.createSender("t");
+    await sender.sendMessages([
+      { body: "red", applicationProperties: { colour: "red" } },
+      { body: "blue", applicationProperties: { colour: "blue" } },
+      { body: "correlated", correlationId: "c-1" },
+    ]);
+    expect(await bodiesIn(running, "t", "s")).toEqual(["red", "correlated"]);
+  });
+
+  it("forwards messages to the entity named by ForwardTo", async () => {
+    running = await startWith({
+      queues: [queue("inbox", { ForwardTo: "outbox" }), queue("outbox")],
+      topics: [{ Name: "t", Subscriptions: [{ Name: "to-outbox", Properties: { ForwardTo: "outbox" } }] }],
+    });
+    await running.client.createSender("inbox").sendMessages({ body: "via queue" });
+    await running.client.createSender("t").sendMessages({ body: "via subscription" });
+    const received = await running.client
+      .createReceiver("outbox")
+      .receiveMessages(2, { maxWaitTimeInMs: 2000 });
+    expect(received.map((m) => m.body).sort()).toEqual(["via queue", "via subscription"]);
+  });
+
+  it("forwards dead-lettered messages to ForwardDeadLetteredMessagesTo with their dead-letter source", async () => {
+    running = await startWith({
+      queues: [queue("work", { ForwardDeadLetteredMessagesTo: "failures" }), queue("failures")],
+    });
+    await running.client.createSender("work").sendMessages({ body: "doomed" });
+    const receiver = running.client.createReceiver("work");
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    if (!message) throw new Error("no message arrived");
+    await receiver.deadLetterMessage(message, { deadLetterReason: "Poison" });
+    const [forwarded] = await running.client
+      .createReceiver("failures")
+      .receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(forwarded?.body).toBe("doomed");
+    expect(forwarded?.deadLetterReason).toBe("Poison");
+    expect(forwarded?.deadLetterSource).toBe("work");
+  });
+
+  it("dead-letters an expired message when DeadLetteringOnMessageExpiration is set, and drops it otherwise", async () => {
+    running = await startWith({
+      queues: [queue("keeps", { DeadLetteringOnMessageExpiration: true }), queue("drops")],
+    });
+    await running.client.createSender("keeps").sendMessages({ body: "stale", timeToLive: 200 });
+    await running.client.createSender("drops").sendMessages({ body: "stale", timeToLive: 200 });
+    await sleep(1300);
+    expect(await running.client.createReceiver("keeps").receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual(
+      [],
+    );
+    const dead = running.client.createReceiver("keeps", { subQueueType: "deadLetter" });
+    const [expired] = await dead.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(expired?.body).toBe("stale");
+    expect(expired?.deadLetterReason).toBe("TTLExpiredException");
+    expect(await running.client.createReceiver("drops").peekMessages(10)).toEqual([]);
+    expect(
+      await running.client.createReceiver("drops", { subQueueType: "deadLetter" }).peekMessages(10),
+    ).toEqual([]);
+  });
+});
