@@ -119,6 +119,14 @@ export function walletRoutes(context: SimulatorContext): Route[] {
         const request = opened.value;
         // A wallet always fetches the request before answering it.
         if (request.status === "created") await retrieve(request);
+        // Another present may have answered the request while this one waited for the callback.
+        if (request.status === "verified" || request.status === "error") {
+          return simulatorError(
+            410,
+            "requestCompleted",
+            "The presentation request has already been answered.",
+          );
+        }
         if (input.outcome === "error") {
           request.status = "error";
           const callbackStatus = await deliverCallback(

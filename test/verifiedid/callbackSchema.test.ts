@@ -1,0 +1,56 @@
+// The callback body schema accepts what the Request Service documents, ignores what it adds, and refuses the rest.
+import { describe, expect, it } from "vitest";
+import { verifiedIdCallbackSchema } from "../../src/adapters/verifiedId/index.js";
+
+const verified = {
+  requestId: "e4ef27ca-eb8c-4b63-823b-3b95140eac11",
+  requestStatus: "presentation_verified",
+  state: "state-1",
+  subject: "did:jwk:abc",
+  verifiedCredentialsData: [
+    {
+      issuer: "did:web:esr.staffpassport.nhs.uk",
+      type: ["VerifiableCredential", "StaffPassportDbsCheck"],
+      claims: { outcome: "No information disclosed" },
+      credentialState: { revocationStatus: "VALID" },
+      domainValidation: { url: "https://esr.staffpassport.nhs.uk/" },
+      issuanceDate: "2025-07-04T09:00:00Z",
+      expirationDate: "2028-07-03T23:59:59Z",
+      faceCheck: { matchConfidenceScore: 86.3, sourcePhotoQuality: "HIGH" },
+    },
+  ],
+  receipt: { id_token: "a.b.c", vp_token: ["d.e.f"], state: "state-1" },
+};
+
+describe("verifiedIdCallbackSchema", () => {
+  it("accepts a documented presentation_verified body and strips fields it does not know", () => {
+    const parsed = verifiedIdCallbackSchema.parse({ ...verified, photo: "base64..." });
+    expect(parsed).not.toHaveProperty("photo");
+    expect(parsed.verifiedCredentialsData?.[0]).not.toHaveProperty("faceCheck");
+    expect(parsed.receipt).toEqual({ id_token: "a.b.c", vp_token: ["d.e.f"] });
+  });
+
+  it("accepts request_retrieved and presentation_error bodies", () => {
+    expect(
+      verifiedIdCallbackSchema.safeParse({ requestId: "r", requestStatus: "request_retrieved", state: "s" })
+        .success,
+    ).toBe(true);
+    const error = {
+      requestId: "r",
+      requestStatus: "presentation_error",
+      state: "s",
+      error: { code: "c", message: "m" },
+    };
+    expect(verifiedIdCallbackSchema.parse(error).error).toEqual({ code: "c", message: "m" });
+  });
+
+  it("refuses an unknown status or a body without state", () => {
+    expect(
+      verifiedIdCallbackSchema.safeParse({ requestId: "r", requestStatus: "issuance_successful", state: "s" })
+        .success,
+    ).toBe(false);
+    expect(
+      verifiedIdCallbackSchema.safeParse({ requestId: "r", requestStatus: "request_retrieved" }).success,
+    ).toBe(false);
+  });
+});
