@@ -131,7 +131,10 @@ describe("Service Bus emulator: topics and subscriptions", () => {
     const receiver = running.client.createReceiver("work");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
     if (!message) throw new Error("no message arrived");
-    await receiver.deadLetterMessage(message, { deadLetterReason: "Poison" });
+    await receiver.deadLetterMessage(message, {
+      deadLetterReason: "Poison",
+      deadLetterErrorDescription: "unreadable",
+    });
     const [forwarded] = await running.client
       .createReceiver("failures")
       .receiveMessages(1, { maxWaitTimeInMs: 2000 });

@@ -90,10 +90,13 @@ export function openOutgoing(sender: Sender, namespace: Namespace): OutgoingLink
     try {
       sessionId = link.entity.lockSession(link, requested, now);
     } catch (error) {
+      // An attach without the session filter is how the SDK learns that the session could not be locked.
+      sender.set_source({ address });
       const condition = error instanceof BrokerError ? error.condition : Condition.internal;
       return refuse(sender, condition, (error as Error).message);
     }
     if (sessionId === undefined) {
+      sender.set_source({ address });
       return refuse(sender, Condition.timeout, "There are no unlocked sessions with messages available.");
     }
     link.sessionId = sessionId;

@@ -1,0 +1,83 @@
+// Sessions through the real SDK: accepting a named or the next session, session state, session lock renewal,
+// and refusing a session another receiver holds.
+import { afterEach, describe, expect, it } from "vitest";
+import { queue, type Running, startWith } from "./fixtures.js";
+
+let running: Running | undefined;
+afterEach(async () => {
+  await running?.close();
+  running = undefined;
+});
+
+async function startSessions(): Promise<Running> {
+  running = await startWith({ queues: [queue("by-trust", { RequiresSession: true, LockDuration: "PT5S" })] });
+  await running.client.createSender("by-trust").sendMessages([
+    { body: "a1", sessionId: "trust-a" },
+    { body: "b1", sessionId: "trust-b" },
+    { body: "a2", sessionId: "trust-a" },
+  ]);
+  return running;
+}
+
+describe("Service Bus emulator: sessions", () => {
+  it("delivers only the accepted session's messages, in order", async () => {
+    const r = await startSessions();
+    const receiver = await r.client.acceptSession("by-trust", "trust-a");
+    const messages = await receiver.receiveMessages(5, { maxWaitTimeInMs: 1000 });
+    expect(messages.map((m) => m.body)).toEqual(["a1", "a2"]);
+    expect(messages.every((m) => m.sessionId === "trust-a")).toBe(true);
+    expect(receiver.sessionLockedUntilUtc?.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("accepts the next session that has messages waiting", async () => {
+    const r = await startSessions();
+    const first = await r.client.acceptNextSession("by-trust");
+    const second = await r.client.acceptNextSession("by-trust");
+    expect([first.sessionId, second.sessionId].sort()).toEqual(["trust-a", "trust-b"]);
+    const [message] = await second.receiveMessages(1, { maxWaitTimeInMs: 1000 });
+    expect(message?.sessionId).toBe(second.sessionId);
+  });
+
+  it("refuses a session that another receiver holds with SessionCannotBeLocked", async () => {
+    const r = await startSessions();
+    await r.client.acceptSession("by-trust", "trust-a");
+    await expect(r.client.acceptSession("by-trust", "trust-a")).rejects.toMatchObject({
+      code: "SessionCannotBeLocked",
+    });
+  });
+
+  it("refuses to accept a next session when every session with messages is held", async () => {
+    const r = await startSessions();
+    await r.client.acceptSession("by-trust", "trust-a");
+    await r.client.acceptSession("by-trust", "trust-b");
+    await expect(
+      r.client.acceptNextSession("by-trust", { maxAutoLockRenewalDurationInMs: 0 }),
+    ).rejects.toBeDefined();
+  });
+
+  it("stores and returns session state", async () => {
+    const r = await startSessions();
+    const receiver = await r.client.acceptSession("by-trust", "trust-b");
+    expect(await receiver.getSessionState()).toBeFalsy();
+    await receiver.setSessionState({ step: 2 });
+    expect(await receiver.getSessionState()).toEqual({ step: 2 });
+  });
+
+  it("renews the session lock", async () => {
+    const r = await startSessions();
+    const receiver = await r.client.acceptSession("by-trust", "trust-a", {
+      maxAutoLockRenewalDurationInMs: 0,
+    });
+    const before = receiver.sessionLockedUntilUtc?.getTime() ?? 0;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await receiver.renewSessionLock();
+    expect(receiver.sessionLockedUntilUtc?.getTime()).toBeGreaterThan(before);
+  });
+
+  it("refuses a receiver without a session on an entity that requires sessions", async () => {
+    const r = await startSessions();
+    await expect(
+      r.client.createReceiver("by-trust").receiveMessages(1, { maxWaitTimeInMs: 500 }),
+    ).rejects.toBeDefined();
+  });
+});
