@@ -2,9 +2,24 @@
 // Adding a function means adding its file and one line here.
 import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js";
 import { health } from "./health.js";
+import { jwks } from "./jwks.js";
+import { listCredentialTypes } from "./listCredentialTypes.js";
 import { openApi } from "./openApi.js";
+import { readLogin } from "./readLogin.js";
+import { searchTrusts } from "./searchTrusts.js";
+import { startLogin } from "./startLogin.js";
+import { verifiedIdCallback } from "./verifiedIdCallback.js";
 
-export const functions: readonly FunctionDefinition[] = [health, openApi(() => httpFunctions())];
+export const functions: readonly FunctionDefinition[] = [
+  health,
+  openApi(() => httpFunctions()),
+  jwks,
+  searchTrusts,
+  listCredentialTypes,
+  startLogin,
+  readLogin,
+  verifiedIdCallback,
+];
 
 export function httpFunctions(): HttpFunctionDefinition[] {
   return functions.filter((fn): fn is HttpFunctionDefinition => fn.kind === "http");

@@ -1,6 +1,7 @@
 // The whole system on one machine: emulators, simulators and the local Functions host, wired with the local
 // settings. `npm start` runs it on the documented ports; the tests run it on free ports.
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import type { FunctionDefinition } from "../functions/definition.js";
 import { functions as allFunctions } from "../functions/index.js";
 import { ensureDatabase } from "../src/adapters/cosmos/client.js";
@@ -9,7 +10,12 @@ import { resetServices, services } from "../src/composition.js";
 import { loadConfig } from "../src/config.js";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
-import { localSettings, type Ports, sampleSettings } from "./settings.js";
+import { loadSeedTrusts } from "./seed/index.js";
+import { type ServiceBusEmulator, startServiceBusEmulator } from "./servicebus/index.js";
+import { localSettings, type Ports } from "./settings.js";
+import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "./verifiedid/index.js";
+
+export const SERVICEBUS_CONFIG = fileURLToPath(new URL("./servicebus/Config.json", import.meta.url));
 
 export type SystemOptions = {
   ports: Ports;
@@ -17,12 +23,18 @@ export type SystemOptions = {
   functions?: readonly FunctionDefinition[];
   maxRequestBytes?: number;
   log?: (line: string) => void;
+  /** The Verified ID simulator's clock (tests move it to expire requests). */
+  simulatorNow?: () => Date;
+  /** Settings that replace the local ones (tests point LOCAL_KEYS_DIR at a folder of their own). */
+  settings?: Record<string, string>;
 };
 
 export type LocalSystem = {
-  urls: { host: string; cosmos: string };
+  urls: { host: string; verifiedId: string; cosmos: string; serviceBus: string };
   settings: Record<string, string>;
   cosmos: CosmosEmulator;
+  serviceBus: ServiceBusEmulator;
+  verifiedId: VerifiedIdSimulator;
   host: LocalHost;
   close(): Promise<void>;
 };
@@ -38,26 +50,43 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     for (const stop of stops.reverse()) await stop().catch(() => {});
     stops.length = 0;
   };
+  const log = options.log;
   try {
-    const cosmos = await startCosmosEmulator({ port: options.ports.cosmos });
-    stops.push(() => cosmos.close());
+    const [cosmos, serviceBus, verifiedId] = await Promise.all([
+      startCosmosEmulator({ port: options.ports.cosmos }),
+      startServiceBusEmulator({ port: options.ports.serviceBus, config: SERVICEBUS_CONFIG }),
+      startVerifiedIdSimulator({
+        port: options.ports.verifiedId,
+        ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
+        ...(log ? { log } : {}),
+      }),
+    ]);
+    stops.push(
+      () => cosmos.close(),
+      () => serviceBus.close(),
+      () => verifiedId.close(),
+    );
 
-    const serviceBusConnection = sampleSettings().ServiceBusConnection ?? "";
-    const hostJson = readHostJson();
-    // The host's own port must be known before the settings that name it, so it starts first.
-    let settings = localSettings({ ...options.ports, cosmos: cosmos.port }, serviceBusConnection);
+    const ports: Ports = {
+      ...options.ports,
+      cosmos: cosmos.port,
+      serviceBus: serviceBus.port,
+      verifiedId: verifiedId.port,
+    };
+    // The host's own port must be known before the settings that name it, so it starts first; its handlers
+    // read settings only when invoked.
     const host = await startLocalHost(options.functions ?? allFunctions, {
       port: options.ports.host,
-      hostJson,
-      settings,
+      hostJson: readHostJson(),
+      settings: localSettings(ports, serviceBus.connectionString),
       ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
-      ...(options.log ? { log: options.log } : {}),
+      ...(log ? { log } : {}),
     });
     stops.push(() => host.close());
-    settings = localSettings(
-      { ...options.ports, cosmos: cosmos.port, host: host.port },
-      serviceBusConnection,
-    );
+    const settings = {
+      ...localSettings({ ...ports, host: host.port }, serviceBus.connectionString),
+      ...options.settings,
+    };
 
     // The function handlers read their settings from the environment, as they do in Azure.
     for (const [name, value] of Object.entries(settings)) process.env[name] = value;
@@ -65,13 +94,21 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     resetServices();
     stops.push(async () => resetServices());
 
-    const { cosmos: client, config } = services();
+    const { cosmos: client, config, trusts } = services();
     await ensureContainers(await ensureDatabase(client, config.COSMOS_DATABASE));
+    await trusts.upsertAll(await loadSeedTrusts());
 
     return {
-      urls: { host: host.url, cosmos: cosmos.endpoint },
+      urls: {
+        host: host.url,
+        verifiedId: verifiedId.url,
+        cosmos: cosmos.endpoint,
+        serviceBus: `sb://localhost:${serviceBus.port}`,
+      },
       settings,
       cosmos,
+      serviceBus,
+      verifiedId,
       host,
       close: stopAll,
     };

@@ -1,15 +1,38 @@
 // The composition root: builds every adapter once, from the validated configuration, on first use. Function
 // handlers call services(); nothing here runs at import time.
+import { resolve } from "node:path";
 import type { CosmosClient, Database } from "@azure/cosmos";
-import { DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import {
+  ClientSecretCredential,
+  DefaultAzureCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+} from "@azure/identity";
 import { createCosmosClient } from "./adapters/cosmos/client.js";
+import { type RequestStore, requestStore } from "./adapters/cosmos/requestStore.js";
+import { type TrustStore, trustStore } from "./adapters/cosmos/trustStore.js";
+import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
+import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
+import type { SigningKeys } from "./adapters/keys/signingKeys.js";
+import {
+  createVerifiedIdClient,
+  StaticTokenCredential,
+  type VerifiedIdClient,
+} from "./adapters/verifiedId/index.js";
 import type { HealthCheck } from "./app/checkHealth.js";
 import { type Config, loadConfig } from "./config.js";
+import type { LoginRequest } from "./domain/login.js";
 
 export type Services = {
   config: Config;
   cosmos: CosmosClient;
   database: Database;
+  trusts: TrustStore;
+  requests: RequestStore<LoginRequest>;
+  verifiedId: VerifiedIdClient;
+  keys: SigningKeys;
+  clock: () => Date;
+  session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
 };
 
@@ -17,6 +40,24 @@ function azureCredential(config: Config): TokenCredential {
   return config.AZURE_CLIENT_ID
     ? new DefaultAzureCredential({ managedIdentityClientId: config.AZURE_CLIENT_ID })
     : new DefaultAzureCredential();
+}
+
+function verifiedIdCredential(config: Config, azure: () => TokenCredential): TokenCredential {
+  switch (config.VERIFIEDID_CREDENTIAL) {
+    case "local":
+      // The simulator checks that a bearer token is present, as the Request Service does; it has no tenant.
+      return new StaticTokenCredential("local-simulator-token");
+    case "client-secret":
+      return new ClientSecretCredential(
+        config.VERIFIEDID_TENANT_ID ?? "",
+        config.VERIFIEDID_CLIENT_ID ?? "",
+        config.VERIFIEDID_CLIENT_SECRET ?? "",
+      );
+    case "managed-identity":
+      return config.AZURE_CLIENT_ID
+        ? new ManagedIdentityCredential({ clientId: config.AZURE_CLIENT_ID })
+        : azure();
+  }
 }
 
 function buildServices(config: Config): Services {
@@ -27,10 +68,29 @@ function buildServices(config: Config): Services {
   };
   const cosmos = createCosmosClient(config.COSMOS_ENDPOINT, lazyCredential);
   const database = cosmos.database(config.COSMOS_DATABASE);
+  const keys =
+    config.SIGNING_KEYS === "local"
+      ? localSigningKeys(resolve(config.LOCAL_KEYS_DIR))
+      : keyVaultSigningKeys({
+          vaultUrl: config.KEY_VAULT_URL ?? "",
+          secretName: config.SIGNING_KEY_SECRET_NAME,
+          credential: lazyCredential(),
+        });
   return {
     config,
     cosmos,
     database,
+    trusts: trustStore(database.container("trusts")),
+    requests: requestStore<LoginRequest>(database.container("requests")),
+    verifiedId: createVerifiedIdClient({
+      baseUrl: config.VERIFIEDID_BASE_URL,
+      credential: verifiedIdCredential(config, lazyCredential),
+      authority: config.VERIFIEDID_AUTHORITY,
+      callbackUrl: config.VERIFIEDID_CALLBACK_URL,
+    }),
+    keys,
+    clock: () => new Date(),
+    session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks: {
       cosmos: async () => {
         await database.read();

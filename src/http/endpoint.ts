@@ -6,7 +6,13 @@ import type { z } from "zod";
 import type { HttpFunctionDefinition } from "../../functions/definition.js";
 import { describeError, invocationLogger, type Logger } from "../log.js";
 import type { OpenApiOperation, OpenApiResponse } from "./openapi.js";
-import { type FieldError, HttpProblem, PROBLEM_CONTENT_TYPE, problemFromError } from "./problem.js";
+import {
+  type FieldError,
+  HttpProblem,
+  PROBLEM_CONTENT_TYPE,
+  problemFromError,
+  problemType,
+} from "./problem.js";
 
 /** Request bodies of this API are small JSON documents; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -14,6 +20,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const CORRELATION_HEADER = "x-correlation-id";
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
+const BEARER_CHALLENGE = 'Bearer realm="staff-passport", error="invalid_token"';
 
 type Infer<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
 
@@ -123,10 +130,13 @@ export function httpEndpoint<
       const problem = problemFromError(error, new URL(request.url).pathname);
       if (problem.status >= 500)
         log.error("request failed", { status: problem.status, ...describeError(error) });
+      // RFC 6750: a refused bearer token says so, so that clients know to log in again.
+      const challenge =
+        problem.type === problemType("invalid_session") ? { "www-authenticate": BEARER_CHALLENGE } : {};
       response = {
         status: problem.status,
         body: JSON.stringify(problem),
-        headers: { "content-type": PROBLEM_CONTENT_TYPE, ...common },
+        headers: { "content-type": PROBLEM_CONTENT_TYPE, ...challenge, ...common },
       };
     }
     log.info("request completed", { status: response.status, durationMs: Date.now() - started });

@@ -23,7 +23,7 @@ describe("GET /api/health", () => {
     await system.cosmos.close();
     const response = await fetch(`${system.urls.host}/api/health`);
     expect(response.status).toBe(503);
-    const body = await response.json();
+    const body = (await response.json()) as { status: string; checks: Record<string, string> };
     expect(body.status).toBe("unavailable");
     expect(body.checks.cosmos).toBe("unavailable");
   });

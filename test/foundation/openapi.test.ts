@@ -3,6 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { httpFunctions } from "../../functions/index.js";
 import { startHttpHost } from "../../local/host/httpHost.js";
 
+type Operation = {
+  operationId: string;
+  requestBody: { content: Record<string, { schema: { type: string } }> };
+};
+type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>> };
+
 let base = "";
 let close: () => Promise<void> = async () => {};
 
@@ -17,7 +23,7 @@ describe("GET /api/openapi.json", () => {
   it("is an OpenAPI 3.1 document that lists every HTTP function with its method and route", async () => {
     const response = await fetch(`${base}/api/openapi.json`);
     expect(response.status).toBe(200);
-    const document = await response.json();
+    const document = (await response.json()) as OpenApi;
     expect(document.openapi).toBe("3.1.0");
     for (const fn of httpFunctions()) {
       const path = `/api/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
@@ -28,11 +34,11 @@ describe("GET /api/openapi.json", () => {
   });
 
   it("describes request bodies with the schemas that validate them", async () => {
-    const document = await (await fetch(`${base}/api/openapi.json`)).json();
+    const document = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApi;
     for (const fn of httpFunctions().filter((f) => f.openapi.body)) {
       const path = `/api/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
-      const operation = document.paths[path][fn.openapi.method.toLowerCase()];
-      expect(operation.requestBody.content["application/json"].schema.type).toBe("object");
+      const operation = document.paths[path]?.[fn.openapi.method.toLowerCase()];
+      expect(operation?.requestBody.content["application/json"]?.schema.type).toBe("object");
     }
   });
 });

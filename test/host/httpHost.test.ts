@@ -109,7 +109,7 @@ describe("HTTP plumbing: problem+json", () => {
   it("answers 400 with the failing fields for a body that breaks the schema", async () => {
     const response = await postJson("things/t-1", JSON.stringify({ name: "" }));
     expect(response.status).toBe(400);
-    const problem = await response.json();
+    const problem = (await response.json()) as { errors: unknown };
     expect(problem.errors).toEqual([{ path: "body.name", message: expect.any(String) }]);
   });
 
@@ -134,7 +134,7 @@ describe("HTTP plumbing: problem+json", () => {
       "x-correlation-id": "abc-123",
     });
     expect(given.headers.get("x-correlation-id")).toBe("abc-123");
-    expect((await given.json()).correlationId).toBe("abc-123");
+    expect(((await given.json()) as { correlationId: string }).correlationId).toBe("abc-123");
     const minted = await postJson("things/t-1", JSON.stringify({ name: "a" }));
     expect(minted.headers.get("x-correlation-id")).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -1,0 +1,52 @@
+// The trust directory in the `trusts` container.
+import type { Container } from "@azure/cosmos";
+import type { Trust } from "../../domain/trust.js";
+import { cosmosCall } from "./errors.js";
+
+export const TRUST_SEARCH_LIMIT = 20;
+
+export type TrustSummary = { id: string; name: string };
+
+export type TrustStore = {
+  get(id: string): Promise<Trust | undefined>;
+  /** Active trusts whose name contains the text (any case) or whose id is the text, sorted by name. */
+  search(text: string): Promise<TrustSummary[]>;
+  /** Writes each trust as given; loading the same list twice changes nothing. */
+  upsertAll(trusts: readonly Trust[]): Promise<void>;
+};
+
+type TrustDocument = Trust & { _etag?: string; _rid?: string; _ts?: number; _self?: string };
+
+function toTrust(document: TrustDocument): Trust {
+  const { _etag, _rid, _ts, _self, ...trust } = document;
+  return trust;
+}
+
+export function trustStore(container: Container): TrustStore {
+  return {
+    async get(id) {
+      const { resource } = await cosmosCall(() => container.item(id, id).read<TrustDocument>());
+      return resource ? toTrust(resource) : undefined;
+    },
+    async search(text) {
+      const query = {
+        query:
+          "SELECT TOP @limit c.id, c.name FROM c WHERE c.active = true AND " +
+          "(CONTAINS(LOWER(c.name), @name) OR c.id = @id) ORDER BY c.name",
+        parameters: [
+          { name: "@limit", value: TRUST_SEARCH_LIMIT },
+          { name: "@name", value: text.toLowerCase() },
+          { name: "@id", value: text.toUpperCase() },
+        ],
+      };
+      const { resources } = await cosmosCall(() => container.items.query<TrustSummary>(query).fetchAll());
+      // Sorted again here so that the order is by name as people read it, whatever the collation of the store.
+      return resources
+        .map(({ id, name }) => ({ id, name }))
+        .sort((a, b) => a.name.localeCompare(b.name, "en-GB", { sensitivity: "base" }));
+    },
+    async upsertAll(trusts) {
+      for (const trust of trusts) await cosmosCall(() => container.items.upsert(trust));
+    },
+  };
+}
