@@ -1,6 +1,7 @@
 // The Config.json format of Microsoft's Service Bus emulator, as a zod schema, so that one file configures either
 // emulator. Limits that only reflect Microsoft's quotas (such as the PT5M duplicate window) are not enforced here.
 import { z } from "zod";
+import { parseSqlFilter } from "../broker/filters/sqlParser.js";
 import { parseDuration } from "./duration.js";
 
 const duration = z
@@ -62,13 +63,30 @@ const correlationFilter = z
   })
   .strict();
 
+function sqlProblem(expression: string): string | undefined {
+  try {
+    parseSqlFilter(expression);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+const sqlExpression = z
+  .string()
+  .min(1)
+  .superRefine((expression, context) => {
+    const problem = sqlProblem(expression);
+    if (problem) context.addIssue({ code: "custom", message: `not a supported SQL filter: ${problem}` });
+  });
+
 const rule = z.object({
   Name: entityName,
   Properties: z
     .object({
       FilterType: z.enum(["Correlation", "Sql"]),
       CorrelationFilter: correlationFilter.optional(),
-      SqlFilter: z.object({ SqlExpression: z.string().min(1) }).optional(),
+      SqlFilter: z.object({ SqlExpression: sqlExpression }).optional(),
       Action: z.object({ SqlExpression: z.string() }).optional(),
     })
     .refine((p) => (p.FilterType === "Sql" ? p.SqlFilter !== undefined : p.CorrelationFilter !== undefined), {
