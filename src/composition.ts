@@ -8,6 +8,7 @@ import {
   ManagedIdentityCredential,
   type TokenCredential,
 } from "@azure/identity";
+import { ServiceBusClient } from "@azure/service-bus";
 import { createCosmosClient } from "./adapters/cosmos/client.js";
 import { type RequestStore, requestStore } from "./adapters/cosmos/requestStore.js";
 import { type TrustStore, trustStore } from "./adapters/cosmos/trustStore.js";
@@ -23,10 +24,14 @@ import type { HealthCheck } from "./app/checkHealth.js";
 import { type Config, loadConfig } from "./config.js";
 import type { LoginRequest } from "./domain/login.js";
 
+/** The topic every share event is published to (DESIGN.md, Events). */
+export const SHARE_EVENTS_TOPIC = "share-events";
+
 export type Services = {
   config: Config;
   cosmos: CosmosClient;
   database: Database;
+  serviceBus: ServiceBusClient;
   trusts: TrustStore;
   requests: RequestStore<LoginRequest>;
   verifiedId: VerifiedIdClient;
@@ -68,6 +73,10 @@ function buildServices(config: Config): Services {
   };
   const cosmos = createCosmosClient(config.COSMOS_ENDPOINT, lazyCredential);
   const database = cosmos.database(config.COSMOS_DATABASE);
+  // A connection string locally; the namespace and the managed identity in Azure. Neither connects until used.
+  const serviceBus = config.ServiceBusConnection
+    ? new ServiceBusClient(config.ServiceBusConnection)
+    : new ServiceBusClient(config.ServiceBusConnection__fullyQualifiedNamespace ?? "", lazyCredential());
   const keys =
     config.SIGNING_KEYS === "local"
       ? localSigningKeys(resolve(config.LOCAL_KEYS_DIR))
@@ -80,6 +89,7 @@ function buildServices(config: Config): Services {
     config,
     cosmos,
     database,
+    serviceBus,
     trusts: trustStore(database.container("trusts")),
     requests: requestStore<LoginRequest>(database.container("requests")),
     verifiedId: createVerifiedIdClient({
@@ -95,6 +105,15 @@ function buildServices(config: Config): Services {
       cosmos: async () => {
         await database.read();
       },
+      // A peek is a real round trip to the broker that takes no lock and changes nothing.
+      serviceBus: async () => {
+        const receiver = serviceBus.createReceiver(SHARE_EVENTS_TOPIC, "record");
+        try {
+          await receiver.peekMessages(1);
+        } finally {
+          await receiver.close();
+        }
+      },
     },
   };
 }
@@ -109,5 +128,6 @@ export function services(): Services {
 /** Drops the built services so that the next call rebuilds them from the environment (tests, local restarts). */
 export function resetServices(): void {
   current?.cosmos.dispose();
+  void current?.serviceBus.close();
   current = undefined;
 }

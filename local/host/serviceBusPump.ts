@@ -35,7 +35,8 @@ function triggerMetadata(message: ServiceBusReceivedMessage): Record<string, unk
     to: message.to,
     replyTo: message.replyTo,
     sessionId: message.sessionId,
-    deliveryCount: message.deliveryCount,
+    // On the wire Service Bus counts earlier deliveries; the host's .NET SDK adds one, so a first delivery is 1.
+    deliveryCount: (message.deliveryCount ?? 0) + 1,
     sequenceNumber: message.sequenceNumber?.toNumber(),
     enqueuedTimeUtc: message.enqueuedTimeUtc?.toISOString(),
     expiresAtUtc: message.expiresAtUtc?.toISOString(),

@@ -4,6 +4,7 @@ import type { TrustStore } from "../adapters/cosmos/trustStore.js";
 import { issueSessionToken } from "../adapters/keys/sessionTokens.js";
 import type { SigningKeys } from "../adapters/keys/signingKeys.js";
 import type { VerifiedIdClient } from "../adapters/verifiedId/index.js";
+import { ACCESS_KEY_TRUST_CLAIM } from "../domain/catalogue.js";
 import { type LoginRequest, loginView, newLoginRequest } from "../domain/login.js";
 import { hashSecret, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
 import type { Trust } from "../domain/trust.js";
@@ -68,6 +69,8 @@ export async function startLogin(deps: LoginDeps, trustId: string): Promise<Star
         type: trust.accessKeyType,
         purpose: `Your access key for ${trust.name}`,
         acceptedIssuers: trust.issuerDids,
+        // The wallet then offers only the key issued for this trust; the callback check stays the safeguard.
+        constraints: [{ claimName: ACCESS_KEY_TRUST_CLAIM, values: [trust.id] }],
       },
     ],
   });

@@ -2,6 +2,7 @@
 // Verified ID simulator's wallets, and the production Verified ID client.
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadSeedTrusts } from "../../local/seed/index.js";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
 import { call, startTestSystem } from "../support/system.js";
@@ -123,6 +124,18 @@ describe("trust search", () => {
   });
 });
 
+describe("trust directory", () => {
+  it("loads the seed idempotently: loading it again leaves one document per trust", async () => {
+    const trusts = await loadSeedTrusts();
+    await services().trusts.upsertAll(trusts);
+    const { resources } = await services()
+      .database.container("trusts")
+      .items.query("SELECT c.id FROM c")
+      .fetchAll();
+    expect(resources.map((r) => r.id).sort()).toEqual(trusts.map((t) => t.id).sort());
+  });
+});
+
 describe("credential types", () => {
   it("lists the shareable types and never the access key", async () => {
     const { body } = await call<{ credentialTypes: { type: string; displayName: string }[] }>(
@@ -156,6 +169,7 @@ describe("starting a login", () => {
       expect.objectContaining({
         type: "StaffPassportAccessKey",
         acceptedIssuers: ["did:web:rth.staffpassport.nhs.uk"],
+        constraints: [{ claimName: "trustId", values: ["RTH"] }],
       }),
     ]);
   });

@@ -1,11 +1,12 @@
 // GET /api/health through the local host, against the real Cosmos DB emulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalSystem, startSystem } from "../../local/system.js";
+import type { LocalSystem } from "../../local/system.js";
+import { startTestSystem } from "../support/system.js";
 
 let system: LocalSystem;
 
 beforeAll(async () => {
-  system = await startSystem({ ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: 0, serviceBus: 0 } });
+  system = await startTestSystem();
 });
 afterAll(() => system.close());
 
@@ -16,6 +17,16 @@ describe("GET /api/health", () => {
     expect(await response.json()).toEqual({
       status: "ok",
       checks: expect.objectContaining({ cosmos: "ok" }),
+    });
+  });
+
+  it("answers 503 naming Service Bus once the Service Bus emulator has stopped", async () => {
+    await system.serviceBus.close();
+    const response = await fetch(`${system.urls.host}/api/health`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      status: "unavailable",
+      checks: { cosmos: "ok", serviceBus: "unavailable" },
     });
   });
 

@@ -1,0 +1,54 @@
+// Timer triggers run by the local host on their NCRONTAB schedules.
+import type { Timer } from "@azure/functions";
+import { describe, expect, it } from "vitest";
+import type { TimerFunctionDefinition } from "../../functions/definition.js";
+import { startTimers } from "../../local/host/timers.js";
+
+function timerFunction(
+  schedule: string,
+  onTick: (timer: Timer) => void,
+  runOnStartup = false,
+): TimerFunctionDefinition {
+  return {
+    kind: "timer",
+    name: "tick",
+    options: { schedule, runOnStartup, handler: async (timer) => onTick(timer as Timer) },
+  };
+}
+
+const waitFor = async (check: () => boolean, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+};
+
+describe("timer triggers", () => {
+  it("invokes the handler on each occurrence of its schedule, on the second, and stops when closed", async () => {
+    const ticks: { at: number; timer: Timer }[] = [];
+    const runner = startTimers([
+      timerFunction("* * * * * *", (timer) => ticks.push({ at: Date.now(), timer })),
+    ]);
+    await waitFor(() => ticks.length >= 2, 5_000);
+    await runner.close();
+    const seen = ticks.length;
+    expect(seen).toBeGreaterThanOrEqual(2);
+    const [first, second] = ticks;
+    // Each occurrence fires at (or just after) a whole second, one second apart.
+    expect(Math.round(((second?.at ?? 0) - (first?.at ?? 0)) / 1000)).toBe(1);
+    expect(first?.timer.isPastDue).toBe(false);
+    expect(Date.parse(first?.timer.scheduleStatus?.next ?? "")).toBeGreaterThan(first?.at ?? 0);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(ticks.length).toBe(seen);
+  });
+
+  it("runs once at start-up when runOnStartup is set, without waiting for the schedule", async () => {
+    const ticks: number[] = [];
+    const runner = startTimers([timerFunction("0 0 0 1 1 *", () => ticks.push(Date.now()), true)]);
+    await waitFor(() => ticks.length >= 1, 2_000);
+    await runner.close();
+    expect(ticks).toHaveLength(1);
+  });
+
+  it("refuses a timer whose schedule is not NCRONTAB", () => {
+    expect(() => startTimers([timerFunction("0 */5 * * *", () => {})])).toThrow(/six fields/);
+  });
+});
