@@ -33,6 +33,20 @@ const issue = (at: Date = now) =>
     ttlSeconds: 900,
   });
 
+/** A token with every claim a session has, signed however the attacker likes, claiming our key's id. */
+function forge(alg: string, kid: string, key: Parameters<SignJWT["sign"]>[0]): Promise<string> {
+  const iat = Math.floor(now.getTime() / 1000);
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg, kid, typ: "session+jwt" })
+    .setIssuer(issuer)
+    .setAudience("staff-passport-portal")
+    .setSubject("did:jwk:abc")
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + 600)
+    .setJti("j")
+    .sign(key);
+}
+
 async function refusal(authorization?: string): Promise<string> {
   try {
     await requireSession(deps, requestWith(authorization));
@@ -68,32 +82,14 @@ describe("requireSession", () => {
     const [{ kid, ...jwk }] = (await keys.jwks()).keys as [{ kid: string }];
     const publicKey = await importJWK({ ...jwk, kid }, "ES256", { extractable: true });
     if (publicKey instanceof Uint8Array) throw new Error("expected an EC public key");
-    const pem = await exportSPKI(publicKey);
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: "HS256", kid, typ: "session+jwt" })
-      .setIssuer(issuer)
-      .setAudience("staff-passport-portal")
-      .setSubject("did:jwk:abc")
-      .setIssuedAt(Math.floor(now.getTime() / 1000))
-      .setExpirationTime(Math.floor(now.getTime() / 1000) + 600)
-      .setJti("j")
-      .sign(new TextEncoder().encode(pem));
-    expect(await refusal(`Bearer ${token}`)).toBe("invalid_session");
+    const secret = new TextEncoder().encode(await exportSPKI(publicKey));
+    expect(await refusal(`Bearer ${await forge("HS256", kid, secret)}`)).toBe("invalid_session");
   });
 
   it("refuses an ES256 token signed by another key", async () => {
     const { privateKey } = await generateKeyPair("ES256");
     const [{ kid }] = (await keys.jwks()).keys as [{ kid: string }];
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: "ES256", kid, typ: "session+jwt" })
-      .setIssuer(issuer)
-      .setAudience("staff-passport-portal")
-      .setSubject("did:jwk:abc")
-      .setIssuedAt(Math.floor(now.getTime() / 1000))
-      .setExpirationTime(Math.floor(now.getTime() / 1000) + 600)
-      .setJti("j")
-      .sign(privateKey);
-    expect(await refusal(`Bearer ${token}`)).toBe("invalid_session");
+    expect(await refusal(`Bearer ${await forge("ES256", kid, privateKey)}`)).toBe("invalid_session");
   });
 
   it("refuses a token that expired more than 60 seconds ago", async () => {
