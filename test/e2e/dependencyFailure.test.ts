@@ -11,8 +11,11 @@ let apiKey = "";
 beforeAll(async () => {
   system = await startTestSystem();
   api = `${system.urls.host}/api`;
-  started = (await call<{ loginId: string; url: string }>(`${api}/logins`, { body: { trustId: "RTH" } })).body;
-  const requestId = new URL(new URL(started.url).searchParams.get("request_uri") ?? "").pathname.split("/").pop();
+  started = (await call<{ loginId: string; url: string }>(`${api}/logins`, { body: { trustId: "RTH" } }))
+    .body;
+  const requestId = new URL(new URL(started.url).searchParams.get("request_uri") ?? "").pathname
+    .split("/")
+    .pop();
   const { body } = await call<{ body: { callback: { headers: Record<string, string> } } }>(
     `${system.urls.verifiedId}/control/requests/${requestId}`,
   );
@@ -23,7 +26,9 @@ afterAll(() => system.close());
 
 describe("with Cosmos DB down", () => {
   it("answers a callback with 503 problem+json so that Verified ID retries it", async () => {
-    const requestId = new URL(new URL(started.url).searchParams.get("request_uri") ?? "").pathname.split("/").pop();
+    const requestId = new URL(new URL(started.url).searchParams.get("request_uri") ?? "").pathname
+      .split("/")
+      .pop();
     const response = await call<{ status: number; detail: string }>(`${api}/verifiedid/callback`, {
       body: { requestId, requestStatus: "request_retrieved", state: started.loginId },
       headers: { "api-key": apiKey },

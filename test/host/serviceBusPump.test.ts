@@ -15,7 +15,9 @@ const subscription = (name: string, maxDeliveryCount: number) => ({
     MaxDeliveryCount: maxDeliveryCount,
     DeadLetteringOnMessageExpiration: false,
   },
-  Rules: [{ Name: "mine", Properties: { FilterType: "Correlation" as const, CorrelationFilter: { Label: name } } }],
+  Rules: [
+    { Name: "mine", Properties: { FilterType: "Correlation" as const, CorrelationFilter: { Label: name } } },
+  ],
 });
 
 let emulator: ServiceBusEmulator;
