@@ -47,15 +47,15 @@ export class OutgoingLink implements Consumer, Detachable {
   onDisposition(delivery: Delivery, disposition: Disposition): void {
     const lockToken = tagToLockToken(delivery.tag);
     if (this.receiveMode === "receiveAndDelete" || lockToken === undefined) {
-      delivery.update(true, acceptedOutcome());
+      finish(delivery, acceptedOutcome());
       return;
     }
     try {
       settle(this.entity, lockToken, disposition, Date.now());
-      delivery.update(true, acceptedOutcome());
+      finish(delivery, acceptedOutcome());
     } catch (error) {
       const condition = error instanceof BrokerError ? error.condition : Condition.internal;
-      delivery.update(true, rejectedOutcome({ condition, description: (error as Error).message }));
+      finish(delivery, rejectedOutcome({ condition, description: (error as Error).message }));
     }
   }
 
@@ -71,4 +71,14 @@ export class OutgoingLink implements Consumer, Detachable {
     this.gone = true;
     this.entity.detach(this, Date.now());
   }
+}
+
+/**
+ * Settles a delivery and lets rhea forget it. In rcv-settle-mode "second" the client settles on its side after our
+ * settlement without another disposition, so rhea would otherwise keep every delivery and, once its 2,048-slot
+ * session buffer is full, stop sending.
+ */
+function finish(delivery: Delivery, outcome: unknown): void {
+  delivery.update(true, outcome);
+  (delivery as { remote_settled: boolean }).remote_settled = true;
 }

@@ -124,6 +124,7 @@ export function startAmqpServer(options: {
     });
     server.on("connection", (socket: Socket) => {
       sockets.add(socket);
+      coalesceWrites(socket);
       socket.on("close", () => sockets.delete(socket));
     });
     server.once("error", reject);
@@ -140,4 +141,26 @@ export function startAmqpServer(options: {
       });
     });
   });
+}
+
+/**
+ * rhea writes every frame with its own socket.write. Corking until the current batch of work is done turns the
+ * frames of one processing pass into one write, and disabling Nagle's algorithm keeps small replies from waiting
+ * for the client's delayed acknowledgements.
+ */
+function coalesceWrites(socket: Socket): void {
+  socket.setNoDelay(true);
+  const write = socket.write;
+  let corked = false;
+  socket.write = function (this: Socket, ...args: Parameters<Socket["write"]>): boolean {
+    if (!corked) {
+      corked = true;
+      socket.cork();
+      process.nextTick(() => {
+        corked = false;
+        socket.uncork();
+      });
+    }
+    return write.apply(this, args);
+  } as Socket["write"];
 }
