@@ -7,7 +7,7 @@ import { connectionState } from "./connectionState.js";
 import { wrapTicks } from "./encoding.js";
 import { MAX_MESSAGE_BYTES } from "./incoming.js";
 import { OutgoingLink } from "./outgoing.js";
-import { localAttach, remoteAttach } from "./rheaTypes.js";
+import { answerEveryDrain, localAttach, remoteAttach } from "./rheaTypes.js";
 
 export type IncomingRole =
   | { kind: "cbs" }
@@ -103,6 +103,7 @@ export function openOutgoing(sender: Sender, namespace: Namespace): OutgoingLink
     sender.set_source({ address, filter: { [SESSION_FILTER]: sessionId } });
     localAttach(sender).properties = { [LOCKED_UNTIL]: wrapTicks(now + link.entity.settings.lockDurationMs) };
   }
+  answerEveryDrain(sender);
   connectionState(sender.connection).links.add(link);
   link.entity.attach(link);
   return link;
