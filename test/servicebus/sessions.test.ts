@@ -74,6 +74,17 @@ describe("Service Bus emulator: sessions", () => {
     expect(receiver.sessionLockedUntilUtc?.getTime()).toBeGreaterThan(before);
   });
 
+  it("keeps a session's messages locked while the session is held, beyond the message lock duration", async () => {
+    running = await startWith({ queues: [queue("short", { RequiresSession: true, LockDuration: "PT1S" })] });
+    await running.client.createSender("short").sendMessages({ body: "held", sessionId: "s" });
+    const receiver = await running.client.acceptSession("short", "s");
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    if (!message) throw new Error("no message arrived");
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await receiver.completeMessage(message);
+    expect(await receiver.peekMessages(5)).toEqual([]);
+  });
+
   it("refuses a receiver without a session on an entity that requires sessions", async () => {
     const r = await startSessions();
     await expect(

@@ -234,9 +234,23 @@ export class MessageEntity {
     }
   }
 
+  /** Messages received in a session stay locked as long as their receiver holds the session, as in Service Bus. */
+  lockExpired(record: StoredMessage, now: number): boolean {
+    const lock = record.lock;
+    if (!lock || lock.until > now) return false;
+    const sessionId = record.sessionId;
+    return (
+      sessionId === undefined ||
+      lock.holder === undefined ||
+      this.sessions.holderOf(sessionId, now) !== lock.holder
+    );
+  }
+
   /** Runs the clock: lock expiry, scheduled arrivals, session lock expiry and time-to-live. */
   tick(now: number): void {
-    for (const record of this.store.expiredLocks(now)) this.release(record, now);
+    for (const record of this.store.expiredLocks(now)) {
+      if (this.lockExpired(record, now)) this.release(record, now);
+    }
     for (const record of this.store.dueScheduled(now)) {
       if (this.settings.forwardTo) {
         this.store.remove(record);

@@ -15,7 +15,7 @@ export type Disposition =
 function lockedRecord(entity: MessageEntity, lockToken: string, now: number): StoredMessage {
   const record = entity.store.byLockToken(lockToken);
   if (!record?.lock) throw lockLost();
-  if (record.lock.until <= now) {
+  if (entity.lockExpired(record, now)) {
     // The clock has not swept this lock yet; treat it as the expiry it is.
     entity.release(record, now);
     throw lockLost();
