@@ -20,7 +20,7 @@ export const readLogin = httpEndpoint({
   summary: "The login's status; the session token while verified",
   tags: ["logins"],
   security: "pollToken",
-  params: z.object({ loginId: z.string().min(1).max(64) }),
+  params: z.object({ loginId: z.string() }),
   responses: {
     200: { description: "The login", schema: loginSchema },
     404: { description: "Unknown login, or a missing or wrong poll token (the same answer)" },

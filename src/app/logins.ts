@@ -6,9 +6,12 @@ import type { SigningKeys } from "../adapters/keys/signingKeys.js";
 import type { VerifiedIdClient } from "../adapters/verifiedId/index.js";
 import { ACCESS_KEY_TRUST_CLAIM } from "../domain/catalogue.js";
 import { type LoginRequest, loginView, newLoginRequest } from "../domain/login.js";
-import { hashSecret, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
+import { hashSecret, MINTED_ID, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
 import type { Trust } from "../domain/trust.js";
 import { ServiceError } from "../errors.js";
+
+/** Trust ids are organisation codes: letters and digits. Anything else names no trust. */
+const TRUST_ID = /^[A-Za-z0-9]{1,20}$/;
 
 /** How long a stored request document lives after it is written: a day, for support and audit, then gone. */
 export const REQUEST_TTL_SECONDS = 24 * 60 * 60;
@@ -45,7 +48,7 @@ export type StartedLogin = {
 
 /** Returns the trust if it exists and is active, else UnknownTrust. */
 export async function activeTrust(trusts: TrustStore, trustId: string): Promise<Trust> {
-  const trust = await trusts.get(trustId);
+  const trust = TRUST_ID.test(trustId) ? await trusts.get(trustId) : undefined;
   if (!trust?.active) throw new UnknownTrust();
   return trust;
 }
@@ -108,7 +111,8 @@ export async function readLogin(
   loginId: string,
   pollToken: string | null,
 ): Promise<LoginStatusView> {
-  const stored = await deps.requests.get(loginId);
+  // An id we could never have minted is unknown without asking the store.
+  const stored = MINTED_ID.test(loginId) ? await deps.requests.get(loginId) : undefined;
   // Hash comparison runs whether or not the login exists, so timing does not tell the two apart either.
   const matches = secretMatchesHash(pollToken ?? "", stored?.value.pollTokenHash ?? hashSecret(mintSecret()));
   if (stored?.value.kind !== "login" || !matches) throw new LoginNotFound();

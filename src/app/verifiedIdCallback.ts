@@ -6,7 +6,7 @@ import type { VerifiedIdCallback } from "../adapters/verifiedId/callback.js";
 import { acceptLoginPresentation } from "../domain/acceptPresentation.js";
 import { applyLoginEvent, type LoginEvent, type LoginRequest } from "../domain/login.js";
 import type { Presentation } from "../domain/presentation.js";
-import { hashSecret, mintSecret, secretMatchesHash } from "../domain/secrets.js";
+import { hashSecret, MINTED_ID, mintSecret, secretMatchesHash } from "../domain/secrets.js";
 import { ServiceError } from "../errors.js";
 import { REQUEST_TTL_SECONDS } from "./logins.js";
 
@@ -60,10 +60,10 @@ async function loginEventOf(
       } satisfies LoginEvent;
     case "presentation_verified": {
       const trust = await deps.trusts.get(login.trustId);
-      if (!trust) {
+      if (!trust?.active) {
         return {
           type: "failed",
-          error: { code: "unknown_trust", message: "The trust is no longer in the directory." },
+          error: { code: "unknown_trust", message: "The trust is no longer active in the directory." },
         } satisfies LoginEvent;
       }
       const accepted = acceptLoginPresentation(trust, presentationOf(callback), now);
@@ -80,7 +80,7 @@ export async function handleVerifiedIdCallback(
   callback: VerifiedIdCallback,
 ): Promise<CallbackOutcome> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const stored = await deps.requests.get(callback.state);
+    const stored = MINTED_ID.test(callback.state) ? await deps.requests.get(callback.state) : undefined;
     // The key is compared whether or not the request exists, so timing reveals nothing either.
     const keyMatches = secretMatchesHash(apiKey ?? "", stored?.value.apiKeyHash ?? hashSecret(mintSecret()));
     if (!stored || !keyMatches || stored.value.verifiedIdRequestId !== callback.requestId)

@@ -7,6 +7,9 @@ const ID_BYTES = 16; // 128 bits, the floor API.md sets for identifiers
 const SECRET_BYTES = 32;
 const HASH_BYTES = 32; // SHA-256
 
+/** The shape of every identifier mintId makes; anything else cannot name one of our requests. */
+export const MINTED_ID = /^[A-Za-z0-9_-]{22}$/;
+
 /** A new identifier: 128 random bits, base64url without padding (22 characters). */
 export function mintId(): string {
   return randomBytes(ID_BYTES).toString("base64url");

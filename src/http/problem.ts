@@ -29,6 +29,7 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string }>> = {
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   verified_id_failed: { status: 502, title: "Verified ID could not create the request" },
   dependency_unavailable: { status: 503, title: "A dependency is unavailable" },
+  signing_key_unavailable: { status: 503, title: "The signing keys are unavailable" },
 };
 
 export function problemType(code: string): string {

@@ -104,7 +104,7 @@ describe("trust search", () => {
     expect(body.trusts.every((t) => Object.keys(t).sort().join() === "id,name")).toBe(true);
   });
 
-  it("finds a trust by its exact id", async () => {
+  it("finds a trust by its id, in any case", async () => {
     const { body } = await call<{ trusts: { id: string }[] }>(`${api}/trusts?search=rth`);
     expect(body.trusts.map((t) => t.id)).toEqual(["RTH"]);
   });
@@ -174,7 +174,31 @@ describe("starting a login", () => {
     ]);
   });
 
+  it("stores the login with only hashes of its secrets, and a time to live", async () => {
+    const login = await startLogin("RTH");
+    const { resource } = await services()
+      .database.container("requests")
+      .item(login.loginId, login.loginId)
+      .read();
+    const stored = JSON.stringify(resource);
+    expect(stored).not.toContain(login.pollToken);
+    expect(stored).not.toContain(await apiKeyOf(login));
+    expect(resource).toMatchObject({ status: "pending", trustId: "RTH", ttl: expect.any(Number) });
+    expect(resource.pollTokenHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(resource.apiKeyHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it("answers 404, not an error, for trust ids that could never exist", async () => {
+    for (const trustId of ["R/J", "R#J", "a\\b"]) {
+      expect((await call(`${api}/logins`, { body: { trustId } })).status).toBe(404);
+    }
+  });
+
   it("answers 502 and stores nothing when Verified ID keeps failing", async () => {
+    const countRequests = async () =>
+      (await services().database.container("requests").items.query("SELECT VALUE COUNT(1) FROM c").fetchAll())
+        .resources[0];
+    const before = await countRequests();
     await call(`${sim}/control/faults`, { body: { createStatus: 503, count: 10 } });
     try {
       const response = await call<{ status: number; detail: string }>(`${api}/logins`, {
@@ -185,14 +209,7 @@ describe("starting a login", () => {
     } finally {
       await call(`${sim}/control/faults`, { method: "DELETE" });
     }
-    const { resources } = await services()
-      .database.container("requests")
-      .items.query("SELECT * FROM c WHERE c.trustId = 'RTH' AND c.status = 'pending'")
-      .fetchAll();
-    for (const request of resources) {
-      // Every pending request stored belongs to a presentation request the simulator actually created.
-      expect((await call(`${sim}/control/requests/${request.verifiedIdRequestId}`)).status).toBe(200);
-    }
+    expect(await countRequests()).toBe(before);
   });
 });
 
@@ -220,6 +237,47 @@ describe("the login journey", () => {
     expect(payload).toMatchObject({ sub: await walletDid("demo"), trust: "RTH", staff: expect.any(Object) });
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBeLessThanOrEqual(900);
     expect(typeof payload.jti).toBe("string");
+  });
+
+  it("answers 404 for login ids that could never exist, without an error", async () => {
+    for (const loginId of ["a%2Fb", "a%23b", "a%5Cb", "x".repeat(65)]) {
+      expect((await call(`${api}/logins/${loginId}`, { headers: { "x-poll-token": "t" } })).status).toBe(404);
+    }
+  });
+
+  it("answers 401 for a callback whose state could never be ours", async () => {
+    const login = await startLogin("RTH");
+    const apiKey = await apiKeyOf(login);
+    for (const state of ["a/b", "a#b", "a\\b"]) {
+      const response = await postCallback(apiKey, {
+        requestId: requestIdOf(login.url),
+        requestStatus: "request_retrieved",
+        state,
+      });
+      expect(response.status).toBe(401);
+    }
+  });
+
+  it("fails a login whose trust was deactivated before the presentation arrived", async () => {
+    const { trusts } = services();
+    const trust = {
+      id: "ZZ9",
+      name: "Closing Test Trust",
+      active: true,
+      accessKeyType: "StaffPassportAccessKey",
+      issuerDids: ["did:web:zz9.staffpassport.nhs.uk"] as [string],
+    };
+    await trusts.upsertAll([trust]);
+    const login = await startLogin("ZZ9");
+    await trusts.upsertAll([{ ...trust, active: false }]);
+    await postCallback(
+      await apiKeyOf(login),
+      accessKeyCallback(login, await walletDid("demo"), {
+        issuer: "did:web:zz9.staffpassport.nhs.uk",
+        trustId: "ZZ9",
+      }),
+    );
+    expect((await poll(login)).body).toMatchObject({ status: "failed", error: { code: "unknown_trust" } });
   });
 
   it("answers a wrong or missing poll token with the same 404 as an unknown login", async () => {
@@ -419,5 +477,28 @@ describe("the login journey", () => {
     } finally {
       services().clock = real;
     }
+  });
+});
+
+describe("trust search, with a large directory", () => {
+  it("answers at most 20 trusts, the first 20 by name", async () => {
+    const names = Array.from(
+      { length: 25 },
+      (_, i) => `${i % 2 ? "alpha" : "Alpha"} Test Hospital ${String(i).padStart(2, "0")}`,
+    );
+    await services().trusts.upsertAll(
+      names.map((name, i) => ({
+        id: `TT${i}`,
+        name,
+        active: true,
+        accessKeyType: "StaffPassportAccessKey",
+        issuerDids: ["did:web:tt.example"] as [string],
+      })),
+    );
+    const { body } = await call<{ trusts: { name: string }[] }>(`${api}/trusts?search=test%20hospital`);
+    const expected = [...names]
+      .sort((a, b) => a.localeCompare(b, "en-GB", { sensitivity: "base" }))
+      .slice(0, 20);
+    expect(body.trusts.map((t) => t.name)).toEqual(expected);
   });
 });

@@ -254,16 +254,60 @@ describe("errors and retries", () => {
     expect((error as VerifiedIdError).status).toBeUndefined();
   });
 
-  it("reports a credential that yields no token as a token failure, without calling the service", async () => {
+  it("retries a credential that yields no token, then reports a token failure without the identity error", async () => {
+    let asked = 0;
     const credential: TokenCredential = {
       async getToken() {
+        asked++;
         throw new Error("AADSTS700016: application not found in tenant");
       },
     };
-    const error = await client({ credential, ...fakeTime().options })
+    const error = await client({ credential, ...fakeTime().options, retry: { maxAttempts: 3 } })
       .createPresentationRequest(LOGIN)
       .catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: "verified_id_failed", reason: "token", attempts: 1 });
+    expect(error).toMatchObject({ code: "verified_id_failed", reason: "token", attempts: 3 });
+    expect(asked).toBe(3);
     expect((error as Error).message).not.toContain("AADSTS");
+  });
+
+  it("gives a hung attempt no more than what is left of the total budget", async () => {
+    const hang: typeof fetch = (_url, init) =>
+      new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
+      );
+    const started = Date.now();
+    const error = await client({ fetch: hang, retry: { maxAttempts: 1, maxTotalMs: 600 } })
+      .createPresentationRequest(LOGIN)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: "verified_id_failed", reason: "unavailable" });
+    // Without the budget the attempt would hang for its own 10 s limit.
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("drops a token the service refuses with 401 and tries once more with a fresh one", async () => {
+    const tokens = ["revoked-token", "fresh-token"];
+    const credential: TokenCredential = {
+      async getToken() {
+        return { token: tokens.shift() ?? "later-token", expiresOnTimestamp: Date.now() + 3_600_000 };
+      },
+    };
+    const seen: string[] = [];
+    const fetchOnce401: typeof fetch = async (url, init) => {
+      const authorization = new Headers(init?.headers).get("authorization") ?? "";
+      seen.push(authorization);
+      if (authorization === "Bearer revoked-token") {
+        return new Response(JSON.stringify({ error: { code: "unauthorized", message: "token revoked" } }), {
+          status: 401,
+        });
+      }
+      return fetch(url, init);
+    };
+    const created = await client({
+      credential,
+      ...fakeTime().options,
+      fetch: fetchOnce401,
+    }).createPresentationRequest(LOGIN);
+    expect(created.requestId).toBeTruthy();
+    expect(seen).toEqual(["Bearer revoked-token", "Bearer fresh-token"]);
   });
 });

@@ -9,7 +9,7 @@ export type TrustSummary = { id: string; name: string };
 
 export type TrustStore = {
   get(id: string): Promise<Trust | undefined>;
-  /** Active trusts whose name contains the text (any case) or whose id is the text, sorted by name. */
+  /** Active trusts whose name contains the text or whose id is the text (both in any case), sorted by name. */
   search(text: string): Promise<TrustSummary[]>;
   /** Writes each trust as given; loading the same list twice changes nothing. */
   upsertAll(trusts: readonly Trust[]): Promise<void>;
@@ -29,21 +29,25 @@ export function trustStore(container: Container): TrustStore {
       return resource ? toTrust(resource) : undefined;
     },
     async search(text) {
+      // Every match is read (the directory holds a few hundred trusts at most) and sorted here, so that the
+      // first 20 are the first by name as people read them, not by the store's byte order.
       const query = {
         query:
-          "SELECT TOP @limit c.id, c.name FROM c WHERE c.active = true AND " +
-          "(CONTAINS(LOWER(c.name), @name) OR c.id = @id) ORDER BY c.name",
+          "SELECT c.id, c.name FROM c WHERE c.active = true AND " +
+          "(CONTAINS(LOWER(c.name), @name) OR UPPER(c.id) = @id)",
         parameters: [
-          { name: "@limit", value: TRUST_SEARCH_LIMIT },
           { name: "@name", value: text.toLowerCase() },
           { name: "@id", value: text.toUpperCase() },
         ],
       };
       const { resources } = await cosmosCall(() => container.items.query<TrustSummary>(query).fetchAll());
-      // Sorted again here so that the order is by name as people read it, whatever the collation of the store.
       return resources
         .map(({ id, name }) => ({ id, name }))
-        .sort((a, b) => a.name.localeCompare(b.name, "en-GB", { sensitivity: "base" }));
+        .sort(
+          (a, b) =>
+            a.name.localeCompare(b.name, "en-GB", { sensitivity: "base" }) || a.id.localeCompare(b.id),
+        )
+        .slice(0, TRUST_SEARCH_LIMIT);
     },
     async upsertAll(trusts) {
       for (const trust of trusts) await cosmosCall(() => container.items.upsert(trust));

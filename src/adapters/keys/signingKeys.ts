@@ -110,13 +110,22 @@ export async function loadKeyPair(
 
 /** The port over a loader; both stores call this with their own caching loader. */
 export function signingKeysFrom(load: () => Promise<LoadedKeyPair>): SigningKeys {
+  // A store that cannot be reached (network, permissions) is a dependency failure, answered 503, never a 500.
+  const loaded = async () => {
+    try {
+      return await load();
+    } catch (error) {
+      if (error instanceof SigningKeyUnavailable) throw error;
+      throw new SigningKeyUnavailable("The signing key store could not be read.", { cause: error });
+    }
+  };
   return {
     async current() {
-      const { current } = await load();
+      const { current } = await loaded();
       return { kid: current.kid, privateKey: current.privateKey };
     },
     async jwks() {
-      return (await load()).jwks;
+      return (await loaded()).jwks;
     },
   };
 }

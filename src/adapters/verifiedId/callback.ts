@@ -32,7 +32,8 @@ export const verifiedIdCallbackSchema = z.object({
       vp_token: z.union([z.string(), z.array(z.string())]).optional(),
     })
     .optional(),
-  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  // Error codes of presentation_error are undocumented; a body without a message is still a failure to record.
+  error: z.object({ code: z.string(), message: z.string().optional() }).optional(),
 });
 
 export type VerifiedIdCallback = z.infer<typeof verifiedIdCallbackSchema>;

@@ -11,8 +11,10 @@ import { cachedToken } from "./tokenCache.js";
 /** Microsoft's Request Service; the tenant comes from the access token, not the URL. */
 export const VERIFIED_ID_BASE_URL = "https://verifiedid.did.msidentity.com";
 const CREATE_PATH = "/v1.0/verifiableCredentials/createPresentationRequest";
-// Each attempt gets this long; a hung connection then counts as one transient failure, not a hung portal.
+// Each attempt gets this long at most, and never more than is left of the total budget, so a hung connection
+// counts as one transient failure and the portal never waits much past the budget.
 const ATTEMPT_TIMEOUT_MS = 10_000;
+const MIN_ATTEMPT_MS = 250;
 
 export type VerifiedIdClientOptions = {
   readonly baseUrl: string;
@@ -71,16 +73,17 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
   const now = options.now ?? Date.now;
   const tokens = cachedToken(options.credential, now);
 
-  async function attempt(body: string, attempts: number): Promise<Attempt> {
-    const signal = AbortSignal.timeout(ATTEMPT_TIMEOUT_MS);
+  async function attempt(body: string, attempts: number, remainingMs: number): Promise<Attempt> {
+    const signal = AbortSignal.timeout(Math.max(MIN_ATTEMPT_MS, Math.min(ATTEMPT_TIMEOUT_MS, remainingMs)));
     let token: string;
     try {
       token = await tokens.get(signal);
     } catch (cause) {
-      // Identity errors can name the tenant or client; they stay in `cause`, out of the message.
+      // Identity errors can name the tenant or client; they stay in `cause`, out of the message. A managed
+      // identity endpoint that blinks is transient, so token failures are retried like the service's own.
       return {
         ok: false,
-        retryable: false,
+        retryable: true,
         error: new VerifiedIdError({ reason: "token", attempts }, { cause }),
       };
     }
@@ -116,10 +119,15 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
       }
       return { ok: true, created };
     }
-    if (response.status === 401) tokens.invalidate();
     const details = readServiceErrorBody(text);
+    // A refused token (revoked, or cached past a role change) is dropped and fetched afresh, once.
+    const staleToken = response.status === 401 && attempts === 1;
+    if (response.status === 401) tokens.invalidate();
     const retryable =
-      response.status === 429 || response.status >= 500 || details.innerCode === "transientError";
+      staleToken ||
+      response.status === 429 ||
+      response.status >= 500 ||
+      details.innerCode === "transientError";
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), now());
     return {
       ok: false,
@@ -145,7 +153,7 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
       );
       const started = now();
       for (let attempts = 1; ; attempts++) {
-        const result = await attempt(body, attempts);
+        const result = await attempt(body, attempts, policy.maxTotalMs - (now() - started));
         if (result.ok) {
           const { requestId, url, expiry, qrCode } = result.created;
           return {

@@ -27,8 +27,9 @@ export function cachedToken(credential: TokenCredential, now: () => number): Tok
     async get(abortSignal) {
       if (current !== undefined && fresh(current)) return current.token;
       if (pending === undefined) {
+        // The shared fetch takes no caller's abort signal: one caller giving up must not fail the others.
         pending = (async () => {
-          const token = await credential.getToken(VERIFIED_ID_SCOPE, abortSignal ? { abortSignal } : {});
+          const token = await credential.getToken(VERIFIED_ID_SCOPE);
           if (token === null) throw new Error("The credential returned no token");
           return token;
         })();
@@ -42,10 +43,30 @@ export function cachedToken(credential: TokenCredential, now: () => number): Tok
           },
         );
       }
-      return (await pending).token;
+      return (await untilAborted(pending, abortSignal)).token;
     },
     invalidate() {
       current = undefined;
     },
   };
+}
+
+/** The promise's value, or a rejection as soon as the signal aborts (the promise itself runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }
