@@ -146,11 +146,13 @@ describe("secretSigningKeys", () => {
     expect((await keys.current()).kid).toBe(before.kid);
   });
 
-  it("fails when Key Vault fails on the first load", async () => {
+  it("fails as signing_key_unavailable, keeping the cause, when Key Vault fails on the first load", async () => {
     const vault = await vaultWith(["v1"]);
     vault.fail(true);
     const keys = secretSigningKeys(vault.reader, "session-signing-key", { clock: () => now });
-    await expect(keys.current()).rejects.toThrow("vault unreachable");
+    const failure = await keys.current().catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: "signing_key_unavailable" });
+    expect(String((failure as Error).cause)).toContain("vault unreachable");
   });
 
   it("refuses a secret value that is not a JWK, without quoting it", async () => {
