@@ -9,4 +9,9 @@ export class ServiceError extends Error {
     this.code = code;
     this.name = new.target.name;
   }
+
+  /** Identifiers and codes worth a log line (never secrets, tokens or claims); subclasses add theirs. */
+  logDetails(): Readonly<Record<string, string | number | boolean | undefined>> {
+    return {};
+  }
 }

@@ -1,6 +1,7 @@
 // Structured logging: one JSON object per line, always with the correlation id. Callers pass identifiers and
 // outcomes only; bodies, claims, tokens and keys never reach a log line.
 import type { InvocationContext } from "@azure/functions";
+import { ServiceError } from "./errors.js";
 
 export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
 
@@ -44,6 +45,9 @@ export function consoleLogger(base: LogFields = {}): Logger {
 
 /** Describes a caught error for a log line without its stack or any data it may carry. */
 export function describeError(error: unknown): LogFields {
+  if (error instanceof ServiceError) {
+    return { errorName: error.name, errorCode: error.code, ...error.logDetails() };
+  }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return {

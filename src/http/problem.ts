@@ -15,7 +15,7 @@ export type Problem = {
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 
 /** Status and title for each stable error code. Codes not listed are server errors. */
-const PROBLEMS: Readonly<Record<string, { status: number; title: string }>> = {
+const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?: string }>> = {
   validation_failed: { status: 400, title: "The request is not valid" },
   malformed_json: { status: 400, title: "The body is not valid JSON" },
   unauthorized: { status: 401, title: "Authentication is required" },
@@ -27,9 +27,22 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string }>> = {
   conflict: { status: 409, title: "The request conflicts with the resource's state" },
   payload_too_large: { status: 413, title: "The body is too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
-  verified_id_failed: { status: 502, title: "Verified ID could not create the request" },
-  dependency_unavailable: { status: 503, title: "A dependency is unavailable" },
-  signing_key_unavailable: { status: 503, title: "The signing keys are unavailable" },
+  // Server-side failures carry a fixed detail: the error's own message (codes, hosts) goes to the log only.
+  verified_id_failed: {
+    status: 502,
+    title: "Verified ID could not create the request",
+    detail: "Microsoft Entra Verified ID did not accept or answer the request. Try again shortly.",
+  },
+  dependency_unavailable: {
+    status: 503,
+    title: "A dependency is unavailable",
+    detail: "A service this API depends on did not answer. Try again shortly.",
+  },
+  signing_key_unavailable: {
+    status: 503,
+    title: "The signing keys are unavailable",
+    detail: "The keys that sign session tokens could not be read. Try again shortly.",
+  },
 };
 
 export function problemType(code: string): string {
@@ -49,9 +62,10 @@ export function problem(
 /** The problem for any thrown value. Unknown errors become a bare 500 that reveals nothing about the cause. */
 export function problemFromError(error: unknown, instance?: string): Problem {
   const at = instance === undefined ? {} : { instance };
-  if (error instanceof ServiceError && PROBLEMS[error.code]) {
+  const known = error instanceof ServiceError ? PROBLEMS[error.code] : undefined;
+  if (error instanceof ServiceError && known) {
     const errors = (error as { errors?: FieldError[] }).errors;
-    return problem(error.code, error.message, errors ? { ...at, errors } : at);
+    return problem(error.code, known.detail ?? error.message, errors ? { ...at, errors } : at);
   }
   return problem("internal_error", "The service could not complete the request.", at);
 }

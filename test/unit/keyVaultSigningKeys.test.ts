@@ -10,10 +10,20 @@ import {
   type SecretVersionInfo,
   secretSigningKeys,
 } from "../../src/adapters/keys/keyVaultSigningKeys.js";
+import { issueSessionToken, verifySessionToken } from "../../src/adapters/keys/sessionTokens.js";
 import { loadSigningKey, parseSigningJwk } from "../../src/adapters/keys/signingKeys.js";
 
 const now = new Date("2026-03-01T12:00:00Z");
 const day = (n: number) => new Date(Date.UTC(2026, 1, n));
+const ISSUER = "https://staff-passport.example/api";
+const sessionInput = (at: Date) => ({
+  issuer: ISSUER,
+  subject: "did:jwk:holder",
+  trustId: "RTH",
+  staff: {},
+  now: at,
+  ttlSeconds: 900,
+});
 
 describe("chooseKeyVersions", () => {
   it("takes the newest enabled version as current and the one before as previous", () => {
@@ -131,6 +141,39 @@ describe("secretSigningKeys", () => {
     clock = new Date(now.getTime() + 300_001);
     expect((await keys.current()).kid).toBe(await vault.kidOf("v2"));
     expect(vault.calls()).toBe(2);
+  });
+
+  it("verifies a session signed by another instance's newer key, reading Key Vault again at most every 30 s", async () => {
+    let clock = now;
+    const vault = await vaultWith(["v1"]);
+    const options = { cacheMs: 300_000, clock: () => clock };
+    const verifying = secretSigningKeys(vault.reader, "session-signing-key", options);
+    await verifying.jwks();
+    await vault.addVersion("v2");
+    // Another instance loads after the new version appeared and signs with it.
+    const signing = secretSigningKeys(vault.reader, "session-signing-key", options);
+    const token = await issueSessionToken(signing, sessionInput(clock));
+    const callsBefore = vault.calls();
+    await expect(verifySessionToken(verifying, token, { issuer: ISSUER, now: clock })).resolves.toMatchObject(
+      {
+        subject: "did:jwk:holder",
+      },
+    );
+    expect(vault.calls()).toBe(callsBefore + 1);
+
+    // A made-up key id does not make every request reach Key Vault.
+    await vault.addVersion("v3");
+    const third = secretSigningKeys(vault.reader, "session-signing-key", options);
+    const forged = await issueSessionToken(third, sessionInput(clock));
+    await expect(verifySessionToken(verifying, forged, { issuer: ISSUER, now: clock })).rejects.toMatchObject(
+      {
+        code: "invalid_session",
+      },
+    );
+    clock = new Date(now.getTime() + 31_000);
+    await expect(
+      verifySessionToken(verifying, forged, { issuer: ISSUER, now: clock }),
+    ).resolves.toBeDefined();
   });
 
   it("keeps serving the last keys when Key Vault fails after the first load", async () => {

@@ -272,6 +272,7 @@ describe("verifySessionToken", () => {
     const broken: SigningKeys = {
       current: () => Promise.reject(new Error("store down")),
       jwks: () => Promise.reject(new Error("store down")),
+      reload: () => Promise.reject(new Error("store down")),
     };
     const token = await issueSessionToken(keys, input());
     await expect(verifySessionToken(broken, token, { issuer, now })).rejects.toThrow("store down");

@@ -9,14 +9,18 @@ export type RefreshingCacheOptions = {
   readonly clock?: () => Date;
 };
 
+/** The cached value; `reload` loads it again now, unless it was last asked to less than `retryAfterMs` ago. */
+export type RefreshingCache<T> = (() => Promise<T>) & { reload(): Promise<boolean> };
+
 export function refreshingCache<T>(
   load: () => Promise<T>,
   options: RefreshingCacheOptions,
-): () => Promise<T> {
+): RefreshingCache<T> {
   const clock = options.clock ?? (() => new Date());
   const retryAfterMs = Math.min(options.retryAfterMs ?? 30_000, options.maxAgeMs);
   let value: { readonly current: T } | undefined;
   let freshUntil = 0;
+  let reloadedAt = Number.NEGATIVE_INFINITY;
   let inFlight: Promise<T> | undefined;
 
   const refresh = (): Promise<T> => {
@@ -33,7 +37,7 @@ export function refreshingCache<T>(
     return inFlight;
   };
 
-  return async () => {
+  const get = async () => {
     if (value !== undefined && clock().getTime() < freshUntil) return value.current;
     const stale = value;
     if (stale === undefined) return refresh();
@@ -45,4 +49,13 @@ export function refreshingCache<T>(
       return stale.current;
     }
   };
+
+  // Rate-limited, so that tokens naming made-up key ids cannot make every request reach the key store.
+  const reload = async () => {
+    if (clock().getTime() - reloadedAt < retryAfterMs) return false;
+    reloadedAt = clock().getTime();
+    await refresh();
+    return true;
+  };
+  return Object.assign(get, { reload });
 }

@@ -87,28 +87,45 @@ export async function verifySessionToken(
   token: string,
   options: VerifySessionOptions,
 ): Promise<Session> {
-  // Outside the try: if the key store is down, that is a 503, not a reason to log anyone out.
-  const resolver = resolverFor(await keys.jwks());
+  // Key store failures stay outside the try: if the store is down, that is a 503, not a reason to log anyone out.
+  let jwks = await keys.jwks();
   let payload: JWTPayload;
   try {
-    ({ payload } = await jwtVerify(token, resolver, {
-      algorithms: [SIGNING_ALGORITHM],
-      typ: SESSION_TOKEN_TYPE,
-      issuer: options.issuer,
-      audience: options.audience ?? SESSION_AUDIENCE,
-      currentDate: options.now,
-      clockTolerance: SESSION_CLOCK_TOLERANCE_SECONDS,
-      // Also refuses an `iat` in the future beyond the tolerance.
-      maxTokenAge: MAX_SESSION_TTL_SECONDS,
-      requiredClaims: ["sub", "trust", "staff", "jti", "exp", "iat"],
-    }));
+    payload = await verifyWith(jwks, token, options);
   } catch (cause) {
-    throw new InvalidSession(
-      cause instanceof errors.JWTExpired ? "The session has expired." : "The session token is not valid.",
-      { cause },
-    );
+    // A key id we do not know may be a key another instance has just started signing with: read the store
+    // again (rate-limited) and try once more before calling the session invalid.
+    if (!(cause instanceof errors.JWKSNoMatchingKey) || !(await keys.reload())) throw invalid(cause);
+    jwks = await keys.jwks();
+    try {
+      payload = await verifyWith(jwks, token, options);
+    } catch (again) {
+      throw invalid(again);
+    }
   }
   return sessionFrom(payload);
+}
+
+function invalid(cause: unknown): InvalidSession {
+  return new InvalidSession(
+    cause instanceof errors.JWTExpired ? "The session has expired." : "The session token is not valid.",
+    { cause },
+  );
+}
+
+async function verifyWith(jwks: { keys: JWK[] }, token: string, options: VerifySessionOptions) {
+  const { payload } = await jwtVerify(token, resolverFor(jwks), {
+    algorithms: [SIGNING_ALGORITHM],
+    typ: SESSION_TOKEN_TYPE,
+    issuer: options.issuer,
+    audience: options.audience ?? SESSION_AUDIENCE,
+    currentDate: options.now,
+    clockTolerance: SESSION_CLOCK_TOLERANCE_SECONDS,
+    // Also refuses an `iat` in the future beyond the tolerance.
+    maxTokenAge: MAX_SESSION_TTL_SECONDS,
+    requiredClaims: ["sub", "trust", "staff", "jti", "exp", "iat"],
+  });
+  return payload;
 }
 
 /** Checks the claims jose does not know about: their types, and a lifetime no longer than we ever issue. */

@@ -11,6 +11,7 @@ import {
 } from "jose";
 import { z } from "zod";
 import { ServiceError } from "../../errors.js";
+import type { RefreshingCache } from "./refreshingCache.js";
 
 export const SIGNING_ALGORITHM = "ES256";
 
@@ -21,6 +22,11 @@ export type SigningKeys = {
   current(): Promise<SigningKey>;
   /** Public halves of the current and (during rotation) previous key, with kid, alg ES256 and use sig. */
   jwks(): Promise<{ keys: JWK[] }>;
+  /**
+   * Reads the store again now (at most every 30 s): another instance may already sign with a key this one has
+   * not loaded yet. True when it reloaded.
+   */
+  reload(): Promise<boolean>;
 };
 
 /** A key store holds something that is not a usable P-256 private key, or holds no key at all. */
@@ -109,7 +115,7 @@ export async function loadKeyPair(
 }
 
 /** The port over a loader; both stores call this with their own caching loader. */
-export function signingKeysFrom(load: () => Promise<LoadedKeyPair>): SigningKeys {
+export function signingKeysFrom(load: RefreshingCache<LoadedKeyPair>): SigningKeys {
   // A store that cannot be reached (network, permissions) is a dependency failure, answered 503, never a 500.
   const loaded = async () => {
     try {
@@ -126,6 +132,13 @@ export function signingKeysFrom(load: () => Promise<LoadedKeyPair>): SigningKeys
     },
     async jwks() {
       return (await loaded()).jwks;
+    },
+    async reload() {
+      try {
+        return await load.reload();
+      } catch (error) {
+        throw new SigningKeyUnavailable("The signing key store could not be read.", { cause: error });
+      }
     },
   };
 }

@@ -41,6 +41,18 @@ export class VerifiedIdError extends ServiceError {
     this.serviceRequestId = details.serviceRequestId;
     this.attempts = details.attempts;
   }
+
+  override logDetails() {
+    return {
+      reason: this.reason,
+      status: this.status,
+      serviceCode: this.serviceCode,
+      innerCode: this.innerCode,
+      target: this.target,
+      serviceRequestId: this.serviceRequestId,
+      attempts: this.attempts,
+    };
+  }
 }
 
 function describe(details: VerifiedIdErrorDetails): string {
