@@ -24,8 +24,9 @@ export const verifiedIdCallback = httpEndpoint({
   handle: async ({ body, request, log }) => {
     const outcome = await handleVerifiedIdCallback(services(), request.headers.get("api-key"), body);
     log.info(outcome.applied ? "callback applied" : "callback changed nothing", {
-      requestId: outcome.requestId,
       kind: outcome.kind,
+      id: outcome.requestId,
+      verifiedIdRequestId: body.requestId,
       requestStatus: body.requestStatus,
       outcome: outcome.applied ? outcome.status : outcome.reason,
     });
