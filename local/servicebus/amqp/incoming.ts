@@ -47,8 +47,7 @@ export function receiveTransfer(
         );
       }
     }
-    const now = Date.now();
-    for (const message of messages) namespace.send(target, message, now);
+    namespace.send(target, messages, Date.now());
     delivery.accept();
   } catch (error) {
     const condition = error instanceof BrokerError ? error.condition : Condition.internal;

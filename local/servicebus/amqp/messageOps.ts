@@ -114,12 +114,13 @@ export const messageOperations: Record<string, Operation> = {
 
   "com.microsoft:schedule-message": ({ entityPath, body, namespace, now }) => {
     const target = namespace.sendTarget(entityPath);
-    const numbers = list(body.messages).map((entry) => {
+    const messages = list(body.messages).map((entry) => {
       const encoded = (entry as Record<string, unknown> | undefined)?.message;
       if (!Buffer.isBuffer(encoded))
         throw new BrokerError(Condition.argumentError, "Each entry needs a message.");
-      return rhea.types.wrap_long(namespace.send(target, decodeMessage(encoded), now) ?? 0);
+      return decodeMessage(encoded);
     });
+    const numbers = namespace.send(target, messages, now).map((n) => rhea.types.wrap_long(n ?? 0));
     return ok({ "sequence-numbers": rhea.types.wrap_list(numbers) });
   },
 

@@ -5,7 +5,7 @@ import type { ValidEmulatorConfig } from "../config/schema.js";
 import { DuplicateWindow } from "../store/dedupe.js";
 import { type EntityHost, MessageEntity } from "./entity.js";
 import { BrokerError, Condition } from "./errors.js";
-import { messageIdOf } from "./messageFields.js";
+import { messageIdOf, sessionIdOf } from "./messageFields.js";
 import { defaultRule, ruleFromConfig } from "./rules.js";
 import { receiveSettings, sendSettings } from "./settings.js";
 import { type Subscription, Topic } from "./topic.js";
@@ -89,22 +89,40 @@ export class Namespace implements EntityHost {
     return found;
   }
 
-  /**
-   * Accepts a message sent by a client and returns its sequence number where one is known (what schedule-message
-   * answers). Duplicates inside the detection window are accepted and dropped, as Service Bus does.
-   */
-  send(target: SendTarget, message: Message, now: number): number | undefined {
-    const window = this.duplicates.get(target.kind === "queue" ? target.entity : target.topic);
-    const messageId = messageIdOf(message);
-    if (window && messageId !== undefined && window.isDuplicate(messageId, now)) return undefined;
-    if (target.kind === "topic") return target.topic.send(message, now);
-    if (target.entity.settings.requiresSession && message.group_id === undefined) {
+  /** Refuses a message its target cannot take, before anything of the transfer that carries it is stored. */
+  validate(target: SendTarget, message: Message): void {
+    if (
+      target.kind === "queue" &&
+      target.entity.settings.requiresSession &&
+      sessionIdOf(message) === undefined
+    ) {
       throw new BrokerError(
         Condition.notAllowed,
         `The queue '${target.entity.path}' requires sessions; the message has no session id.`,
       );
     }
-    return target.entity.enqueue(message, now)?.sequenceNumber;
+  }
+
+  /**
+   * Accepts the messages of one send (a single message or a batch) whole or not at all: every message is checked
+   * before any is stored. Returns each message's sequence number where one is known (what schedule-message
+   * answers). Duplicates inside the detection window are accepted and dropped, as Service Bus does.
+   */
+  send(target: SendTarget, messages: readonly Message[], now: number): (number | undefined)[] {
+    for (const message of messages) this.validate(target, message);
+    return messages.map((message) => this.store(target, message, now));
+  }
+
+  private store(target: SendTarget, message: Message, now: number): number | undefined {
+    const window = this.duplicates.get(target.kind === "queue" ? target.entity : target.topic);
+    const messageId = messageIdOf(message);
+    if (window && messageId !== undefined && window.isDuplicate(messageId, now)) return undefined;
+    const sequenceNumber =
+      target.kind === "topic"
+        ? target.topic.send(message, now)
+        : target.entity.enqueue(message, now)?.sequenceNumber;
+    if (window && messageId !== undefined) window.remember(messageId, now);
+    return sequenceNumber;
   }
 
   cancelScheduled(target: SendTarget, sequenceNumber: number): void {

@@ -5,14 +5,17 @@ export class DuplicateWindow {
 
   constructor(private readonly windowMs: number) {}
 
-  /** True when the id was already seen inside the window; otherwise records it and returns false. */
+  /** True when the id was accepted before, inside the window. */
   isDuplicate(messageId: string, now: number): boolean {
     const expiresAt = this.seen.get(messageId);
-    if (expiresAt !== undefined && expiresAt > now) return true;
+    return expiresAt !== undefined && expiresAt > now;
+  }
+
+  /** Records an id once its message has been accepted; a refused send must leave no trace. */
+  remember(messageId: string, now: number): void {
     // Re-inserting keeps the map ordered by expiry, which lets prune stop at the first live entry.
     this.seen.delete(messageId);
     this.seen.set(messageId, now + this.windowMs);
-    return false;
   }
 
   prune(now: number): void {
