@@ -1,5 +1,5 @@
 // What the server remembers per client connection: the resources its CBS tokens grant, and its receiving links.
-import type { Connection } from "rhea";
+import type { Connection, Sender, Session } from "rhea";
 
 interface Grant {
   readonly path: string;
@@ -7,6 +7,7 @@ interface Grant {
 }
 
 export interface Detachable {
+  readonly sender: Sender;
   onDetached(): void;
 }
 
@@ -19,6 +20,11 @@ export class ConnectionState {
   }
 
   /** True when a live token covers the address (an entity path, its sub-queues and its $management node). */
+  /** Links in an AMQP session that ended: ending a session ends its links, detached or not. */
+  linksIn(session: Session): Detachable[] {
+    return [...this.links].filter((link) => link.sender.session === session);
+  }
+
   isAuthorized(address: string, now: number): boolean {
     const path = address.toLowerCase();
     return this.grants.some(

@@ -96,9 +96,17 @@ export function startAmqpServer(options: {
   container.on("modified", (context: EventContext) => settle(context, modifiedDisposition));
   container.on("released", (context: EventContext) => settle(context, () => ({ kind: "abandon" })));
   container.on("sender_close", (context: EventContext) => onSender(context, (link) => link.onDetached()));
-  const dropConnection = (context: EventContext): void => {
-    for (const link of connectionState(context.connection).links) link.onDetached();
+  // A session or connection can end without detaching its links first; its receivers are gone all the same, and
+  // their locked messages must become available (and nothing more may be sent to them).
+  const dropSession = (context: EventContext): void => {
+    const session = context.session;
+    if (!session) return;
+    for (const link of connectionState(context.connection).linksIn(session)) link.onDetached();
   };
+  const dropConnection = (context: EventContext): void => {
+    for (const link of [...connectionState(context.connection).links]) link.onDetached();
+  };
+  container.on("session_close", dropSession);
   container.on("connection_close", dropConnection);
   container.on("disconnected", dropConnection);
   // Client misbehaviour must not bring the emulator down; rhea throws on unhandled error events.

@@ -1,0 +1,73 @@
+// Links that go away without a detach, over raw AMQP (the SDK always detaches first): a receiver whose AMQP session
+// ends, or whose connection closes, stops receiving, and its locked messages become available at once.
+import { afterEach, describe, expect, it } from "vitest";
+import { queue, type Running, sleep, startWith } from "./fixtures.js";
+import { connectRaw, openReceiver, type RawClient } from "./rawAmqp.js";
+
+let running: Running | undefined;
+let raw: RawClient | undefined;
+afterEach(async () => {
+  await raw?.close();
+  raw = undefined;
+  await running?.close();
+  running = undefined;
+});
+
+async function rawReceiverThenEndSession(mode: "receiveAndDelete" | "peekLock"): Promise<Running> {
+  const r = await startWith({ queues: [queue("q", { LockDuration: "PT1M" })] });
+  running = r;
+  raw = await connectRaw(r.emulator.port);
+  await raw.authorize("q");
+  const session = raw.session();
+  const settled = mode === "receiveAndDelete";
+  const receiver = await openReceiver(session, {
+    source: { address: "q" },
+    snd_settle_mode: settled ? 1 : 0,
+    rcv_settle_mode: settled ? 0 : 1,
+    credit_window: 0,
+    autoaccept: false,
+  });
+  receiver.add_credit(10);
+  await sleep(50);
+  // Ending the AMQP session without detaching its links is allowed: the links end with it.
+  session.close();
+  await sleep(200);
+  return r;
+}
+
+describe("Service Bus emulator: links that end without a detach", () => {
+  it("keeps messages for a receive-and-delete receiver whose session ended", async () => {
+    const r = await rawReceiverThenEndSession("receiveAndDelete");
+    await r.client.createSender("q").sendMessages([{ body: 1 }, { body: 2 }, { body: 3 }]);
+    const peeked = await r.client.createReceiver("q").peekMessages(10);
+    expect(peeked.map((m) => m.body)).toEqual([1, 2, 3]);
+  });
+
+  it("does not lock messages to a peek-lock receiver whose session ended", async () => {
+    const r = await rawReceiverThenEndSession("peekLock");
+    await r.client.createSender("q").sendMessages({ body: "free" });
+    const [message] = await r.client.createReceiver("q").receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(message?.body).toBe("free");
+    expect(message?.deliveryCount).toBe(0);
+  });
+
+  it("releases the locks of a receiver whose connection closed without detaching", async () => {
+    const r = await startWith({ queues: [queue("q", { LockDuration: "PT1M" })] });
+    running = r;
+    await r.client.createSender("q").sendMessages({ body: "held" });
+    const client = await connectRaw(r.emulator.port);
+    await client.authorize("q");
+    const receiver = await openReceiver(client.connection, {
+      source: { address: "q" },
+      credit_window: 0,
+      autoaccept: false,
+    });
+    const arrived = new Promise((resolve) => receiver.once("message", resolve));
+    receiver.add_credit(1);
+    await arrived;
+    await client.close();
+    const [message] = await r.client.createReceiver("q").receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(message?.body).toBe("held");
+    expect(message?.deliveryCount).toBe(1);
+  });
+});
