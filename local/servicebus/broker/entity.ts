@@ -12,13 +12,20 @@ import {
   scheduledTimeOf,
   sessionIdOf,
   withAnnotation,
+  withProperties,
 } from "./messageFields.js";
 import { SessionTable } from "./sessions.js";
 import { deadLetterSettings, type EntitySettings } from "./settings.js";
 
+/** Why a message could not be forwarded; it then goes to the transfer dead-letter queue with this reason. */
+export interface ForwardFailure {
+  readonly reason: string;
+  readonly description: string;
+}
+
 /** What an entity needs from its namespace: delivering forwarded messages to another entity by name. */
 export interface EntityHost {
-  forward(target: string, message: Message, now: number): void;
+  forward(target: string, message: Message, now: number): ForwardFailure | undefined;
 }
 
 const TTL_SWEEP_MS = 1000;
@@ -28,6 +35,8 @@ export class MessageEntity {
   readonly sessions = new SessionTable();
   readonly consumers: Consumer[] = [];
   readonly deadLetterQueue: MessageEntity | undefined;
+  /** Where messages go that could not be forwarded (`<entity>/$Transfer/$DeadLetterQueue`). */
+  readonly transferDeadLetterQueue: MessageEntity | undefined;
   private readonly sequence = new SequenceCounter();
   private roundRobin = 0;
   private dispatching = false;
@@ -40,19 +49,18 @@ export class MessageEntity {
     readonly host: EntityHost,
     isDeadLetterQueue = false,
   ) {
-    this.deadLetterQueue = isDeadLetterQueue
-      ? undefined
-      : new MessageEntity(`${path}/$DeadLetterQueue`, deadLetterSettings(settings), host, true);
+    const subQueue = (suffix: string): MessageEntity | undefined =>
+      isDeadLetterQueue
+        ? undefined
+        : new MessageEntity(`${path}/${suffix}`, deadLetterSettings(settings), host, true);
+    this.deadLetterQueue = subQueue("$DeadLetterQueue");
+    this.transferDeadLetterQueue = subQueue("$Transfer/$DeadLetterQueue");
   }
 
   /** Stores a message sent to the entity (or forwards it) and returns its record. */
   enqueue(message: Message, now: number): StoredMessage | undefined {
     const scheduledAt = scheduledTimeOf(message);
     const isScheduled = scheduledAt !== undefined && scheduledAt > now;
-    if (this.settings.forwardTo && !isScheduled) {
-      this.host.forward(this.settings.forwardTo, message, now);
-      return undefined;
-    }
     ensureMessageId(message);
     const ttl = typeof message.ttl === "number" && message.ttl > 0 ? message.ttl : Number.POSITIVE_INFINITY;
     const record: StoredMessage = {
@@ -66,6 +74,10 @@ export class MessageEntity {
       lock: undefined,
       sessionId: sessionIdOf(message),
     };
+    if (this.settings.forwardTo && !isScheduled) {
+      this.forward(this.settings.forwardTo, record, message, now);
+      return undefined;
+    }
     this.store.add(record);
     if (!isScheduled) this.dispatch();
     return record;
@@ -216,14 +228,25 @@ export class MessageEntity {
     if (description !== undefined) applicationProperties.DeadLetterErrorDescription = description;
     const message: Message = { ...record.message, application_properties: applicationProperties };
     if (this.settings.forwardDeadLetteredTo) {
-      this.host.forward(
-        this.settings.forwardDeadLetteredTo,
-        withAnnotation(message, ANNOTATION.deadLetterSource, this.path),
-        now,
-      );
+      const forwarded = withAnnotation(message, ANNOTATION.deadLetterSource, this.path);
+      this.forward(this.settings.forwardDeadLetteredTo, record, forwarded, now);
     } else {
       this.deadLetterQueue?.acceptDeadLettered(record, message);
     }
+  }
+
+  /**
+   * Forwards a message (the record is the message's place in this entity, which it never takes). A message that
+   * cannot be forwarded is kept in the transfer dead-letter queue, as Service Bus does, rather than lost.
+   */
+  private forward(target: string, record: StoredMessage, message: Message, now: number): void {
+    const failure = this.host.forward(target, message, now);
+    if (!failure) return;
+    const kept = withProperties(message, {
+      DeadLetterReason: failure.reason,
+      DeadLetterErrorDescription: failure.description,
+    });
+    this.transferDeadLetterQueue?.acceptDeadLettered(record, kept);
   }
 
   private expire(record: StoredMessage, now: number): void {
@@ -254,7 +277,7 @@ export class MessageEntity {
     for (const record of this.store.dueScheduled(now)) {
       if (this.settings.forwardTo) {
         this.store.remove(record);
-        this.host.forward(this.settings.forwardTo, record.message, now);
+        this.forward(this.settings.forwardTo, record, record.message, now);
       } else {
         this.store.makeReady(record);
       }
@@ -273,5 +296,6 @@ export class MessageEntity {
     }
     this.dispatch();
     this.deadLetterQueue?.tick(now);
+    this.transferDeadLetterQueue?.tick(now);
   }
 }

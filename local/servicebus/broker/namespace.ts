@@ -3,7 +3,7 @@
 import type { Message } from "rhea";
 import type { ValidEmulatorConfig } from "../config/schema.js";
 import { DuplicateWindow } from "../store/dedupe.js";
-import { type EntityHost, MessageEntity } from "./entity.js";
+import { type EntityHost, type ForwardFailure, MessageEntity } from "./entity.js";
 import { BrokerError, Condition } from "./errors.js";
 import { messageIdOf, sessionIdOf } from "./messageFields.js";
 import { defaultRule, ruleFromConfig } from "./rules.js";
@@ -14,6 +14,7 @@ import { type Subscription, Topic } from "./topic.js";
 export type SendTarget = { kind: "queue"; entity: MessageEntity } | { kind: "topic"; topic: Topic };
 
 const TICK_MS = 50;
+/** Service Bus forwards a message through at most four hops; a fifth is refused. */
 const MAX_FORWARD_HOPS = 4;
 
 export class Namespace implements EntityHost {
@@ -58,12 +59,14 @@ export class Namespace implements EntityHost {
     const parts = address.toLowerCase().split("/");
     const deadLetter = parts[parts.length - 1] === "$deadletterqueue";
     if (deadLetter) parts.pop();
+    const transfer = deadLetter && parts[parts.length - 1] === "$transfer";
+    if (transfer) parts.pop();
     let entity: MessageEntity | undefined;
     if (parts.length === 1) entity = this.queues.get(parts[0] ?? "");
     else if (parts.length === 3 && parts[1] === "subscriptions") {
       entity = this.topics.get(parts[0] ?? "")?.subscriptions.get(parts[2] ?? "")?.entity;
     }
-    const found = deadLetter ? entity?.deadLetterQueue : entity;
+    const found = transfer ? entity?.transferDeadLetterQueue : deadLetter ? entity?.deadLetterQueue : entity;
     if (!found) throw notFound(address);
     return found;
   }
@@ -130,15 +133,22 @@ export class Namespace implements EntityHost {
     else target.entity.cancelScheduled(sequenceNumber);
   }
 
-  forward(targetName: string, message: Message, now: number): void {
-    if (this.forwardDepth >= MAX_FORWARD_HOPS) return;
+  /** Delivers a message an entity forwards; says why when it cannot, so that the message is kept, not lost. */
+  forward(targetName: string, message: Message, now: number): ForwardFailure | undefined {
+    if (this.forwardDepth >= MAX_FORWARD_HOPS) {
+      return {
+        reason: "MaxTransferHopCountExceeded",
+        description: `The message was not forwarded to '${targetName}': it has been forwarded ${MAX_FORWARD_HOPS} times already, the most Service Bus allows.`,
+      };
+    }
     this.forwardDepth += 1;
     try {
       const target = this.sendTarget(targetName);
-      if (target.kind === "topic") target.topic.send(message, now);
-      else target.entity.enqueue(message, now);
-    } catch {
-      // A forwarding target that does not exist loses the message, as a misconfigured entity would.
+      this.validate(target, message);
+      this.store(target, message, now);
+      return undefined;
+    } catch (error) {
+      return { reason: "ForwardingFailed", description: (error as Error).message };
     } finally {
       this.forwardDepth -= 1;
     }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { parseSqlFilter } from "../broker/filters/sqlParser.js";
 import { parseDuration } from "./duration.js";
+import { forwardingProblems } from "./references.js";
 
 const duration = z
   .string()
@@ -112,11 +113,17 @@ export const emulatorConfigSchema = z.object({
   UserConfig: z.object({
     Namespaces: z
       .array(
-        z.object({
-          Name: z.string().min(1),
-          Queues: z.array(queue).default([]),
-          Topics: z.array(topic).default([]),
-        }),
+        z
+          .object({
+            Name: z.string().min(1),
+            Queues: z.array(queue).default([]),
+            Topics: z.array(topic).default([]),
+          })
+          .superRefine((namespace, context) => {
+            for (const problem of forwardingProblems(namespace)) {
+              context.addIssue({ code: "custom", path: problem.path, message: problem.message });
+            }
+          }),
       )
       .min(1),
     Logging: z.object({ Type: z.string() }).optional(),
