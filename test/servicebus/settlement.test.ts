@@ -61,6 +61,24 @@ describe("Service Bus emulator: settlement", () => {
     await dead.receiver.completeMessage(dead.message);
   });
 
+  it("refuses to dead-letter a message in the dead-letter queue and keeps it there", async () => {
+    const r = await withOne();
+    const { receiver, message } = await receiveOne(r);
+    await receiver.deadLetterMessage(message, { deadLetterReason: "Invalid" });
+    const dead = await receiveOne(r, { subQueueType: "deadLetter" });
+    await expect(dead.receiver.deadLetterMessage(dead.message)).rejects.toMatchObject({
+      message: expect.stringMatching(/dead-letter queue/),
+    });
+    const peeked = await dead.receiver.peekMessages(10);
+    expect(peeked.map((m) => [m.messageId, m.deadLetterReason])).toEqual([["job-1", "Invalid"]]);
+    // The refusal settled that delivery; once its receiver lets go, the message is received again.
+    await dead.receiver.close();
+    const again = await receiveOne(r, { subQueueType: "deadLetter" });
+    expect(again.message.messageId).toBe("job-1");
+    await again.receiver.completeMessage(again.message);
+    expect(await again.receiver.peekMessages(10)).toEqual([]);
+  });
+
   it("defers a message and receives it later by sequence number", async () => {
     const r = await withOne();
     const { receiver, message } = await receiveOne(r);

@@ -47,7 +47,7 @@ export class MessageEntity {
     readonly path: string,
     readonly settings: EntitySettings,
     readonly host: EntityHost,
-    isDeadLetterQueue = false,
+    readonly isDeadLetterQueue = false,
   ) {
     const subQueue = (suffix: string): MessageEntity | undefined =>
       isDeadLetterQueue

@@ -44,6 +44,13 @@ export function settle(
       record.state = "deferred";
       return;
     case "deadLetter":
+      if (entity.isDeadLetterQueue) {
+        // As in Service Bus: the message stays in the dead-letter queue, still locked by its receiver.
+        throw new BrokerError(
+          Condition.notAllowed,
+          "A message in a dead-letter queue cannot be dead-lettered again; complete or abandon it instead.",
+        );
+      }
       entity.deadLetter(record, now, disposition.reason, disposition.description, disposition.properties);
       return;
   }
