@@ -64,7 +64,10 @@ describe("Service Bus emulator: settlement", () => {
   it("refuses to dead-letter a message in the dead-letter queue and keeps it there", async () => {
     const r = await withOne();
     const { receiver, message } = await receiveOne(r);
-    await receiver.deadLetterMessage(message, { deadLetterReason: "Invalid" });
+    await receiver.deadLetterMessage(message, {
+      deadLetterReason: "Invalid",
+      deadLetterErrorDescription: "bad",
+    });
     const dead = await receiveOne(r, { subQueueType: "deadLetter" });
     await expect(dead.receiver.deadLetterMessage(dead.message)).rejects.toMatchObject({
       message: expect.stringMatching(/dead-letter queue/),
