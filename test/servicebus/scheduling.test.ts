@@ -2,6 +2,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { queue, type Running, sleep, startWith } from "./fixtures.js";
 
+/** How late a scheduled message may arrive: the emulator's 50 ms clock tick plus delivery. */
+const ON_TIME_TOLERANCE_MS = 400;
+
 let running: Running | undefined;
 afterEach(async () => {
   await running?.close();
@@ -21,9 +24,26 @@ describe("Service Bus emulator: scheduled messages", () => {
     const [peeked] = await receiver.peekMessages(1);
     expect(peeked?.state).toBe("scheduled");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
+    const arrived = Date.now();
     expect(message?.body).toBe("wake up");
-    expect(Date.now()).toBeGreaterThanOrEqual(at.getTime());
+    // On time: not before the scheduled time, and within the emulator's clock tick (plus delivery) after it.
+    expect(arrived).toBeGreaterThanOrEqual(at.getTime());
+    expect(arrived - at.getTime()).toBeLessThan(ON_TIME_TOLERANCE_MS);
     expect(message?.scheduledEnqueueTimeUtc?.getTime()).toBe(at.getTime());
+  });
+
+  it("enqueues a scheduled message at its scheduled time, and counts its time-to-live from then", async () => {
+    running = await startWith({ queues: [queue("later")] });
+    const at = new Date(Date.now() + 1200);
+    await running.client.createSender("later").scheduleMessages({ body: "short-lived", timeToLive: 800 }, at);
+    const [message] = await running.client
+      .createReceiver("later")
+      .receiveMessages(1, { maxWaitTimeInMs: 3000 });
+    expect(message?.body).toBe("short-lived");
+    const enqueued = message?.enqueuedTimeUtc?.getTime() ?? 0;
+    expect(enqueued).toBeGreaterThanOrEqual(at.getTime());
+    expect(enqueued - at.getTime()).toBeLessThan(ON_TIME_TOLERANCE_MS);
+    expect(message?.expiresAtUtc?.getTime()).toBe(enqueued + 800);
   });
 
   it("cancels a scheduled message so it never arrives", async () => {

@@ -5,6 +5,7 @@ import { MessageStore } from "../store/messageStore.js";
 import { SequenceCounter } from "../store/sequence.js";
 import type { StoredMessage } from "../store/storedMessage.js";
 import type { Consumer } from "./consumer.js";
+import { runClock } from "./entityClock.js";
 import { BrokerError, Condition } from "./errors.js";
 import {
   ANNOTATION,
@@ -28,8 +29,6 @@ export interface EntityHost {
   forward(target: string, message: Message, now: number): ForwardFailure | undefined;
 }
 
-const TTL_SWEEP_MS = 1000;
-
 export class MessageEntity {
   readonly store = new MessageStore();
   readonly sessions = new SessionTable();
@@ -41,7 +40,6 @@ export class MessageEntity {
   private roundRobin = 0;
   private dispatching = false;
   private dispatchAgain = false;
-  private lastTtlSweep = 0;
 
   constructor(
     readonly path: string,
@@ -63,11 +61,14 @@ export class MessageEntity {
     const isScheduled = scheduledAt !== undefined && scheduledAt > now;
     ensureMessageId(message);
     const ttl = typeof message.ttl === "number" && message.ttl > 0 ? message.ttl : Number.POSITIVE_INFINITY;
+    const timeToLiveMs = Math.min(ttl, this.settings.defaultTtlMs);
     const record: StoredMessage = {
       sequenceNumber: this.sequence.next(),
       message,
       enqueuedAt: now,
-      expiresAt: now + Math.min(ttl, this.settings.defaultTtlMs),
+      // A scheduled message is enqueued when its time comes (see activate); its time-to-live runs from then.
+      expiresAt: (isScheduled ? scheduledAt : now) + timeToLiveMs,
+      timeToLiveMs,
       state: isScheduled ? "scheduled" : "active",
       scheduledAt: isScheduled ? scheduledAt : undefined,
       deliveryCount: 0,
@@ -249,7 +250,8 @@ export class MessageEntity {
     this.transferDeadLetterQueue?.acceptDeadLettered(record, kept);
   }
 
-  private expire(record: StoredMessage, now: number): void {
+  /** A message whose time-to-live has passed (already out of the ready list): dead-lettered or dropped. */
+  expire(record: StoredMessage, now: number): void {
     if (this.settings.deadLetterOnExpiration) {
       this.deadLetter(record, now, "TTLExpiredException", "The message expired and was dead lettered.");
     } else {
@@ -269,33 +271,20 @@ export class MessageEntity {
     );
   }
 
+  /** A scheduled message's time has come: it is enqueued now, and its time-to-live runs from now. */
+  activate(record: StoredMessage, now: number): void {
+    record.enqueuedAt = now;
+    record.expiresAt = now + record.timeToLiveMs;
+    if (this.settings.forwardTo) {
+      this.store.remove(record);
+      this.forward(this.settings.forwardTo, record, record.message, now);
+      return;
+    }
+    this.store.makeReady(record);
+  }
+
   /** Runs the clock: lock expiry, scheduled arrivals, session lock expiry and time-to-live. */
   tick(now: number): void {
-    for (const record of this.store.expiredLocks(now)) {
-      if (this.lockExpired(record, now)) this.release(record, now);
-    }
-    for (const record of this.store.dueScheduled(now)) {
-      if (this.settings.forwardTo) {
-        this.store.remove(record);
-        this.forward(this.settings.forwardTo, record, record.message, now);
-      } else {
-        this.store.makeReady(record);
-      }
-    }
-    for (const consumer of this.sessions.expire(now)) {
-      consumer.detachWithError(Condition.sessionLockLost, "The session lock has expired.");
-      this.detach(consumer, now);
-    }
-    if (now - this.lastTtlSweep >= TTL_SWEEP_MS) {
-      this.lastTtlSweep = now;
-      const expired = [...this.store.readyMessages()].filter((record) => record.expiresAt <= now);
-      for (const record of expired) {
-        this.store.removeFromReady(record);
-        this.expire(record, now);
-      }
-    }
-    this.dispatch();
-    this.deadLetterQueue?.tick(now);
-    this.transferDeadLetterQueue?.tick(now);
+    runClock(this, now);
   }
 }

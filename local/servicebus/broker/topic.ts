@@ -39,6 +39,7 @@ export class Topic {
         message,
         enqueuedAt: now,
         expiresAt: Number.POSITIVE_INFINITY,
+        timeToLiveMs: Number.POSITIVE_INFINITY,
         state: "scheduled",
         scheduledAt,
         deliveryCount: 0,

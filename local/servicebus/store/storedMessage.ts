@@ -21,6 +21,8 @@ export interface StoredMessage {
   enqueuedAt: number;
   /** Milliseconds since the epoch; Infinity when it never expires. */
   expiresAt: number;
+  /** The effective time-to-live (the message's own, capped by the entity's default); it runs from enqueuedAt. */
+  readonly timeToLiveMs: number;
   state: MessageState;
   scheduledAt: number | undefined;
   /** How many times the message has been handed to a receiver so far. */
