@@ -1,5 +1,5 @@
 // Starts the Service Bus emulator in-process: loads the Config.json, builds the namespace and listens for AMQP.
-import { type AmqpServer, startAmqpServer } from "./amqp/server.js";
+import { type AmqpServer, type ServerDiagnostics, startAmqpServer } from "./amqp/server.js";
 import { Namespace } from "./broker/namespace.js";
 import { loadEmulatorConfig, parseEmulatorConfig } from "./config/load.js";
 import type { EmulatorConfig, ValidEmulatorConfig } from "./config/schema.js";
@@ -21,9 +21,13 @@ export interface ServiceBusEmulatorOptions {
   key?: string;
 }
 
+/** Counts of what the emulator holds, for checks that nothing outlives the clients and links it belongs to. */
+export type EmulatorDiagnostics = ServerDiagnostics;
+
 export interface ServiceBusEmulator {
   readonly port: number;
   readonly connectionString: string;
+  diagnostics(): EmulatorDiagnostics;
   close(): Promise<void>;
 }
 
@@ -52,6 +56,7 @@ export async function startServiceBusEmulator(
   return {
     port: server.port,
     connectionString: `Endpoint=sb://localhost:${server.port};SharedAccessKeyName=${keyName};SharedAccessKey=${key};UseDevelopmentEmulator=true;`,
+    diagnostics: () => server.diagnostics(),
     close: () => server.close(),
   };
 }

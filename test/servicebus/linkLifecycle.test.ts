@@ -1,5 +1,6 @@
-// Links that go away without a detach, over raw AMQP (the SDK always detaches first): a receiver whose AMQP session
-// ends, or whose connection closes, stops receiving, and its locked messages become available at once.
+// The lifetime of links and grants: a receiver whose AMQP session ends, or whose connection closes, without a detach
+// (raw AMQP; the SDK always detaches first) stops receiving and its locks are released at once; closed receivers
+// and expired CBS grants are forgotten.
 import { afterEach, describe, expect, it } from "vitest";
 import { queue, type Running, sleep, startWith } from "./fixtures.js";
 import { connectRaw, openReceiver, type RawClient } from "./rawAmqp.js";
@@ -35,7 +36,7 @@ async function rawReceiverThenEndSession(mode: "receiveAndDelete" | "peekLock"):
   return r;
 }
 
-describe("Service Bus emulator: links that end without a detach", () => {
+describe("Service Bus emulator: link and grant lifetimes", () => {
   it("keeps messages for a receive-and-delete receiver whose session ended", async () => {
     const r = await rawReceiverThenEndSession("receiveAndDelete");
     await r.client.createSender("q").sendMessages([{ body: 1 }, { body: 2 }, { body: 3 }]);
@@ -69,5 +70,33 @@ describe("Service Bus emulator: links that end without a detach", () => {
     const [message] = await r.client.createReceiver("q").receiveMessages(1, { maxWaitTimeInMs: 2000 });
     expect(message?.body).toBe("held");
     expect(message?.deliveryCount).toBe(1);
+  });
+
+  it("forgets receivers once they close, and keeps one CBS grant per audience", async () => {
+    const r = await startWith({ queues: [queue("q")] });
+    running = r;
+    await r.client.createSender("q").sendMessages([1, 2, 3].map((n) => ({ body: n })));
+    for (let i = 0; i < 3; i++) {
+      const receiver = r.client.createReceiver("q");
+      await receiver.peekMessages(1);
+      const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+      if (message) await receiver.completeMessage(message);
+      await receiver.close();
+    }
+    const held = r.emulator.diagnostics();
+    expect(held.receivingLinks).toBe(0);
+    // One audience for the entity's links and one for its $management node, however many links were opened.
+    expect(held.cbsGrants).toBe(2);
+  });
+
+  it("prunes CBS grants whose token has expired", async () => {
+    const r = await startWith({ queues: [queue("q"), queue("q2")] });
+    running = r;
+    raw = await connectRaw(r.emulator.port);
+    await raw.authorize("q", Math.floor(Date.now() / 1000) + 1);
+    expect(r.emulator.diagnostics().cbsGrants).toBe(1);
+    await sleep(1100);
+    await raw.authorize("q2");
+    expect(r.emulator.diagnostics().cbsGrants).toBe(1);
   });
 });

@@ -19,8 +19,8 @@ const KEY = "SAS_KEY_VALUE";
 export interface RawClient {
   readonly connection: Connection;
   readonly endpoint: string;
-  /** Puts a CBS token for the entity path so that links to it are authorized. */
-  authorize(entityPath: string): Promise<void>;
+  /** Puts a CBS token for the entity path so that links to it are authorized (until the expiry, in seconds). */
+  authorize(entityPath: string, expirySeconds?: number): Promise<void>;
   /** A new AMQP session, so that a test can end it without detaching its links. */
   session(): Session;
   close(): Promise<void>;
@@ -53,7 +53,7 @@ export async function connectRaw(port: number): Promise<RawClient> {
   return {
     connection,
     endpoint,
-    async authorize(entityPath) {
+    async authorize(entityPath, expirySeconds) {
       const audience = `${endpoint}/${entityPath}`;
       const messageId = randomUUID();
       const answered = new Promise<Message>((resolve) => {
@@ -73,7 +73,7 @@ export async function connectRaw(port: number): Promise<RawClient> {
           type: "servicebus.windows.net:sastoken",
           name: audience,
         },
-        body: sasToken(audience),
+        body: sasToken(audience, expirySeconds),
       });
       const reply = await answered;
       const status = (reply.application_properties as Record<string, unknown> | undefined)?.["status-code"];

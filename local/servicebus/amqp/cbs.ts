@@ -20,7 +20,8 @@ export function handleCbsRequest(connection: Connection, request: Message, key: 
     sendReply(connection, request, status(401, "Only SAS tokens are accepted.", "amqp:unauthorized-access"));
     return;
   }
-  const verdict = verifySasToken(token, audience, key, Date.now());
+  const now = Date.now();
+  const verdict = verifySasToken(token, audience, key, now);
   if (!verdict.ok) {
     sendReply(
       connection,
@@ -29,7 +30,7 @@ export function handleCbsRequest(connection: Connection, request: Message, key: 
     );
     return;
   }
-  connectionState(connection).grant(verdict.resourcePath, verdict.expiresAt);
+  connectionState(connection).grant(verdict.resourcePath, verdict.expiresAt, now);
   sendReply(connection, request, status(202, "Accepted"));
 }
 

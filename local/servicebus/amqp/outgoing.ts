@@ -5,7 +5,7 @@ import type { Consumer, OutgoingMessage, ReceiveMode } from "../broker/consumer.
 import type { MessageEntity } from "../broker/entity.js";
 import { BrokerError, Condition } from "../broker/errors.js";
 import { type Disposition, settle } from "../broker/settlement.js";
-import type { Detachable } from "./connectionState.js";
+import { connectionState, type Detachable } from "./connectionState.js";
 import { deliveryMessage } from "./deliveryMessage.js";
 import { lockTokenToTag, tagToLockToken } from "./encoding.js";
 import { acceptedOutcome, rejectedOutcome } from "./rheaTypes.js";
@@ -69,6 +69,7 @@ export class OutgoingLink implements Consumer, Detachable {
   onDetached(): void {
     if (this.gone) return;
     this.gone = true;
+    connectionState(this.sender.connection).links.delete(this);
     this.entity.detach(this, Date.now());
   }
 }

@@ -1,7 +1,13 @@
 // The AMQP 1.0 listener: accepts connections with SASL ANONYMOUS (authorization happens through CBS), routes link
 // events to the CBS node, the management node and the entity links, and closes everything on shutdown.
 import type { AddressInfo, Server, Socket } from "node:net";
-import rhea, { type EventContext, type Receiver, type Sender, type SenderOptions } from "rhea";
+import rhea, {
+  type Connection,
+  type EventContext,
+  type Receiver,
+  type Sender,
+  type SenderOptions,
+} from "rhea";
 import type { Namespace } from "../broker/namespace.js";
 import type { Disposition } from "../broker/settlement.js";
 import { handleCbsRequest } from "./cbs.js";
@@ -12,8 +18,16 @@ import { handleManagementRequest } from "./management.js";
 import type { OutgoingLink } from "./outgoing.js";
 import type { SasKey } from "./sas.js";
 
+/** Counts of what the server holds for its clients, to show that nothing outlives the links it belongs to. */
+export interface ServerDiagnostics {
+  readonly connections: number;
+  readonly receivingLinks: number;
+  readonly cbsGrants: number;
+}
+
 export interface AmqpServer {
   readonly port: number;
+  diagnostics(): ServerDiagnostics;
   close(): Promise<void>;
 }
 
@@ -49,6 +63,7 @@ export function startAmqpServer(options: {
   const incoming = new WeakMap<Receiver, IncomingRole>();
   const outgoing = new WeakMap<Sender, OutgoingLink>();
   const sockets = new Set<Socket>();
+  const connections = new Set<Connection>();
 
   const onSender = (context: EventContext, action: (link: OutgoingLink) => void): void => {
     const link = context.sender ? outgoing.get(context.sender) : undefined;
@@ -104,8 +119,10 @@ export function startAmqpServer(options: {
     for (const link of connectionState(context.connection).linksIn(session)) link.onDetached();
   };
   const dropConnection = (context: EventContext): void => {
+    connections.delete(context.connection);
     for (const link of [...connectionState(context.connection).links]) link.onDetached();
   };
+  container.on("connection_open", (context: EventContext) => connections.add(context.connection));
   container.on("session_close", dropSession);
   container.on("connection_close", dropConnection);
   container.on("disconnected", dropConnection);
@@ -140,6 +157,14 @@ export function startAmqpServer(options: {
       const port = (server.address() as AddressInfo).port;
       resolve({
         port,
+        diagnostics: () => {
+          const states = [...connections].map(connectionState);
+          return {
+            connections: connections.size,
+            receivingLinks: states.reduce((sum, state) => sum + state.links.size, 0),
+            cbsGrants: states.reduce((sum, state) => sum + state.grantCount, 0),
+          };
+        },
         close: () =>
           new Promise<void>((done) => {
             namespace.close();
