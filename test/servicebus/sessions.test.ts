@@ -91,4 +91,22 @@ describe("Service Bus emulator: sessions", () => {
       r.client.createReceiver("by-trust").receiveMessages(1, { maxWaitTimeInMs: 500 }),
     ).rejects.toBeDefined();
   });
+
+  it("forgets a session once it is unlocked and has no state, and keeps one that has state", async () => {
+    const r = await startSessions();
+    for (const id of ["trust-a", "trust-b"]) {
+      const receiver = await r.client.acceptSession("by-trust", id);
+      for (const message of await receiver.receiveMessages(5, { maxWaitTimeInMs: 500 })) {
+        await receiver.completeMessage(message);
+      }
+      await receiver.close();
+    }
+    expect(r.emulator.diagnostics().sessionEntries).toBe(0);
+    const stateful = await r.client.acceptSession("by-trust", "trust-c");
+    await stateful.setSessionState({ step: 1 });
+    await stateful.close();
+    expect(r.emulator.diagnostics().sessionEntries).toBe(1);
+    const reopened = await r.client.acceptSession("by-trust", "trust-c");
+    expect(await reopened.getSessionState()).toEqual({ step: 1 });
+  });
 });

@@ -23,6 +23,7 @@ export interface ServerDiagnostics {
   readonly connections: number;
   readonly receivingLinks: number;
   readonly cbsGrants: number;
+  readonly sessionEntries: number;
 }
 
 export interface AmqpServer {
@@ -163,6 +164,7 @@ export function startAmqpServer(options: {
             connections: connections.size,
             receivingLinks: states.reduce((sum, state) => sum + state.links.size, 0),
             cbsGrants: states.reduce((sum, state) => sum + state.grantCount, 0),
+            sessionEntries: namespace.sessionEntryCount(),
           };
         },
         close: () =>

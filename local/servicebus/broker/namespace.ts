@@ -154,6 +154,16 @@ export class Namespace implements EntityHost {
     }
   }
 
+  /** Session entries held across all entities (locked sessions and sessions with state). */
+  sessionEntryCount(): number {
+    let count = 0;
+    for (const queue of this.queues.values()) count += queue.sessions.size;
+    for (const topic of this.topics.values()) {
+      for (const subscription of topic.subscriptions.values()) count += subscription.entity.sessions.size;
+    }
+    return count;
+  }
+
   tick(now: number): void {
     for (const queue of this.queues.values()) queue.tick(now);
     for (const topic of this.topics.values()) topic.tick(now);

@@ -1,4 +1,5 @@
-// Session locks and session state of one session-enabled entity: a session is held by at most one receiver.
+// Session locks and session state of one session-enabled entity: a session is held by at most one receiver. An entry
+// exists only while a session is locked or has state; an unlocked session without state is simply absent.
 import type { Consumer } from "./consumer.js";
 
 interface SessionEntry {
@@ -17,6 +18,15 @@ export class SessionTable {
       this.sessions.set(sessionId, entry);
     }
     return entry;
+  }
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Drops an entry that holds nothing: no receiver and no state. */
+  private forgetIfIdle(sessionId: string, entry: SessionEntry): void {
+    if (entry.holder === undefined && entry.state === undefined) this.sessions.delete(sessionId);
   }
 
   isLocked(sessionId: string, now: number): boolean {
@@ -46,10 +56,11 @@ export class SessionTable {
   }
 
   release(holder: Consumer): void {
-    for (const entry of this.sessions.values()) {
+    for (const [sessionId, entry] of this.sessions) {
       if (entry.holder === holder) {
         entry.holder = undefined;
         entry.lockedUntil = 0;
+        this.forgetIfIdle(sessionId, entry);
       }
     }
   }
@@ -59,16 +70,19 @@ export class SessionTable {
   }
 
   setState(sessionId: string, state: Buffer | undefined): void {
-    this.entry(sessionId).state = state;
+    const entry = this.entry(sessionId);
+    entry.state = state;
+    this.forgetIfIdle(sessionId, entry);
   }
 
   /** Releases and returns the holders whose session lock ran out. */
   expire(now: number): Consumer[] {
     const lost: Consumer[] = [];
-    for (const entry of this.sessions.values()) {
+    for (const [sessionId, entry] of this.sessions) {
       if (entry.holder && entry.lockedUntil <= now) {
         lost.push(entry.holder);
         entry.holder = undefined;
+        this.forgetIfIdle(sessionId, entry);
       }
     }
     return lost;
