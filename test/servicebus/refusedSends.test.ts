@@ -1,10 +1,23 @@
-// Sends the emulator refuses, through the real SDK: a refused send leaves nothing behind, neither a stored message
-// nor a remembered message id, and a batch is stored whole or not at all.
+// Sends the emulator refuses: a refused send leaves nothing behind, neither a stored message nor a remembered message
+// id; a batch is stored whole or not at all; and a transfer over 256 KiB, single or batch, is refused with
+// amqp:link:message-size-exceeded (checked over raw AMQP, since the SDK sizes its own batches).
+import type { Delivery } from "rhea";
 import { afterEach, describe, expect, it } from "vitest";
 import { queue, type Running, startWith } from "./fixtures.js";
+import {
+  BATCH_FORMAT,
+  connectRaw,
+  encodeBatch,
+  openSender,
+  type RawClient,
+  sendAndSettle,
+} from "./rawAmqp.js";
 
 let running: Running | undefined;
+let raw: RawClient | undefined;
 afterEach(async () => {
+  await raw?.close();
+  raw = undefined;
   await running?.close();
   running = undefined;
 });
@@ -44,5 +57,55 @@ describe("Service Bus emulator: refused sends", () => {
     ]);
     const peeked = await running.client.createReceiver("by-session").peekMessages(10);
     expect(peeked.map((m) => m.body)).toEqual(["a", "b"]);
+  });
+
+  it("refuses a single message over 256 KiB with MessageSizeExceeded, and takes one under it", async () => {
+    running = await startWith({ queues: [queue("large")] });
+    const sender = running.client.createSender("large");
+    await expect(sender.sendMessages({ body: Buffer.alloc(300 * 1024) })).rejects.toMatchObject({
+      code: "MessageSizeExceeded",
+    });
+    await sender.sendMessages({ body: Buffer.alloc(200 * 1024) });
+    const [received] = await running.client
+      .createReceiver("large")
+      .receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(Buffer.isBuffer(received?.body) && received.body.length).toBe(200 * 1024);
+    expect(await running.client.createReceiver("large").peekMessages(10)).toHaveLength(1);
+  });
+});
+
+describe("Service Bus emulator: transfer size over raw AMQP", () => {
+  async function rawSender() {
+    running = await startWith({ queues: [queue("large")] });
+    raw = await connectRaw(running.emulator.port);
+    await raw.authorize("large");
+    return openSender(raw.connection, { target: { address: "large" } });
+  }
+
+  function refusal(delivery: Delivery): unknown {
+    const state = delivery.remote_state as { error?: { condition?: unknown } } | undefined;
+    return state?.error?.condition;
+  }
+
+  it("refuses a single transfer over 256 KiB with amqp:link:message-size-exceeded", async () => {
+    const sender = await rawSender();
+    const delivery = await sendAndSettle(sender, { body: Buffer.alloc(300 * 1024) });
+    expect(refusal(delivery)).toBe("amqp:link:message-size-exceeded");
+    expect(await running?.client.createReceiver("large").peekMessages(10)).toEqual([]);
+  });
+
+  it("refuses a batch whose messages fit one by one but not together", async () => {
+    const sender = await rawSender();
+    const part = { body: Buffer.alloc(150 * 1024) };
+    const delivery = await sendAndSettle(sender, encodeBatch([part, part]), BATCH_FORMAT);
+    expect(refusal(delivery)).toBe("amqp:link:message-size-exceeded");
+    expect(await running?.client.createReceiver("large").peekMessages(10)).toEqual([]);
+    // The link stays usable: a batch under the limit goes through.
+    const small = await sendAndSettle(sender, encodeBatch([{ body: "a" }, { body: "b" }]), BATCH_FORMAT);
+    expect(refusal(small)).toBeUndefined();
+    expect((await running?.client.createReceiver("large").peekMessages(10))?.map((m) => m.body)).toEqual([
+      "a",
+      "b",
+    ]);
   });
 });

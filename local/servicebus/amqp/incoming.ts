@@ -1,5 +1,5 @@
-// A client's sender link seen from the server: unpacks single and batched transfers, refuses oversized
-// messages, and hands each message to the namespace for its queue or topic.
+// A client's sender link seen from the server: refuses transfers over the size limit, unpacks single and batched
+// transfers, and hands their messages to the namespace for their queue or topic.
 import rhea, { type Delivery, type Message } from "rhea";
 import { BrokerError, Condition } from "../broker/errors.js";
 import type { Namespace, SendTarget } from "../broker/namespace.js";
@@ -25,28 +25,25 @@ function unpackBatch(envelope: Buffer): Message[] {
   return parts.map(decodeMessage);
 }
 
-function sizeOf(message: Message): number {
-  return rhea.message.encode(message).length;
-}
-
-/** Accepts or rejects one transfer from a client sender. */
+/** Accepts or rejects one transfer from a client sender; `size` is what its frames measured (see transferSize). */
 export function receiveTransfer(
   namespace: Namespace,
   target: SendTarget,
   delivery: Delivery,
   payload: Message | Buffer,
+  size: { bytes: number; oversized: boolean } | undefined,
 ): void {
   try {
+    // A batch counts as one transfer: its messages together must fit, as in Service Bus.
+    const bytes = size?.bytes ?? (Buffer.isBuffer(payload) ? payload.length : 0);
+    if (size?.oversized || bytes > MAX_MESSAGE_BYTES) {
+      throw new BrokerError(
+        Condition.tooLarge,
+        `The received message (size: ${bytes} bytes) exceeds the limit (${MAX_MESSAGE_BYTES} bytes) currently allowed on the link.`,
+      );
+    }
     const isBatch = Buffer.isBuffer(payload) && delivery.format === BATCH_FORMAT;
     const messages = isBatch ? unpackBatch(payload) : [payload as Message];
-    for (const message of messages) {
-      if (sizeOf(message) > MAX_MESSAGE_BYTES) {
-        throw new BrokerError(
-          Condition.tooLarge,
-          `The message is larger than the ${MAX_MESSAGE_BYTES}-byte limit of this entity.`,
-        );
-      }
-    }
     namespace.send(target, messages, Date.now());
     delivery.accept();
   } catch (error) {

@@ -16,7 +16,9 @@ import { receiveTransfer } from "./incoming.js";
 import { type IncomingRole, openIncoming, openOutgoing } from "./links.js";
 import { handleManagementRequest } from "./management.js";
 import type { OutgoingLink } from "./outgoing.js";
+import { localAttach } from "./rheaTypes.js";
 import type { SasKey } from "./sas.js";
+import { measureTransfers, transferSize } from "./transferSize.js";
 
 /** Counts of what the server holds for its clients, to show that nothing outlives the links it belongs to. */
 export interface ServerDiagnostics {
@@ -53,6 +55,8 @@ function modifiedDisposition(state: RemoteOutcome | undefined): Disposition {
   return properties ? { kind, properties } : { kind };
 }
 
+const MAX_FRAME_BYTES = 64 * 1024;
+
 export function startAmqpServer(options: {
   port: number;
   host: string;
@@ -81,6 +85,10 @@ export function startAmqpServer(options: {
     );
   };
 
+  container.on("session_open", (context: EventContext) => {
+    if (context.session)
+      measureTransfers(context.session, (receiver) => localAttach(receiver).max_message_size);
+  });
   container.on("receiver_open", (context: EventContext) => {
     const receiver = context.receiver;
     if (!receiver) return;
@@ -96,9 +104,9 @@ export function startAmqpServer(options: {
   container.on("message", (context: EventContext) => {
     const { receiver, delivery, message } = context;
     const role = receiver ? incoming.get(receiver) : undefined;
-    if (!role || !delivery || message === undefined) return;
+    if (!receiver || !role || !delivery || message === undefined) return;
     if (role.kind === "entity") {
-      receiveTransfer(namespace, role.target, delivery, message);
+      receiveTransfer(namespace, role.target, delivery, message, transferSize(receiver));
       return;
     }
     delivery.accept();
@@ -145,6 +153,8 @@ export function startAmqpServer(options: {
     const server: Server = container.listen({
       port: options.port,
       host: options.host,
+      // Small frames let an oversized transfer be refused after 64 KiB more than the limit, not after all of it.
+      max_frame_size: MAX_FRAME_BYTES,
       sender_options: senderOptions,
       receiver_options: { autoaccept: false, credit_window: 1000 },
     });
