@@ -19,11 +19,7 @@ export function runClock(entity: MessageEntity, now: number): void {
   }
   if (now - (lastTtlSweep.get(entity) ?? 0) >= TTL_SWEEP_MS) {
     lastTtlSweep.set(entity, now);
-    const expired = [...entity.store.readyMessages()].filter((record) => record.expiresAt <= now);
-    for (const record of expired) {
-      entity.store.removeFromReady(record);
-      entity.expire(record, now);
-    }
+    for (const record of entity.store.takeExpired(now)) entity.expire(record, now);
   }
   entity.dispatch();
   if (entity.deadLetterQueue) runClock(entity.deadLetterQueue, now);

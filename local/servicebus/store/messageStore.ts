@@ -79,6 +79,27 @@ export class MessageStore {
     this.ready.splice(low, 0, record);
   }
 
+  /** Takes every ready message whose time-to-live has passed, rebuilding the ready list once for all of them. */
+  takeExpired(now: number): StoredMessage[] {
+    const expired: StoredMessage[] = [];
+    const kept: StoredMessage[] = [];
+    for (let i = this.head; i < this.ready.length; i++) {
+      const record = this.ready[i];
+      if (record === undefined) continue;
+      if (record.expiresAt <= now) {
+        expired.push(record);
+        this.readySet.delete(record);
+      } else {
+        kept.push(record);
+      }
+    }
+    if (expired.length > 0) {
+      this.ready = kept;
+      this.head = 0;
+    }
+    return expired;
+  }
+
   removeFromReady(record: StoredMessage): void {
     if (!this.readySet.delete(record)) return;
     const index = this.ready.indexOf(record, this.head);
