@@ -82,6 +82,22 @@ describe("Service Bus emulator: settlement", () => {
     expect(await again.receiver.peekMessages(10)).toEqual([]);
   });
 
+  it("pages through a dead-letter queue in sequence order, whatever order messages were dead-lettered in", async () => {
+    running = await startWith({ queues: [queue("work")] });
+    const r = running;
+    await r.client.createSender("work").sendMessages([1, 2, 3].map((n) => ({ body: n })));
+    const receiver = r.client.createReceiver("work");
+    const received = await receiver.receiveMessages(3, { maxWaitTimeInMs: 2000 });
+    expect(received).toHaveLength(3);
+    for (const message of [...received].reverse()) {
+      await receiver.deadLetterMessage(message, { deadLetterReason: "r", deadLetterErrorDescription: "d" });
+    }
+    const dead = r.client.createReceiver("work", { subQueueType: "deadLetter" });
+    const paged: unknown[] = [];
+    for (let page = 0; page < 4; page++) paged.push(...(await dead.peekMessages(1)).map((m) => m.body));
+    expect(paged).toEqual([1, 2, 3]);
+  });
+
   it("defers a message and receives it later by sequence number", async () => {
     const r = await withOne();
     const { receiver, message } = await receiveOne(r);

@@ -4,8 +4,13 @@ import { randomUUID } from "node:crypto";
 import type { StoredMessage } from "./storedMessage.js";
 
 export class MessageStore {
-  /** Insertion order is sequence order, because sequence numbers only grow. */
-  private readonly bySequence = new Map<number, StoredMessage>();
+  /**
+   * Insertion order is sequence order in a queue or subscription, whose sequence numbers only grow. A dead-letter
+   * queue takes messages in the order they are dead-lettered, keeping their numbers, so it re-sorts when it must.
+   */
+  private bySequence = new Map<number, StoredMessage>();
+  private inSequenceOrder = true;
+  private lastAdded = 0;
   /** Active, unlocked messages sorted by sequence number; `head` skips taken entries without shifting. */
   private ready: (StoredMessage | undefined)[] = [];
   private head = 0;
@@ -23,6 +28,8 @@ export class MessageStore {
   }
 
   add(record: StoredMessage): void {
+    if (record.sequenceNumber < this.lastAdded) this.inSequenceOrder = false;
+    this.lastAdded = Math.max(this.lastAdded, record.sequenceNumber);
     this.bySequence.set(record.sequenceNumber, record);
     if (record.state === "scheduled") this.scheduled.add(record);
     else if (record.state === "active") this.makeReady(record);
@@ -150,8 +157,12 @@ export class MessageStore {
     return due.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
   }
 
-  /** Messages from a sequence number on, in order, whatever their state. */
+  /** Messages from a sequence number on, in sequence order, whatever their state. */
   *from(sequenceNumber: number): IterableIterator<StoredMessage> {
+    if (!this.inSequenceOrder) {
+      this.bySequence = new Map([...this.bySequence].sort(([a], [b]) => a - b));
+      this.inSequenceOrder = true;
+    }
     for (const record of this.bySequence.values()) {
       if (record.sequenceNumber >= sequenceNumber) yield record;
     }
