@@ -1,7 +1,9 @@
 // Sessions through the real SDK: accepting a named or the next session, session state, session lock renewal,
 // and refusing a session another receiver holds.
+import { ServiceBusClient } from "@azure/service-bus";
 import { afterEach, describe, expect, it } from "vitest";
-import { queue, type Running, startWith } from "./fixtures.js";
+import { queue, type Running, sleep, startWith } from "./fixtures.js";
+import { connectRaw } from "./rawAmqp.js";
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -46,13 +48,62 @@ describe("Service Bus emulator: sessions", () => {
     });
   });
 
-  it("refuses to accept a next session when every session with messages is held", async () => {
+  it("holds acceptNextSession until a session is released, then accepts it", async () => {
+    const r = await startSessions();
+    const holder = await r.client.acceptSession("by-trust", "trust-a");
+    await r.client.acceptSession("by-trust", "trust-b");
+    const asked = Date.now();
+    const next = r.client.acceptNextSession("by-trust");
+    await sleep(400);
+    await holder.close();
+    const receiver = await next;
+    expect(receiver.sessionId).toBe("trust-a");
+    expect(Date.now() - asked).toBeGreaterThanOrEqual(400);
+    const messages = await receiver.receiveMessages(5, { maxWaitTimeInMs: 500 });
+    expect(messages.map((m) => m.body)).toEqual(["a1", "a2"]);
+  });
+
+  it("holds acceptNextSession until a message arrives in a new session", async () => {
+    running = await startWith({ queues: [queue("empty", { RequiresSession: true, LockDuration: "PT5S" })] });
+    const r = running;
+    const next = r.client.acceptNextSession("empty");
+    await sleep(300);
+    await r.client.createSender("empty").sendMessages({ body: "late", sessionId: "s-late" });
+    const receiver = await next;
+    expect(receiver.sessionId).toBe("s-late");
+  });
+
+  it("stops holding a next-session attach whose connection closed", async () => {
+    running = await startWith({ queues: [queue("empty", { RequiresSession: true, LockDuration: "PT5S" })] });
+    const r = running;
+    const raw = await connectRaw(r.emulator.port);
+    await raw.authorize("empty");
+    // Never answered while no session is free; the connection then goes away without detaching.
+    raw.connection.open_receiver({
+      source: { address: "empty", filter: { "com.microsoft:session-filter": null } },
+      credit_window: 0,
+    });
+    await sleep(100);
+    await raw.close();
+    await r.client.createSender("empty").sendMessages({ body: "for a live receiver", sessionId: "s-1" });
+    const receiver = await r.client.acceptNextSession("empty");
+    expect(receiver.sessionId).toBe("s-1");
+  });
+
+  it("refuses acceptNextSession once its timeout passes with every session held", async () => {
     const r = await startSessions();
     await r.client.acceptSession("by-trust", "trust-a");
     await r.client.acceptSession("by-trust", "trust-b");
-    await expect(
-      r.client.acceptNextSession("by-trust", { maxAutoLockRenewalDurationInMs: 0 }),
-    ).rejects.toBeDefined();
+    const impatient = new ServiceBusClient(r.emulator.connectionString, {
+      retryOptions: { timeoutInMs: 1000, maxRetries: 0 },
+    });
+    try {
+      const asked = Date.now();
+      await expect(impatient.acceptNextSession("by-trust")).rejects.toMatchObject({ code: "ServiceTimeout" });
+      expect(Date.now() - asked).toBeGreaterThanOrEqual(800);
+    } finally {
+      await impatient.close();
+    }
   });
 
   it("stores and returns session state", async () => {

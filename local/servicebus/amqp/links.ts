@@ -1,21 +1,18 @@
 // Decides what each link a client attaches is for ($cbs, $management, sending to an entity, receiving from one),
 // checks the connection's CBS grant for entity links, and refuses unknown entities with amqp:not-found.
 import type { Receiver, Sender, Source, TerminusOptions } from "rhea";
-import { BrokerError, Condition } from "../broker/errors.js";
+import { Condition } from "../broker/errors.js";
 import type { Namespace, SendTarget } from "../broker/namespace.js";
 import { connectionState } from "./connectionState.js";
-import { wrapTicks } from "./encoding.js";
 import { MAX_MESSAGE_BYTES } from "./incoming.js";
 import { OutgoingLink } from "./outgoing.js";
 import { answerEveryDrain, localAttach, remoteAttach } from "./rheaTypes.js";
+import { acceptSession, SESSION_FILTER } from "./sessionAccept.js";
 
 export type IncomingRole =
   | { kind: "cbs" }
   | { kind: "management"; address: string }
   | { kind: "entity"; target: SendTarget };
-
-const SESSION_FILTER = "com.microsoft:session-filter";
-const LOCKED_UNTIL = "com.microsoft:locked-until-utc";
 
 const isManagement = (address: string): boolean =>
   /\/\$management$/i.test(address) || address === "$management";
@@ -83,38 +80,17 @@ export function openOutgoing(sender: Sender, namespace: Namespace): OutgoingLink
       `The entity '${address}' requires sessions; accept a session.`,
     );
   }
-  if (wantsSession) {
-    const requested = sessionFilterValue(filter?.[SESSION_FILTER]);
-    const now = Date.now();
-    let sessionId: string | undefined;
-    try {
-      sessionId = link.entity.lockSession(link, requested, now);
-    } catch (error) {
-      // An attach without the session filter is how the SDK learns that the session could not be locked.
-      sender.set_source({ address });
-      const condition = error instanceof BrokerError ? error.condition : Condition.internal;
-      return refuse(sender, condition, (error as Error).message);
-    }
-    if (sessionId === undefined) {
-      sender.set_source({ address });
-      return refuse(sender, Condition.timeout, "There are no unlocked sessions with messages available.");
-    }
-    link.sessionId = sessionId;
-    sender.set_source({ address, filter: { [SESSION_FILTER]: sessionId } });
-    localAttach(sender).properties = { [LOCKED_UNTIL]: wrapTicks(now + link.entity.settings.lockDurationMs) };
+  const start = (): void => {
+    answerEveryDrain(sender);
+    link.entity.attach(link);
+  };
+  // Registered before the session is locked: a link that waits for one and then goes away must stop waiting.
+  const links = connectionState(sender.connection).links;
+  links.add(link);
+  if (!wantsSession) start();
+  else if (!acceptSession(link, address, filter?.[SESSION_FILTER], start)) {
+    links.delete(link);
+    return undefined;
   }
-  answerEveryDrain(sender);
-  connectionState(sender.connection).links.add(link);
-  link.entity.attach(link);
   return link;
-}
-
-/** The session filter arrives as a plain string, a described value, or null for "the next available session". */
-function sessionFilterValue(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (value && typeof value === "object" && "value" in value) {
-    const inner = (value as { value: unknown }).value;
-    return typeof inner === "string" ? inner : undefined;
-  }
-  return undefined;
 }

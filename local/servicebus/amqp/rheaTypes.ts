@@ -62,3 +62,20 @@ export function answerEveryDrain(sender: link): void {
     return true;
   };
 }
+
+interface EndpointStateInternals {
+  local_open: boolean;
+  open_requests: number;
+}
+
+/**
+ * rhea opens a link as soon as the client's attach arrives and writes the answering attach when the current event
+ * is done. This takes that answer back so that the attach can be held (until `link.open()` sends it).
+ */
+export function holdAttach(l: link): void {
+  const state = (l as unknown as { state: EndpointStateInternals }).state;
+  if (state.local_open && state.open_requests > 0) {
+    state.local_open = false;
+    state.open_requests -= 1;
+  }
+}

@@ -5,17 +5,12 @@ import { MessageStore } from "../store/messageStore.js";
 import { SequenceCounter } from "../store/sequence.js";
 import type { StoredMessage } from "../store/storedMessage.js";
 import type { Consumer } from "./consumer.js";
+import { deadLetter, expire, forwardOrKeep } from "./deadLetters.js";
 import { runClock } from "./entityClock.js";
 import { BrokerError, Condition } from "./errors.js";
-import {
-  ANNOTATION,
-  ensureMessageId,
-  scheduledTimeOf,
-  sessionIdOf,
-  withAnnotation,
-  withProperties,
-} from "./messageFields.js";
+import { ensureMessageId, scheduledTimeOf, sessionIdOf } from "./messageFields.js";
 import { SessionTable } from "./sessions.js";
+import { SessionWaiters } from "./sessionWaiters.js";
 import { deadLetterSettings, type EntitySettings } from "./settings.js";
 
 /** Why a message could not be forwarded; it then goes to the transfer dead-letter queue with this reason. */
@@ -32,6 +27,7 @@ export interface EntityHost {
 export class MessageEntity {
   readonly store = new MessageStore();
   readonly sessions = new SessionTable();
+  readonly sessionWaiters = new SessionWaiters();
   readonly consumers: Consumer[] = [];
   readonly deadLetterQueue: MessageEntity | undefined;
   /** Where messages go that could not be forwarded (`<entity>/$Transfer/$DeadLetterQueue`). */
@@ -76,7 +72,7 @@ export class MessageEntity {
       sessionId: sessionIdOf(message),
     };
     if (this.settings.forwardTo && !isScheduled) {
-      this.forward(this.settings.forwardTo, record, message, now);
+      forwardOrKeep(this, this.settings.forwardTo, record, message, now);
       return undefined;
     }
     this.store.add(record);
@@ -113,6 +109,7 @@ export class MessageEntity {
   detach(consumer: Consumer, now: number): void {
     const index = this.consumers.indexOf(consumer);
     if (index >= 0) this.consumers.splice(index, 1);
+    this.sessionWaiters.remove(consumer);
     this.sessions.release(consumer);
     for (const record of this.store.lockedBy(consumer)) this.release(record, now);
     this.dispatch();
@@ -150,7 +147,12 @@ export class MessageEntity {
     try {
       do {
         this.dispatchAgain = false;
-        this.dispatchRound(Date.now());
+        const now = Date.now();
+        // Whatever made a dispatch worthwhile (a new message, a released session) may free a session for a waiter.
+        if (this.sessionWaiters.size > 0) {
+          this.sessionWaiters.serve((consumer) => this.lockSession(consumer, undefined, now));
+        }
+        this.dispatchRound(now);
       } while (this.dispatchAgain);
     } finally {
       this.dispatching = false;
@@ -173,7 +175,7 @@ export class MessageEntity {
         if (!record) continue;
         progressed = true;
         if (record.expiresAt <= now) {
-          this.expire(record, now);
+          expire(this, record, now);
           continue;
         }
         this.deliver(consumer, record, now);
@@ -200,7 +202,8 @@ export class MessageEntity {
     this.store.unlock(record);
     if (record.state === "deferred") return;
     if (record.deliveryCount >= this.settings.maxDeliveryCount) {
-      this.deadLetter(
+      deadLetter(
+        this,
         record,
         now,
         "MaxDeliveryCountExceeded",
@@ -210,53 +213,6 @@ export class MessageEntity {
     }
     this.store.makeReady(record);
     this.dispatch();
-  }
-
-  /** Moves a message to the dead-letter queue, or to ForwardDeadLetteredMessagesTo when configured. */
-  deadLetter(
-    record: StoredMessage,
-    now: number,
-    reason: string | undefined,
-    description: string | undefined,
-    properties?: Record<string, unknown>,
-  ): void {
-    this.store.remove(record);
-    const applicationProperties: Record<string, unknown> = {
-      ...(record.message.application_properties ?? {}),
-      ...(properties ?? {}),
-    };
-    if (reason !== undefined) applicationProperties.DeadLetterReason = reason;
-    if (description !== undefined) applicationProperties.DeadLetterErrorDescription = description;
-    const message: Message = { ...record.message, application_properties: applicationProperties };
-    if (this.settings.forwardDeadLetteredTo) {
-      const forwarded = withAnnotation(message, ANNOTATION.deadLetterSource, this.path);
-      this.forward(this.settings.forwardDeadLetteredTo, record, forwarded, now);
-    } else {
-      this.deadLetterQueue?.acceptDeadLettered(record, message);
-    }
-  }
-
-  /**
-   * Forwards a message (the record is the message's place in this entity, which it never takes). A message that
-   * cannot be forwarded is kept in the transfer dead-letter queue, as Service Bus does, rather than lost.
-   */
-  private forward(target: string, record: StoredMessage, message: Message, now: number): void {
-    const failure = this.host.forward(target, message, now);
-    if (!failure) return;
-    const kept = withProperties(message, {
-      DeadLetterReason: failure.reason,
-      DeadLetterErrorDescription: failure.description,
-    });
-    this.transferDeadLetterQueue?.acceptDeadLettered(record, kept);
-  }
-
-  /** A message whose time-to-live has passed (already out of the ready list): dead-lettered or dropped. */
-  expire(record: StoredMessage, now: number): void {
-    if (this.settings.deadLetterOnExpiration) {
-      this.deadLetter(record, now, "TTLExpiredException", "The message expired and was dead lettered.");
-    } else {
-      this.store.remove(record);
-    }
   }
 
   /** Messages received in a session stay locked as long as their receiver holds the session, as in Service Bus. */
@@ -277,7 +233,7 @@ export class MessageEntity {
     record.expiresAt = now + record.timeToLiveMs;
     if (this.settings.forwardTo) {
       this.store.remove(record);
-      this.forward(this.settings.forwardTo, record, record.message, now);
+      forwardOrKeep(this, this.settings.forwardTo, record, record.message, now);
       return;
     }
     this.store.makeReady(record);

@@ -1,5 +1,6 @@
 // The clock of one queue, subscription or dead-letter queue, run on every tick of the namespace: lock expiry,
 // scheduled messages becoming active, session lock expiry and time-to-live.
+import { expire } from "./deadLetters.js";
 import type { MessageEntity } from "./entity.js";
 import { Condition } from "./errors.js";
 
@@ -19,7 +20,7 @@ export function runClock(entity: MessageEntity, now: number): void {
   }
   if (now - (lastTtlSweep.get(entity) ?? 0) >= TTL_SWEEP_MS) {
     lastTtlSweep.set(entity, now);
-    for (const record of entity.store.takeExpired(now)) entity.expire(record, now);
+    for (const record of entity.store.takeExpired(now)) expire(entity, record, now);
   }
   entity.dispatch();
   if (entity.deadLetterQueue) runClock(entity.deadLetterQueue, now);

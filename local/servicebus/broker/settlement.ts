@@ -2,6 +2,7 @@
 // messages by sequence number (receive deferred, peek). Used by receiver links and by the management node alike.
 import type { StoredMessage } from "../store/storedMessage.js";
 import type { OutgoingMessage, ReceiveMode } from "./consumer.js";
+import { deadLetter } from "./deadLetters.js";
 import type { MessageEntity } from "./entity.js";
 import { BrokerError, Condition, lockLost } from "./errors.js";
 import { withProperties } from "./messageFields.js";
@@ -51,7 +52,7 @@ export function settle(
           "A message in a dead-letter queue cannot be dead-lettered again; complete or abandon it instead.",
         );
       }
-      entity.deadLetter(record, now, disposition.reason, disposition.description, disposition.properties);
+      deadLetter(entity, record, now, disposition.reason, disposition.description, disposition.properties);
       return;
   }
 }
