@@ -126,3 +126,9 @@ export function encodeBatch(messages: Message[]): Buffer {
 }
 
 export const BATCH_FORMAT = 0x80013700;
+
+/** The body of a message the SDK sent: its JSON, carried in a data section. */
+export function sdkBody(body: unknown): unknown {
+  const content = (body as { content?: unknown } | undefined)?.content;
+  return Buffer.isBuffer(content) ? JSON.parse(content.toString("utf8")) : body;
+}
