@@ -94,6 +94,28 @@ describe("Service Bus emulator: connecting", () => {
     expect((await client.createReceiver("q").peekMessages(1))[0]?.body).toBe("signed");
   });
 
+  it("limits a token to its audience: one signed for q is refused on q2", async () => {
+    const emulator = await startServiceBusEmulator({
+      config: configWith({ queues: [queue("q"), queue("q2")] }),
+    });
+    opened.push(emulator);
+    const endpoint = `sb://localhost:${emulator.port}`;
+    const token = sasToken(
+      `${endpoint}/q`,
+      "RootManageSharedAccessKey",
+      "SAS_KEY_VALUE",
+      Math.floor(Date.now() / 1000) + 600,
+    );
+    const client = clientFor(
+      `Endpoint=${endpoint};SharedAccessSignature=${token};UseDevelopmentEmulator=true;`,
+    );
+    await client.createSender("q").sendMessages({ body: "allowed" });
+    await expect(client.createSender("q2").sendMessages({ body: "x" })).rejects.toMatchObject({
+      code: "UnauthorizedAccess",
+    });
+    expect((await client.createReceiver("q").peekMessages(1))[0]?.body).toBe("allowed");
+  });
+
   it("uses a configured key instead of the default one", async () => {
     const emulator = await emulatorWith({ key: "local-secret" });
     expect(emulator.connectionString).toContain("SharedAccessKey=local-secret");

@@ -138,9 +138,10 @@ describe("Service Bus emulator: sessions", () => {
 
   it("refuses a receiver without a session on an entity that requires sessions", async () => {
     const r = await startSessions();
+    // amqp:not-allowed, which the SDK reports as a GeneralError carrying the description.
     await expect(
       r.client.createReceiver("by-trust").receiveMessages(1, { maxWaitTimeInMs: 500 }),
-    ).rejects.toBeDefined();
+    ).rejects.toMatchObject({ code: "GeneralError", message: expect.stringMatching(/requires sessions/) });
   });
 
   it("forgets a session once it is unlocked and has no state, and keeps one that has state", async () => {

@@ -118,6 +118,31 @@ describe("Service Bus emulator: settlement", () => {
     expect(await receiver.peekMessages(10)).toEqual([]);
   });
 
+  it("abandons, defers and dead-letters a deferred message through the management node", async () => {
+    const r = await withOne();
+    const { receiver, message } = await receiveOne(r);
+    await receiver.deferMessage(message);
+    const sequenceNumber = sequenceOf(message);
+    // A message received by sequence number has no delivery on a link, so the SDK settles it via update-disposition.
+    const [first] = await receiver.receiveDeferredMessages(sequenceNumber);
+    await receiver.abandonMessage(first as ServiceBusReceivedMessage, { step: "abandoned" });
+    const [second] = await receiver.receiveDeferredMessages(sequenceNumber);
+    expect(second?.deliveryCount).toBe(2);
+    expect(second?.applicationProperties).toMatchObject({ step: "abandoned" });
+    await receiver.deferMessage(second as ServiceBusReceivedMessage, { step: "deferred again" });
+    const [third] = await receiver.receiveDeferredMessages(sequenceNumber);
+    expect(third?.state).toBe("deferred");
+    expect(third?.applicationProperties).toMatchObject({ step: "deferred again" });
+    await receiver.deadLetterMessage(third as ServiceBusReceivedMessage, {
+      deadLetterReason: "GaveUp",
+      deadLetterErrorDescription: "three tries",
+    });
+    expect(await receiver.peekMessages(10)).toEqual([]);
+    const dead = await receiveOne(r, { subQueueType: "deadLetter" });
+    expect([dead.message.messageId, dead.message.deadLetterReason]).toEqual(["job-1", "GaveUp"]);
+    expect(dead.message.deadLetterErrorDescription).toBe("three tries");
+  });
+
   it("releases the locks of a receiver that closes, so its messages are delivered again", async () => {
     const r = await withOne();
     const first = await receiveOne(r);

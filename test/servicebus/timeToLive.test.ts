@@ -1,4 +1,5 @@
-// Time-to-live: expired messages leave without stalling the emulator, however many there are (filled over raw AMQP).
+// Time-to-live: subscription defaults apply, and expired messages leave without stalling the emulator, however many
+// there are (filled over raw AMQP).
 import { afterEach, describe, expect, it } from "vitest";
 import { queue, type Running, sleep, startWith } from "./fixtures.js";
 import {
@@ -67,5 +68,31 @@ describe("Service Bus emulator: time-to-live", () => {
     expect(left).toBe(0);
     // Taking expired messages out of the ready list one by one stalled the emulator for 1-2 s; one pass takes ~50 ms.
     expect(stall).toBeLessThan(500);
+  });
+
+  it("expires a subscription's messages after its DefaultMessageTimeToLive, dead-lettering them when asked to", async () => {
+    running = await startWith({
+      topics: [
+        {
+          Name: "t",
+          Subscriptions: [
+            {
+              Name: "short",
+              Properties: { DefaultMessageTimeToLive: "PT0.5S", DeadLetteringOnMessageExpiration: true },
+            },
+            { Name: "long" },
+          ],
+        },
+      ],
+    });
+    const r = running;
+    await r.client.createSender("t").sendMessages({ body: "event", messageId: "e-1" });
+    const dead = r.client.createReceiver("t", "short", { subQueueType: "deadLetter" });
+    const [expired] = await dead.receiveMessages(1, { maxWaitTimeInMs: 3000 });
+    expect([expired?.messageId, expired?.deadLetterReason]).toEqual(["e-1", "TTLExpiredException"]);
+    expect(await r.client.createReceiver("t", "short").peekMessages(10)).toEqual([]);
+    expect((await r.client.createReceiver("t", "long").peekMessages(10)).map((m) => m.body)).toEqual([
+      "event",
+    ]);
   });
 });

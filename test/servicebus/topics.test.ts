@@ -161,4 +161,22 @@ describe("Service Bus emulator: topics and subscriptions", () => {
       await running.client.createReceiver("drops", { subQueueType: "deadLetter" }).peekMessages(10),
     ).toEqual([]);
   });
+
+  it("dead-letters from a subscription into its own dead-letter queue, where it is received", async () => {
+    running = await startWith({ topics: [{ Name: "t", Subscriptions: [{ Name: "s" }, { Name: "other" }] }] });
+    await running.client.createSender("t").sendMessages({ body: "poison", messageId: "p-1" });
+    const receiver = running.client.createReceiver("t", "s");
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    if (!message) throw new Error("no message arrived");
+    await receiver.deadLetterMessage(message, {
+      deadLetterReason: "Bad",
+      deadLetterErrorDescription: "bad data",
+    });
+    const dead = running.client.createReceiver("t", "s", { subQueueType: "deadLetter" });
+    const [dlq] = await dead.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect([dlq?.body, dlq?.messageId, dlq?.deadLetterReason]).toEqual(["poison", "p-1", "Bad"]);
+    await dead.completeMessage(dlq as NonNullable<typeof dlq>);
+    expect(await dead.peekMessages(10)).toEqual([]);
+    expect(await bodiesIn(running, "t", "other")).toEqual(["poison"]);
+  });
 });
