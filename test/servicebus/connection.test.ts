@@ -196,6 +196,54 @@ describe("Service Bus emulator: configuration", () => {
   });
 });
 
+describe("Service Bus emulator: configuration checks", () => {
+  it("refuses unknown keys in queues, topics, subscriptions and namespaces, naming them", async () => {
+    const typo = configWith({ topics: [{ Name: "t", Subscriptons: [{ Name: "s" }] } as never] });
+    await expect(startServiceBusEmulator({ config: typo })).rejects.toThrow(
+      /Namespaces\[0\]\.Topics\[0\].*Subscriptons/,
+    );
+    const queueTypo = configWith({ queues: [{ Name: "q", Propertes: {} } as never] });
+    await expect(startServiceBusEmulator({ config: queueTypo })).rejects.toThrow(/Queues\[0\].*Propertes/);
+    const subscriptionTypo = configWith({
+      topics: [{ Name: "t", Subscriptions: [{ Name: "s", Rule: [] } as never] }],
+    });
+    await expect(startServiceBusEmulator({ config: subscriptionTypo })).rejects.toThrow(
+      /Subscriptions\[0\].*"Rule"/,
+    );
+    const namespaceTypo = {
+      UserConfig: { Namespaces: [{ Name: "ns", Queus: [{ Name: "q" }] }] },
+    };
+    await expect(startServiceBusEmulator({ config: namespaceTypo as never })).rejects.toThrow(
+      /Namespaces\[0\].*Queus/,
+    );
+  });
+
+  it("refuses entity names that differ only in case, as Service Bus matches names case-insensitively", async () => {
+    const queues = configWith({ queues: [queue("Orders"), queue("orders")] });
+    await expect(startServiceBusEmulator({ config: queues })).rejects.toThrow(
+      /Queues\[1\]\.Name: 'orders' clashes with 'Orders'/,
+    );
+    const queueAndTopic = configWith({ queues: [queue("events")], topics: [{ Name: "Events" }] });
+    await expect(startServiceBusEmulator({ config: queueAndTopic })).rejects.toThrow(/Topics\[0\]\.Name/);
+    const subscriptions = configWith({
+      topics: [{ Name: "t", Subscriptions: [{ Name: "s" }, { Name: "S" }] }],
+    });
+    await expect(startServiceBusEmulator({ config: subscriptions })).rejects.toThrow(
+      /Topics\[0\]\.Subscriptions\[1\]\.Name/,
+    );
+    const rule = {
+      Name: "r",
+      Properties: { FilterType: "Sql" as const, SqlFilter: { SqlExpression: "1=1" } },
+    };
+    const rules = configWith({
+      topics: [{ Name: "t", Subscriptions: [{ Name: "s", Rules: [rule, { ...rule, Name: "R" }] }] }],
+    });
+    await expect(startServiceBusEmulator({ config: rules })).rejects.toThrow(
+      /Subscriptions\[0\]\.Rules\[1\]\.Name/,
+    );
+  });
+});
+
 describe("Service Bus emulator: command line", () => {
   it("prints the port it listens on and stops cleanly on SIGTERM", async () => {
     const child: ChildProcess = spawn(

@@ -18,6 +18,7 @@ const FILTERS: Record<string, string> = {
   exists: "EXISTS(attempt)",
   "system-properties": "sys.CorrelationId = 'c-2' OR sys.MessageId = 'm1' OR sys.ContentType = 'text/csv'",
   like: "sys.Label LIKE 'share.%'",
+  negative: "attempt > -1.5 AND attempt <> -2",
 };
 
 const MESSAGES: ServiceBusMessage[] = [
@@ -47,6 +48,7 @@ const EXPECTED: Record<string, number[]> = {
   exists: [1, 3, 4],
   "system-properties": [1, 2, 4],
   like: [1, 2],
+  negative: [1, 3, 4],
 };
 
 const topic: TopicDefinition = {

@@ -95,4 +95,41 @@ describe("Service Bus emulator: time-to-live", () => {
       "event",
     ]);
   });
+
+  it("gives a topic's messages the shortest of their own, the topic's and the subscription's time-to-live", async () => {
+    const subscription = (Name: string, ttl: string) => ({
+      Name,
+      Properties: { DefaultMessageTimeToLive: ttl, DeadLetteringOnMessageExpiration: true },
+    });
+    running = await startWith({
+      topics: [
+        {
+          Name: "t",
+          Properties: { DefaultMessageTimeToLive: "PT10S" },
+          Subscriptions: [subscription("shorter", "PT5S"), subscription("longer", "PT1M")],
+        },
+        {
+          Name: "brief",
+          Properties: { DefaultMessageTimeToLive: "PT0.5S" },
+          Subscriptions: [subscription("s", "PT1H")],
+        },
+      ],
+    });
+    const r = running;
+    await r.client.createSender("t").sendMessages([{ body: "default" }, { body: "own", timeToLive: 2000 }]);
+    const ttlsIn = async (name: string) =>
+      (await r.client.createReceiver("t", name).peekMessages(5)).map((m) => [m.body, m.timeToLive]);
+    expect(await ttlsIn("shorter")).toEqual([
+      ["default", 5000],
+      ["own", 2000],
+    ]);
+    expect(await ttlsIn("longer")).toEqual([
+      ["default", 10_000],
+      ["own", 2000],
+    ]);
+    await r.client.createSender("brief").sendMessages({ body: "gone soon" });
+    const dead = r.client.createReceiver("brief", "s", { subQueueType: "deadLetter" });
+    const [expired] = await dead.receiveMessages(1, { maxWaitTimeInMs: 3000 });
+    expect([expired?.body, expired?.deadLetterReason]).toEqual(["gone soon", "TTLExpiredException"]);
+  });
 });

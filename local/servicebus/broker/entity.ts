@@ -51,13 +51,16 @@ export class MessageEntity {
     this.transferDeadLetterQueue = subQueue("$Transfer/$DeadLetterQueue");
   }
 
-  /** Stores a message sent to the entity (or forwards it) and returns its record. */
-  enqueue(message: Message, now: number): StoredMessage | undefined {
+  /**
+   * Stores a message sent to the entity (or forwards it) and returns its record. `ttlLimitMs` is the topic's default
+   * time-to-live for a subscription: a message lives for the shortest of its own, the topic's and the entity's.
+   */
+  enqueue(message: Message, now: number, ttlLimitMs = Number.POSITIVE_INFINITY): StoredMessage | undefined {
     const scheduledAt = scheduledTimeOf(message);
     const isScheduled = scheduledAt !== undefined && scheduledAt > now;
     ensureMessageId(message);
     const ttl = typeof message.ttl === "number" && message.ttl > 0 ? message.ttl : Number.POSITIVE_INFINITY;
-    const timeToLiveMs = Math.min(ttl, this.settings.defaultTtlMs);
+    const timeToLiveMs = Math.min(ttl, this.settings.defaultTtlMs, ttlLimitMs);
     const record: StoredMessage = {
       sequenceNumber: this.sequence.next(),
       message,

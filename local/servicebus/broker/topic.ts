@@ -60,7 +60,7 @@ export class Topic {
   private publish(message: Message, now: number): void {
     for (const subscription of this.subscriptions.values()) {
       if (subscription.rules.some((rule) => rule.matches(message))) {
-        subscription.entity.enqueue(cloneMessage(message), now);
+        subscription.entity.enqueue(cloneMessage(message), now, this.settings.defaultTtlMs);
       }
     }
   }

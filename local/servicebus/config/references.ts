@@ -1,25 +1,70 @@
-// Checks across the entities of one namespace that per-field validation cannot make: every forwarding target is a
-// queue or topic of the namespace, and no entity forwards to itself.
+// Checks across the entities of one namespace that per-field validation cannot make: names are unique regardless of
+// case (Service Bus matches them case-insensitively), every forwarding target is a queue or topic of the namespace,
+// and no entity forwards to itself.
 
 interface Forwarding {
   readonly ForwardTo?: string | undefined;
   readonly ForwardDeadLetteredMessagesTo?: string | undefined;
 }
 
+interface Named {
+  readonly Name: string;
+}
+
 interface NamespaceEntities {
-  readonly Queues: readonly { readonly Name: string; readonly Properties?: Forwarding | undefined }[];
-  readonly Topics: readonly {
-    readonly Name: string;
-    readonly Subscriptions: readonly {
-      readonly Name: string;
+  readonly Queues: readonly (Named & { readonly Properties?: Forwarding | undefined })[];
+  readonly Topics: readonly (Named & {
+    readonly Subscriptions: readonly (Named & {
       readonly Properties?: Forwarding | undefined;
-    }[];
-  }[];
+      readonly Rules?: readonly Named[] | undefined;
+    })[];
+  })[];
 }
 
 export interface ConfigProblem {
   readonly path: (string | number)[];
   readonly message: string;
+}
+
+/** Names in one scope that clash once case is ignored; each clash is reported at the later entry. */
+function clashes(entries: readonly { name: string; path: (string | number)[] }[]): ConfigProblem[] {
+  const seen = new Map<string, string>();
+  const problems: ConfigProblem[] = [];
+  for (const { name, path } of entries) {
+    const key = name.toLowerCase();
+    const earlier = seen.get(key);
+    if (earlier === undefined) seen.set(key, name);
+    else
+      problems.push({
+        path: [...path, "Name"],
+        message: `'${name}' clashes with '${earlier}'; names are case-insensitive`,
+      });
+  }
+  return problems;
+}
+
+/** Queues and topics share one set of names; subscriptions are unique within a topic, rules within a subscription. */
+export function nameProblems(namespace: NamespaceEntities): ConfigProblem[] {
+  const problems = clashes([
+    ...namespace.Queues.map((queue, i) => ({ name: queue.Name, path: ["Queues", i] })),
+    ...namespace.Topics.map((topic, i) => ({ name: topic.Name, path: ["Topics", i] })),
+  ]);
+  namespace.Topics.forEach((topic, i) => {
+    problems.push(
+      ...clashes(
+        topic.Subscriptions.map((s, j) => ({ name: s.Name, path: ["Topics", i, "Subscriptions", j] })),
+      ),
+    );
+    topic.Subscriptions.forEach((subscription, j) => {
+      const rules = subscription.Rules ?? [];
+      problems.push(
+        ...clashes(
+          rules.map((r, k) => ({ name: r.Name, path: ["Topics", i, "Subscriptions", j, "Rules", k] })),
+        ),
+      );
+    });
+  });
+  return problems;
 }
 
 const FORWARDING_FIELDS = ["ForwardTo", "ForwardDeadLetteredMessagesTo"] as const;

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { parseSqlFilter } from "../broker/filters/sqlParser.js";
 import { parseDuration } from "./duration.js";
-import { forwardingProblems } from "./references.js";
+import { forwardingProblems, nameProblems } from "./references.js";
 
 const duration = z
   .string()
@@ -81,54 +81,69 @@ const sqlExpression = z
     if (problem) context.addIssue({ code: "custom", message: `not a supported SQL filter: ${problem}` });
   });
 
-const rule = z.object({
-  Name: entityName,
-  Properties: z
-    .object({
-      FilterType: z.enum(["Correlation", "Sql"]),
-      CorrelationFilter: correlationFilter.optional(),
-      SqlFilter: z.object({ SqlExpression: sqlExpression }).optional(),
-      Action: z.object({ SqlExpression: z.string() }).optional(),
-    })
-    .refine((p) => (p.FilterType === "Sql" ? p.SqlFilter !== undefined : p.CorrelationFilter !== undefined), {
-      message: "a Sql rule needs SqlFilter and a Correlation rule needs CorrelationFilter",
-    }),
-});
+// Every object is strict: a misspelt key ("Subscriptons") would otherwise be dropped silently, leaving an entity
+// configured differently from what the file says.
+const rule = z
+  .object({
+    Name: entityName,
+    Properties: z
+      .object({
+        FilterType: z.enum(["Correlation", "Sql"]),
+        CorrelationFilter: correlationFilter.optional(),
+        SqlFilter: z.object({ SqlExpression: sqlExpression }).strict().optional(),
+        Action: z.object({ SqlExpression: z.string() }).strict().optional(),
+      })
+      .strict()
+      .refine(
+        (p) => (p.FilterType === "Sql" ? p.SqlFilter !== undefined : p.CorrelationFilter !== undefined),
+        {
+          message: "a Sql rule needs SqlFilter and a Correlation rule needs CorrelationFilter",
+        },
+      ),
+  })
+  .strict();
 
-const subscription = z.object({
-  Name: entityName,
-  Properties: subscriptionProperties.optional(),
-  Rules: z.array(rule).optional(),
-});
+const subscription = z
+  .object({
+    Name: entityName,
+    Properties: subscriptionProperties.optional(),
+    Rules: z.array(rule).optional(),
+  })
+  .strict();
 
-const topic = z.object({
-  Name: entityName,
-  Properties: topicProperties.optional(),
-  Subscriptions: z.array(subscription).default([]),
-});
+const topic = z
+  .object({
+    Name: entityName,
+    Properties: topicProperties.optional(),
+    Subscriptions: z.array(subscription).default([]),
+  })
+  .strict();
 
-const queue = z.object({ Name: entityName, Properties: queueProperties.optional() });
+const queue = z.object({ Name: entityName, Properties: queueProperties.optional() }).strict();
 
-export const emulatorConfigSchema = z.object({
-  UserConfig: z.object({
-    Namespaces: z
-      .array(
-        z
-          .object({
-            Name: z.string().min(1),
-            Queues: z.array(queue).default([]),
-            Topics: z.array(topic).default([]),
-          })
-          .superRefine((namespace, context) => {
-            for (const problem of forwardingProblems(namespace)) {
-              context.addIssue({ code: "custom", path: problem.path, message: problem.message });
-            }
-          }),
-      )
-      .min(1),
-    Logging: z.object({ Type: z.string() }).optional(),
-  }),
-});
+const namespace = z
+  .object({
+    Name: z.string().min(1),
+    Queues: z.array(queue).default([]),
+    Topics: z.array(topic).default([]),
+  })
+  .strict()
+  .superRefine((entities, context) => {
+    for (const problem of [...nameProblems(entities), ...forwardingProblems(entities)]) {
+      context.addIssue({ code: "custom", path: problem.path, message: problem.message });
+    }
+  });
+
+export const emulatorConfigSchema = z
+  .object({
+    UserConfig: z
+      .object({
+        Namespaces: z.array(namespace).min(1),
+        Logging: z.object({ Type: z.string() }).strict().optional(),
+      })
+      .strict(),
+  })
+  .strict();
 
 /** A Config.json as written (before defaults such as empty entity lists are filled in). */
 export type EmulatorConfig = z.input<typeof emulatorConfigSchema>;

@@ -73,7 +73,7 @@ export function tokenize(text: string): Token[] {
       if (two === "<>" || two === "!=" || two === "<=" || two === ">=") {
         tokens.push({ type: "op", value: two === "!=" ? "<>" : two });
         i += 2;
-      } else if (ch === "=" || ch === "<" || ch === ">") {
+      } else if (ch === "=" || ch === "<" || ch === ">" || ch === "-" || ch === "+") {
         tokens.push({ type: "op", value: ch });
         i += 1;
       } else {

@@ -14,6 +14,9 @@ export type SqlNode =
   | { kind: "like"; operand: SqlNode; pattern: string; negate: boolean }
   | { kind: "exists"; property: SqlNode };
 
+/** The operators that compare; "+" and "-" only sign number literals (arithmetic is not supported). */
+const COMPARISONS = new Set(["=", "<>", "<", ">", "<=", ">="]);
+
 class Parser {
   private position = 0;
 
@@ -82,7 +85,7 @@ class Parser {
     }
     const left = this.operand();
     const token = this.peek();
-    if (token?.type === "op") {
+    if (token?.type === "op" && COMPARISONS.has(token.value)) {
       this.position += 1;
       return { kind: "compare", op: token.value, left, right: this.operand() };
     }
@@ -140,8 +143,15 @@ class Parser {
           return inner;
         }
         throw new SqlSyntaxError(`unexpected '${token.value}'`);
-      case "op":
+      case "op": {
+        // A sign before a number literal: "attempt > -1".
+        const next = this.peek();
+        if ((token.value === "-" || token.value === "+") && next?.type === "number") {
+          this.position += 1;
+          return { kind: "literal", value: token.value === "-" ? -next.value : next.value };
+        }
         throw new SqlSyntaxError(`unexpected '${token.value}'`);
+      }
     }
   }
 }
