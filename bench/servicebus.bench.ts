@@ -1,5 +1,7 @@
 // Service Bus emulator benchmark: messages per second for send → peek-lock receive → complete through the real SDK
 // with 1 and 16 receivers, and send-to-handler latency at a fixed 1,000 msg/s. Run: npx tsx bench/servicebus.bench.ts
+// Unique messages are counted (a redelivery is a problem, not throughput), and the run exits non-zero if a handler
+// reported an error, a message was lost or handled twice, or anything was left in a queue.
 // The emulator runs in its own process (through its command line), as it does for the service, so that the SDK
 // clients here do not share its event loop.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -31,11 +33,23 @@ interface Consumers {
   stop(): Promise<void>;
 }
 
+/** Anything that makes the figures untrustworthy: processError calls, lost messages, messages left behind. */
+const problems: string[] = [];
+
+interface Handled {
+  readonly n: number | undefined;
+  readonly sentAt: number | undefined;
+}
+
+/**
+ * Handlers complete each message themselves, so that `onCompleted` runs once the emulator has it: a scenario that
+ * stops its receivers then leaves no completion in flight (which would be lost, and its message redelivered).
+ */
 function consume(
   client: ServiceBusClient,
   queue: string,
   count: number,
-  onMessage: (sentAt: number | undefined) => void,
+  handlers: { onReceived?: (handled: Handled) => void; onCompleted: (handled: Handled) => void },
 ): Consumers {
   const receivers = Array.from({ length: count }, () => client.createReceiver(queue));
   for (const receiver of receivers) {
@@ -43,33 +57,72 @@ function consume(
       {
         processMessage: async (message) => {
           const sentAt = message.applicationProperties?.sentAt;
-          onMessage(typeof sentAt === "number" ? sentAt : undefined);
+          const n = (message.body as { n?: unknown } | undefined)?.n;
+          const handled = {
+            n: typeof n === "number" ? n : undefined,
+            sentAt: typeof sentAt === "number" ? sentAt : undefined,
+          };
+          handlers.onReceived?.(handled);
+          await receiver.completeMessage(message);
+          handlers.onCompleted(handled);
         },
-        processError: async () => {},
+        processError: async (args) => {
+          problems.push(`${queue}: processError (${args.errorSource}): ${args.error.message}`);
+        },
       },
-      { autoCompleteMessages: true, maxConcurrentCalls: 1 },
+      { autoCompleteMessages: false, maxConcurrentCalls: 1 },
     );
   }
   return { receivers, stop: async () => Promise.all(receivers.map((r) => r.close())).then(() => undefined) };
+}
+
+/** Every message must have been completed: the queue (locked messages included) and its dead-letter queue are empty. */
+async function expectEmpty(connectionString: string, queue: string): Promise<void> {
+  const client = new ServiceBusClient(connectionString);
+  try {
+    const receiver = client.createReceiver(queue);
+    const deadline = Date.now() + 5_000;
+    let left = await receiver.peekMessages(10);
+    // Completions of the last messages may still be on their way when the receivers close. Peeks carry on after
+    // the last message peeked, so each looks again from the earliest one still there.
+    while (left.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const fromSequenceNumber = left[0]?.sequenceNumber;
+      left = await receiver.peekMessages(10, fromSequenceNumber ? { fromSequenceNumber } : {});
+    }
+    if (left.length > 0) problems.push(`${queue}: messages left in the queue at the end`);
+    const dead = await client.createReceiver(queue, { subQueueType: "deadLetter" }).peekMessages(10);
+    if (dead.length > 0) problems.push(`${queue}: ${dead.length}+ messages dead-lettered`);
+  } finally {
+    await client.close();
+  }
 }
 
 async function throughput(connectionString: string, receiverCount: number, total: number) {
   const sendClient = new ServiceBusClient(connectionString);
   const receiveClient = new ServiceBusClient(connectionString);
   const queue = `bench-${receiverCount}`;
-  let done = 0;
+  // Unique messages handled; a redelivered message is counted once (and reported as a redelivery).
+  const handled = new Set<number>();
+  let redeliveries = 0;
   let completed = 0;
   let finish: () => void = () => {};
   const finished = new Promise<void>((resolve) => {
     finish = resolve;
   });
   const started = performance.now();
-  const consumers = consume(receiveClient, queue, receiverCount, () => {
-    done += 1;
-    if (done === total) {
-      completed = performance.now();
-      finish();
-    }
+  const consumers = consume(receiveClient, queue, receiverCount, {
+    onCompleted: ({ n }) => {
+      if (n === undefined || handled.has(n)) {
+        redeliveries += 1;
+        return;
+      }
+      handled.add(n);
+      if (handled.size === total) {
+        completed = performance.now();
+        finish();
+      }
+    },
   });
   const sender = sendClient.createSender(queue);
   for (let sent = 0; sent < total; sent += SEND_BATCH) {
@@ -79,10 +132,13 @@ async function throughput(connectionString: string, receiverCount: number, total
   const timeout = new Promise<void>((resolve) => setTimeout(resolve, SCENARIO_TIME_LIMIT_MS).unref());
   await Promise.race([finished, timeout]);
   const seconds = ((completed || performance.now()) - started) / 1000;
-  const received = Math.min(done, total);
+  const received = handled.size;
   await consumers.stop();
   await sendClient.close();
   await receiveClient.close();
+  if (received < total) problems.push(`${queue}: ${total - received} of ${total} messages never handled`);
+  if (redeliveries > 0) problems.push(`${queue}: ${redeliveries} messages handled more than once`);
+  await expectEmpty(connectionString, queue);
   return { receivers: receiverCount, messages: received, seconds, perSecond: received / seconds };
 }
 
@@ -90,11 +146,21 @@ async function latency(connectionString: string, rate: number, durationMs: numbe
   const sendClient = new ServiceBusClient(connectionString);
   const receiveClient = new ServiceBusClient(connectionString);
   const samples: number[] = [];
+  const seen = new Set<number>();
+  const done = new Set<number>();
   const total = Math.round((rate * durationMs) / 1000);
   let warmedUp = 0;
-  const consumers = consume(receiveClient, "bench-99", 16, (sentAt) => {
-    if (sentAt === undefined) warmedUp += 1;
-    else samples.push(Date.now() - sentAt);
+  const consumers = consume(receiveClient, "bench-99", 16, {
+    // Latency is to the handler; a message counts as done once completed.
+    onReceived: ({ n, sentAt }) => {
+      if (sentAt === undefined || n === undefined || seen.has(n)) return;
+      seen.add(n);
+      samples.push(Date.now() - sentAt);
+    },
+    onCompleted: ({ n, sentAt }) => {
+      if (sentAt === undefined) warmedUp += 1;
+      else if (n !== undefined) done.add(n);
+    },
   });
   // Links attach and the SDK settles in before measuring, so the figures are for steady running, not start-up.
   const sender = sendClient.createSender("bench-99");
@@ -117,11 +183,13 @@ async function latency(connectionString: string, rate: number, durationMs: numbe
   }
   await Promise.all(sends);
   const deadline = Date.now() + 10_000;
-  while (samples.length < total && Date.now() < deadline)
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  while (done.size < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   await consumers.stop();
   await sendClient.close();
   await receiveClient.close();
+  if (samples.length < total)
+    problems.push(`bench-99: ${total - samples.length} of ${total} messages never handled`);
+  await expectEmpty(connectionString, "bench-99");
   samples.sort((a, b) => a - b);
   const at = (q: number): number =>
     samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? Number.NaN;
@@ -185,9 +253,15 @@ try {
   );
   console.log("Latency from send to handler at a fixed 1,000 msg/s (16 receivers)");
   console.table([{ sent: lat.sent, received: lat.received, "p50 ms": lat.p50, "p99 ms": lat.p99 }]);
+} catch (error) {
+  problems.push(`the benchmark failed: ${(error as Error).message}`);
 } finally {
   const exited = new Promise((resolve) => emulator.child.once("exit", resolve));
   emulator.child.kill("SIGTERM");
   await exited;
   await rm(dir, { recursive: true, force: true });
+}
+if (problems.length > 0) {
+  console.error(`The figures above cannot be trusted:\n- ${problems.join("\n- ")}`);
+  process.exitCode = 1;
 }
