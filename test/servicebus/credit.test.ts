@@ -49,10 +49,10 @@ describe("Service Bus emulator: link credit", () => {
   it("sends exactly as many messages as the credit granted", async () => {
     const { receiver, arrived } = await receiverWith(5);
     receiver.add_credit(2);
-    await sleep(300);
+    await sleep(200);
     expect(arrived).toEqual([1, 2]);
     receiver.add_credit(1);
-    await sleep(300);
+    await sleep(200);
     expect(arrived).toEqual([1, 2, 3]);
   });
 
