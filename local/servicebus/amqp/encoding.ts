@@ -2,9 +2,11 @@
 // arrive as numbers or 8-byte buffers, and .NET ticks for session lock times.
 import rhea, { type Message } from "rhea";
 
-/** The delivery tag for a lock token: the SDK reads the tag as a .NET Guid.ToByteArray(). */
-export function lockTokenToTag(lockToken: string): Buffer {
-  const b = rhea.string_to_uuid(lockToken);
+/**
+ * .NET's Guid.ToByteArray() order against RFC 4122 order: the first three fields are little-endian. Swapping them
+ * is its own inverse, so the same reorder serves both directions.
+ */
+function swapGuidOrder(b: Uint8Array): Buffer {
   return Buffer.from([
     b[3] ?? 0,
     b[2] ?? 0,
@@ -18,21 +20,14 @@ export function lockTokenToTag(lockToken: string): Buffer {
   ]);
 }
 
+/** The delivery tag for a lock token: the SDK reads the tag as a .NET Guid.ToByteArray(). */
+export function lockTokenToTag(lockToken: string): Buffer {
+  return swapGuidOrder(rhea.string_to_uuid(lockToken));
+}
+
 export function tagToLockToken(tag: Buffer | string): string | undefined {
   if (typeof tag === "string" || tag.length !== 16) return undefined;
-  const b = tag;
-  const rfc = Buffer.from([
-    b[3] ?? 0,
-    b[2] ?? 0,
-    b[1] ?? 0,
-    b[0] ?? 0,
-    b[5] ?? 0,
-    b[4] ?? 0,
-    b[7] ?? 0,
-    b[6] ?? 0,
-    ...b.subarray(8, 16),
-  ]);
-  return rhea.uuid_to_string(rfc);
+  return rhea.uuid_to_string(swapGuidOrder(tag));
 }
 
 /** A lock token sent over $management: an AMQP uuid, decoded by rhea as 16 bytes in RFC order. */
