@@ -38,11 +38,6 @@ export function invocationLogger(context: InvocationContext, base: LogFields = {
   );
 }
 
-/** A logger for code that runs outside an invocation (start-up, local tools). */
-export function consoleLogger(base: LogFields = {}): Logger {
-  return makeLogger((level, line) => (level === "info" ? console.log(line) : console.error(line)), base);
-}
-
 /** Describes a caught error for a log line without its stack or any data it may carry. */
 export function describeError(error: unknown): LogFields {
   if (error instanceof ServiceError) {

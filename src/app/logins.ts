@@ -47,7 +47,7 @@ export type StartedLogin = {
 };
 
 /** Returns the trust if it exists and is active, else UnknownTrust. */
-export async function activeTrust(trusts: TrustStore, trustId: string): Promise<Trust> {
+async function activeTrust(trusts: TrustStore, trustId: string): Promise<Trust> {
   const trust = TRUST_ID.test(trustId) ? await trusts.get(trustId) : undefined;
   if (!trust?.active) throw new UnknownTrust();
   return trust;

@@ -30,7 +30,7 @@ export type CallbackOutcome =
 /** Optimistic concurrency retries; each retry re-reads, so a lost race normally ends in "already final". */
 const MAX_ATTEMPTS = 5;
 
-export function presentationOf(callback: VerifiedIdCallback): Presentation {
+function presentationOf(callback: VerifiedIdCallback): Presentation {
   return {
     subject: callback.subject ?? "",
     credentials: (callback.verifiedCredentialsData ?? []).map((credential) => ({

@@ -18,10 +18,6 @@ export function createCosmosClient(endpoint: string, credential: () => TokenCred
   return new CosmosClient({ endpoint, aadCredentials: credential(), connectionPolicy });
 }
 
-export function openDatabase(client: CosmosClient, databaseId: string): Database {
-  return client.database(databaseId);
-}
-
 /** Creates the database if it is missing; idempotent. */
 export async function ensureDatabase(client: CosmosClient, databaseId: string): Promise<Database> {
   const { database } = await client.databases.createIfNotExists({ id: databaseId });

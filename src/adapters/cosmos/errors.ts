@@ -8,7 +8,7 @@ export class DependencyUnavailable extends ServiceError {
   }
 }
 
-export function cosmosStatus(error: unknown): number | undefined {
+function cosmosStatus(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "number" ? code : undefined;
 }
