@@ -1,13 +1,19 @@
 // Every function of the app, in one list read by the Azure registration (register.ts) and by the local host.
 // Adding a function means adding its file and one line here.
+
+import { cancelShare } from "./cancelShare.js";
 import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js";
 import { health } from "./health.js";
 import { jwks } from "./jwks.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
+import { listShares } from "./listShares.js";
 import { openApi } from "./openApi.js";
 import { readLogin } from "./readLogin.js";
+import { readShare } from "./readShare.js";
 import { searchTrusts } from "./searchTrusts.js";
 import { startLogin } from "./startLogin.js";
+import { startShare } from "./startShare.js";
+import { sweepOutbox } from "./sweepOutbox.js";
 import { verifiedIdCallback } from "./verifiedIdCallback.js";
 
 export const functions: readonly FunctionDefinition[] = [
@@ -19,6 +25,11 @@ export const functions: readonly FunctionDefinition[] = [
   startLogin,
   readLogin,
   verifiedIdCallback,
+  startShare,
+  readShare,
+  cancelShare,
+  listShares,
+  sweepOutbox,
 ];
 
 export function httpFunctions(): HttpFunctionDefinition[] {

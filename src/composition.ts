@@ -10,22 +10,25 @@ import {
 } from "@azure/identity";
 import { ServiceBusClient } from "@azure/service-bus";
 import { createCosmosClient } from "./adapters/cosmos/client.js";
-import { type RequestStore, requestStore } from "./adapters/cosmos/requestStore.js";
+import { requestStore } from "./adapters/cosmos/requestStore.js";
+import { shareStore } from "./adapters/cosmos/shareStore.js";
 import { type TrustStore, trustStore } from "./adapters/cosmos/trustStore.js";
 import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
 import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
-import type { SigningKeys } from "./adapters/keys/signingKeys.js";
-import {
-  createVerifiedIdClient,
-  StaticTokenCredential,
-  type VerifiedIdClient,
-} from "./adapters/verifiedId/index.js";
+import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
+import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/serviceBus/eventPublisher.js";
+import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
 import type { HealthCheck } from "./app/checkHealth.js";
+import type {
+  Clock,
+  EventPublisher,
+  RequestStore,
+  SessionIssuer,
+  ShareStore,
+  SigningKeys,
+  VerifiedIdClient,
+} from "./app/ports.js";
 import { type Config, loadConfig } from "./config.js";
-import type { LoginRequest } from "./domain/login.js";
-
-/** The topic every share event is published to (DESIGN.md, Events). */
-export const SHARE_EVENTS_TOPIC = "share-events";
 
 export type Services = {
   config: Config;
@@ -33,10 +36,13 @@ export type Services = {
   database: Database;
   serviceBus: ServiceBusClient;
   trusts: TrustStore;
-  requests: RequestStore<LoginRequest>;
+  requests: RequestStore;
+  shares: ShareStore;
+  publisher: EventPublisher;
   verifiedId: VerifiedIdClient;
   keys: SigningKeys;
-  clock: () => Date;
+  sessions: SessionIssuer;
+  clock: Clock;
   session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
 };
@@ -91,7 +97,9 @@ function buildServices(config: Config): Services {
     database,
     serviceBus,
     trusts: trustStore(database.container("trusts")),
-    requests: requestStore<LoginRequest>(database.container("requests")),
+    requests: requestStore(database.container("requests")),
+    shares: shareStore(database.container("shares")),
+    publisher: serviceBusEventPublisher(serviceBus),
     verifiedId: createVerifiedIdClient({
       baseUrl: config.VERIFIEDID_BASE_URL,
       credential: verifiedIdCredential(config, lazyCredential),
@@ -99,6 +107,7 @@ function buildServices(config: Config): Services {
       callbackUrl: config.VERIFIEDID_CALLBACK_URL,
     }),
     keys,
+    sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     clock: () => new Date(),
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks: {

@@ -1,17 +1,10 @@
 // Structured logging: one JSON object per line, always with the correlation id. Callers pass identifiers and
 // outcomes only; bodies, claims, tokens and keys never reach a log line.
 import type { InvocationContext } from "@azure/functions";
+import type { LogFields, Logger } from "./app/ports.js";
 import { ServiceError } from "./errors.js";
 
-export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
-
-export type Logger = {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
-  /** A logger that adds these fields to every line. */
-  with(fields: LogFields): Logger;
-};
+export type { LogFields, Logger };
 
 type Sink = (level: "info" | "warn" | "error", line: string) => void;
 

@@ -1,28 +1,22 @@
 // Logging in with a trust's access key: starting a login request and reading it back with the poll token.
-import type { RequestStore } from "../adapters/cosmos/requestStore.js";
-import type { TrustStore } from "../adapters/cosmos/trustStore.js";
-import { issueSessionToken } from "../adapters/keys/sessionTokens.js";
-import type { SigningKeys } from "../adapters/keys/signingKeys.js";
-import type { VerifiedIdClient } from "../adapters/verifiedId/index.js";
 import { ACCESS_KEY_TRUST_CLAIM } from "../domain/catalogue.js";
-import { type LoginRequest, loginView, newLoginRequest } from "../domain/login.js";
-import { hashSecret, MINTED_ID, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
+import { type LoginRequest, loginView } from "../domain/login.js";
+import { hashSecret, MINTED_ID, mintSecret, secretMatchesHash } from "../domain/secrets.js";
 import type { Trust } from "../domain/trust.js";
 import { ServiceError } from "../errors.js";
+import type { Clock, RequestStore, SessionIssuer, TrustDirectory, VerifiedIdClient } from "./ports.js";
+import { startPresentationRequest } from "./presentationRequests.js";
 
 /** Trust ids are organisation codes: letters and digits. Anything else names no trust. */
 const TRUST_ID = /^[A-Za-z0-9]{1,20}$/;
 
-/** How long a stored request document lives after it is written: a day, for support and audit, then gone. */
-export const REQUEST_TTL_SECONDS = 24 * 60 * 60;
-
 export type LoginDeps = {
-  trusts: TrustStore;
-  requests: RequestStore<LoginRequest>;
+  trusts: TrustDirectory;
+  requests: RequestStore;
   verifiedId: VerifiedIdClient;
-  keys: SigningKeys;
-  clock: () => Date;
-  session: { issuer: string; ttlSeconds: number };
+  sessions: SessionIssuer;
+  clock: Clock;
+  session: { ttlSeconds: number };
 };
 
 export class UnknownTrust extends ServiceError {
@@ -47,50 +41,48 @@ export type StartedLogin = {
 };
 
 /** Returns the trust if it exists and is active, else UnknownTrust. */
-async function activeTrust(trusts: TrustStore, trustId: string): Promise<Trust> {
+async function activeTrust(trusts: TrustDirectory, trustId: string): Promise<Trust> {
   const trust = TRUST_ID.test(trustId) ? await trusts.get(trustId) : undefined;
   if (!trust?.active) throw new UnknownTrust();
   return trust;
 }
 
-/**
- * Creates the presentation request for the trust's access key, then stores the login. If Verified ID fails,
- * nothing is stored; if storing fails, the orphaned presentation request simply expires unused.
- */
+/** Creates the presentation request for the trust's access key and stores the login with its poll token's hash. */
 export async function startLogin(deps: LoginDeps, trustId: string): Promise<StartedLogin> {
   const trust = await activeTrust(deps.trusts, trustId);
-  const loginId = mintId();
   const pollToken = mintSecret();
-  const created = await deps.verifiedId.createPresentationRequest({
-    clientName: trust.name,
-    purpose: `Log in to the ${trust.name} staff passport portal`,
-    state: loginId,
-    includeQRCode: true,
-    includeReceipt: false,
-    requestedCredentials: [
-      {
-        type: trust.accessKeyType,
-        purpose: `Your access key for ${trust.name}`,
-        acceptedIssuers: trust.issuerDids,
-        // The wallet then offers only the key issued for this trust; the callback check stays the safeguard.
-        constraints: [{ claimName: ACCESS_KEY_TRUST_CLAIM, values: [trust.id] }],
-      },
-    ],
-  });
-  const login = newLoginRequest(
+  const { request, created } = await startPresentationRequest(
+    deps,
+    trust.id,
     {
-      id: loginId,
-      trustId: trust.id,
-      verifiedIdRequestId: created.requestId,
-      callbackState: loginId,
-      apiKeyHash: hashSecret(created.apiKey),
-      pollTokenHash: hashSecret(pollToken),
-      expiresAt: created.expiresAt,
+      clientName: trust.name,
+      purpose: `Log in to the ${trust.name} staff passport portal`,
+      includeQRCode: true,
+      includeReceipt: false,
+      requestedCredentials: [
+        {
+          type: trust.accessKeyType,
+          purpose: `Your access key for ${trust.name}`,
+          acceptedIssuers: trust.issuerDids,
+          // The wallet then offers only the key issued for this trust; the callback check stays the safeguard.
+          constraints: [{ claimName: ACCESS_KEY_TRUST_CLAIM, values: [trust.id] }],
+        },
+      ],
     },
-    deps.clock(),
+    (base): LoginRequest => ({
+      ...base,
+      kind: "login",
+      pollTokenHash: hashSecret(pollToken),
+      progress: { status: "pending" },
+    }),
   );
-  await deps.requests.create(login, REQUEST_TTL_SECONDS);
-  return { loginId, pollToken, url: created.url, qrCode: created.qrCode ?? "", expiresAt: login.expiresAt };
+  return {
+    loginId: request.id,
+    pollToken,
+    url: created.url,
+    qrCode: created.qrCode ?? "",
+    expiresAt: request.expiresAt,
+  };
 }
 
 export type LoginStatusView = {
@@ -113,10 +105,10 @@ export async function readLogin(
 ): Promise<LoginStatusView> {
   // An id we could never have minted is unknown without asking the store.
   const stored = MINTED_ID.test(loginId) ? await deps.requests.get(loginId) : undefined;
+  const login = stored?.value.kind === "login" ? stored.value : undefined;
   // Hash comparison runs whether or not the login exists, so timing does not tell the two apart either.
-  const matches = secretMatchesHash(pollToken ?? "", stored?.value.pollTokenHash ?? hashSecret(mintSecret()));
-  if (stored?.value.kind !== "login" || !matches) throw new LoginNotFound();
-  const login = stored.value;
+  const matches = secretMatchesHash(pollToken ?? "", login?.pollTokenHash ?? hashSecret(mintSecret()));
+  if (login === undefined || !matches) throw new LoginNotFound();
   const now = deps.clock();
   const view = loginView(login, now);
   const base = {
@@ -126,13 +118,13 @@ export async function readLogin(
     expiresAt: view.expiresAt,
   };
   if (view.status === "failed") return { ...base, error: view.error };
-  if (view.status !== "verified" || login.status !== "verified") return base;
+  if (view.status !== "verified") return base;
 
-  const sessionEnds = Date.parse(login.verifiedAt) + deps.session.ttlSeconds * 1000;
-  const ttlSeconds = Math.floor((sessionEnds - now.getTime()) / 1000);
+  const sessionEnds = Date.parse(view.verifiedAt) + deps.session.ttlSeconds * 1000;
+  // Capped: an instance whose clock is behind the one that verified the login must not mint a longer session.
+  const ttlSeconds = Math.min(Math.floor((sessionEnds - now.getTime()) / 1000), deps.session.ttlSeconds);
   if (ttlSeconds < 1) return base;
-  const sessionToken = await issueSessionToken(deps.keys, {
-    issuer: deps.session.issuer,
+  const sessionToken = await deps.sessions.issue({
     subject: view.subject,
     trustId: view.trustId,
     staff: view.staff,

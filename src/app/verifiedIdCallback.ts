@@ -1,20 +1,23 @@
-// Applies a Verified ID callback to the request it names. The per-request api-key is the only thing trusted;
-// repeats and late callbacks change nothing; racing callbacks are settled by ETag so exactly one transition wins.
-import type { RequestStore } from "../adapters/cosmos/requestStore.js";
-import type { TrustStore } from "../adapters/cosmos/trustStore.js";
-import type { VerifiedIdCallback } from "../adapters/verifiedId/callback.js";
-import { acceptLoginPresentation } from "../domain/acceptPresentation.js";
-import { applyLoginEvent, type LoginEvent, type LoginRequest } from "../domain/login.js";
-import type { Presentation } from "../domain/presentation.js";
-import { hashSecret, MINTED_ID, mintSecret, secretMatchesHash } from "../domain/secrets.js";
+// Applies a Verified ID callback to the request it names. The per-request api-key is the only thing trusted and
+// is checked before anything else of the body; `kind` picks the state machine and the acceptance rules. Repeats
+// and late callbacks change nothing; racing callbacks are settled by ETag so exactly one transition wins.
+import {
+  type AcceptedCredential,
+  acceptLoginPresentation,
+  acceptSharePresentation,
+} from "../domain/acceptPresentation.js";
+import type { LoginRequest, Verified } from "../domain/login.js";
+import type { CallbackReport, Presentation } from "../domain/presentation.js";
+import { advance, type ProgressEvent, whyIgnored } from "../domain/requestProgress.js";
+import { hashSecret, MINTED_ID, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
+import { type Share, type ShareRequest, shareAccepted } from "../domain/share.js";
+import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 import { ServiceError } from "../errors.js";
-import { REQUEST_TTL_SECONDS } from "./logins.js";
+import { type OutboxDeps, publishFromOutbox } from "./outbox.js";
+import type { Clock, RequestStore, TrustDirectory, Versioned } from "./ports.js";
+import { REQUEST_TTL_SECONDS } from "./presentationRequests.js";
 
-export type CallbackDeps = {
-  trusts: TrustStore;
-  requests: RequestStore<LoginRequest>;
-  clock: () => Date;
-};
+export type CallbackDeps = OutboxDeps & { trusts: TrustDirectory; requests: RequestStore; clock: Clock };
 
 /** Missing or wrong api-key, or a state/requestId pair we did not issue. One answer for all, so none is revealed. */
 export class InvalidCallback extends ServiceError {
@@ -30,71 +33,159 @@ export type CallbackOutcome =
 /** Optimistic concurrency retries; each retry re-reads, so a lost race normally ends in "already final". */
 const MAX_ATTEMPTS = 5;
 
-function presentationOf(callback: VerifiedIdCallback): Presentation {
-  return {
-    subject: callback.subject ?? "",
-    credentials: (callback.verifiedCredentialsData ?? []).map((credential) => ({
-      issuer: credential.issuer,
-      type: credential.type,
-      claims: credential.claims,
-      revocationStatus: credential.credentialState.revocationStatus,
-      ...(credential.issuanceDate === undefined ? {} : { issuanceDate: credential.issuanceDate }),
-      ...(credential.expirationDate === undefined ? {} : { expirationDate: credential.expirationDate }),
-    })),
-  };
+/** Compared against when no request is found, so that timing does not tell a known state from an unknown one. */
+const DECOY_HASH = hashSecret(mintSecret());
+
+/**
+ * The stored request a callback names, if its api-key matches. Only `state` is read from the body, and only to
+ * find the request, so a caller without the key learns nothing about the rest of the schema.
+ */
+export async function authenticateCallback(
+  deps: { requests: RequestStore },
+  apiKey: string | null,
+  state: unknown,
+): Promise<Versioned<VerifiedIdRequest>> {
+  const id = typeof state === "string" && MINTED_ID.test(state) ? state : undefined;
+  const stored = id === undefined ? undefined : await deps.requests.get(id);
+  // The key is compared whether or not the request exists, so timing reveals nothing either.
+  const keyMatches = secretMatchesHash(apiKey ?? "", stored?.value.apiKeyHash ?? DECOY_HASH);
+  if (stored === undefined || !keyMatches) throw new InvalidCallback();
+  return stored;
 }
 
-async function loginEventOf(
+/** Applies an authenticated callback to its request, by the request's kind. */
+export async function applyCallback(
   deps: CallbackDeps,
-  login: LoginRequest,
-  callback: VerifiedIdCallback,
-  now: Date,
-) {
-  switch (callback.requestStatus) {
-    case "request_retrieved":
-      return { type: "retrieved" } satisfies LoginEvent;
-    case "presentation_error":
+  stored: Versioned<VerifiedIdRequest>,
+  report: CallbackReport,
+  correlationId: string,
+): Promise<CallbackOutcome> {
+  const request = stored.value;
+  if (report.state !== request.id || report.requestId !== request.verifiedIdRequestId)
+    throw new InvalidCallback();
+  switch (request.kind) {
+    case "login":
+      return applyToLogin(deps, stored as Versioned<LoginRequest>, report);
+    case "share":
+      return applyToShare(deps, request, report, correlationId);
+    default:
+      // A document of a kind this code does not know is never applied.
+      throw new InvalidCallback();
+  }
+}
+
+/** What the callback means for the request, judged by `judge` when it reports a presentation. */
+async function progressEventOf<Done>(
+  report: CallbackReport,
+  judge: (presentation: Presentation) => Promise<ProgressEvent<Done>>,
+): Promise<ProgressEvent<Done>> {
+  switch (report.status) {
+    case "retrieved":
+      return { type: "retrieved" };
+    case "error":
       return {
         type: "failed",
-        error: { code: "presentation_error", message: "The wallet could not present the access key." },
-      } satisfies LoginEvent;
-    case "presentation_verified": {
-      const trust = await deps.trusts.get(login.trustId);
-      if (!trust?.active) {
-        return {
-          type: "failed",
-          error: { code: "unknown_trust", message: "The trust is no longer active in the directory." },
-        } satisfies LoginEvent;
-      }
-      const accepted = acceptLoginPresentation(trust, presentationOf(callback), now);
-      return accepted.ok
-        ? ({ type: "verified", subject: accepted.subject, staff: accepted.staff } satisfies LoginEvent)
-        : ({ type: "failed", error: accepted.error } satisfies LoginEvent);
-    }
+        error: { code: "presentation_error", message: "The wallet could not present the credentials." },
+      };
+    case "verified":
+      return report.presentation.ok
+        ? judge(report.presentation)
+        : {
+            type: "failed",
+            error: {
+              code: "presentation_incomplete",
+              message: "A presented credential lacks a field the service needs to check it.",
+            },
+          };
   }
 }
 
-export async function handleVerifiedIdCallback(
-  deps: CallbackDeps,
-  apiKey: string | null,
-  callback: VerifiedIdCallback,
-): Promise<CallbackOutcome> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const stored = MINTED_ID.test(callback.state) ? await deps.requests.get(callback.state) : undefined;
-    // The key is compared whether or not the request exists, so timing reveals nothing either.
-    const keyMatches = secretMatchesHash(apiKey ?? "", stored?.value.apiKeyHash ?? hashSecret(mintSecret()));
-    if (!stored || !keyMatches || stored.value.verifiedIdRequestId !== callback.requestId)
-      throw new InvalidCallback();
+const TRUST_GONE = {
+  type: "failed",
+  error: { code: "unknown_trust", message: "The trust is no longer active in the directory." },
+} as const;
 
-    const login = stored.value;
+async function applyToLogin(
+  deps: CallbackDeps,
+  first: Versioned<LoginRequest>,
+  report: CallbackReport,
+): Promise<CallbackOutcome> {
+  let stored: Versioned<VerifiedIdRequest> | undefined = first;
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    if (stored?.value.kind !== "login") throw new InvalidCallback();
+    const login: LoginRequest = stored.value;
     const now = deps.clock();
-    const event = await loginEventOf(deps, login, callback, now);
-    const transition = applyLoginEvent(login, event, now);
-    if (!transition.changed)
-      return { applied: false, requestId: login.id, kind: login.kind, reason: transition.reason };
-    if (await deps.requests.replace(transition.next, stored.etag, REQUEST_TTL_SECONDS)) {
-      return { applied: true, requestId: login.id, kind: login.kind, status: transition.next.status };
+    const ignored = whyIgnored(login, now);
+    if (ignored !== undefined)
+      return { applied: false, requestId: login.id, kind: login.kind, reason: ignored };
+
+    const event = await progressEventOf<Verified>(report, async (presentation) => {
+      const trust = await deps.trusts.get(login.trustId);
+      if (!trust?.active) return TRUST_GONE;
+      const accepted = acceptLoginPresentation(trust, presentation, now);
+      if (!accepted.ok) return { type: "failed", error: accepted.error };
+      const verified: Verified = {
+        status: "verified",
+        verifiedAt: now.toISOString(),
+        subject: accepted.subject,
+        staff: accepted.staff,
+      };
+      return { type: "done", progress: verified };
+    });
+    const step = advance(login, event, now);
+    if (!step.changed) return { applied: false, requestId: login.id, kind: login.kind, reason: step.reason };
+    const next: LoginRequest = { ...login, progress: step.progress };
+    if (await deps.requests.replace(next, stored.etag, REQUEST_TTL_SECONDS)) {
+      return { applied: true, requestId: login.id, kind: login.kind, status: step.progress.status };
     }
+    stored = await deps.requests.get(login.id);
   }
   throw new ServiceError("dependency_unavailable", "The request is changing too often; try again.");
+}
+
+type AcceptedShare = { readonly status: "shared"; readonly credentials: readonly AcceptedCredential[] };
+
+async function applyToShare(
+  deps: CallbackDeps,
+  request: ShareRequest,
+  report: CallbackReport,
+  correlationId: string,
+): Promise<CallbackOutcome> {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    const stored = await deps.shares.get(request.subject, request.id);
+    if (stored === undefined) throw new InvalidCallback();
+    const share = stored.value;
+    const now = deps.clock();
+    const ignored = whyIgnored(share, now);
+    if (ignored !== undefined)
+      return { applied: false, requestId: share.id, kind: request.kind, reason: ignored };
+
+    const event = await progressEventOf<AcceptedShare>(report, async (presentation) => {
+      const trust = await deps.trusts.get(share.trustId);
+      if (!trust?.active) return TRUST_GONE;
+      const expected = { types: share.credentialTypes, subject: share.subject, staff: share.staff };
+      const accepted = acceptSharePresentation(expected, presentation, now);
+      if (!accepted.ok) return { type: "failed", error: accepted.error };
+      return { type: "done", progress: { status: "shared", credentials: accepted.credentials } };
+    });
+    const step = advance(share, event, now);
+    if (!step.changed)
+      return { applied: false, requestId: share.id, kind: request.kind, reason: step.reason };
+    // The event is minted once, in the write that marks the share shared: a lost race re-reads a final share.
+    const next: Share =
+      step.progress.status === "shared"
+        ? shareAccepted(
+            share,
+            { eventId: mintId(), credentials: step.progress.credentials },
+            now,
+            correlationId,
+          )
+        : { ...share, progress: step.progress };
+    const etag = await deps.shares.replace(next, stored.etag);
+    if (etag !== undefined) {
+      if (next.outbox !== undefined) await publishFromOutbox(deps, { value: next, etag });
+      return { applied: true, requestId: share.id, kind: request.kind, status: next.progress.status };
+    }
+  }
+  throw new ServiceError("dependency_unavailable", "The share is changing too often; try again.");
 }

@@ -3,6 +3,7 @@
 
 import { ACCESS_KEY_STAFF_CLAIMS, ACCESS_KEY_TRUST_CLAIM, shareableCredentialType } from "./catalogue.js";
 import { credentialTypeOf, type Presentation, type PresentedCredential } from "./presentation.js";
+import type { SharedCredential } from "./shareEvent.js";
 import type { Trust } from "./trust.js";
 
 /**
@@ -17,7 +18,9 @@ import type { Trust } from "./trust.js";
  * - `credential_status_unknown`: any other revocationStatus than VALID; not knowing is not good enough.
  * - `credential_not_yet_valid`: issuanceDate is in the future (beyond the clock tolerance).
  * - `credential_expired`: expirationDate has passed.
- * - `credential_dates_invalid`: a validity date that is not a date.
+ * - `credential_dates_invalid`: a validity date that is not an RFC 3339 date-time (nothing else is guessed at).
+ * - `holder_mismatch`: a claim the catalogue ties to the holder differs from the access key's.
+ * - `presentation_incomplete`: a presented credential lacks a field these rules need.
  * - `wrong_trust`: the access key was issued for another trust.
  */
 export type PresentationRefusalCode =
@@ -31,6 +34,8 @@ export type PresentationRefusalCode =
   | "credential_not_yet_valid"
   | "credential_expired"
   | "credential_dates_invalid"
+  | "holder_mismatch"
+  | "presentation_incomplete"
   | "wrong_trust";
 
 /** The refusal; `message` is for people and never contains a claim value. */
@@ -47,22 +52,19 @@ export type LoginAcceptance =
   | { readonly ok: true; readonly subject: string; readonly staff: StaffClaims }
   | Refused;
 
-/** A presented credential once accepted, with its type resolved to the one requested. */
-export type AcceptedCredential = {
-  readonly type: string;
-  readonly issuer: string;
-  readonly claims: Readonly<Record<string, unknown>>;
-  readonly revocationStatus: string;
-  readonly issuanceDate?: string;
-  readonly expirationDate?: string;
-};
+/** A presented credential once accepted, with its type resolved to the one requested: what the trust receives. */
+export type AcceptedCredential = SharedCredential;
 
 export type ShareAcceptance =
   | { readonly ok: true; readonly subject: string; readonly credentials: readonly AcceptedCredential[] }
   | Refused;
 
-/** What the share request asked for, and the wallet holder of the session that created it. */
-export type ExpectedShare = { readonly types: readonly string[]; readonly subject: string };
+/** What the share request asked for, and the wallet holder and staff claims of the session that created it. */
+export type ExpectedShare = {
+  readonly types: readonly string[];
+  readonly subject: string;
+  readonly staff: StaffClaims;
+};
 
 /**
  * Issuers' and our clocks differ a little; a credential issued seconds ago must not be refused as "not yet
@@ -103,7 +105,8 @@ export function acceptLoginPresentation(
 /**
  * Accepts a share presentation. Checks, in order: a subject is named and is the one that logged in (if the
  * credentials come from another wallet, nothing else about them matters); every requested type once and
- * nothing else; each issuer accepted by the catalogue for its type; VALID and inside its dates.
+ * nothing else; each issuer accepted by the catalogue for its type; VALID and inside its dates; and the claims
+ * the catalogue ties to the holder equal to the access key's (checked once the issuer is trusted).
  * The accepted credentials come back in the order they were requested.
  */
 export function acceptSharePresentation(
@@ -126,9 +129,17 @@ export function acceptSharePresentation(
   const accepted: AcceptedCredential[] = [];
   for (const credential of matched.credentials) {
     // An unknown type or the access key has no catalogue entry, hence no accepted issuer.
-    const acceptedIssuers = shareableCredentialType(credential.type)?.acceptedIssuers ?? [];
-    const refusal = checkCredential(credential, acceptedIssuers, now);
+    const entry = shareableCredentialType(credential.type);
+    const refusal = checkCredential(credential, entry?.acceptedIssuers ?? [], now);
     if (refusal !== undefined) return refusal;
+    for (const claim of entry?.holderClaims ?? []) {
+      if (credential.claims[claim] !== expected.staff[claim]) {
+        return refuse(
+          "holder_mismatch",
+          `The ${credential.type} credential names someone other than the holder of the access key.`,
+        );
+      }
+    }
     accepted.push(credential);
   }
   return { ok: true, subject: presentation.subject, credentials: accepted };
@@ -209,20 +220,37 @@ function checkCredential(
   return undefined;
 }
 
-/** Milliseconds since the epoch, undefined when absent, NaN when not a date. */
-function parseDate(value: string | undefined): number | undefined {
-  return value === undefined ? undefined : Date.parse(value);
+/** RFC 3339 section 5.6 date-time; `T`, `Z` and the offset in either case, fractions of any length. */
+const RFC3339_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Milliseconds since the epoch, undefined when absent, NaN when not an RFC 3339 date-time. Date.parse alone
+ * would take "12/31/2099" in server-local time, or roll 30 February over into March.
+ */
+export function parseDate(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const match = RFC3339_DATE_TIME.exec(value);
+  if (!match) return Number.NaN;
+  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
+  const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
+  const calendar = new Date(Date.UTC(year ?? 0, (month ?? 0) - 1, day ?? 0));
+  if (
+    calendar.getUTCDate() !== day ||
+    calendar.getUTCMonth() !== (month ?? 0) - 1 ||
+    (hour ?? 0) > 23 ||
+    (minute ?? 0) > 59 ||
+    (second ?? 0) > 60 ||
+    offsetHours > 23 ||
+    offsetMinutes > 59
+  ) {
+    return Number.NaN;
+  }
+  return Date.parse(value.toUpperCase());
 }
 
 function toAccepted(type: string, credential: PresentedCredential): AcceptedCredential {
-  return {
-    type,
-    issuer: credential.issuer,
-    claims: credential.claims,
-    revocationStatus: credential.revocationStatus,
-    ...(credential.issuanceDate === undefined ? {} : { issuanceDate: credential.issuanceDate }),
-    ...(credential.expirationDate === undefined ? {} : { expirationDate: credential.expirationDate }),
-  };
+  return { ...credential, type };
 }
 
 function staffClaimsOf(accessKey: AcceptedCredential): StaffClaims {

@@ -26,7 +26,14 @@ export type ShareableCredentialType = {
   readonly purpose: string;
   /** Never empty: an empty list would mean "any issuer" to the Request Service. */
   readonly acceptedIssuers: readonly [string, ...string[]];
+  /**
+   * Claims that name the holder and must equal the access key's claims of the same name, so that a credential
+   * about someone else cannot be shared under this staff member's name.
+   */
+  readonly holderClaims?: readonly AccessKeyStaffClaim[];
 };
+
+export type AccessKeyStaffClaim = (typeof ACCESS_KEY_STAFF_CLAIMS)[number];
 
 export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
   {
@@ -36,6 +43,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
       "Your verified identity: name, date of birth and photo, checked face to face or through a certified identity app.",
     purpose: "To confirm who you are",
     acceptedIssuers: [NHS_ENGLAND_ISSUER],
+    holderClaims: ["givenName", "familyName"],
   },
   {
     type: "StaffPassportRightToWork",
@@ -43,6 +51,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     description: "Confirmation that you have the right to work in the UK, and until when.",
     purpose: "To meet the right to work check",
     acceptedIssuers: [NHS_ENGLAND_ISSUER],
+    holderClaims: ["givenName", "familyName"],
   },
   {
     type: "StaffPassportDbsCheck",

@@ -33,3 +33,16 @@ export function credentialTypeOf(credential: Pick<PresentedCredential, "type">):
   const specific = credential.type.filter((entry) => entry !== BASE_CREDENTIAL_TYPE);
   return specific.length === 1 ? specific[0] : undefined;
 }
+
+/**
+ * A Verified ID callback as the use case reads it. A presentation is `ok: false` when a credential lacked a
+ * field the acceptance rules need: the request then fails with `presentation_incomplete`.
+ */
+export type CallbackReport = { readonly requestId: string; readonly state: string } & (
+  | { readonly status: "retrieved" }
+  | { readonly status: "error" }
+  | {
+      readonly status: "verified";
+      readonly presentation: ({ readonly ok: true } & Presentation) | { readonly ok: false };
+    }
+);

@@ -14,7 +14,7 @@ import {
   problemType,
 } from "./problem.js";
 
-/** Request bodies of this API are small JSON documents; anything larger is refused before it is parsed. */
+/** Request bodies of the portal API are small JSON documents; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 const CORRELATION_HEADER = "x-correlation-id";
@@ -24,8 +24,10 @@ const BEARER_CHALLENGE = 'Bearer realm="staff-passport", error="invalid_token"';
 
 type Infer<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
 
-export type EndpointInput<B, Q, P> = {
+export type EndpointInput<B, Q, P, A = undefined> = {
   body: Infer<B, undefined>;
+  /** What `authenticate` returned. */
+  auth: A;
   query: Infer<Q, Record<string, never>>;
   params: Infer<P, Record<string, never>>;
   request: HttpRequest;
@@ -36,7 +38,7 @@ export type EndpointInput<B, Q, P> = {
 
 export type EndpointResult = { status: number; body?: unknown; headers?: Record<string, string> };
 
-export type EndpointSpec<B, Q, P> = {
+export type EndpointSpec<B, Q, P, A = undefined> = {
   name: string;
   method: HttpMethod;
   route: string;
@@ -44,10 +46,17 @@ export type EndpointSpec<B, Q, P> = {
   tags?: string[];
   security?: OpenApiOperation["security"];
   body?: B;
+  /** The largest body taken, in bytes; MAX_BODY_BYTES unless the endpoint needs more. */
+  maxBodyBytes?: number;
+  /**
+   * Authenticates the caller from the request and the parsed JSON body (undefined when it is not JSON) before
+   * the body is validated, so a caller who fails learns nothing about the schema. Throws to refuse.
+   */
+  authenticate?: (request: HttpRequest, json: unknown) => Promise<A>;
   query?: Q;
   params?: P;
   responses: Record<number, OpenApiResponse>;
-  handle: (input: EndpointInput<B, Q, P>) => Promise<EndpointResult>;
+  handle: (input: EndpointInput<B, Q, P, A>) => Promise<EndpointResult>;
 };
 
 function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
@@ -67,22 +76,27 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, prefix: string
   );
 }
 
-async function readJsonBody(request: HttpRequest): Promise<unknown> {
+type JsonBody = { ok: true; value: unknown } | { ok: false; problem: HttpProblem };
+
+/** Reads the body as JSON; a size over the limit throws at once, a wrong type or bad JSON is returned. */
+async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<JsonBody> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new HttpProblem("payload_too_large", `The body exceeds ${maxBytes} bytes.`);
+  const bytes = new Uint8Array(await request.arrayBuffer());
+  if (bytes.byteLength > maxBytes) {
+    throw new HttpProblem("payload_too_large", `The body exceeds ${maxBytes} bytes.`);
+  }
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") {
-    throw new HttpProblem("unsupported_media_type", "Send the body as application/json.");
-  }
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES)
-    throw new HttpProblem("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
-  const bytes = new Uint8Array(await request.arrayBuffer());
-  if (bytes.byteLength > MAX_BODY_BYTES) {
-    throw new HttpProblem("payload_too_large", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+    return {
+      ok: false,
+      problem: new HttpProblem("unsupported_media_type", "Send the body as application/json."),
+    };
   }
   try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
+    return { ok: true, value: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) };
   } catch {
-    throw new HttpProblem("malformed_json", "The body could not be parsed as JSON.");
+    return { ok: false, problem: new HttpProblem("malformed_json", "The body could not be parsed as JSON.") };
   }
 }
 
@@ -96,7 +110,8 @@ export function httpEndpoint<
   B extends z.ZodType | undefined = undefined,
   Q extends z.ZodObject | undefined = undefined,
   P extends z.ZodObject | undefined = undefined,
->(spec: EndpointSpec<B, Q, P>): HttpFunctionDefinition {
+  A = undefined,
+>(spec: EndpointSpec<B, Q, P, A>): HttpFunctionDefinition {
   const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = Date.now();
     const correlationId = correlationIdOf(request);
@@ -108,9 +123,15 @@ export function httpEndpoint<
       const query = spec.query
         ? validate(spec.query, Object.fromEntries(request.query.entries()), "query")
         : {};
-      const body = spec.body ? validate(spec.body, await readJsonBody(request), "body") : undefined;
+      const json = spec.body ? await readJsonBody(request, spec.maxBodyBytes ?? MAX_BODY_BYTES) : undefined;
+      const auth = spec.authenticate
+        ? await spec.authenticate(request, json?.ok ? json.value : undefined)
+        : (undefined as A);
+      if (json?.ok === false) throw json.problem;
+      const body = spec.body ? validate(spec.body, json?.value, "body") : undefined;
       const result = await spec.handle({
         body: body as Infer<B, undefined>,
+        auth,
         query: query as Infer<Q, Record<string, never>>,
         params: params as Infer<P, Record<string, never>>,
         request,

@@ -21,6 +21,7 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?
   unauthorized: { status: 401, title: "Authentication is required" },
   invalid_session: { status: 401, title: "The session is missing, invalid or expired" },
   invalid_callback: { status: 401, title: "The callback is not authorised" },
+  trust_inactive: { status: 403, title: "The session's trust is no longer active" },
   not_found: { status: 404, title: "Not found" },
   unknown_trust: { status: 404, title: "No active trust has that id" },
   method_not_allowed: { status: 405, title: "Method not allowed" },

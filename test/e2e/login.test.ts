@@ -183,7 +183,11 @@ describe("starting a login", () => {
     const stored = JSON.stringify(resource);
     expect(stored).not.toContain(login.pollToken);
     expect(stored).not.toContain(await apiKeyOf(login));
-    expect(resource).toMatchObject({ status: "pending", trustId: "RTH", ttl: expect.any(Number) });
+    expect(resource).toMatchObject({
+      progress: { status: "pending" },
+      trustId: "RTH",
+      ttl: expect.any(Number),
+    });
     expect(resource.pollTokenHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(resource.apiKeyHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });

@@ -10,7 +10,9 @@ import { ESR_ISSUER, NHS_ENGLAND_ISSUER } from "../../src/domain/catalogue.js";
 import type { Presentation, PresentedCredential } from "../../src/domain/presentation.js";
 import type { Trust } from "../../src/domain/trust.js";
 
-const now = new Date("2026-03-01T12:00:00Z");
+const now = new Date();
+/** An RFC 3339 date-time this many days from now. */
+const daysFromNow = (days: number) => new Date(now.getTime() + days * 86_400_000).toISOString();
 const wallet = "did:ion:holder-one";
 const trustIssuer = "did:web:keys.rbh.example";
 
@@ -28,8 +30,8 @@ function accessKey(overrides: Partial<PresentedCredential> = {}): PresentedCrede
     type: ["VerifiableCredential", "StaffPassportAccessKey"],
     claims: { trustId: "RBH", staffId: "S-1", givenName: "Ada", familyName: "Lovelace", jobTitle: "Nurse" },
     revocationStatus: "VALID",
-    issuanceDate: "2026-01-01T00:00:00Z",
-    expirationDate: "2027-01-01T00:00:00Z",
+    issuanceDate: daysFromNow(-60),
+    expirationDate: daysFromNow(300),
     ...overrides,
   };
 }
@@ -38,7 +40,7 @@ function identity(overrides: Partial<PresentedCredential> = {}): PresentedCreden
   return {
     issuer: NHS_ENGLAND_ISSUER,
     type: ["VerifiableCredential", "StaffPassportIdentity"],
-    claims: { givenName: "Ada" },
+    claims: { givenName: "Ada", familyName: "Lovelace" },
     revocationStatus: "VALID",
     ...overrides,
   };
@@ -137,19 +139,19 @@ describe("acceptLoginPresentation", () => {
   });
 
   it("refuses an access key that expired, including one expiring this very moment", () => {
-    for (const expirationDate of ["2026-02-28T00:00:00Z", now.toISOString()]) {
+    for (const expirationDate of [daysFromNow(-1), now.toISOString()]) {
       const key = accessKey({ expirationDate });
       expect(refusalCode(acceptLoginPresentation(trust, presented(key), now))).toBe("credential_expired");
     }
   });
 
   it("refuses an access key issued in the future beyond a minute of clock skew", () => {
-    const key = accessKey({ issuanceDate: "2026-03-01T12:01:01Z" });
+    const key = accessKey({ issuanceDate: new Date(now.getTime() + 61_000).toISOString() });
     expect(refusalCode(acceptLoginPresentation(trust, presented(key), now))).toBe("credential_not_yet_valid");
   });
 
   it("accepts an access key issued less than a minute ahead of our clock", () => {
-    const key = accessKey({ issuanceDate: "2026-03-01T12:00:59Z" });
+    const key = accessKey({ issuanceDate: new Date(now.getTime() + 59_000).toISOString() });
     expect(acceptLoginPresentation(trust, presented(key), now).ok).toBe(true);
   });
 
@@ -187,7 +189,8 @@ describe("acceptLoginPresentation", () => {
 });
 
 describe("acceptSharePresentation", () => {
-  const expected = { types: ["StaffPassportIdentity", "StaffPassportDbsCheck"], subject: wallet };
+  const staff = { staffId: "S-1", givenName: "Ada", familyName: "Lovelace" };
+  const expected = { types: ["StaffPassportIdentity", "StaffPassportDbsCheck"], subject: wallet, staff };
 
   it("accepts every requested credential and returns them in the requested order with their types", () => {
     const result = acceptSharePresentation(expected, presented(dbs(), identity()), now);
@@ -198,7 +201,7 @@ describe("acceptSharePresentation", () => {
         {
           type: "StaffPassportIdentity",
           issuer: NHS_ENGLAND_ISSUER,
-          claims: { givenName: "Ada" },
+          claims: { givenName: "Ada", familyName: "Lovelace" },
           revocationStatus: "VALID",
         },
         {
@@ -212,16 +215,14 @@ describe("acceptSharePresentation", () => {
   });
 
   it("keeps the validity dates of accepted credentials", () => {
-    const dated = identity({ issuanceDate: "2026-01-01T00:00:00Z", expirationDate: "2030-01-01T00:00:00Z" });
+    const [issuanceDate, expirationDate] = [daysFromNow(-60), daysFromNow(1000)];
+    const dated = identity({ issuanceDate, expirationDate });
     const result = acceptSharePresentation(
-      { types: ["StaffPassportIdentity"], subject: wallet },
+      { types: ["StaffPassportIdentity"], subject: wallet, staff },
       presented(dated),
       now,
     );
-    expect(result.ok && result.credentials[0]).toMatchObject({
-      issuanceDate: "2026-01-01T00:00:00Z",
-      expirationDate: "2030-01-01T00:00:00Z",
-    });
+    expect(result.ok && result.credentials[0]).toMatchObject({ issuanceDate, expirationDate });
   });
 
   it("refuses a share presented from another wallet", () => {
@@ -266,7 +267,7 @@ describe("acceptSharePresentation", () => {
 
   it("refuses a requested type the catalogue does not know, since no issuer is accepted for it", () => {
     const result = acceptSharePresentation(
-      { types: ["StaffPassportAccessKey"], subject: wallet },
+      { types: ["StaffPassportAccessKey"], subject: wallet, staff },
       presented(accessKey()),
       now,
     );
@@ -294,7 +295,7 @@ describe("acceptSharePresentation", () => {
   it("refuses an expired credential", () => {
     const result = acceptSharePresentation(
       expected,
-      presented(identity(), dbs({ expirationDate: "2026-01-01T00:00:00Z" })),
+      presented(identity(), dbs({ expirationDate: daysFromNow(-1) })),
       now,
     );
     expect(refusalCode(result)).toBe("credential_expired");
@@ -303,7 +304,7 @@ describe("acceptSharePresentation", () => {
   it("refuses a credential that is not valid yet", () => {
     const result = acceptSharePresentation(
       expected,
-      presented(identity({ issuanceDate: "2026-04-01T00:00:00Z" }), dbs()),
+      presented(identity({ issuanceDate: daysFromNow(30) }), dbs()),
       now,
     );
     expect(refusalCode(result)).toBe("credential_not_yet_valid");
@@ -317,5 +318,41 @@ describe("acceptSharePresentation", () => {
     );
     expect(result.ok ? "" : result.error.message).toContain("StaffPassportDbsCheck");
     expect(JSON.stringify(result)).not.toContain("SECRET");
+  });
+
+  it("refuses an identity that names someone other than the holder of the access key", () => {
+    const someoneElse = identity({ claims: { givenName: "Grace", familyName: "Hopper" } });
+    expect(refusalCode(acceptSharePresentation(expected, presented(someoneElse, dbs()), now))).toBe(
+      "holder_mismatch",
+    );
+  });
+
+  it("refuses validity dates that are not RFC 3339 date-times instead of guessing", () => {
+    for (const date of [
+      "12/31/2099",
+      "2099-12-31",
+      "2099-02-30T00:00:00Z",
+      "2099-12-31T25:00:00Z",
+      "tomorrow",
+    ]) {
+      const result = acceptSharePresentation(
+        expected,
+        presented(identity(), dbs({ expirationDate: date })),
+        now,
+      );
+      expect(refusalCode(result), date).toBe("credential_dates_invalid");
+    }
+  });
+
+  it("takes RFC 3339 date-times with an offset, fractions and lower-case separators", () => {
+    const future = daysFromNow(30);
+    for (const date of [future, future.replace("Z", "+00:00"), future.replace("T", "t").replace("Z", "z")]) {
+      const result = acceptSharePresentation(
+        expected,
+        presented(identity(), dbs({ expirationDate: date })),
+        now,
+      );
+      expect(result.ok, date).toBe(true);
+    }
   });
 });

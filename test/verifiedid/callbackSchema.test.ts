@@ -1,6 +1,6 @@
 // The callback body schema accepts what the Request Service documents, ignores what it adds, and refuses the rest.
 import { describe, expect, it } from "vitest";
-import { verifiedIdCallbackSchema } from "../../src/adapters/verifiedId/index.js";
+import { callbackReportOf, verifiedIdCallbackSchema } from "../../src/adapters/verifiedId/index.js";
 
 const verified = {
   requestId: "e4ef27ca-eb8c-4b63-823b-3b95140eac11",
@@ -26,8 +26,38 @@ describe("verifiedIdCallbackSchema", () => {
   it("accepts a documented presentation_verified body and strips fields it does not know", () => {
     const parsed = verifiedIdCallbackSchema.parse({ ...verified, photo: "base64..." });
     expect(parsed).not.toHaveProperty("photo");
-    expect(parsed.verifiedCredentialsData?.[0]).not.toHaveProperty("faceCheck");
     expect(parsed.receipt).toEqual({ id_token: "a.b.c", vp_token: ["d.e.f"] });
+    expect(callbackReportOf(parsed)).toEqual({
+      requestId: verified.requestId,
+      state: "state-1",
+      status: "verified",
+      presentation: {
+        ok: true,
+        subject: "did:jwk:abc",
+        credentials: [
+          {
+            issuer: "did:web:esr.staffpassport.nhs.uk",
+            type: ["VerifiableCredential", "StaffPassportDbsCheck"],
+            claims: { outcome: "No information disclosed" },
+            revocationStatus: "VALID",
+            issuanceDate: "2025-07-04T09:00:00Z",
+            expirationDate: "2028-07-03T23:59:59Z",
+          },
+        ],
+      },
+    });
+  });
+
+  it("reports a presentation whose credential lacks a field the rules need as incomplete, not malformed", () => {
+    for (const field of ["issuer", "type", "claims", "credentialState"]) {
+      const credential: Record<string, unknown> = { ...verified.verifiedCredentialsData[0] };
+      delete credential[field];
+      const parsed = verifiedIdCallbackSchema.parse({ ...verified, verifiedCredentialsData: [credential] });
+      expect(callbackReportOf(parsed), field).toMatchObject({
+        status: "verified",
+        presentation: { ok: false },
+      });
+    }
   });
 
   it("accepts request_retrieved and presentation_error bodies", () => {

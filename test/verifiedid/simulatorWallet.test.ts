@@ -11,6 +11,7 @@ import {
   type PresentationRequestCreated,
   type RequestedCredentialInput,
   StaticTokenCredential,
+  type VerifiedIdPresentedCredential,
   verifiedIdCallbackSchema,
 } from "../../src/adapters/verifiedId/index.js";
 import { ESR_ISSUER, NHS_ENGLAND_ISSUER } from "../../src/domain/catalogue.js";
@@ -192,7 +193,8 @@ describe("revocation", () => {
     const created = await request([DBS]);
     await present("revoked", { requestId: created.requestId });
     const verified = verifiedIdCallbackSchema.parse(receiver.received.at(-1)?.body);
-    expect(verified.verifiedCredentialsData?.[0]?.credentialState.revocationStatus).toBe("REVOKED");
+    const [credential] = (verified.verifiedCredentialsData ?? []) as VerifiedIdPresentedCredential[];
+    expect(credential?.credentialState.revocationStatus).toBe("REVOKED");
   });
 
   it("reports a credential revoked through the control endpoint as REVOKED", async () => {
@@ -210,7 +212,8 @@ describe("revocation", () => {
     const created = await request([IDENTITY]);
     await present(walletId, { requestId: created.requestId });
     const verified = verifiedIdCallbackSchema.parse(receiver.received.at(-1)?.body);
-    expect(verified.verifiedCredentialsData?.[0]?.credentialState.revocationStatus).toBe("REVOKED");
+    const [credential] = (verified.verifiedCredentialsData ?? []) as VerifiedIdPresentedCredential[];
+    expect(credential?.credentialState.revocationStatus).toBe("REVOKED");
     expect((await wallet("demo")).credentials.every((credential) => !credential.revoked)).toBe(true);
   });
 });

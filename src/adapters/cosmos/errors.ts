@@ -1,5 +1,6 @@
 // Turns Cosmos DB failures into what the service means by them: a missing item, a lost race, or an unavailable
 // dependency (which the HTTP layer answers with 503 so that the caller retries).
+import type { Item } from "@azure/cosmos";
 import { ServiceError } from "../../errors.js";
 
 export class DependencyUnavailable extends ServiceError {
@@ -21,5 +22,28 @@ export async function cosmosCall<T>(call: () => Promise<T>, handled: readonly nu
     const status = cosmosStatus(error);
     if (status !== undefined && handled.includes(status)) throw error;
     throw new DependencyUnavailable("Cosmos DB", { cause: error });
+  }
+}
+
+const SYSTEM_FIELDS = ["_etag", "_rid", "_ts", "_self", "_attachments", "ttl"] as const;
+
+/** A stored document without Cosmos DB's own fields (and our `ttl`), as the domain type it was written as. */
+export function stripSystemFields<T>(document: Record<string, unknown>): T {
+  const copy = { ...document };
+  for (const field of SYSTEM_FIELDS) delete copy[field];
+  return copy as T;
+}
+
+/** Replaces the item if it is still at `etag`: its new ETag, or undefined when another writer got there first. */
+export async function replaceIfMatch(item: Item, body: object, etag: string): Promise<string | undefined> {
+  try {
+    const { etag: next } = await cosmosCall(
+      () => item.replace(body, { accessCondition: { type: "IfMatch", condition: etag } }),
+      [412],
+    );
+    return next;
+  } catch (error) {
+    if (cosmosStatus(error) === 412) return undefined;
+    throw error;
   }
 }

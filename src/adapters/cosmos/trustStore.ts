@@ -1,16 +1,12 @@
 // The trust directory in the `trusts` container.
 import type { Container } from "@azure/cosmos";
+import type { TrustDirectory, TrustSummary } from "../../app/ports.js";
 import type { Trust } from "../../domain/trust.js";
 import { cosmosCall } from "./errors.js";
 
 export const TRUST_SEARCH_LIMIT = 20;
 
-export type TrustSummary = { id: string; name: string };
-
-export type TrustStore = {
-  get(id: string): Promise<Trust | undefined>;
-  /** Active trusts whose name contains the text or whose id is the text (both in any case), sorted by name. */
-  search(text: string): Promise<TrustSummary[]>;
+export type TrustStore = TrustDirectory & {
   /** Writes each trust as given; loading the same list twice changes nothing. */
   upsertAll(trusts: readonly Trust[]): Promise<void>;
 };

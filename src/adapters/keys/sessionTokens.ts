@@ -10,11 +10,12 @@ import {
   type LocalJWKSet,
   SignJWT,
 } from "jose";
+import type { Session, SessionIssuer, SigningKeys } from "../../app/ports.js";
 import type { StaffClaimName, StaffClaims } from "../../domain/acceptPresentation.js";
 import { ACCESS_KEY_STAFF_CLAIMS } from "../../domain/catalogue.js";
 import { mintId } from "../../domain/secrets.js";
 import { ServiceError } from "../../errors.js";
-import { SIGNING_ALGORITHM, type SigningKeys } from "./signingKeys.js";
+import { SIGNING_ALGORITHM } from "./signingKeys.js";
 
 export const SESSION_AUDIENCE = "staff-passport-portal";
 /** API.md: `exp` at most 15 minutes after `iat`. */
@@ -26,15 +27,7 @@ export const SESSION_CLOCK_TOLERANCE_SECONDS = 60;
  */
 export const SESSION_TOKEN_TYPE = "session+jwt";
 
-/** A verified session. */
-export type Session = {
-  /** The wallet holder's DID. */
-  readonly subject: string;
-  readonly trustId: string;
-  readonly staff: StaffClaims;
-  readonly expiresAt: Date;
-  readonly jti: string;
-};
+export type { Session };
 
 /** The bearer token is missing, malformed, expired, or not one we signed. The HTTP layer answers 401. */
 export class InvalidSession extends ServiceError {
@@ -73,6 +66,11 @@ export async function issueSessionToken(keys: SigningKeys, input: SessionTokenIn
     .setExpirationTime(iat + ttlSeconds)
     .setJti(mintId())
     .sign(privateKey);
+}
+
+/** The session issuer port over our signing keys. */
+export function sessionIssuer(keys: SigningKeys, issuer: string): SessionIssuer {
+  return { issue: (claims) => issueSessionToken(keys, { ...claims, issuer }) };
 }
 
 export type VerifySessionOptions = {

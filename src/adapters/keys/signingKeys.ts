@@ -10,24 +10,13 @@ import {
   type JWK,
 } from "jose";
 import { z } from "zod";
+import type { SigningKey, SigningKeys } from "../../app/ports.js";
 import { ServiceError } from "../../errors.js";
 import type { RefreshingCache } from "./refreshingCache.js";
 
 export const SIGNING_ALGORITHM = "ES256";
 
-/** The key new tokens are signed with; `kid` names its public half in the JWKS. */
-export type SigningKey = { readonly kid: string; readonly privateKey: CryptoKey };
-
-export type SigningKeys = {
-  current(): Promise<SigningKey>;
-  /** Public halves of the current and (during rotation) previous key, with kid, alg ES256 and use sig. */
-  jwks(): Promise<{ keys: JWK[] }>;
-  /**
-   * Reads the store again now (at most every 30 s): another instance may already sign with a key this one has
-   * not loaded yet. True when it reloaded.
-   */
-  reload(): Promise<boolean>;
-};
+export type { SigningKey, SigningKeys };
 
 /** A key store holds something that is not a usable P-256 private key, or holds no key at all. */
 export class SigningKeyUnavailable extends ServiceError {

@@ -1,6 +1,9 @@
-// The body the Request Service POSTs to our callback endpoint, as documented for presentation requests. Unknown
-// fields are stripped: the service adds fields over time and the receipt's format is not fixed.
+// The body the Request Service POSTs to our callback endpoint, as documented for presentation requests, and the
+// one mapping from it to what the use case reads. Unknown fields are stripped: the service adds fields over time
+// and the receipt's format is not fixed. A credential missing a field the acceptance rules need is not a
+// malformed body: it becomes a refusal (`presentation_incomplete`), so the request fails instead of hanging.
 import { z } from "zod";
+import type { CallbackReport, PresentedCredential } from "../../domain/presentation.js";
 
 export const verifiedIdRequestStatuses = [
   "request_retrieved",
@@ -8,6 +11,7 @@ export const verifiedIdRequestStatuses = [
   "presentation_error",
 ] as const;
 
+/** What the acceptance rules need of a credential; checked per credential after the body is accepted. */
 const presentedCredentialSchema = z.object({
   issuer: z.string().min(1),
   type: z.array(z.string().min(1)).min(1),
@@ -18,13 +22,14 @@ const presentedCredentialSchema = z.object({
   expirationDate: z.string().optional(),
 });
 
+/** Only what identifies the callback and routes it; the credentials' own fields are judged by the rules. */
 export const verifiedIdCallbackSchema = z.object({
   requestId: z.string().min(1),
   requestStatus: z.enum(verifiedIdRequestStatuses),
   state: z.string().min(1),
   /** The holder's DID; the same for every presentation from one Authenticator install. */
-  subject: z.string().min(1).optional(),
-  verifiedCredentialsData: z.array(presentedCredentialSchema).optional(),
+  subject: z.string().optional(),
+  verifiedCredentialsData: z.array(z.unknown()).optional(),
   /** For troubleshooting only (Microsoft); `vp_token` may be one token or several. */
   receipt: z
     .object({
@@ -39,3 +44,35 @@ export const verifiedIdCallbackSchema = z.object({
 export type VerifiedIdCallback = z.infer<typeof verifiedIdCallbackSchema>;
 export type VerifiedIdPresentedCredential = z.infer<typeof presentedCredentialSchema>;
 export type VerifiedIdRequestStatus = (typeof verifiedIdRequestStatuses)[number];
+
+/** The callback as the use case reads it: its identity, its status, and for a presentation what was presented. */
+export function callbackReportOf(callback: VerifiedIdCallback): CallbackReport {
+  const base = { requestId: callback.requestId, state: callback.state };
+  switch (callback.requestStatus) {
+    case "request_retrieved":
+      return { ...base, status: "retrieved" };
+    case "presentation_error":
+      return { ...base, status: "error" };
+    case "presentation_verified": {
+      const credentials: PresentedCredential[] = [];
+      for (const entry of callback.verifiedCredentialsData ?? []) {
+        const parsed = presentedCredentialSchema.safeParse(entry);
+        if (!parsed.success) return { ...base, status: "verified", presentation: { ok: false } };
+        const { issuer, type, claims, credentialState, issuanceDate, expirationDate } = parsed.data;
+        credentials.push({
+          issuer,
+          type,
+          claims,
+          revocationStatus: credentialState.revocationStatus,
+          ...(issuanceDate === undefined ? {} : { issuanceDate }),
+          ...(expirationDate === undefined ? {} : { expirationDate }),
+        });
+      }
+      return {
+        ...base,
+        status: "verified",
+        presentation: { ok: true, subject: callback.subject ?? "", credentials },
+      };
+    }
+  }
+}

@@ -3,6 +3,7 @@
 import { randomBytes } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import { z } from "zod";
+import type { PresentationRequestCreated, VerifiedIdClient } from "../../app/ports.js";
 import { readServiceErrorBody, VerifiedIdError } from "./errors.js";
 import { buildPresentationRequestBody, type PresentationRequestInput } from "./requestBody.js";
 import { nextDelayMs, parseRetryAfter, type RetryOptions, retryPolicy } from "./retry.js";
@@ -31,20 +32,7 @@ export type VerifiedIdClientOptions = {
   readonly now?: () => number;
 };
 
-export type PresentationRequestCreated = {
-  readonly requestId: string;
-  /** The `openid-vc://` link that the wallet opens (and that the QR code encodes). */
-  readonly url: string;
-  /** PNG data URL, present when the QR code was requested. */
-  readonly qrCode?: string;
-  readonly expiresAt: Date;
-  /** The fresh secret sent as the callback's `api-key` header; callers store only its hash. */
-  readonly apiKey: string;
-};
-
-export type VerifiedIdClient = {
-  createPresentationRequest(input: PresentationRequestInput): Promise<PresentationRequestCreated>;
-};
+export type { PresentationRequestCreated, VerifiedIdClient };
 
 const createdSchema = z.object({
   requestId: z.string().min(1),

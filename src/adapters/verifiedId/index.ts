@@ -2,6 +2,7 @@
 // the local credential used with the simulator.
 
 export {
+  callbackReportOf,
   type VerifiedIdCallback,
   type VerifiedIdPresentedCredential,
   type VerifiedIdRequestStatus,

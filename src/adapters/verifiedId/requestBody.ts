@@ -1,32 +1,13 @@
 // The createPresentationRequest body, built from typed input so that security-relevant fields (issuers,
 // revocation, linked domain, callback URL and key) are always set the same way and never taken from a caller.
 
-/** One claim constraint; the Request Service allows exactly one operator per constraint, compared case-insensitively. */
-export type PresentationConstraint =
-  | { readonly claimName: string; readonly values: readonly [string, ...string[]] }
-  | { readonly claimName: string; readonly contains: string }
-  | { readonly claimName: string; readonly startsWith: string };
+import type {
+  PresentationConstraint,
+  PresentationRequestInput,
+  RequestedCredentialInput,
+} from "../../app/ports.js";
 
-export type RequestedCredentialInput = {
-  readonly type: string;
-  readonly purpose: string;
-  /** Never empty: the Request Service reads an empty list as "any issuer". */
-  readonly acceptedIssuers: readonly [string, ...string[]];
-  readonly constraints?: readonly PresentationConstraint[];
-};
-
-export type PresentationRequestInput = {
-  /** Shown by the wallet as the verifier's name: the trust's name. */
-  readonly clientName: string;
-  readonly purpose: string;
-  /** Opaque value echoed in every callback; it identifies our stored request. */
-  readonly state: string;
-  /** Defaults to true: the portal shows the QR code the service draws. */
-  readonly includeQRCode?: boolean;
-  readonly includeReceipt?: boolean;
-  /** At least one; an empty list is refused before anything is sent. */
-  readonly requestedCredentials: readonly RequestedCredentialInput[];
-};
+export type { PresentationConstraint, PresentationRequestInput, RequestedCredentialInput };
 
 /** The part of the body that comes from configuration and from the client, never from the caller's input. */
 export type PresentationRequestSettings = {

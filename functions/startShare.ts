@@ -1,0 +1,29 @@
+// POST /api/shares: starts sharing the chosen credentials with the session's trust; answers with the QR code.
+import { startShare as start } from "../src/app/shares.js";
+import { services } from "../src/composition.js";
+import { httpEndpoint } from "../src/http/endpoint.js";
+import { requireSession } from "../src/http/session.js";
+import { startedShareSchema, startShareSchema } from "../src/http/shareSchemas.js";
+
+export const startShare = httpEndpoint({
+  name: "startShare",
+  method: "POST",
+  route: "shares",
+  summary: "Creates one presentation request for every chosen credential type, for the session's trust",
+  tags: ["shares"],
+  security: "session",
+  authenticate: (request) => requireSession(services(), request),
+  body: startShareSchema,
+  responses: {
+    201: { description: "The share, with the QR code to scan", schema: startedShareSchema },
+    400: { description: "Empty list, duplicates, an unknown type or the access key type" },
+    401: { description: "Missing, invalid or expired session" },
+    403: { description: "The session's trust is no longer active" },
+    502: { description: "Verified ID could not create the request" },
+  },
+  handle: async ({ body, auth, log }) => {
+    const started = await start(services(), auth, body.credentialTypes);
+    log.info("share started", { shareId: started.shareId, trustId: started.trustId });
+    return { status: 201, body: started, headers: { location: `/api/shares/${started.shareId}` } };
+  },
+});

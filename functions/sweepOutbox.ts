@@ -1,0 +1,20 @@
+// Timer: publishes share events still waiting in an outbox (Service Bus was unreachable when the share was
+// verified, or the instance stopped in between), so that no event is lost between the callback and the topic.
+import type { InvocationContext, Timer } from "@azure/functions";
+import { sweepOutbox as sweep } from "../src/app/outbox.js";
+import { services } from "../src/composition.js";
+import { invocationLogger } from "../src/log.js";
+import type { TimerFunctionDefinition } from "./definition.js";
+
+export async function handleSweepOutbox(_timer: Timer, context: InvocationContext): Promise<void> {
+  const log = invocationLogger(context);
+  const { published, pending } = await sweep({ ...services(), log });
+  if (published > 0 || pending > 0) log.info("outbox swept", { published, pending });
+}
+
+export const sweepOutbox: TimerFunctionDefinition = {
+  kind: "timer",
+  name: "sweepOutbox",
+  // Every 10 seconds: an event waits at most that long past the grace period once Service Bus answers again.
+  options: { schedule: "*/10 * * * * *", handler: handleSweepOutbox },
+};

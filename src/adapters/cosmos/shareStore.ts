@@ -1,0 +1,58 @@
+// Shares in the `shares` container, partitioned by the wallet holder's DID: a staff member's history is one
+// partition, and reading another holder's share is a miss, not a check. Every replace names the ETag it read.
+import type { Container } from "@azure/cosmos";
+import type { ShareStore } from "../../app/ports.js";
+import type { Share } from "../../domain/share.js";
+import { cosmosCall, replaceIfMatch, stripSystemFields } from "./errors.js";
+
+export function shareStore(container: Container): ShareStore {
+  return {
+    async create(share) {
+      await cosmosCall(() => container.items.create(share));
+    },
+    async get(subject, id) {
+      const { resource } = await cosmosCall(() =>
+        container.item(id, subject).read<Record<string, unknown>>(),
+      );
+      if (!resource || typeof resource._etag !== "string") return undefined;
+      return { value: stripSystemFields<Share>(resource), etag: resource._etag };
+    },
+    async replace(share, etag) {
+      return replaceIfMatch(container.item(share.id, share.subject), share, etag);
+    },
+    async history(subject, page) {
+      // One partition, ordered on one property, so the default range index serves it.
+      const query = {
+        query:
+          `SELECT TOP ${page.limit} * FROM c WHERE c.subject = @subject` +
+          (page.after === undefined ? "" : " AND c.historyKey < @after") +
+          " ORDER BY c.historyKey DESC",
+        parameters: [
+          { name: "@subject", value: subject },
+          ...(page.after === undefined ? [] : [{ name: "@after", value: page.after }]),
+        ],
+      };
+      const { resources } = await cosmosCall(() =>
+        container.items.query<Record<string, unknown>>(query, { partitionKey: subject }).fetchAll(),
+      );
+      return resources.map((document) => stripSystemFields<Share>(document));
+    },
+    async unpublished(before, limit) {
+      // Across partitions, but only shares whose event waits: the outbox is removed once it is published.
+      const query = {
+        query:
+          `SELECT TOP ${limit} * FROM c WHERE IS_DEFINED(c.outbox) AND c.outbox.storedAt < @before` +
+          " ORDER BY c.outbox.storedAt",
+        parameters: [{ name: "@before", value: before.toISOString() }],
+      };
+      const { resources } = await cosmosCall(() =>
+        container.items.query<Record<string, unknown>>(query).fetchAll(),
+      );
+      return resources.flatMap((document) =>
+        typeof document._etag === "string"
+          ? [{ value: stripSystemFields<Share>(document), etag: document._etag }]
+          : [],
+      );
+    },
+  };
+}

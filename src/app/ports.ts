@@ -1,0 +1,144 @@
+// The ports the use cases depend on: what they need from storage, Verified ID, Service Bus, keys and time.
+// Adapters (src/adapters) implement them; src/app imports no adapter, so each use case runs against in-memory
+// implementations in unit tests and against the real services everywhere else.
+import type { CryptoKey, JWK } from "jose";
+import type { StaffClaims } from "../domain/acceptPresentation.js";
+import type { Share } from "../domain/share.js";
+import type { ShareEvent } from "../domain/shareEvent.js";
+import type { Trust } from "../domain/trust.js";
+import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
+
+/** The current time; tests move it. */
+export type Clock = () => Date;
+
+/** A stored document with the ETag it was read at, for a conditional replace. */
+export type Versioned<T> = { readonly value: T; readonly etag: string };
+
+export type TrustSummary = { id: string; name: string };
+
+export type TrustDirectory = {
+  get(id: string): Promise<Trust | undefined>;
+  /** Active trusts whose name contains the text or whose id is the text (both in any case), sorted by name. */
+  search(text: string): Promise<TrustSummary[]>;
+};
+
+/** Login and share requests as Verified ID callbacks find them: by our id, which is the callback `state`. */
+export type RequestStore = {
+  create(request: VerifiedIdRequest, ttlSeconds: number): Promise<void>;
+  get(id: string): Promise<Versioned<VerifiedIdRequest> | undefined>;
+  /** Replaces the request if it is still at `etag`; false when another writer got there first. */
+  replace(request: VerifiedIdRequest, etag: string, ttlSeconds: number): Promise<boolean>;
+};
+
+/** A page position in a subject's history: the sort key of the last share the caller saw. */
+export type HistoryPage = { readonly after?: string; readonly limit: number };
+
+/** Shares, kept per wallet holder (the staff member's history) with their outbox. */
+export type ShareStore = {
+  create(share: Share): Promise<void>;
+  get(subject: string, id: string): Promise<Versioned<Share> | undefined>;
+  /** Replaces the share if it is still at `etag`: its new ETag, or undefined when another writer got there first. */
+  replace(share: Share, etag: string): Promise<string | undefined>;
+  /** The subject's shares, newest first, after the page position. */
+  history(subject: string, page: HistoryPage): Promise<Share[]>;
+  /** Shares whose event was stored before `before` and is not yet marked published, oldest first. */
+  unpublished(before: Date, limit: number): Promise<Versioned<Share>[]>;
+};
+
+/** Publishes share events to the `share-events` topic; idempotent by `eventId` (duplicate detection). */
+export type EventPublisher = {
+  publish(event: ShareEvent, correlationId: string): Promise<void>;
+};
+
+/** One claim constraint; the Request Service allows exactly one operator per constraint, compared case-insensitively. */
+export type PresentationConstraint =
+  | { readonly claimName: string; readonly values: readonly [string, ...string[]] }
+  | { readonly claimName: string; readonly contains: string }
+  | { readonly claimName: string; readonly startsWith: string };
+
+export type RequestedCredentialInput = {
+  readonly type: string;
+  readonly purpose: string;
+  /** Never empty: the Request Service reads an empty list as "any issuer". */
+  readonly acceptedIssuers: readonly [string, ...string[]];
+  readonly constraints?: readonly PresentationConstraint[];
+};
+
+export type PresentationRequestInput = {
+  /** Shown by the wallet as the verifier's name: the trust's name. */
+  readonly clientName: string;
+  readonly purpose: string;
+  /** Opaque value echoed in every callback; it identifies our stored request. */
+  readonly state: string;
+  /** Defaults to true: the portal shows the QR code the service draws. */
+  readonly includeQRCode?: boolean;
+  readonly includeReceipt?: boolean;
+  /** At least one; an empty list is refused before anything is sent. */
+  readonly requestedCredentials: readonly RequestedCredentialInput[];
+};
+
+export type PresentationRequestCreated = {
+  readonly requestId: string;
+  /** The `openid-vc://` link that the wallet opens (and that the QR code encodes). */
+  readonly url: string;
+  /** PNG data URL, present when the QR code was requested. */
+  readonly qrCode?: string;
+  readonly expiresAt: Date;
+  /** The fresh secret sent as the callback's `api-key` header; callers store only its hash. */
+  readonly apiKey: string;
+};
+
+/** The Verified ID Request Service. */
+export type VerifiedIdClient = {
+  createPresentationRequest(input: PresentationRequestInput): Promise<PresentationRequestCreated>;
+};
+
+/** The key new tokens are signed with; `kid` names its public half in the JWKS. */
+export type SigningKey = { readonly kid: string; readonly privateKey: CryptoKey };
+
+/** The keys that sign session tokens and share events. */
+export type SigningKeys = {
+  current(): Promise<SigningKey>;
+  /** Public halves of the current and (during rotation) previous key, with kid, alg ES256 and use sig. */
+  jwks(): Promise<{ keys: JWK[] }>;
+  /**
+   * Reads the store again now (at most every 30 s): another instance may already sign with a key this one has
+   * not loaded yet. True when it reloaded.
+   */
+  reload(): Promise<boolean>;
+};
+
+export type SessionClaims = {
+  readonly subject: string;
+  readonly trustId: string;
+  readonly staff: StaffClaims;
+  readonly now: Date;
+  /** Whole seconds, 1 to 900. */
+  readonly ttlSeconds: number;
+};
+
+/** Signs session tokens for verified logins. */
+export type SessionIssuer = {
+  issue(claims: SessionClaims): Promise<string>;
+};
+
+/** A verified session, as the HTTP layer hands it to the share use cases. */
+export type Session = {
+  /** The wallet holder's DID. */
+  readonly subject: string;
+  readonly trustId: string;
+  readonly staff: StaffClaims;
+  readonly expiresAt: Date;
+  readonly jti: string;
+};
+
+/** Identifiers and outcomes for a log line; never claims, tokens or keys. */
+export type LogFields = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export type Logger = {
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+  /** A logger that adds these fields to every line. */
+  with(fields: LogFields): Logger;
+};

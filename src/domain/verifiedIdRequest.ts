@@ -1,0 +1,23 @@
+// The one record every Verified ID presentation request leaves in the `requests` container, whatever it is for.
+// A callback finds it by our id (the `state` it echoes), proves itself with the api-key whose hash it holds,
+// and `kind` says which state machine and acceptance rules apply (a login's here, a share's on its share).
+import type { LoginRequest } from "./login.js";
+import type { ShareRequest } from "./share.js";
+
+/** What every kind of request records: our id, Verified ID's id, the callback key's hash, the trust, times. */
+export type RequestBase = {
+  /** Our id, minted with mintId; also the `state` every callback must echo. */
+  readonly id: string;
+  /** The Request Service's `requestId`; a callback must name it together with `state`. */
+  readonly verifiedIdRequestId: string;
+  /** Hash of the per-request `api-key` the callback must carry. */
+  readonly apiKeyHash: string;
+  /** The trust whose portal made the request. */
+  readonly trustId: string;
+  readonly createdAt: string;
+  readonly expiresAt: string;
+};
+
+export type VerifiedIdRequest = LoginRequest | ShareRequest;
+
+export type RequestKind = VerifiedIdRequest["kind"];

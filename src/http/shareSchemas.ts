@@ -1,0 +1,50 @@
+// The share endpoints' request and response shapes (API.md section 1), shared by their function files and the
+// OpenAPI document.
+import { z } from "zod";
+import { ACCESS_KEY_TYPE, SHAREABLE_CREDENTIAL_TYPES, shareableCredentialType } from "../domain/catalogue.js";
+
+const credentialType = z
+  .string()
+  .max(100)
+  .refine((type) => type !== ACCESS_KEY_TYPE, "the access key is never shared")
+  .refine(
+    (type) => type === ACCESS_KEY_TYPE || shareableCredentialType(type) !== undefined,
+    "not a shareable credential type (see GET /api/credential-types)",
+  );
+
+export const startShareSchema = z.strictObject({
+  credentialTypes: z
+    .array(credentialType)
+    .min(1, "choose at least one credential to share")
+    .max(SHAREABLE_CREDENTIAL_TYPES.length)
+    .superRefine((types, ctx) => {
+      types.forEach((type, index) => {
+        if (types.indexOf(type) !== index) {
+          ctx.addIssue({ code: "custom", path: [index], message: `${type} is listed more than once` });
+        }
+      });
+    }),
+});
+
+export const startedShareSchema = z.object({
+  shareId: z.string(),
+  trustId: z.string(),
+  credentialTypes: z.array(z.string()),
+  url: z.string(),
+  qrCode: z.string(),
+  expiresAt: z.string(),
+});
+
+export const shareViewSchema = z.object({
+  shareId: z.string(),
+  trustId: z.string(),
+  status: z.enum(["pending", "scanned", "shared", "failed", "expired", "cancelled"]),
+  credentialTypes: z.array(z.string()),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  sharedAt: z.string().optional(),
+  credentials: z.array(z.object({ type: z.string(), issuer: z.string() })).optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+});
+
+export const shareIdParams = z.object({ shareId: z.string().max(64) });
