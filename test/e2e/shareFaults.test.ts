@@ -1,0 +1,158 @@
+// A share survives its dependencies failing mid-way: with Service Bus unreachable the callback still succeeds and
+// the outbox sweep publishes the event once Service Bus is back; with Cosmos DB unreachable the callback is 503
+// and Verified ID's retry applies it once. "Unreachable" is a fault-injecting proxy in front of the emulator, so
+// no data is lost with the connection.
+import {
+  ServiceBusClient,
+  type ServiceBusReceivedMessage,
+  type ServiceBusReceiver,
+} from "@azure/service-bus";
+import { decodeJwt } from "jose";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functions } from "../../functions/index.js";
+import type { LocalSystem } from "../../local/system.js";
+import { services } from "../../src/composition.js";
+import { type FaultProxy, startFaultProxy } from "../support/faultProxy.js";
+import {
+  apiKeyOf,
+  logIn,
+  postCallback,
+  readShare,
+  requestIdOf,
+  startedShare,
+  type Urls,
+  walletOf,
+} from "../support/journeys.js";
+import { freePort } from "../support/ports.js";
+import { startTestSystem } from "../support/system.js";
+
+const IDENTITY = "StaffPassportIdentity";
+
+let system: LocalSystem;
+let urls: Urls;
+let cosmosProxy: FaultProxy;
+let serviceBusProxy: FaultProxy;
+let client: ServiceBusClient;
+let receiver: ServiceBusReceiver;
+const received: ServiceBusReceivedMessage[] = [];
+let session = "";
+
+beforeAll(async () => {
+  const [cosmosPort, serviceBusPort] = [await freePort(), await freePort()];
+  cosmosProxy = await startFaultProxy({ port: cosmosPort });
+  serviceBusProxy = await startFaultProxy({ port: serviceBusPort });
+  system = await startTestSystem({
+    ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: cosmosPort, serviceBus: serviceBusPort },
+    // The Service Bus consumers are left out, so that this file's receiver is the only one on `record`.
+    functions: functions.filter((fn) => fn.kind !== "serviceBusTopic" && fn.kind !== "serviceBusQueue"),
+    settings: {
+      COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}/`,
+      ServiceBusConnection: `Endpoint=sb://localhost:${serviceBusProxy.port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
+    },
+  });
+  urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
+  // The test's own receiver goes straight to the emulator: only the service's path is cut.
+  client = new ServiceBusClient(system.serviceBus.connectionString);
+  receiver = client.createReceiver("share-events", "record", { receiveMode: "receiveAndDelete" });
+  receiver.subscribe({
+    processMessage: async (message) => {
+      received.push(message);
+    },
+    processError: async () => {},
+  });
+  session = await logIn(urls, "demo", "RTH");
+});
+afterAll(async () => {
+  await receiver?.close();
+  await client?.close();
+  await system?.close();
+  await cosmosProxy?.close();
+  await serviceBusProxy?.close();
+});
+
+const messagesFor = (shareId: string) =>
+  received.filter((message) => (message.body as { data?: { shareId?: string } }).data?.shareId === shareId);
+
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function verifiedCallback(share: { shareId: string; url: string }) {
+  const demo = await walletOf(urls, "demo");
+  const identity = demo.credentials.find((credential) => credential.type === IDENTITY);
+  return {
+    requestId: requestIdOf(share.url),
+    requestStatus: "presentation_verified",
+    state: share.shareId,
+    subject: decodeJwt(session).sub,
+    verifiedCredentialsData: [
+      {
+        issuer: identity?.issuer,
+        type: ["VerifiableCredential", IDENTITY],
+        claims: identity?.claims,
+        credentialState: { revocationStatus: "VALID" },
+      },
+    ],
+  };
+}
+
+describe("with Service Bus unreachable during the callback", () => {
+  it("answers 200, keeps the event in the outbox, and the sweep publishes it exactly once when Service Bus is back", async () => {
+    const share = await startedShare(urls, session, [IDENTITY]);
+    const body = await verifiedCallback(share);
+    const apiKey = await apiKeyOf(urls, share.url);
+    serviceBusProxy.cut();
+    try {
+      const answer = await postCallback(urls, apiKey, body);
+      expect(answer.status).toBe(200);
+      expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
+      const stored = await services().shares.get(decodeJwt(session).sub ?? "", share.shareId);
+      expect(stored?.value.outbox?.event.data.shareId).toBe(share.shareId);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(messagesFor(share.shareId)).toHaveLength(0);
+    } finally {
+      serviceBusProxy.restore();
+    }
+    // The sweep runs every 10 seconds and takes events older than 5.
+    await until(() => messagesFor(share.shareId).length > 0, 40_000);
+    await until(
+      async () =>
+        (await services().shares.get(decodeJwt(session).sub ?? "", share.shareId))?.value.outbox ===
+        undefined,
+      20_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(messagesFor(share.shareId)).toHaveLength(1);
+  }, 90_000);
+});
+
+describe("with Cosmos DB unreachable during the callback", () => {
+  it("answers 503 with nothing half done, and Verified ID's retry applies the callback once", async () => {
+    const share = await startedShare(urls, session, [IDENTITY]);
+    const body = await verifiedCallback(share);
+    const apiKey = await apiKeyOf(urls, share.url);
+    cosmosProxy.cut();
+    let refused: Awaited<ReturnType<typeof postCallback>>;
+    try {
+      refused = await postCallback(urls, apiKey, body);
+    } finally {
+      cosmosProxy.restore();
+    }
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("content-type")).toBe("application/problem+json");
+    expect((await readShare(urls, session, share.shareId)).body.status).toBe("pending");
+
+    const retried = await postCallback(urls, apiKey, body);
+    expect(retried.status).toBe(200);
+    expect(retried.body.status).toBe("applied");
+    expect((await postCallback(urls, apiKey, body)).body.status).toBe("unchanged");
+    expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
+    await until(() => messagesFor(share.shareId).length > 0, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(messagesFor(share.shareId)).toHaveLength(1);
+  }, 120_000);
+});

@@ -1,0 +1,97 @@
+// The portal's and the wallet's steps, as end-to-end tests take them: log in with a wallet's access key, start a
+// share, scan and present with a simulated wallet, and read the api-key Verified ID holds for a request.
+import { expect } from "vitest";
+import { call, type JsonResponse } from "./system.js";
+
+export type StartedShare = {
+  shareId: string;
+  trustId: string;
+  credentialTypes: string[];
+  url: string;
+  qrCode: string;
+  expiresAt: string;
+};
+
+export type ShareView = {
+  shareId: string;
+  trustId: string;
+  status: string;
+  credentialTypes: string[];
+  createdAt: string;
+  expiresAt: string;
+  sharedAt?: string;
+  credentials?: { type: string; issuer: string }[];
+  error?: { code: string; message: string };
+};
+
+export type Urls = { api: string; sim: string };
+
+/** The simulator's request id inside an `openid-vc://` link. */
+export const requestIdOf = (url: string) =>
+  new URL(new URL(url).searchParams.get("request_uri") ?? "").pathname.split("/").pop() ?? "";
+
+export const scan = (urls: Urls, walletId: string, url: string) =>
+  call<{ requestId: string; requested: string[]; missing: string[] }>(
+    `${urls.sim}/wallet/wallets/${walletId}/scan`,
+    { body: { url } },
+  );
+
+export const present = (urls: Urls, walletId: string, url: string) =>
+  call<{ missing?: string[] }>(`${urls.sim}/wallet/wallets/${walletId}/present`, {
+    body: { requestId: requestIdOf(url) },
+  });
+
+/** Logs in with the wallet's access key for the trust and returns the session token. */
+export async function logIn(urls: Urls, walletId: string, trustId: string): Promise<string> {
+  const started = await call<{ loginId: string; pollToken: string; url: string }>(`${urls.api}/logins`, {
+    body: { trustId },
+  });
+  expect(started.status).toBe(201);
+  expect((await present(urls, walletId, started.body.url)).status).toBe(200);
+  const polled = await call<{ status: string; sessionToken?: string }>(
+    `${urls.api}/logins/${started.body.loginId}`,
+    { headers: { "x-poll-token": started.body.pollToken } },
+  );
+  expect(polled.body.status).toBe("verified");
+  return polled.body.sessionToken ?? "";
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export const startShare = (urls: Urls, session: string, credentialTypes: unknown) =>
+  call<StartedShare>(`${urls.api}/shares`, { body: { credentialTypes }, headers: bearer(session) });
+
+export const readShare = (urls: Urls, session: string, shareId: string) =>
+  call<ShareView>(`${urls.api}/shares/${shareId}`, { headers: bearer(session) });
+
+export const cancelShare = (urls: Urls, session: string, shareId: string) =>
+  call(`${urls.api}/shares/${shareId}`, { method: "DELETE", headers: bearer(session) });
+
+/** Starts a share and expects 201. */
+export async function startedShare(urls: Urls, session: string, types: string[]): Promise<StartedShare> {
+  const response: JsonResponse<StartedShare> = await startShare(urls, session, types);
+  expect(response.status).toBe(201);
+  return response.body;
+}
+
+/** The api-key the service put in the request's callback headers, as the Request Service holds it. */
+export async function apiKeyOf(urls: Urls, url: string): Promise<string> {
+  const { body } = await call<{ body: { callback: { headers: Record<string, string> } } }>(
+    `${urls.sim}/control/requests/${requestIdOf(url)}`,
+  );
+  return body.body.callback.headers["api-key"] ?? "";
+}
+
+export const postCallback = (urls: Urls, apiKey: string, body: unknown) =>
+  call<{ status: string }>(`${urls.api}/verifiedid/callback`, { body, headers: { "api-key": apiKey } });
+
+/** The wallet's DID and credentials as the simulator holds them. */
+export async function walletOf(
+  urls: Urls,
+  walletId: string,
+): Promise<{
+  did: string;
+  credentials: { type: string; issuer: string; claims: Record<string, unknown> }[];
+}> {
+  return (await call<{ did: string; credentials: never[] }>(`${urls.sim}/wallet/wallets/${walletId}`)).body;
+}
