@@ -1,0 +1,142 @@
+// In-memory implementations of the use cases' ports (src/app/ports.ts), for unit tests of the use cases alone.
+// Integration and end-to-end tests use the real adapters against the emulators instead.
+import type {
+  EventPublisher,
+  Logger,
+  PresentationRequestInput,
+  RequestStore,
+  ShareStore,
+  TrustDirectory,
+  VerifiedIdClient,
+  Versioned,
+} from "../../src/app/ports.js";
+import type { Share } from "../../src/domain/share.js";
+import type { ShareEvent } from "../../src/domain/shareEvent.js";
+import type { Trust } from "../../src/domain/trust.js";
+import type { VerifiedIdRequest } from "../../src/domain/verifiedIdRequest.js";
+
+/** Documents by key with an ETag that changes on every write, as Cosmos DB keeps them. */
+class Documents<T> {
+  readonly items = new Map<string, Versioned<T>>();
+  private version = 0;
+
+  put(key: string, value: T): string {
+    const etag = `"${++this.version}"`;
+    this.items.set(key, { value: structuredClone(value), etag });
+    return etag;
+  }
+
+  get(key: string): Versioned<T> | undefined {
+    const found = this.items.get(key);
+    return found && { value: structuredClone(found.value), etag: found.etag };
+  }
+
+  replace(key: string, value: T, etag: string): string | undefined {
+    return this.items.get(key)?.etag === etag ? this.put(key, value) : undefined;
+  }
+}
+
+export function memoryTrusts(trusts: Trust[]): TrustDirectory & { trusts: Trust[] } {
+  return {
+    trusts,
+    async get(id) {
+      return trusts.find((trust) => trust.id === id);
+    },
+    async search(text) {
+      return trusts.filter((trust) => trust.active && trust.name.includes(text));
+    },
+  };
+}
+
+export function memoryRequests(): RequestStore & { documents: Documents<VerifiedIdRequest> } {
+  const documents = new Documents<VerifiedIdRequest>();
+  return {
+    documents,
+    async create(request) {
+      if (documents.get(request.id)) throw new Error("conflict");
+      documents.put(request.id, request);
+    },
+    async get(id) {
+      return documents.get(id);
+    },
+    async replace(request, etag) {
+      return documents.replace(request.id, request, etag) !== undefined;
+    },
+  };
+}
+
+export function memoryShares(): ShareStore & { documents: Documents<Share> } {
+  const documents = new Documents<Share>();
+  const all = () => [...documents.items.values()].map((stored) => stored.value);
+  return {
+    documents,
+    async create(share) {
+      documents.put(`${share.subject}/${share.id}`, share);
+    },
+    async get(subject, id) {
+      return documents.get(`${subject}/${id}`);
+    },
+    async replace(share, etag) {
+      return documents.replace(`${share.subject}/${share.id}`, share, etag);
+    },
+    async history(subject, page) {
+      return all()
+        .filter(
+          (share) => share.subject === subject && (page.after === undefined || share.historyKey < page.after),
+        )
+        .sort((a, b) => (a.historyKey < b.historyKey ? 1 : -1))
+        .slice(0, page.limit);
+    },
+    async unpublished(before, limit) {
+      return [...documents.items.values()]
+        .filter(({ value }) => value.outbox !== undefined && value.outbox.storedAt < before.toISOString())
+        .slice(0, limit);
+    },
+  };
+}
+
+/** A publisher that records what it published, and fails while `failing` is set. */
+export function memoryPublisher(): EventPublisher & {
+  published: { event: ShareEvent; correlationId: string }[];
+  failing: boolean;
+} {
+  const publisher = {
+    published: [] as { event: ShareEvent; correlationId: string }[],
+    failing: false,
+    async publish(event: ShareEvent, correlationId: string) {
+      if (publisher.failing) throw new Error("Service Bus is unreachable");
+      publisher.published.push({ event, correlationId });
+    },
+  };
+  return publisher;
+}
+
+/** A Request Service that answers every request and remembers what it was asked. */
+export function memoryVerifiedId(now: () => Date): VerifiedIdClient & { asked: PresentationRequestInput[] } {
+  const asked: PresentationRequestInput[] = [];
+  return {
+    asked,
+    async createPresentationRequest(input) {
+      asked.push(input);
+      return {
+        requestId: `vid-${asked.length}`,
+        url: `openid-vc://?request_uri=https://verifiedid.example/${asked.length}`,
+        qrCode: "data:image/png;base64,AA==",
+        expiresAt: new Date(now().getTime() + 300_000),
+        apiKey: `api-key-${asked.length}`,
+      };
+    },
+  };
+}
+
+export function memoryLogger(): Logger & { lines: { level: string; message: string }[] } {
+  const lines: { level: string; message: string }[] = [];
+  const logger: Logger & { lines: typeof lines } = {
+    lines,
+    info: (message) => lines.push({ level: "info", message }),
+    warn: (message) => lines.push({ level: "warn", message }),
+    error: (message) => lines.push({ level: "error", message }),
+    with: () => logger,
+  };
+  return logger;
+}
