@@ -1,11 +1,13 @@
 // Every function of the app, in one list read by the Azure registration (register.ts) and by the local host.
 // Adding a function means adding its file and one line here.
 import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js";
+import { deliverShareEvent, retryShareDelivery } from "./deliverShareEvent.js";
 import { health } from "./health.js";
 import { jwks } from "./jwks.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
 import { openApi } from "./openApi.js";
 import { readLogin } from "./readLogin.js";
+import { recordShareEvent } from "./recordShareEvent.js";
 import { searchTrusts } from "./searchTrusts.js";
 import { startLogin } from "./startLogin.js";
 import { verifiedIdCallback } from "./verifiedIdCallback.js";
@@ -19,6 +21,9 @@ export const functions: readonly FunctionDefinition[] = [
   startLogin,
   readLogin,
   verifiedIdCallback,
+  recordShareEvent,
+  deliverShareEvent,
+  retryShareDelivery,
 ];
 
 export function httpFunctions(): HttpFunctionDefinition[] {
