@@ -1,5 +1,8 @@
 // Share events reach the receiving trust: the record and deliver consumers on the local host, both emulators
 // and the demo trust, driven by publishing ShareEvent messages to the topic as the outbox does.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { ServiceBusClient } from "@azure/service-bus";
 import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -153,6 +156,61 @@ describe("retries", () => {
     await until(async () => (await storedEvent(event))?.delivery.status === "delivered");
     expect(await deliveredTo(event.eventId)).toHaveLength(1);
   });
+});
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Runs `npm run deadletters -- ...` as an operator would, against this test's emulator. */
+async function deadletters(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/deadletters.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ServiceBusConnection: system.settings.ServiceBusConnection ?? "" },
+  });
+}
+
+describe("attempts exhausted", () => {
+  it("dead-letters the delivery with the reason, and a replay delivers it once", async () => {
+    await setMode(system, "fail-5xx");
+    const event = shareEvent("RJ1");
+    await publish(system, event);
+    const dead = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc?.delivery.status === "dead-lettered" ? doc : undefined;
+    });
+    expect(dead.delivery.attempts.map((a) => a.outcome)).toEqual([
+      "retry",
+      "retry",
+      "retry",
+      "retry",
+      "dead-lettered",
+    ]);
+    expect(dead.delivery.reason).toBe("http_503");
+    // Undelivered: the claims stay for the replay.
+    expect(dead.data.credentials[0]?.claims).toEqual(event.data.credentials[0]?.claims);
+
+    const listed = (await deadletters("list", "--entity", PARKING_QUEUE)).stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as { messageId: string; reason: string; replayTo: string; description: string },
+      );
+    const entry = listed.find((e) => e.messageId === `${event.eventId}.6`);
+    expect(entry).toMatchObject({ reason: "DeliveryAttemptsExhausted", replayTo: "share-deliveries" });
+    expect(entry?.description).toContain("http_503");
+
+    await setMode(system, "ok");
+    await deadletters("replay", "--entity", PARKING_QUEUE, "--id", `${event.eventId}.6`);
+    const done = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc?.delivery.status === "delivered" ? doc : undefined;
+    });
+    expect(done.delivery.attempts.at(-1)).toMatchObject({ attempt: 6, outcome: "delivered" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await deliveredTo(event.eventId)).toHaveLength(1);
+    const after = (await deadletters("list", "--entity", PARKING_QUEUE)).stdout;
+    expect(after).not.toContain(`${event.eventId}.6`);
+  }, 90_000);
 });
 
 describe("at-least-once transport", () => {
