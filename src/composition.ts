@@ -123,13 +123,16 @@ function buildServices(config: Config): Services {
   const serviceBus = config.ServiceBusConnection
     ? new ServiceBusClient(config.ServiceBusConnection)
     : new ServiceBusClient(config.ServiceBusConnection__fullyQualifiedNamespace ?? "", lazyCredential());
+  // A new signing key waits a whole JWKS cache lifetime before it signs (src/adapters/keys/signingKeys.ts).
+  const publishLeadMs = config.JWKS_MAX_AGE_SECONDS * 1000;
   const keys =
     config.SIGNING_KEYS === "local"
-      ? localSigningKeys(resolve(config.LOCAL_KEYS_DIR))
+      ? localSigningKeys(resolve(config.LOCAL_KEYS_DIR), { publishLeadMs })
       : keyVaultSigningKeys({
           vaultUrl: config.KEY_VAULT_URL ?? "",
           secretName: config.SIGNING_KEY_SECRET_NAME,
           credential: lazyCredential(),
+          publishLeadMs,
         });
   const trusts = trustStore(database.container("trusts"));
   return {
