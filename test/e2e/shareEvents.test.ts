@@ -8,6 +8,10 @@ import { decodeJwt, decodeProtectedHeader } from "jose";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { PARKING_QUEUE } from "../../src/adapters/servicebus/shareDeliveries.js";
+import { deliverShareEvent } from "../../src/app/deliverShareEvent.js";
+import { recordShareEvent } from "../../src/app/recordShareEvent.js";
+import { services } from "../../src/composition.js";
+import type { Logger } from "../../src/log.js";
 import {
   documentsFor,
   FAST_RETRIES,
@@ -211,6 +215,45 @@ describe("attempts exhausted", () => {
     const after = (await deadletters("list", "--entity", PARKING_QUEUE)).stdout;
     expect(after).not.toContain(`${event.eventId}.6`);
   }, 90_000);
+});
+
+const quiet: Logger = { info() {}, warn() {}, error() {}, with: () => quiet };
+
+describe("record and deliver on the same document", () => {
+  const message = (body: unknown, source: string) => ({ body, applicationProperties: {}, source });
+
+  it("works when the delivery runs first: the record marks it and restores no claims", async () => {
+    const event = shareEvent("RJ1");
+    await deliverShareEvent(
+      services().shareEventDelivery,
+      message(event, "share-events/subscriptions/deliver"),
+      quiet,
+    );
+    expect((await storedEvent(event))?.recordedAt).toBeUndefined();
+    expect(await recordShareEvent(services().shareEventRecording, message(event, "record"), quiet)).toBe(
+      "recorded",
+    );
+    const doc = await storedEvent(event);
+    expect(doc).toMatchObject({ recordedAt: expect.any(String), delivery: { status: "delivered" } });
+    expect(JSON.stringify(doc)).not.toContain("001234567890");
+  });
+
+  it("works when the record runs first, and a second record changes nothing", async () => {
+    const event = shareEvent("RJ1");
+    await recordShareEvent(services().shareEventRecording, message(event, "record"), quiet);
+    const recorded = (await storedEvent(event)) as unknown as { _etag: string };
+    expect(await recordShareEvent(services().shareEventRecording, message(event, "record"), quiet)).toBe(
+      "already-recorded",
+    );
+    expect(((await storedEvent(event)) as unknown as { _etag: string })._etag).toBe(recorded._etag);
+    await deliverShareEvent(
+      services().shareEventDelivery,
+      message(event, "share-events/subscriptions/deliver"),
+      quiet,
+    );
+    expect((await storedEvent(event))?.delivery.status).toBe("delivered");
+    expect(await deliveredTo(event.eventId)).toHaveLength(1);
+  });
 });
 
 describe("at-least-once transport", () => {
