@@ -1,8 +1,8 @@
 // Every function of the app, in one list read by the Azure registration (register.ts) and by the local host.
 // Adding a function means adding its file and one line here.
-
 import { cancelShare } from "./cancelShare.js";
 import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js";
+import { deliverShareEvent, retryShareDelivery } from "./deliverShareEvent.js";
 import { health } from "./health.js";
 import { jwks } from "./jwks.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
@@ -10,6 +10,7 @@ import { listShares } from "./listShares.js";
 import { openApi } from "./openApi.js";
 import { readLogin } from "./readLogin.js";
 import { readShare } from "./readShare.js";
+import { recordShareEvent } from "./recordShareEvent.js";
 import { searchTrusts } from "./searchTrusts.js";
 import { startLogin } from "./startLogin.js";
 import { startShare } from "./startShare.js";
@@ -30,6 +31,9 @@ export const functions: readonly FunctionDefinition[] = [
   cancelShare,
   listShares,
   sweepOutbox,
+  recordShareEvent,
+  deliverShareEvent,
+  retryShareDelivery,
 ];
 
 export function httpFunctions(): HttpFunctionDefinition[] {

@@ -18,6 +18,7 @@ export const jwks = httpEndpoint({
   handle: async () => ({
     status: 200,
     body: await services().keys.jwks(),
-    headers: { "cache-control": "public, max-age=300" },
+    // A new signing key is published at least this long before it signs (see src/adapters/keys).
+    headers: { "cache-control": `public, max-age=${services().config.JWKS_MAX_AGE_SECONDS}` },
   }),
 });

@@ -7,8 +7,10 @@ import { functions as allFunctions } from "../functions/index.js";
 import { ensureDatabase } from "../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../src/adapters/cosmos/containers.js";
 import { resetServices, services } from "../src/composition.js";
-import { loadConfig } from "../src/config.js";
+import { isLoopbackUrl, loadConfig } from "../src/config.js";
+import type { Trust } from "../src/domain/trust.js";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
+import { type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
 import { loadSeedTrusts } from "./seed/index.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "./servicebus/index.js";
@@ -30,17 +32,24 @@ export type SystemOptions = {
 };
 
 export type LocalSystem = {
-  urls: { host: string; verifiedId: string; cosmos: string; serviceBus: string };
+  urls: { host: string; verifiedId: string; demoTrust: string; cosmos: string; serviceBus: string };
   settings: Record<string, string>;
   cosmos: CosmosEmulator;
   serviceBus: ServiceBusEmulator;
   verifiedId: VerifiedIdSimulator;
+  demoTrust: DemoTrust;
   host: LocalHost;
   close(): Promise<void>;
 };
 
 function readHostJson(): HostJson {
   return JSON.parse(readFileSync(new URL("../host.json", import.meta.url), "utf8")) as HostJson;
+}
+
+/** The seed's loopback push endpoints name the default port; a run on other ports points them at its demo trust. */
+function pushingTo(trust: Trust, demoTrustEndpoint: string): Trust {
+  if (trust.delivery?.mode !== "push" || !isLoopbackUrl(trust.delivery.endpoint)) return trust;
+  return { ...trust, delivery: { mode: "push", endpoint: demoTrustEndpoint } };
 }
 
 /** Starts every part, stopping what already started if a later part fails. */
@@ -94,14 +103,25 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     resetServices();
     stops.push(async () => resetServices());
 
+    const seed = await loadSeedTrusts();
+    const demoTrust = await startDemoTrust({
+      port: options.ports.demoTrust,
+      jwksUrl: `${host.url}/api/.well-known/jwks.json`,
+      issuer: settings.SESSION_ISSUER ?? "",
+      audiences: seed.map((trust) => trust.id),
+      ...(log ? { log } : {}),
+    });
+    stops.push(() => demoTrust.close());
+
     const { cosmos: client, config, trusts } = services();
     await ensureContainers(await ensureDatabase(client, config.COSMOS_DATABASE));
-    await trusts.upsertAll(await loadSeedTrusts());
+    await trusts.upsertAll(seed.map((trust) => pushingTo(trust, `${demoTrust.url}/events`)));
 
     return {
       urls: {
         host: host.url,
         verifiedId: verifiedId.url,
+        demoTrust: demoTrust.url,
         cosmos: cosmos.endpoint,
         serviceBus: `sb://localhost:${serviceBus.port}`,
       },
@@ -109,6 +129,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       cosmos,
       serviceBus,
       verifiedId,
+      demoTrust,
       host,
       close: stopAll,
     };

@@ -11,14 +11,19 @@ import {
 import { ServiceBusClient } from "@azure/service-bus";
 import { createCosmosClient } from "./adapters/cosmos/client.js";
 import { requestStore } from "./adapters/cosmos/requestStore.js";
+import { shareEventStore } from "./adapters/cosmos/shareEventStore.js";
 import { shareStore } from "./adapters/cosmos/shareStore.js";
 import { type TrustStore, trustStore } from "./adapters/cosmos/trustStore.js";
+import { securityEventTokenSigner } from "./adapters/events/securityEventTokens.js";
+import { httpSetPusher } from "./adapters/events/setPusher.js";
 import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
 import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
 import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
-import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/serviceBus/eventPublisher.js";
+import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
+import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
 import type { HealthCheck } from "./app/checkHealth.js";
+import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import type {
   Clock,
   EventPublisher,
@@ -28,6 +33,7 @@ import type {
   SigningKeys,
   VerifiedIdClient,
 } from "./app/ports.js";
+import type { RecordDeps } from "./app/recordShareEvent.js";
 import { type Config, loadConfig } from "./config.js";
 
 export type Services = {
@@ -45,7 +51,47 @@ export type Services = {
   clock: Clock;
   session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
+  /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
+  shareEventRecording: RecordDeps;
+  shareEventDelivery: DeliverDeps;
 };
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+function shareEventConsumers(
+  config: Config,
+  database: Database,
+  serviceBus: ServiceBusClient,
+  trusts: TrustStore,
+  keys: SigningKeys,
+): Pick<Services, "shareEventRecording" | "shareEventDelivery"> {
+  const events = shareEventStore(database.container("shareEvents"));
+  const deadLetters = parkingDeadLetters(serviceBus);
+  const clock = () => new Date();
+  const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
+  return {
+    shareEventRecording: { events, deadLetters, clock, retentionMs },
+    shareEventDelivery: {
+      events,
+      trusts,
+      sign: securityEventTokenSigner(keys, config.SESSION_ISSUER),
+      push: httpSetPusher(),
+      scheduler: deliveryScheduler(serviceBus),
+      deadLetters,
+      clock,
+      random: Math.random,
+      retry: {
+        maxAttempts: config.SHARE_DELIVERY_MAX_ATTEMPTS,
+        firstDelayMs: config.SHARE_DELIVERY_FIRST_RETRY_SECONDS * 1000,
+        multiplier: config.SHARE_DELIVERY_BACKOFF_MULTIPLIER,
+        maxDelayMs: config.SHARE_DELIVERY_MAX_RETRY_SECONDS * 1000,
+        jitter: config.SHARE_DELIVERY_JITTER,
+      },
+      timeoutMs: config.SHARE_DELIVERY_TIMEOUT_SECONDS * 1000,
+      retentionMs,
+    },
+  };
+}
 
 function azureCredential(config: Config): TokenCredential {
   return config.AZURE_CLIENT_ID
@@ -83,20 +129,24 @@ function buildServices(config: Config): Services {
   const serviceBus = config.ServiceBusConnection
     ? new ServiceBusClient(config.ServiceBusConnection)
     : new ServiceBusClient(config.ServiceBusConnection__fullyQualifiedNamespace ?? "", lazyCredential());
+  // A new signing key waits a whole JWKS cache lifetime before it signs (src/adapters/keys/signingKeys.ts).
+  const publishLeadMs = config.JWKS_MAX_AGE_SECONDS * 1000;
   const keys =
     config.SIGNING_KEYS === "local"
-      ? localSigningKeys(resolve(config.LOCAL_KEYS_DIR))
+      ? localSigningKeys(resolve(config.LOCAL_KEYS_DIR), { publishLeadMs })
       : keyVaultSigningKeys({
           vaultUrl: config.KEY_VAULT_URL ?? "",
           secretName: config.SIGNING_KEY_SECRET_NAME,
           credential: lazyCredential(),
+          publishLeadMs,
         });
+  const trusts = trustStore(database.container("trusts"));
   return {
     config,
     cosmos,
     database,
     serviceBus,
-    trusts: trustStore(database.container("trusts")),
+    trusts,
     requests: requestStore(database.container("requests")),
     shares: shareStore(database.container("shares")),
     publisher: serviceBusEventPublisher(serviceBus),
@@ -124,6 +174,7 @@ function buildServices(config: Config): Services {
         }
       },
     },
+    ...shareEventConsumers(config, database, serviceBus, trusts, keys),
   };
 }
 

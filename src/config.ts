@@ -36,6 +36,18 @@ const settingsShape = z.object({
   LOCAL_KEYS_DIR: z.string().trim().min(1).default(".local/keys"),
   AZURE_CLIENT_ID: optionalText,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+  // Share event delivery (API.md section 3). The defaults retry for about 26 hours over 12 attempts.
+  SHARE_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+  SHARE_DELIVERY_FIRST_RETRY_SECONDS: z.coerce.number().positive().default(30),
+  SHARE_DELIVERY_BACKOFF_MULTIPLIER: z.coerce.number().min(1).max(10).default(2.5),
+  SHARE_DELIVERY_MAX_RETRY_SECONDS: z.coerce
+    .number()
+    .positive()
+    .default(6 * 60 * 60),
+  SHARE_DELIVERY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
+  SHARE_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(60).default(10),
+  SHARE_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 const settingsSchema = settingsShape.superRefine((s, ctx) => {

@@ -9,7 +9,29 @@ import { type HttpHost, startHttpHost } from "./httpHost.js";
 import { type ServiceBusFunction, type ServiceBusPump, startServiceBusPump } from "./serviceBusPump.js";
 import { startTimers, type TimerRunner } from "./timers.js";
 
-export type HostJson = { extensions?: { serviceBus?: { maxConcurrentCalls?: number } } };
+export type HostJson = {
+  extensions?: {
+    serviceBus?: {
+      maxConcurrentCalls?: number;
+      autoCompleteMessages?: boolean;
+      /** A TimeSpan, "hh:mm:ss". */
+      maxAutoLockRenewalDuration?: string;
+    };
+  };
+};
+
+/** host.json TimeSpan "hh:mm:ss" (or "d.hh:mm:ss") in milliseconds. */
+export function timeSpanMs(text: string): number {
+  const match = /^(?:(\d+)\.)?(\d{1,2}):(\d{2}):(\d{2})$/.exec(text);
+  if (!match) throw new Error(`host.json: ${text} is not a TimeSpan (hh:mm:ss)`);
+  const [days, hours, minutes, seconds] = match.slice(1).map((part) => Number(part ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  return (((days * 24 + hours) * 60 + minutes) * 60 + seconds) * 1000;
+}
 
 export type LocalHostOptions = {
   port: number;
@@ -39,6 +61,7 @@ export async function startLocalHost(
     ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
     ...(options.log ? { log: options.log } : {}),
   });
+  const serviceBusSettings = options.hostJson.extensions?.serviceBus;
   let pump: ServiceBusPump | undefined;
   let timers: TimerRunner | undefined;
   try {
@@ -46,7 +69,12 @@ export async function startLocalHost(
       serviceBus.length > 0
         ? startServiceBusPump(serviceBus, {
             settings: options.settings,
-            maxConcurrentCalls: options.hostJson.extensions?.serviceBus?.maxConcurrentCalls ?? 16,
+            // The Functions host's defaults where host.json says nothing.
+            maxConcurrentCalls: serviceBusSettings?.maxConcurrentCalls ?? 16,
+            autoCompleteMessages: serviceBusSettings?.autoCompleteMessages ?? true,
+            maxAutoLockRenewalDurationInMs: timeSpanMs(
+              serviceBusSettings?.maxAutoLockRenewalDuration ?? "00:05:00",
+            ),
             ...(options.log ? { log: options.log } : {}),
           })
         : undefined;

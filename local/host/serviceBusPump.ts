@@ -1,6 +1,8 @@
 // Runs the Service Bus triggers as the Functions host does: a peek-lock receiver per function, the message body
-// and trigger metadata handed to the handler, complete on success, abandon on a thrown error, and at most
-// maxConcurrentCalls (host.json extensions.serviceBus) handlers at once per function.
+// and trigger metadata handed to the handler, complete on success (when autoCompleteMessages is on; otherwise
+// the message is left for its lock to lapse, as a Node.js handler cannot settle it), abandon on a thrown error,
+// the lock renewed for up to maxAutoLockRenewalDuration, and at most maxConcurrentCalls handlers at once per
+// function (all three from host.json extensions.serviceBus).
 import { randomUUID } from "node:crypto";
 import {
   ServiceBusClient,
@@ -19,6 +21,9 @@ export type ServiceBusPumpOptions = {
   /** App settings: each function's `connection` names the setting that holds its connection string. */
   settings: Readonly<Record<string, string | undefined>>;
   maxConcurrentCalls: number;
+  /** The host's defaults: true and five minutes. */
+  autoCompleteMessages?: boolean;
+  maxAutoLockRenewalDurationInMs?: number;
   log?: (line: string) => void;
 };
 
@@ -47,10 +52,15 @@ function triggerMetadata(message: ServiceBusReceivedMessage): Record<string, unk
   };
 }
 
-function receiverFor(client: ServiceBusClient, fn: ServiceBusFunction): ServiceBusReceiver {
+function receiverFor(
+  client: ServiceBusClient,
+  fn: ServiceBusFunction,
+  lockRenewalMs: number,
+): ServiceBusReceiver {
+  const options = { receiveMode: "peekLock" as const, maxAutoLockRenewalDurationInMs: lockRenewalMs };
   return fn.kind === "serviceBusTopic"
-    ? client.createReceiver(fn.options.topicName, fn.options.subscriptionName, { receiveMode: "peekLock" })
-    : client.createReceiver(fn.options.queueName, { receiveMode: "peekLock" });
+    ? client.createReceiver(fn.options.topicName, fn.options.subscriptionName, options)
+    : client.createReceiver(fn.options.queueName, options);
 }
 
 export function startServiceBusPump(
@@ -70,7 +80,7 @@ export function startServiceBusPump(
       client = new ServiceBusClient(connectionString);
       clients.set(connectionString, client);
     }
-    const receiver = receiverFor(client, fn);
+    const receiver = receiverFor(client, fn, options.maxAutoLockRenewalDurationInMs ?? 5 * 60_000);
     receivers.push(receiver);
     receiver.subscribe(
       {
@@ -90,7 +100,7 @@ export function startServiceBusPump(
             await receiver.abandonMessage(message);
             return;
           }
-          await receiver.completeMessage(message);
+          if (options.autoCompleteMessages ?? true) await receiver.completeMessage(message);
         },
         processError: async ({ error, errorSource }) => {
           log(`[warn] ${fn.name} receiver (${errorSource}): ${error.name}`);

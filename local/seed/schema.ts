@@ -1,6 +1,7 @@
 // Shapes of the local seed files, shared by the loader and the Verified ID simulator (a wallet created over HTTP
 // takes credentials in the same form as the seed).
 import { z } from "zod";
+import { isAllowedDeliveryEndpoint } from "../../src/domain/trust.js";
 
 const did = z.string().regex(/^did:[a-z0-9]+:.+$/, "must be a DID");
 // The Request Service's date form, e.g. 2025-03-01T09:00:00Z.
@@ -12,7 +13,17 @@ export const seedTrustSchema = z.strictObject({
   active: z.boolean(),
   accessKeyType: z.string().min(1),
   issuerDids: z.tuple([did], did),
-  deliveryEndpoint: z.url({ protocol: /^https?$/ }).exactOptional(),
+  delivery: z
+    .discriminatedUnion("mode", [
+      z.strictObject({
+        mode: z.literal("push"),
+        endpoint: z
+          .url()
+          .refine(isAllowedDeliveryEndpoint, "must be https (http only on a loopback address)"),
+      }),
+      z.strictObject({ mode: z.literal("subscription") }),
+    ])
+    .exactOptional(),
 });
 
 /** A credential as a wallet holds it; the simulator issues and signs it for the wallet's DID. */

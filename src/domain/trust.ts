@@ -1,5 +1,13 @@
 // A trust in the directory: who it is, which access key it issues, and where its share events go.
 
+/**
+ * How a trust receives its share events: pushed to its RFC 8935 endpoint as signed SETs, or read by the trust
+ * itself from the `share-events` topic through its own subscription filtered on `trustId`.
+ */
+export type TrustDelivery =
+  | { readonly mode: "push"; readonly endpoint: string }
+  | { readonly mode: "subscription" };
+
 export type Trust = {
   /** ODS-style organisation code, e.g. "RBH". */
   readonly id: string;
@@ -9,6 +17,23 @@ export type Trust = {
   readonly accessKeyType: string;
   /** The DIDs that issue this trust's access keys; never empty. */
   readonly issuerDids: readonly [string, ...string[]];
-  /** RFC 8935 push endpoint for share events; absent when the trust reads the topic itself. */
-  readonly deliveryEndpoint?: string;
+  /** Where share events go; absent for a trust that receives none yet. */
+  readonly delivery?: TrustDelivery;
 };
+
+const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
+
+/**
+ * A push endpoint must be https (RFC 8935 section 5.3: TLS MUST be used); plain http is allowed only on this
+ * machine, for the local demo trust.
+ */
+export function isAllowedDeliveryEndpoint(endpoint: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return false;
+  }
+  if (url.username !== "" || url.password !== "") return false;
+  return url.protocol === "https:" || (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname));
+}

@@ -162,6 +162,7 @@ describe("Service Bus emulator: configuration", () => {
     ).toEqual([
       ["record", 10, "PT1M"],
       ["deliver", 10, "PT1M"],
+      ["trust-R0A", 10, "PT1M"],
     ]);
   });
 

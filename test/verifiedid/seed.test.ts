@@ -28,9 +28,14 @@ describe("seeded trusts", () => {
     for (const trust of trusts) {
       expect(trust.accessKeyType).toBe(ACCESS_KEY_TYPE);
       expect(trust.id).toMatch(/^[A-Z0-9]{3}$/);
-      expect(trust.deliveryEndpoint).toBe("http://127.0.0.1:7073/events");
+      if (trust.delivery?.mode === "push")
+        expect(trust.delivery.endpoint).toBe("http://127.0.0.1:7073/events");
     }
   });
+});
+
+it("has one trust that reads its own subscription and pushes to the demo trust for the others", () => {
+  expect(trusts.filter((trust) => trust.delivery?.mode === "subscription").map((t) => t.id)).toEqual(["R0A"]);
 });
 
 describe("seeded wallets", () => {

@@ -37,6 +37,8 @@ export type KeyVaultSigningKeysOptions = {
   /** How long loaded keys are used before Key Vault is asked again. */
   readonly cacheMs?: number;
   readonly clock?: () => Date;
+  /** How long a new version is published before it signs (the JWKS max-age); the cache interval is added. */
+  readonly publishLeadMs?: number;
 };
 
 export const DEFAULT_KEY_CACHE_MS = 5 * 60_000;
@@ -50,20 +52,28 @@ export function keyVaultSigningKeys(options: KeyVaultSigningKeysOptions): Signin
 export function secretSigningKeys(
   reader: SecretsReader,
   secretName: string,
-  options: { readonly cacheMs?: number; readonly clock?: () => Date } = {},
+  options: { readonly cacheMs?: number; readonly clock?: () => Date; readonly publishLeadMs?: number } = {},
 ): SigningKeys {
   const clock = options.clock ?? (() => new Date());
-  const load = refreshingCache(() => loadFromSecret(reader, secretName, clock()), {
-    maxAgeMs: options.cacheMs ?? DEFAULT_KEY_CACHE_MS,
-    clock,
-  });
+  const cacheMs = options.cacheMs ?? DEFAULT_KEY_CACHE_MS;
+  const leadMs = options.publishLeadMs ?? 0;
+  const load = refreshingCache(
+    () => loadFromSecret(reader, secretName, clock(), leadMs === 0 ? 0 : leadMs + cacheMs),
+    { maxAgeMs: cacheMs, clock },
+  );
   return signingKeysFrom(load);
 }
 
-async function loadFromSecret(reader: SecretsReader, secretName: string, now: Date): Promise<LoadedKeyPair> {
+async function loadFromSecret(
+  reader: SecretsReader,
+  secretName: string,
+  now: Date,
+  leadMs: number,
+): Promise<LoadedKeyPair> {
   const versions: SecretVersionInfo[] = [];
   for await (const version of reader.listPropertiesOfSecretVersions(secretName)) versions.push(version);
   const chosen = chooseKeyVersions(versions, now);
+  const created = versions.find((v) => v.version === chosen.current)?.createdOn;
   const read = async (version: string) => {
     const secret = await reader.getSecret(secretName, { version });
     if (secret.value === undefined) {
@@ -75,7 +85,12 @@ async function loadFromSecret(reader: SecretsReader, secretName: string, now: Da
     read(chosen.current),
     chosen.previous === undefined ? undefined : read(chosen.previous),
   ]);
-  return loadKeyPair(current, previous);
+  return loadKeyPair(current, previous, {
+    now,
+    ...(created === undefined || leadMs === 0
+      ? {}
+      : { newestSignsFrom: new Date(created.getTime() + leadMs) }),
+  });
 }
 
 /**

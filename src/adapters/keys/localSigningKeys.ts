@@ -19,32 +19,79 @@ import {
 /** Both keys live in one file, so a rotation replaces them together in a single rename. */
 export const LOCAL_KEYS_FILE = "signing-keys.json";
 
-type KeysFile = { readonly current: StoredSigningJwk; readonly previous?: StoredSigningJwk };
+type KeysFile = {
+  readonly current: StoredSigningJwk;
+  readonly previous?: StoredSigningJwk;
+  /** When the current key was made (kept beside the JWK as `createdAt`); absent in files from before rotation timing. */
+  readonly currentCreatedAt?: Date;
+};
 
 export type LocalSigningKeysOptions = {
   /** How long keys are used before the file is read again; short, so a rotation elsewhere is seen soon. */
   readonly reloadMs?: number;
   readonly clock?: () => Date;
+  /**
+   * How long a new key is published before it signs: at least the JWKS max-age. The reload interval is added,
+   * since another process sees the new key only when it next reads the file.
+   */
+  readonly publishLeadMs?: number;
 };
 
 export function localSigningKeys(dir: string, options: LocalSigningKeysOptions = {}): SigningKeys {
+  const reloadMs = options.reloadMs ?? 5_000;
+  const clock = options.clock ?? (() => new Date());
   const load = refreshingCache(
     async () => {
       const file = await readOrCreateKeysFile(dir);
-      return loadKeyPair(file.current, file.previous);
+      const lead = options.publishLeadMs ?? 0;
+      const signsFrom =
+        file.currentCreatedAt === undefined || lead === 0
+          ? undefined
+          : new Date(file.currentCreatedAt.getTime() + lead + reloadMs);
+      return loadKeyPair(file.current, file.previous, {
+        now: clock(),
+        ...(signsFrom === undefined ? {} : { newestSignsFrom: signsFrom }),
+      });
     },
-    { maxAgeMs: options.reloadMs ?? 5_000, ...(options.clock === undefined ? {} : { clock: options.clock }) },
+    // While a new key waits to sign, reload often enough to start using it soon after its time.
+    { maxAgeMs: reloadMs, clock },
   );
   return signingKeysFrom(load);
 }
+
+/** How long a rotation must wait after the one before (all zero unless given, for tests and first set-up). */
+export type RotationGuard = {
+  readonly publishLeadMs?: number;
+  readonly reloadMs?: number;
+  /** How long a retired key must stay published: the longest retry span of a delivery and its timeout. */
+  readonly retainMs?: number;
+};
 
 /**
  * Makes a new current key and keeps the old current one as previous (the one before that is dropped).
  * Returns the kids, so an operator can see what changed.
  */
-export async function rotateLocalSigningKeys(dir: string): Promise<{ current: string; previous: string }> {
+export async function rotateLocalSigningKeys(
+  dir: string,
+  options: RotationGuard = {},
+): Promise<{ current: string; previous: string }> {
   const old = await readOrCreateKeysFile(dir);
-  const next: KeysFile = { current: await generateSigningJwk(), previous: old.current };
+  // The previous key is dropped by this rotation: refuse while it may still sign, or still be needed to verify.
+  const safeFrom =
+    (old.currentCreatedAt?.getTime() ?? 0) +
+    (options.publishLeadMs ?? 0) +
+    (options.reloadMs ?? 0) +
+    (options.retainMs ?? 0);
+  if (Date.now() < safeFrom) {
+    throw new SigningKeyUnavailable(
+      `The last rotation is too recent: rotate again after ${new Date(safeFrom).toISOString()}.`,
+    );
+  }
+  const next: KeysFile = {
+    current: await generateSigningJwk(),
+    previous: old.current,
+    currentCreatedAt: new Date(),
+  };
   const tmp = await writeTempFile(dir, next);
   await rename(tmp, join(dir, LOCAL_KEYS_FILE));
   const [current, previous] = await Promise.all([loadSigningKey(next.current), loadSigningKey(old.current)]);
@@ -93,13 +140,24 @@ async function readKeysFile(path: string): Promise<KeysFile | undefined> {
   const current = parseSigningJwk(value.current);
   const previous =
     "previous" in value && value.previous !== undefined ? parseSigningJwk(value.previous) : undefined;
-  return previous === undefined ? { current } : { current, previous };
+  const createdText = (value.current as { createdAt?: unknown }).createdAt;
+  const created = typeof createdText === "string" ? new Date(createdText) : undefined;
+  return {
+    current,
+    ...(previous === undefined ? {} : { previous }),
+    ...(created === undefined || Number.isNaN(created.getTime()) ? {} : { currentCreatedAt: created }),
+  };
 }
 
 /** Writes the file under a unique temporary name, readable by its owner only. */
 async function writeTempFile(dir: string, content: KeysFile): Promise<string> {
   const tmp = join(dir, `.${LOCAL_KEYS_FILE}.${randomBytes(8).toString("hex")}.tmp`);
-  await writeFile(tmp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+  const { currentCreatedAt, ...keys } = content;
+  const file = {
+    ...keys,
+    current: { ...keys.current, ...(currentCreatedAt ? { createdAt: currentCreatedAt.toISOString() } : {}) },
+  };
+  await writeFile(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, flag: "wx" });
   return tmp;
 }
 

@@ -94,13 +94,25 @@ export function publicJwkSet(current: LoadedSigningKey, previous?: LoadedSigning
 /** Key stores load both keys together, so `current()` and `jwks()` always describe the same pair. */
 export type LoadedKeyPair = { readonly current: LoadedSigningKey; readonly jwks: { keys: JWK[] } };
 
+/**
+ * Key rotation that never breaks a receiver: a new key is published in the JWKS at once but signs only from
+ * `newestSignsFrom` (its creation plus a JWKS cache lifetime plus the store's reload interval), so that every
+ * receiver's cached JWKS holds it by then; until that moment the previous key keeps signing.
+ */
+export type RotationTiming = { readonly newestSignsFrom?: Date; readonly now: Date };
+
 export async function loadKeyPair(
   current: StoredSigningJwk,
   previous?: StoredSigningJwk,
+  timing?: RotationTiming,
 ): Promise<LoadedKeyPair> {
   const loadedCurrent = await loadSigningKey(current);
   const loadedPrevious = previous === undefined ? undefined : await loadSigningKey(previous);
-  return { current: loadedCurrent, jwks: publicJwkSet(loadedCurrent, loadedPrevious) };
+  const published = publicJwkSet(loadedCurrent, loadedPrevious);
+  const notYet =
+    timing?.newestSignsFrom !== undefined && timing.now.getTime() < timing.newestSignsFrom.getTime();
+  if (notYet && loadedPrevious !== undefined) return { current: loadedPrevious, jwks: published };
+  return { current: loadedCurrent, jwks: published };
 }
 
 /** The port over a loader; both stores call this with their own caching loader. */

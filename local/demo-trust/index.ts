@@ -1,0 +1,232 @@
+// The local demo receiving trust (API.md section 5): plays a trust's HR system receiving RFC 8935 pushes. It
+// verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err, description }, lists
+// what it received at GET /events, and can be told to fail (POST /control) so that retries can be seen.
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
+
+export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout";
+const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout"];
+
+export type ReceivedEvent = {
+  jti: string | null;
+  aud: string | string[] | null;
+  verified: boolean;
+  duplicate: boolean;
+  claims: JWTPayload | null;
+  token: string;
+  /** Why a token was refused (the `err` answered). */
+  err?: string;
+};
+
+export type DemoTrustOptions = {
+  port: number;
+  host?: string;
+  /** The service's JWKS URL. */
+  jwksUrl: string;
+  /** The service's `iss`. */
+  issuer: string;
+  /** The trust ids it plays; a SET for any other audience is refused with invalid_audience. */
+  audiences: readonly string[];
+  log?: (line: string) => void;
+};
+
+export type DemoTrust = {
+  url: string;
+  port: number;
+  received(): readonly ReceivedEvent[];
+  close(): Promise<void>;
+};
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const TIMEOUT_MODE_HOLD_MS = 120_000;
+const SET_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
+
+class Refusal extends Error {
+  constructor(
+    readonly err: string,
+    readonly description: string,
+  ) {
+    super(description);
+  }
+}
+
+/**
+ * The service's JWKS, cached for the Cache-Control max-age it was served with, as an HTTP cache would keep it.
+ * An unknown kid does not cause a refetch before then: a receiver like this one is why a new key must be
+ * published a whole max-age before it signs.
+ */
+function jwksCache(url: string) {
+  let cached: { keys: JWK[]; until: number } | undefined;
+  return async (): Promise<{ keys: JWK[] }> => {
+    if (cached !== undefined && Date.now() < cached.until) return cached;
+    const response = await fetch(url, { headers: { accept: "application/json" } });
+    if (response.status !== 200) throw new Error(`JWKS answered ${response.status}`);
+    const body = (await response.json()) as { keys: JWK[] };
+    const maxAge = /max-age=(\d+)/.exec(response.headers.get("cache-control") ?? "")?.[1];
+    cached = { keys: body.keys, until: Date.now() + Number(maxAge ?? 0) * 1000 };
+    return cached;
+  };
+}
+
+function refusalOf(error: unknown): Refusal {
+  if (error instanceof Refusal) return error;
+  if (
+    error instanceof errors.JWSSignatureVerificationFailed ||
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JOSEAlgNotAllowed
+  ) {
+    return new Refusal("invalid_key", "The signature does not verify with a key of the issuer's JWKS.");
+  }
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "iss") return new Refusal("invalid_issuer", "The issuer is not the one expected.");
+    if (error.claim === "aud") return new Refusal("invalid_audience", "The audience is not this trust.");
+  }
+  return new Refusal("invalid_request", "The request is not a valid SET.");
+}
+
+async function readBody(request: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new Refusal("invalid_request", "The SET is too large.");
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function send(response: ServerResponse, status: number, body?: unknown): void {
+  if (body === undefined) {
+    response.writeHead(status).end();
+    return;
+  }
+  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+}
+
+export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTrust> {
+  const log = options.log ?? (() => {});
+  const jwks = jwksCache(options.jwksUrl);
+  const received: ReceivedEvent[] = [];
+  const seen = new Set<string>();
+  const held = new Set<ServerResponse>();
+  let mode: DemoTrustMode = "ok";
+
+  const verify = async (token: string): Promise<JWTPayload> => {
+    let keys: { keys: JWK[] };
+    try {
+      keys = await jwks();
+    } catch {
+      // Not the transmitter's fault: a 5xx makes it try again later.
+      throw new Error("jwks unavailable");
+    }
+    try {
+      const { payload } = await jwtVerify(token, createLocalJWKSet(keys), {
+        algorithms: ["ES256"],
+        typ: "secevent+jwt",
+        issuer: options.issuer,
+        audience: [...options.audiences],
+        requiredClaims: ["jti", "iat", "events", "txn"],
+      });
+      const events = payload.events;
+      if (typeof events !== "object" || events === null || !(SET_EVENT in events)) {
+        throw new Refusal("invalid_request", "The SET carries no event this trust understands.");
+      }
+      if (payload.exp !== undefined || payload.sub !== undefined) {
+        throw new Refusal("invalid_request", "A SET carries neither exp nor sub (RFC 8417 section 4.1).");
+      }
+      return payload;
+    } catch (error) {
+      throw refusalOf(error);
+    }
+  };
+
+  const receive = async (request: IncomingMessage, response: ServerResponse) => {
+    if (mode === "fail-5xx") return send(response, 503, { error: "failing on purpose" });
+    if (mode === "fail-400") {
+      return send(response, 400, { err: "access_denied", description: "The demo trust refuses on purpose." });
+    }
+    if (mode === "timeout") {
+      held.add(response);
+      const release = setTimeout(() => send(response, 503), TIMEOUT_MODE_HOLD_MS);
+      response.on("close", () => {
+        clearTimeout(release);
+        held.delete(response);
+      });
+      return;
+    }
+    let token = "";
+    try {
+      const mediaType = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+      token = (await readBody(request)).trim();
+      if (mediaType !== "application/secevent+jwt") {
+        throw new Refusal("invalid_request", "Send the SET as application/secevent+jwt.");
+      }
+      const payload = await verify(token);
+      const jti = String(payload.jti);
+      const duplicate = seen.has(jti);
+      seen.add(jti);
+      received.push({ jti, aud: payload.aud ?? null, verified: true, duplicate, claims: payload, token });
+      log(`[information] demo trust received SET jti=${jti}${duplicate ? " (duplicate)" : ""}`);
+      return send(response, 202);
+    } catch (error) {
+      if (!(error instanceof Refusal)) return send(response, 503, { error: "try again later" });
+      received.push({
+        jti: null,
+        aud: null,
+        verified: false,
+        duplicate: false,
+        claims: null,
+        token,
+        err: error.err,
+      });
+      log(`[warn] demo trust refused a SET: ${error.err}`);
+      return send(response, 400, { err: error.err, description: error.description });
+    }
+  };
+
+  const server = createServer((request, response) => {
+    const path = new URL(request.url ?? "/", "http://localhost").pathname;
+    const route = `${request.method} ${path}`;
+    void (async () => {
+      if (route === "POST /events") return receive(request, response);
+      if (route === "GET /events") return send(response, 200, { events: received });
+      if (route === "GET /control") return send(response, 200, { mode });
+      if (route === "POST /control") {
+        let next: unknown;
+        try {
+          next = (JSON.parse(await readBody(request)) as { mode?: unknown }).mode;
+        } catch {
+          next = undefined;
+        }
+        if (!MODES.includes(next as DemoTrustMode)) {
+          return send(response, 400, { error: `mode must be one of ${MODES.join(", ")}` });
+        }
+        mode = next as DemoTrustMode;
+        log(`[information] demo trust mode ${mode}`);
+        return send(response, 200, { mode });
+      }
+      return send(response, 404, { error: "not found" });
+    })().catch(() => {
+      if (!response.headersSent) send(response, 500);
+    });
+  });
+
+  const host = options.host ?? "127.0.0.1";
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    received: () => received,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const response of held) response.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

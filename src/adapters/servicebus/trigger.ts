@@ -1,0 +1,49 @@
+// What a Service Bus triggered function reads from its invocation: the message as the consumers' use cases take
+// it, and a logger that puts the message's correlation id on every line, so that one share can be followed from
+// the portal callback to the trust.
+import type { InvocationContext } from "@azure/functions";
+import type { ReceivedMessage } from "../../app/ports.js";
+import { describeError, invocationLogger, type Logger } from "../../log.js";
+
+const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+const textOf = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
+
+export function receivedMessage(body: unknown, context: InvocationContext, source: string): ReceivedMessage {
+  const metadata = context.triggerMetadata ?? {};
+  const properties = (metadata.applicationProperties ?? metadata.userProperties ?? {}) as Record<
+    string,
+    unknown
+  >;
+  const correlationId = textOf(metadata.correlationId) ?? textOf(properties.correlationId);
+  return {
+    body,
+    messageId: textOf(metadata.messageId),
+    // Only a safe token goes on log lines and onward messages; anything else is dropped, not echoed.
+    correlationId:
+      correlationId !== undefined && CORRELATION_ID.test(correlationId) ? correlationId : undefined,
+    applicationProperties: properties,
+    source,
+  };
+}
+
+/** Runs a consumer with a logger that carries the correlation and message ids; a failure is logged and thrown. */
+export async function consume<T>(
+  context: InvocationContext,
+  message: ReceivedMessage,
+  run: (log: Logger) => Promise<T>,
+): Promise<T> {
+  const metadata = context.triggerMetadata ?? {};
+  const log = invocationLogger(context, {
+    correlationId: message.correlationId ?? "none",
+    messageId: message.messageId,
+    deliveryCount: typeof metadata.deliveryCount === "number" ? metadata.deliveryCount : undefined,
+  });
+  try {
+    return await run(log);
+  } catch (error) {
+    // The host abandons the message, and Service Bus redelivers it up to the entity's MaxDeliveryCount.
+    log.error("share event consumer failed; the message will be redelivered", describeError(error));
+    throw error;
+  }
+}

@@ -1,0 +1,311 @@
+// deliverShareEvent: pushes a share event to its trust as a signed SET (RFC 8417, RFC 8935) and records every
+// attempt on the event document. One path for the first attempt (the topic's `deliver` subscription) and every
+// retry (scheduled messages on the delivery queue); transient failures are retried with backoff, then the
+// delivery is dead-lettered for an operator to replay.
+import {
+  type AttemptOutcome,
+  type DeliveryAttempt,
+  judgePush,
+  newStoredShareEvent,
+  type RetryPolicy,
+  retryDelayMs,
+  type StoredShareEvent,
+  sharedPayload,
+  withoutClaims,
+} from "../domain/shareDelivery.js";
+import { isAllowedDeliveryEndpoint, type Trust } from "../domain/trust.js";
+import type { Logger } from "../log.js";
+import type {
+  DeadLetters,
+  DeliveryRetry,
+  DeliveryScheduler,
+  ReceivedMessage,
+  SetPusher,
+  SetSigner,
+  ShareEventStore,
+  TrustDirectory,
+  VersionedEvent,
+} from "./ports.js";
+import { parseDeliveryMessage } from "./shareEventMessages.js";
+
+export type DeliverDeps = {
+  events: ShareEventStore;
+  trusts: TrustDirectory;
+  sign: SetSigner;
+  push: SetPusher;
+  scheduler: DeliveryScheduler;
+  deadLetters: DeadLetters & {
+    /** Dead-letters a delivery so that a replay of it is the next attempt of a new round. */
+    deadLetterDelivery(
+      retry: DeliveryRetry,
+      correlationId: string | undefined,
+      reason: string,
+      description: string,
+    ): Promise<void>;
+  };
+  clock: () => Date;
+  random: () => number;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  retentionMs: number;
+};
+
+export type DeliverOutcome =
+  | "delivered"
+  | "failed"
+  | "retrying"
+  | "dead-lettered"
+  | "subscription"
+  | "duplicate"
+  | "malformed";
+
+/** How long past the push timeout an attempt stays taken, before a redelivered copy may take it over. */
+const LEASE_MARGIN_MS = 30_000;
+const MAX_WRITE_RACES = 5;
+
+export async function deliverShareEvent(
+  deps: DeliverDeps,
+  message: ReceivedMessage,
+  log: Logger,
+): Promise<DeliverOutcome> {
+  const parsed = parseDeliveryMessage(message.body);
+  if (!parsed.ok) {
+    await deps.deadLetters.deadLetter(message, "MalformedDeliveryMessage", parsed.problem);
+    log.warn("malformed delivery message dead-lettered", {
+      messageId: message.messageId,
+      problem: parsed.problem,
+    });
+    return "malformed";
+  }
+  const ref: DeliveryRetry =
+    parsed.value.kind === "retry"
+      ? parsed.value.retry
+      : { eventId: parsed.value.event.eventId, trustId: parsed.value.event.trustId, attempt: 1, round: 1 };
+  const attemptLog = log.with({
+    eventId: ref.eventId,
+    trustId: ref.trustId,
+    attempt: ref.attempt,
+    round: ref.round,
+  });
+
+  let stored = await deps.events.get(ref.trustId, ref.eventId);
+  if (stored === undefined && parsed.value.kind === "event") {
+    // Delivery may run before the record consumer: either creates the document, the other finds it.
+    const fresh = newStoredShareEvent(parsed.value.event, {
+      now: deps.clock(),
+      retentionMs: deps.retentionMs,
+      correlationId: message.correlationId,
+      recorded: false,
+    });
+    stored = (await deps.events.create(fresh)) ?? (await deps.events.get(ref.trustId, ref.eventId));
+  }
+  if (stored === undefined) {
+    await deps.deadLetters.deadLetter(message, "ShareEventNotRecorded", "no event document for this retry");
+    attemptLog.warn("retry for an unknown share event dead-lettered");
+    return "malformed";
+  }
+
+  const taken = await takeAttempt(deps, stored, ref, attemptLog);
+  if (taken.kind === "done") return taken.outcome;
+  const { doc, endpoint } = taken;
+  const correlationId = message.correlationId ?? doc.correlationId;
+
+  const startedAt = deps.clock();
+  const payload = sharedPayload(doc);
+  if (payload === undefined) throw new Error("An attempt was taken for an event without its claims.");
+  const { token, kid } = await deps.sign(
+    { eventId: doc.id, trustId: doc.trustId, type: doc.type, payload },
+    startedAt,
+  );
+  const result = await deps.push(endpoint, token, deps.timeoutMs);
+  const verdict = judgePush(result);
+  const now = deps.clock();
+  const base = {
+    attempt: ref.attempt,
+    at: startedAt.toISOString(),
+    durationMs: result.durationMs,
+    kid,
+    ...(result.kind === "response" ? { status: result.status } : {}),
+  };
+
+  let outcome: AttemptOutcome;
+  let record: DeliveryAttempt;
+  if (verdict.kind === "delivered") {
+    outcome = "delivered";
+    record = { ...base, outcome };
+  } else if (verdict.kind === "permanent") {
+    outcome = "failed";
+    record = { ...base, outcome, reason: verdict.reason };
+  } else if (ref.round < deps.retry.maxAttempts) {
+    outcome = "retry";
+    const next = new Date(now.getTime() + retryDelayMs(deps.retry, ref.round, deps.random));
+    // Scheduled before it is recorded: if recording fails, the redelivered message takes this attempt over
+    // once its lease ends, and the extra retry it schedules is then a duplicate that is skipped.
+    const retry = { ...ref, attempt: ref.attempt + 1, round: ref.round + 1 };
+    await deps.scheduler.schedule(retry, next, correlationId);
+    record = { ...base, outcome, reason: verdict.reason, nextAttemptAt: next.toISOString() };
+  } else {
+    outcome = "dead-lettered";
+    record = { ...base, outcome, reason: verdict.reason };
+    await deps.deadLetters.deadLetterDelivery(
+      { ...ref, attempt: ref.attempt + 1, round: 1 },
+      correlationId,
+      "DeliveryAttemptsExhausted",
+      `${ref.round} attempts failed; last: ${verdict.reason}`,
+    );
+  }
+
+  await update(deps.events, ref, (current) => {
+    // Someone took this attempt over after our lease ended; their outcome is the one to keep.
+    if (current.delivery.attempt !== ref.attempt) return undefined;
+    const { leaseUntil: _lease, nextAttemptAt: _next, reason: _reason, ...delivery } = current.delivery;
+    const attempts = [...delivery.attempts, record];
+    switch (outcome) {
+      case "delivered":
+        return withoutClaims(
+          {
+            ...current,
+            delivery: { ...delivery, status: "delivered", attempts, deliveredAt: now.toISOString() },
+          },
+          now,
+          "delivered",
+        );
+      case "failed":
+        return {
+          ...current,
+          delivery: { ...delivery, status: "failed", attempts, reason: record.reason ?? "failed" },
+        };
+      case "retry":
+        return {
+          ...current,
+          delivery: {
+            ...delivery,
+            status: "retrying",
+            attempts,
+            ...(record.nextAttemptAt === undefined ? {} : { nextAttemptAt: record.nextAttemptAt }),
+          },
+        };
+      case "dead-lettered":
+        return {
+          ...current,
+          delivery: { ...delivery, status: "dead-lettered", attempts, reason: record.reason ?? "exhausted" },
+        };
+    }
+  });
+  attemptLog.info("share event delivery attempt", {
+    outcome,
+    status: record.status,
+    durationMs: record.durationMs,
+    reason: record.reason,
+    nextAttemptAt: record.nextAttemptAt,
+    kid,
+  });
+  return outcome === "retry" ? "retrying" : outcome;
+}
+
+type Taken =
+  | { kind: "done"; outcome: DeliverOutcome }
+  | { kind: "taken"; doc: StoredShareEvent; endpoint: string };
+
+/**
+ * Decides whether this message may make its attempt, and takes it with an ETag condition so that of two copies
+ * of the same message exactly one pushes. Finished events, stale retries and duplicates change nothing.
+ */
+async function takeAttempt(
+  deps: DeliverDeps,
+  first: VersionedEvent,
+  ref: DeliveryRetry,
+  log: Logger,
+): Promise<Taken> {
+  const trust = await deps.trusts.get(first.value.trustId);
+  let stored: VersionedEvent | undefined = first;
+  for (let race = 0; race < MAX_WRITE_RACES && stored !== undefined; race++) {
+    const now = deps.clock();
+    const doc = stored.value;
+    const { delivery } = doc;
+    if (
+      delivery.status === "delivered" ||
+      delivery.status === "failed" ||
+      delivery.status === "subscription"
+    ) {
+      log.info("share event delivery already finished; nothing changed", { status: delivery.status });
+      return { kind: "done", outcome: "duplicate" };
+    }
+    const leaseOver = delivery.leaseUntil === undefined || Date.parse(delivery.leaseUntil) <= now.getTime();
+    if (delivery.attempt > ref.attempt || (delivery.attempt === ref.attempt && !leaseOver)) {
+      log.info("delivery attempt already made or in flight; nothing changed");
+      return { kind: "done", outcome: "duplicate" };
+    }
+    if (delivery.attempt === ref.attempt && delivery.leaseUntil === undefined) {
+      log.info("delivery attempt already made; nothing changed");
+      return { kind: "done", outcome: "duplicate" };
+    }
+
+    const finish = finalWithoutAttempt(trust, doc, now);
+    if (finish !== undefined) {
+      const written = await deps.events.replace(finish.doc, stored.etag);
+      if (written === undefined) {
+        stored = await deps.events.get(ref.trustId, ref.eventId);
+        continue;
+      }
+      log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
+      return { kind: "done", outcome: finish.outcome };
+    }
+
+    const leaseUntil = new Date(now.getTime() + deps.timeoutMs + LEASE_MARGIN_MS).toISOString();
+    const takenDoc: StoredShareEvent = {
+      ...doc,
+      delivery: { ...delivery, attempt: ref.attempt, leaseUntil },
+    };
+    const written = await deps.events.replace(takenDoc, stored.etag);
+    if (written !== undefined && trust?.delivery?.mode === "push") {
+      return { kind: "taken", doc: written.value, endpoint: trust.delivery.endpoint };
+    }
+    stored = await deps.events.get(ref.trustId, ref.eventId);
+  }
+  throw new Error(`Lost ${MAX_WRITE_RACES} write races in a row delivering a share event.`);
+}
+
+/** The event's final state when it must not be pushed at all, or undefined when it may be. */
+function finalWithoutAttempt(
+  trust: Trust | undefined,
+  doc: StoredShareEvent,
+  now: Date,
+): { doc: StoredShareEvent; outcome: DeliverOutcome; reason: string } | undefined {
+  const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
+  if (trust?.delivery?.mode === "subscription") {
+    // The trust reads the event, claims included, from its own subscription: nothing is kept here for it.
+    return {
+      doc: withoutClaims({ ...doc, delivery: { ...delivery, status: "subscription" } }, now, "subscription"),
+      outcome: "subscription",
+      reason: "the trust reads its own subscription",
+    };
+  }
+  const failed = (reason: string, stored: StoredShareEvent = doc) => ({
+    doc: { ...stored, delivery: { ...delivery, status: "failed" as const, reason } },
+    outcome: "failed" as const,
+    reason,
+  });
+  if (trust?.delivery?.mode !== "push") return failed("no_delivery_endpoint");
+  if (!isAllowedDeliveryEndpoint(trust.delivery.endpoint)) return failed("endpoint_not_https");
+  if (sharedPayload(doc) === undefined || now.getTime() >= Date.parse(doc.retainClaimsUntil)) {
+    return failed("retention_expired", withoutClaims(doc, now, "retention"));
+  }
+  return undefined;
+}
+
+/** Applies a change to the latest document, re-reading after a lost race; `undefined` from change writes nothing. */
+async function update(
+  events: ShareEventStore,
+  ref: DeliveryRetry,
+  change: (current: StoredShareEvent) => StoredShareEvent | undefined,
+): Promise<void> {
+  for (let race = 0; race < MAX_WRITE_RACES; race++) {
+    const stored = await events.get(ref.trustId, ref.eventId);
+    if (stored === undefined) return;
+    const next = change(stored.value);
+    if (next === undefined) return;
+    if ((await events.replace(next, stored.etag)) !== undefined) return;
+  }
+  throw new Error(`Lost ${MAX_WRITE_RACES} write races in a row recording a delivery attempt.`);
+}

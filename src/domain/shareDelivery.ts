@@ -1,0 +1,185 @@
+// A share event as recorded in `shareEvents`, and the rules of its delivery: which HTTP outcomes are final,
+// when the next attempt is due, and what is kept of the claims once they have reached the trust.
+import type { StaffClaims } from "./acceptPresentation.js";
+import type { CredentialsShared, SharedCredential, ShareEvent } from "./shareEvent.js";
+
+/**
+ * pending: nothing tried yet; retrying: a transient failure, the next attempt is scheduled; delivered: the trust
+ * acknowledged it; failed: the trust refused it for good (RFC 8935 400 with `err`) or it cannot be sent;
+ * dead-lettered: attempts exhausted, waiting for an operator's replay; subscription: the trust reads the topic
+ * itself, so nothing is pushed.
+ */
+export type DeliveryStatus =
+  | "pending"
+  | "retrying"
+  | "delivered"
+  | "failed"
+  | "dead-lettered"
+  | "subscription";
+
+export type AttemptOutcome = "delivered" | "failed" | "retry" | "dead-lettered";
+
+/** One push to the trust's endpoint, as the event document lists it. */
+export type DeliveryAttempt = {
+  readonly attempt: number;
+  readonly at: string;
+  readonly durationMs: number;
+  readonly outcome: AttemptOutcome;
+  /** The HTTP status; absent after a timeout or a connection error. */
+  readonly status?: number;
+  /** RFC 8935 `err` (with its description), or what went wrong on the wire. */
+  readonly reason?: string;
+  /** The key the SET was signed with. */
+  readonly kid: string;
+  readonly nextAttemptAt?: string;
+};
+
+export type Delivery = {
+  readonly status: DeliveryStatus;
+  /** The highest attempt number taken so far; a message for an attempt at or below it is a duplicate. */
+  readonly attempt: number;
+  /** Set while an attempt is in flight: until then no other copy of the same attempt may take it. */
+  readonly leaseUntil?: string;
+  readonly attempts: readonly DeliveryAttempt[];
+  readonly nextAttemptAt?: string;
+  readonly deliveredAt?: string;
+  readonly reason?: string;
+};
+
+/** A shared credential as stored: its claim values leave once the event is delivered or retained too long. */
+export type StoredCredential = Omit<SharedCredential, "claims"> & {
+  readonly claims?: SharedCredential["claims"];
+};
+
+export type StoredShareData = Omit<CredentialsShared, "staff" | "credentials"> & {
+  readonly staff?: StaffClaims;
+  readonly credentials: readonly StoredCredential[];
+};
+
+/** The document in `shareEvents` (partition /trustId, id = eventId). */
+export type StoredShareEvent = {
+  readonly id: string;
+  readonly trustId: string;
+  readonly type: ShareEvent["type"];
+  readonly occurredAt: string;
+  readonly correlationId?: string;
+  readonly data: StoredShareData;
+  /** When the record consumer saw the event; the deliver consumer may have created the document first. */
+  readonly recordedAt?: string;
+  /** Claim values are dropped by this time at the latest, delivered or not. */
+  readonly retainClaimsUntil: string;
+  readonly claimsRemoved?: { readonly at: string; readonly why: "delivered" | "retention" | "subscription" };
+  readonly delivery: Delivery;
+};
+
+export function newStoredShareEvent(
+  event: ShareEvent,
+  options: { now: Date; retentionMs: number; correlationId?: string | undefined; recorded: boolean },
+): StoredShareEvent {
+  const occurred = Date.parse(event.occurredAt);
+  const from = Number.isNaN(occurred) ? options.now.getTime() : occurred;
+  return {
+    id: event.eventId,
+    trustId: event.trustId,
+    type: event.type,
+    occurredAt: event.occurredAt,
+    ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
+    data: event.data,
+    ...(options.recorded ? { recordedAt: options.now.toISOString() } : {}),
+    retainClaimsUntil: new Date(from + options.retentionMs).toISOString(),
+    delivery: { status: "pending", attempt: 0, attempts: [] },
+  };
+}
+
+/** The stored event without claim values: types, issuers, dates and the delivery log stay. */
+export function withoutClaims(
+  event: StoredShareEvent,
+  now: Date,
+  why: "delivered" | "retention" | "subscription",
+): StoredShareEvent {
+  if (event.claimsRemoved !== undefined) return event;
+  const { staff: _staff, credentials, ...data } = event.data;
+  return {
+    ...event,
+    data: { ...data, credentials: credentials.map(({ claims: _claims, ...rest }) => rest) },
+    claimsRemoved: { at: now.toISOString(), why },
+  };
+}
+
+/** The full payload for a SET, or undefined once the claim values are gone. */
+export function sharedPayload(event: StoredShareEvent): CredentialsShared | undefined {
+  const { staff, credentials } = event.data;
+  if (event.claimsRemoved !== undefined || staff === undefined) return undefined;
+  const full: SharedCredential[] = [];
+  for (const credential of credentials) {
+    if (credential.claims === undefined) return undefined;
+    full.push({ ...credential, claims: credential.claims });
+  }
+  return { ...event.data, staff, credentials: full };
+}
+
+export type RetryPolicy = {
+  /** Attempts in one round, the first included; after the last, the delivery is dead-lettered. */
+  readonly maxAttempts: number;
+  readonly firstDelayMs: number;
+  readonly multiplier: number;
+  readonly maxDelayMs: number;
+  /** Up to this fraction is added at random to each delay, so that retries after an outage spread out. */
+  readonly jitter: number;
+};
+
+/** Delay before retry number `failed` + 1, where `failed` attempts of this round have failed (1-based). */
+export function retryDelayMs(policy: RetryPolicy, failed: number, random: () => number): number {
+  const base = Math.min(policy.maxDelayMs, policy.firstDelayMs * policy.multiplier ** (failed - 1));
+  // Jitter only ever lengthens a delay, so the whole schedule never spans less than its minimum.
+  return Math.round(base * (1 + policy.jitter * random()));
+}
+
+/** The shortest and the longest time from the first attempt to the last in one round. */
+export function retrySpanMs(policy: RetryPolicy): { min: number; max: number } {
+  let min = 0;
+  let max = 0;
+  for (let failed = 1; failed < policy.maxAttempts; failed++) {
+    min += retryDelayMs(policy, failed, () => 0);
+    max += retryDelayMs(policy, failed, () => 1);
+  }
+  return { min, max };
+}
+
+/** What a push came to, as the notifier saw it on the wire. */
+export type PushResult =
+  | { readonly kind: "response"; readonly status: number; readonly body: string; readonly durationMs: number }
+  | { readonly kind: "timeout" | "connection"; readonly durationMs: number };
+
+export type PushVerdict =
+  | { readonly kind: "delivered" }
+  | { readonly kind: "permanent"; readonly reason: string }
+  | { readonly kind: "transient"; readonly reason: string };
+
+/**
+ * RFC 8935 section 2: any 2xx is success; a 400 carries `err` and is not worth repeating. Timeouts, connection
+ * errors, 408, 429 and 5xx are the recoverable failures section 4 means, so they are retried. Anything else (a
+ * redirect, 401, 404, ...) is an endpoint that will not take the SET as it stands: failed, for an operator.
+ */
+export function judgePush(result: PushResult): PushVerdict {
+  if (result.kind !== "response") return { kind: "transient", reason: result.kind };
+  const { status } = result;
+  if (status >= 200 && status < 300) return { kind: "delivered" };
+  if (status === 408 || status === 429 || status >= 500)
+    return { kind: "transient", reason: `http_${status}` };
+  if (status === 400) return { kind: "permanent", reason: setErrorOf(result.body) ?? "http_400" };
+  return { kind: "permanent", reason: `http_${status}` };
+}
+
+/** `err: description` of an RFC 8935 error body, trimmed so that a receiver cannot fill the document. */
+function setErrorOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const { err, description } = parsed as { err?: unknown; description?: unknown };
+    if (typeof err !== "string" || !/^[A-Za-z0-9_]{1,64}$/.test(err)) return undefined;
+    return typeof description === "string" ? `${err}: ${description.slice(0, 200)}` : err;
+  } catch {
+    return undefined;
+  }
+}

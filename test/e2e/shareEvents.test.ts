@@ -1,0 +1,398 @@
+// Share events reach the receiving trust: the record and deliver consumers on the local host, both emulators
+// and the demo trust, driven by publishing ShareEvent messages to the topic as the outbox does.
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { ServiceBusClient } from "@azure/service-bus";
+import { decodeJwt, decodeProtectedHeader } from "jose";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import type { LocalSystem } from "../../local/system.js";
+import { PARKING_QUEUE } from "../../src/adapters/servicebus/shareDeliveries.js";
+import { deliverShareEvent } from "../../src/app/deliverShareEvent.js";
+import { recordShareEvent } from "../../src/app/recordShareEvent.js";
+import { services } from "../../src/composition.js";
+import type { Logger } from "../../src/log.js";
+import {
+  documentsFor,
+  FAST_RETRIES,
+  newId,
+  publish,
+  received,
+  setMode,
+  shareEvent,
+  storedEvent,
+  until,
+} from "../support/shareEvents.js";
+import { call, startTestSystem } from "../support/system.js";
+
+let system: LocalSystem;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  system = await startTestSystem({ settings: FAST_RETRIES, log: (line) => lines.push(line) });
+});
+afterAll(() => system?.close());
+beforeEach(() => setMode(system, "ok"));
+
+const deliveredTo = async (jti: string) => (await received(system)).filter((r) => r.jti === jti);
+
+describe("recording and delivering a share event", () => {
+  it("records it once and delivers one SET that the demo trust verifies", async () => {
+    const event = shareEvent("RTH");
+    await publish(system, event);
+    const stored = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc?.delivery.status === "delivered" && doc.recordedAt !== undefined ? doc : undefined;
+    });
+    expect(await documentsFor(event.eventId)).toBe(1);
+    const at = await deliveredTo(event.eventId);
+    expect(at).toHaveLength(1);
+    expect(at[0]).toMatchObject({ verified: true, duplicate: false, aud: "RTH" });
+    expect(stored.delivery.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, outcome: "delivered", status: 202, kid: expect.any(String) }),
+    ]);
+  });
+
+  it("signs the SET of API.md section 3: ES256, secevent+jwt, kid, jti, txn, aud, no exp and no sub", async () => {
+    const event = shareEvent("RJ1");
+    await publish(system, event);
+    const [delivery] = await until(async () => {
+      const got = await deliveredTo(event.eventId);
+      return got.length > 0 ? got : undefined;
+    });
+    const token = delivery?.token ?? "";
+    const header = decodeProtectedHeader(token);
+    const claims = decodeJwt(token);
+    const jwks = (await call<{ keys: { kid: string }[] }>(`${system.urls.host}/api/.well-known/jwks.json`))
+      .body;
+    expect(header).toEqual({ alg: "ES256", typ: "secevent+jwt", kid: expect.any(String) });
+    expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
+    expect(claims).toMatchObject({
+      iss: system.settings.SESSION_ISSUER,
+      aud: "RJ1",
+      jti: event.eventId,
+      txn: event.data.shareId,
+      events: { [event.type]: event.data },
+    });
+    expect(claims.iat).toEqual(expect.any(Number));
+    expect(claims).not.toHaveProperty("exp");
+    expect(claims).not.toHaveProperty("sub");
+  });
+});
+
+describe("retries", () => {
+  it("retries a failing trust with growing gaps, keeping the claims, then delivers once it recovers", async () => {
+    await setMode(system, "fail-5xx");
+    const event = shareEvent("RTH");
+    await publish(system, event);
+    const retrying = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc !== undefined && doc.delivery.attempts.length >= 3 ? doc : undefined;
+    });
+    expect(retrying.delivery.status).toBe("retrying");
+    expect(retrying.data.credentials[0]?.claims).toEqual(event.data.credentials[0]?.claims);
+    expect(retrying.data.staff).toEqual(event.data.staff);
+    await setMode(system, "ok");
+
+    const done = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc?.delivery.status === "delivered" ? doc : undefined;
+    });
+    const { attempts } = done.delivery;
+    expect(attempts.map((a) => a.outcome)).toEqual([...attempts.slice(1).map(() => "retry"), "delivered"]);
+    expect(attempts.map((a) => a.attempt)).toEqual(attempts.map((_, i) => i + 1));
+    for (const attempt of attempts.slice(0, -1)) {
+      expect(attempt).toMatchObject({ status: 503, reason: "http_503", nextAttemptAt: expect.any(String) });
+    }
+    // The scheduled delay grows: 0.3 s, 0.6 s, then 1 s (the cap), each plus up to 20 % jitter.
+    const delays = attempts
+      .slice(0, -1)
+      .map((a) => Date.parse(a.nextAttemptAt ?? "") - Date.parse(a.at) - a.durationMs);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1] ?? 0);
+    // Each retry came no earlier than it was scheduled.
+    for (let i = 1; i < attempts.length; i++) {
+      expect(Date.parse(attempts[i]?.at ?? "")).toBeGreaterThanOrEqual(
+        Date.parse(attempts[i - 1]?.nextAttemptAt ?? "") - 5,
+      );
+    }
+    expect(await deliveredTo(event.eventId)).toHaveLength(1);
+    expect(await documentsFor(event.eventId)).toBe(1);
+    // Delivered: types, issuers and the log stay, the claim values go.
+    expect(done.data.credentials).toEqual([
+      {
+        type: "StaffPassportDbsCheck",
+        issuer: "did:web:dbs.staffpassport.nhs.uk",
+        issuanceDate: "2026-01-01T00:00:00Z",
+        revocationStatus: "VALID",
+      },
+    ]);
+    expect(done.data).not.toHaveProperty("staff");
+    expect(JSON.stringify(done)).not.toContain("001234567890");
+    expect(done.claimsRemoved).toMatchObject({ why: "delivered" });
+  });
+
+  it("does not retry a 400 with an RFC 8935 err: the delivery fails with that reason", async () => {
+    await setMode(system, "fail-400");
+    const event = shareEvent("RTH");
+    await publish(system, event);
+    const failed = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc?.delivery.status === "failed" ? doc : undefined;
+    });
+    expect(failed.delivery.reason).toBe("access_denied: The demo trust refuses on purpose.");
+    expect(failed.delivery.attempts).toEqual([expect.objectContaining({ outcome: "failed", status: 400 })]);
+    // Well past the first retry's time, still one attempt.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((await storedEvent(event))?.delivery.attempts).toHaveLength(1);
+  });
+
+  it("retries after a timeout", async () => {
+    await setMode(system, "timeout");
+    const event = shareEvent("RTH");
+    await publish(system, event);
+    const first = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc !== undefined && doc.delivery.attempts.length >= 1 ? doc : undefined;
+    });
+    expect(first.delivery.attempts[0]).toMatchObject({ outcome: "retry", reason: "timeout" });
+    expect(first.delivery.attempts[0]).not.toHaveProperty("status");
+    await setMode(system, "ok");
+    await until(async () => (await storedEvent(event))?.delivery.status === "delivered");
+    expect(await deliveredTo(event.eventId)).toHaveLength(1);
+  });
+});
+
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** Runs `npm run deadletters -- ...` as an operator would, against this test's emulator. */
+async function deadletters(...args: string[]): Promise<{ stdout: string; stderr: string }> {
+  return promisify(execFile)(process.execPath, ["--import", "tsx", "scripts/deadletters.ts", ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ServiceBusConnection: system.settings.ServiceBusConnection ?? "" },
+  });
+}
+
+describe("attempts exhausted", () => {
+  it("dead-letters the delivery with the reason, and a replay delivers it once", async () => {
+    await setMode(system, "fail-5xx");
+    const event = shareEvent("RJ1");
+    await publish(system, event);
+    const dead = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc?.delivery.status === "dead-lettered" ? doc : undefined;
+    });
+    expect(dead.delivery.attempts.map((a) => a.outcome)).toEqual([
+      "retry",
+      "retry",
+      "retry",
+      "retry",
+      "dead-lettered",
+    ]);
+    expect(dead.delivery.reason).toBe("http_503");
+    // Undelivered: the claims stay for the replay.
+    expect(dead.data.credentials[0]?.claims).toEqual(event.data.credentials[0]?.claims);
+
+    const listed = (await deadletters("list", "--entity", PARKING_QUEUE)).stdout
+      .trim()
+      .split("\n")
+      .map(
+        (line) =>
+          JSON.parse(line) as { messageId: string; reason: string; replayTo: string; description: string },
+      );
+    const entry = listed.find((e) => e.messageId === `${event.eventId}.6`);
+    expect(entry).toMatchObject({ reason: "DeliveryAttemptsExhausted", replayTo: "share-deliveries" });
+    expect(entry?.description).toContain("http_503");
+
+    await setMode(system, "ok");
+    await deadletters("replay", "--entity", PARKING_QUEUE, "--id", `${event.eventId}.6`);
+    const done = await until(async () => {
+      const doc = await storedEvent(event);
+      return doc?.delivery.status === "delivered" ? doc : undefined;
+    });
+    expect(done.delivery.attempts.at(-1)).toMatchObject({ attempt: 6, outcome: "delivered" });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await deliveredTo(event.eventId)).toHaveLength(1);
+    const after = (await deadletters("list", "--entity", PARKING_QUEUE)).stdout;
+    expect(after).not.toContain(`${event.eventId}.6`);
+  }, 90_000);
+});
+
+const quiet: Logger = { info() {}, warn() {}, error() {}, with: () => quiet };
+
+describe("record and deliver on the same document", () => {
+  const message = (body: unknown, source: string) => ({ body, applicationProperties: {}, source });
+
+  it("works when the delivery runs first: the record marks it and restores no claims", async () => {
+    const event = shareEvent("RJ1");
+    await deliverShareEvent(
+      services().shareEventDelivery,
+      message(event, "share-events/subscriptions/deliver"),
+      quiet,
+    );
+    expect((await storedEvent(event))?.recordedAt).toBeUndefined();
+    expect(await recordShareEvent(services().shareEventRecording, message(event, "record"), quiet)).toBe(
+      "recorded",
+    );
+    const doc = await storedEvent(event);
+    expect(doc).toMatchObject({ recordedAt: expect.any(String), delivery: { status: "delivered" } });
+    expect(JSON.stringify(doc)).not.toContain("001234567890");
+  });
+
+  it("works when the record runs first, and a second record changes nothing", async () => {
+    const event = shareEvent("RJ1");
+    await recordShareEvent(services().shareEventRecording, message(event, "record"), quiet);
+    const recorded = (await storedEvent(event)) as unknown as { _etag: string };
+    expect(await recordShareEvent(services().shareEventRecording, message(event, "record"), quiet)).toBe(
+      "already-recorded",
+    );
+    expect(((await storedEvent(event)) as unknown as { _etag: string })._etag).toBe(recorded._etag);
+    await deliverShareEvent(
+      services().shareEventDelivery,
+      message(event, "share-events/subscriptions/deliver"),
+      quiet,
+    );
+    expect((await storedEvent(event))?.delivery.status).toBe("delivered");
+    expect(await deliveredTo(event.eventId)).toHaveLength(1);
+  });
+});
+
+describe("at-least-once transport", () => {
+  it("gives one record and one jti at the trust when each subscription gets the same event twice", async () => {
+    const event = shareEvent("RTH");
+    // A second copy with another message id, as after the topic's duplicate detection window: both copies
+    // reach both subscriptions and are handled concurrently.
+    await Promise.all([
+      publish(system, event),
+      publish(system, event, { messageId: `${event.eventId}-again` }),
+    ]);
+    await until(async () => (await storedEvent(event))?.delivery.status === "delivered");
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await documentsFor(event.eventId)).toBe(1);
+    expect(await deliveredTo(event.eventId)).toHaveLength(1);
+    expect((await storedEvent(event))?.delivery.attempts).toHaveLength(1);
+  });
+});
+
+describe("malformed messages", () => {
+  it("dead-letters a malformed message from each subscription with a reason instead of retrying it", async () => {
+    const messageId = newId();
+    await publish(system, { not: "a share event" }, { messageId });
+    const client = new ServiceBusClient(system.settings.ServiceBusConnection ?? "");
+    try {
+      const dead = await until(async () => {
+        // A fresh receiver each time: a second peek on one receiver continues after the last message it saw.
+        const receiver = client.createReceiver(PARKING_QUEUE, { subQueueType: "deadLetter" });
+        try {
+          const all = await receiver.peekMessages(100);
+          const mine = all.filter((m) => m.messageId === messageId);
+          return mine.length >= 2 ? mine : undefined;
+        } finally {
+          await receiver.close();
+        }
+      });
+      expect(dead.map((m) => m.deadLetterReason).sort()).toEqual([
+        "MalformedDeliveryMessage",
+        "MalformedShareEvent",
+      ]);
+      expect(dead.map((m) => m.applicationProperties?.deadLetterSource).sort()).toEqual([
+        "share-events/subscriptions/deliver",
+        "share-events/subscriptions/record",
+      ]);
+      expect(dead.every((m) => (m.deadLetterErrorDescription ?? "").includes("eventId"))).toBe(true);
+      // Completed once dead-lettered: nothing is left to retry on either subscription.
+      for (const subscription of ["record", "deliver"]) {
+        await until(
+          async () => {
+            const receiver = client.createReceiver("share-events", subscription);
+            const left = await receiver.peekMessages(100);
+            await receiver.close();
+            return left.every((m) => m.messageId !== messageId);
+          },
+          10_000,
+          `nothing left on ${subscription}`,
+        );
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+describe("the demo trust", () => {
+  it("refuses a tampered token with 400 and an RFC 8935 err, and lists it as unverified", async () => {
+    const event = shareEvent("RTH");
+    await publish(system, event);
+    const [good] = await until(async () => {
+      const got = await deliveredTo(event.eventId);
+      return got.length > 0 ? got : undefined;
+    });
+    const [header, payload, signature] = (good?.token ?? "").split(".");
+    const claims = JSON.parse(Buffer.from(payload ?? "", "base64url").toString("utf8"));
+    claims.aud = "RTH";
+    claims.events[event.type].staff.staffId = "S-EVIL";
+    const tampered = `${header}.${Buffer.from(JSON.stringify(claims)).toString("base64url")}.${signature}`;
+    const response = await fetch(`${system.urls.demoTrust}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/secevent+jwt" },
+      body: tampered,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ err: "invalid_key", description: expect.any(String) });
+    const listed = (await received(system)).filter((r) => r.token === tampered);
+    expect(listed).toEqual([expect.objectContaining({ verified: false })]);
+  });
+});
+
+describe("a trust that reads its own subscription", () => {
+  it("receives only its own events there, and nothing is pushed for it", async () => {
+    const mine = shareEvent("R0A");
+    const other = shareEvent("RTH");
+    await publish(system, other);
+    await publish(system, mine);
+    const client = new ServiceBusClient(system.settings.ServiceBusConnection ?? "");
+    try {
+      const receiver = client.createReceiver("share-events", "trust-R0A", {
+        receiveMode: "receiveAndDelete",
+      });
+      const got = await receiver.receiveMessages(10, { maxWaitTimeInMs: 3_000 });
+      await receiver.close();
+      expect(got.map((m) => m.messageId)).toEqual([mine.eventId]);
+      expect(got[0]?.applicationProperties).toMatchObject({ trustId: "R0A" });
+      expect(got[0]?.body).toEqual(mine);
+    } finally {
+      await client.close();
+    }
+    const doc = await until(async () => {
+      const stored = await storedEvent(mine);
+      return stored?.delivery.status === "subscription" && stored.recordedAt ? stored : undefined;
+    });
+    expect(doc.delivery.attempts).toEqual([]);
+    expect(await deliveredTo(mine.eventId)).toEqual([]);
+  });
+});
+
+describe("logs", () => {
+  it("puts the message's correlation id on every line both consumers write", async () => {
+    const event = shareEvent("RTH");
+    const correlationId = `corr-${newId()}`;
+    await setMode(system, "fail-5xx");
+    await publish(system, event, { correlationId });
+    await until(async () => ((await storedEvent(event))?.delivery.attempts.length ?? 0) >= 2);
+    await setMode(system, "ok");
+    await until(async () => (await storedEvent(event))?.delivery.status === "delivered");
+    const consumers = ["recordShareEvent", "deliverShareEvent", "retryShareDelivery"];
+    const consumerLines = lines.filter((l) =>
+      consumers.some((name) => l.includes(`"functionName":"${name}"`)),
+    );
+    const mine = consumerLines.filter((line) => line.includes(event.eventId));
+    for (const name of consumers) {
+      expect(mine.some((line) => line.includes(`"functionName":"${name}"`))).toBe(true);
+    }
+    for (const line of consumerLines) {
+      expect(line).toMatch(/"correlationId":"[^"]+"/);
+      expect(line).not.toContain('"correlationId":"none"');
+      expect(line).not.toContain("001234567890");
+    }
+    for (const line of mine) expect(line).toContain(`"correlationId":"${correlationId}"`);
+  });
+});

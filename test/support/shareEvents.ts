@@ -1,0 +1,129 @@
+// Share events for the consumer tests: made-up events published to the topic exactly as the outbox publishes
+// them (messageId = eventId, application properties trustId, type, correlationId), and reading back the stored
+// documents and what the demo trust received.
+import { randomBytes } from "node:crypto";
+import { ServiceBusClient } from "@azure/service-bus";
+import type { LocalSystem } from "../../local/system.js";
+import { services } from "../../src/composition.js";
+import type { StoredShareEvent } from "../../src/domain/shareDelivery.js";
+import { CREDENTIALS_SHARED_EVENT, type ShareEvent } from "../../src/domain/shareEvent.js";
+import { call } from "./system.js";
+
+export const newId = () => randomBytes(16).toString("base64url");
+
+export function shareEvent(trustId = "RTH", overrides: Partial<ShareEvent> = {}): ShareEvent {
+  const now = new Date().toISOString();
+  return {
+    eventId: newId(),
+    type: CREDENTIALS_SHARED_EVENT,
+    trustId,
+    occurredAt: now,
+    data: {
+      shareId: newId(),
+      trustId,
+      subject: "did:jwk:holder",
+      staff: { staffId: "S-1", givenName: "Ada", familyName: "Lovelace", jobTitle: "Nurse" },
+      sharedAt: now,
+      credentials: [
+        {
+          type: "StaffPassportDbsCheck",
+          issuer: "did:web:dbs.staffpassport.nhs.uk",
+          issuanceDate: "2026-01-01T00:00:00Z",
+          revocationStatus: "VALID",
+          claims: { certificateNumber: "001234567890", level: "enhanced" },
+        },
+      ],
+    },
+    ...overrides,
+  };
+}
+
+/** Publishes as the outbox does; `messageId` differs only where a test needs a second copy past deduplication. */
+export async function publish(
+  system: LocalSystem,
+  event: ShareEvent | unknown,
+  options: { correlationId?: string; messageId?: string; trustId?: string } = {},
+): Promise<string> {
+  const client = new ServiceBusClient(system.settings.ServiceBusConnection ?? "");
+  const sender = client.createSender("share-events");
+  const correlationId = options.correlationId ?? `corr-${newId()}`;
+  const e = event as Partial<ShareEvent>;
+  try {
+    await sender.sendMessages({
+      body: event,
+      contentType: "application/json",
+      messageId: options.messageId ?? e.eventId ?? newId(),
+      correlationId,
+      applicationProperties: {
+        trustId: options.trustId ?? e.trustId ?? "RTH",
+        type: e.type ?? "unknown",
+        correlationId,
+      },
+    });
+  } finally {
+    await sender.close();
+    await client.close();
+  }
+  return correlationId;
+}
+
+export async function storedEvent(event: ShareEvent): Promise<StoredShareEvent | undefined> {
+  const { resource } = await services()
+    .database.container("shareEvents")
+    .item(event.eventId, event.trustId)
+    .read<StoredShareEvent & { _etag: string }>();
+  return resource;
+}
+
+export async function documentsFor(eventId: string): Promise<number> {
+  const { resources } = await services()
+    .database.container("shareEvents")
+    .items.query({
+      query: "SELECT c.id FROM c WHERE c.id = @id",
+      parameters: [{ name: "@id", value: eventId }],
+    })
+    .fetchAll();
+  return resources.length;
+}
+
+export type Received = {
+  jti: string | null;
+  aud: string | null;
+  verified: boolean;
+  duplicate: boolean;
+  claims: Record<string, unknown> | null;
+  token: string;
+};
+
+export async function received(system: LocalSystem): Promise<Received[]> {
+  return (await call<{ events: Received[] }>(`${system.urls.demoTrust}/events`)).body.events;
+}
+
+export async function setMode(system: LocalSystem, mode: string): Promise<void> {
+  const response = await call(`${system.urls.demoTrust}/control`, { body: { mode } });
+  if (response.status !== 200) throw new Error(`demo trust refused mode ${mode}`);
+}
+
+export async function until<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 20_000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not met in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/** Settings that make retries take well under a second each, so a whole schedule runs within a test. */
+export const FAST_RETRIES = {
+  SHARE_DELIVERY_MAX_ATTEMPTS: "5",
+  SHARE_DELIVERY_FIRST_RETRY_SECONDS: "0.3",
+  SHARE_DELIVERY_BACKOFF_MULTIPLIER: "2",
+  SHARE_DELIVERY_MAX_RETRY_SECONDS: "1",
+  SHARE_DELIVERY_JITTER: "0.2",
+  SHARE_DELIVERY_TIMEOUT_SECONDS: "1",
+};
