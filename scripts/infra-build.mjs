@@ -1,5 +1,6 @@
 // Compiles and lints the Bicep templates with the Bicep CLI, which comes from its NuGet package through the
-// .NET SDK (no other download). Output: dist/infra/main.json (ARM JSON, read by the infrastructure tests).
+// .NET SDK (no other download). Output: dist/infra/main.json (ARM JSON, read by the infrastructure tests) and
+// dist/infra/main.parameters.json (the dev parameters of infra/main.bicepparam).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -32,7 +33,13 @@ const bicep = ensureBicep();
 mkdirSync(join("dist", "infra"), { recursive: true });
 // main.bicep pulls in every module, so linting and building it covers them all.
 execFileSync(bicep, ["lint", join("infra", "main.bicep")], { stdio: "inherit" });
+execFileSync(bicep, ["lint", join("infra", "main.bicepparam")], { stdio: "inherit" });
 execFileSync(bicep, ["build", join("infra", "main.bicep"), "--outfile", join("dist", "infra", "main.json")], {
   stdio: "inherit",
 });
-console.log("built dist/infra/main.json");
+execFileSync(
+  bicep,
+  ["build-params", join("infra", "main.bicepparam"), "--outfile", join("dist", "infra", "main.parameters.json")],
+  { stdio: "inherit" },
+);
+console.log("built dist/infra/main.json and dist/infra/main.parameters.json");
