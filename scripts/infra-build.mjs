@@ -39,7 +39,12 @@ execFileSync(bicep, ["build", join("infra", "main.bicep"), "--outfile", join("di
 });
 execFileSync(
   bicep,
-  ["build-params", join("infra", "main.bicepparam"), "--outfile", join("dist", "infra", "main.parameters.json")],
+  [
+    "build-params",
+    join("infra", "main.bicepparam"),
+    "--outfile",
+    join("dist", "infra", "main.parameters.json"),
+  ],
   { stdio: "inherit" },
 );
 console.log("built dist/infra/main.json and dist/infra/main.parameters.json");
