@@ -1,5 +1,7 @@
 // Compiles and lints the Bicep templates with the Bicep CLI, which comes from its NuGet package through the
-// .NET SDK (no other download). Output: dist/infra/main.json (ARM JSON, read by the infrastructure tests).
+// .NET SDK (no other download). Output: dist/infra/main.json (ARM JSON, read by the infrastructure tests) and
+// dist/infra/main.parameters.json (the dev parameters of infra/main.bicepparam). An argument names another output
+// folder (the tests build into their own).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -29,10 +31,17 @@ function ensureBicep() {
 }
 
 const bicep = ensureBicep();
-mkdirSync(join("dist", "infra"), { recursive: true });
+const outDir = process.argv[2] ?? join("dist", "infra");
+mkdirSync(outDir, { recursive: true });
 // main.bicep pulls in every module, so linting and building it covers them all.
 execFileSync(bicep, ["lint", join("infra", "main.bicep")], { stdio: "inherit" });
-execFileSync(bicep, ["build", join("infra", "main.bicep"), "--outfile", join("dist", "infra", "main.json")], {
+execFileSync(bicep, ["lint", join("infra", "main.bicepparam")], { stdio: "inherit" });
+execFileSync(bicep, ["build", join("infra", "main.bicep"), "--outfile", join(outDir, "main.json")], {
   stdio: "inherit",
 });
-console.log("built dist/infra/main.json");
+execFileSync(
+  bicep,
+  ["build-params", join("infra", "main.bicepparam"), "--outfile", join(outDir, "main.parameters.json")],
+  { stdio: "inherit" },
+);
+console.log(`built ${join(outDir, "main.json")} and ${join(outDir, "main.parameters.json")}`);
