@@ -3,6 +3,7 @@
 import { cancelShare } from "./cancelShare.js";
 import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js";
 import { deliverShareEvent, retryShareDelivery } from "./deliverShareEvent.js";
+import { expireShareEventClaims } from "./expireShareEventClaims.js";
 import { health } from "./health.js";
 import { jwks } from "./jwks.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
@@ -34,6 +35,7 @@ export const functions: readonly FunctionDefinition[] = [
   recordShareEvent,
   deliverShareEvent,
   retryShareDelivery,
+  expireShareEventClaims,
 ];
 
 export function httpFunctions(): HttpFunctionDefinition[] {

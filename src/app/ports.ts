@@ -155,6 +155,8 @@ export type ShareEventStore = {
   create(event: StoredShareEvent): Promise<VersionedEvent | undefined>;
   /** Replaces the document if it is still at `etag`; undefined when another writer got there first. */
   replace(event: StoredShareEvent, etag: string): Promise<VersionedEvent | undefined>;
+  /** Events that still hold claim values after `before`, their retention limit, oldest first. */
+  claimsDue(before: Date, limit: number): Promise<VersionedEvent[]>;
 };
 
 /** What a SET says (API.md section 3); the signer adds iss, iat and the header. */

@@ -10,7 +10,9 @@ import type { LocalSystem } from "../../local/system.js";
 import { PARKING_QUEUE } from "../../src/adapters/servicebus/shareDeliveries.js";
 import { deliverShareEvent } from "../../src/app/deliverShareEvent.js";
 import { recordShareEvent } from "../../src/app/recordShareEvent.js";
+import { dropExpiredClaims } from "../../src/app/shareEventRetention.js";
 import { services } from "../../src/composition.js";
+import { newStoredShareEvent } from "../../src/domain/shareDelivery.js";
 import type { Logger } from "../../src/log.js";
 import {
   documentsFor,
@@ -394,5 +396,27 @@ describe("logs", () => {
       expect(line).not.toContain("001234567890");
     }
     for (const line of mine) expect(line).toContain(`"correlationId":"${correlationId}"`);
+  });
+});
+
+describe("retention of claim values", () => {
+  it("drops the claims of an event still undelivered at its retention limit, and keeps a newer one's", async () => {
+    const { events } = services().shareEventRecording;
+    const now = new Date();
+    const old = shareEvent("RTH", { occurredAt: new Date(now.getTime() - 31 * 86_400_000).toISOString() });
+    const fresh = shareEvent("RTH");
+    for (const event of [old, fresh]) {
+      await events.create(newStoredShareEvent(event, { now, retentionMs: 30 * 86_400_000, recorded: true }));
+    }
+    expect(await dropExpiredClaims({ events, clock: () => now })).toBeGreaterThanOrEqual(1);
+    const dropped = await storedEvent(old);
+    expect(dropped?.claimsRemoved).toMatchObject({ why: "retention" });
+    expect(JSON.stringify(dropped?.data)).not.toContain('"claims"');
+    expect(dropped?.data.credentials.map((credential) => credential.type)).toEqual(
+      old.data.credentials.map((credential) => credential.type),
+    );
+    const kept = await storedEvent(fresh);
+    expect(kept?.claimsRemoved).toBeUndefined();
+    expect(JSON.stringify(kept?.data)).toContain('"claims"');
   });
 });

@@ -9,7 +9,7 @@ export class DependencyUnavailable extends ServiceError {
   }
 }
 
-function cosmosStatus(error: unknown): number | undefined {
+export function cosmosStatus(error: unknown): number | undefined {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === "number" ? code : undefined;
 }

@@ -4,22 +4,11 @@
 import type { Container } from "@azure/cosmos";
 import type { ShareEventStore, VersionedEvent } from "../../app/ports.js";
 import type { StoredShareEvent } from "../../domain/shareDelivery.js";
-import { cosmosCall } from "./errors.js";
+import { cosmosCall, cosmosStatus, replaceIfMatch, stripSystemFields } from "./errors.js";
 
-const SYSTEM_FIELDS = ["_etag", "_rid", "_ts", "_self", "_attachments"] as const;
-
-function versioned(resource: Record<string, unknown> | undefined, etag?: string): VersionedEvent | undefined {
-  if (resource === undefined) return undefined;
-  const tag = etag ?? resource._etag;
-  if (typeof tag !== "string") return undefined;
-  const copy = { ...resource };
-  for (const field of SYSTEM_FIELDS) delete copy[field];
-  return { value: copy as StoredShareEvent, etag: tag };
-}
-
-function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "number" ? code : undefined;
+function versioned(resource: Record<string, unknown> | undefined): VersionedEvent | undefined {
+  if (resource === undefined || typeof resource._etag !== "string") return undefined;
+  return { value: stripSystemFields<StoredShareEvent>(resource), etag: resource._etag };
 }
 
 export function shareEventStore(container: Container): ShareEventStore {
@@ -32,27 +21,29 @@ export function shareEventStore(container: Container): ShareEventStore {
     },
     async create(event) {
       try {
-        const { resource, etag } = await cosmosCall(() => container.items.create(event), [409]);
-        return versioned(resource as Record<string, unknown> | undefined, etag);
+        const { etag } = await cosmosCall(() => container.items.create(event), [409]);
+        return { value: event, etag };
       } catch (error) {
-        if (statusOf(error) === 409) return undefined;
+        if (cosmosStatus(error) === 409) return undefined;
         throw error;
       }
     },
     async replace(event, etag) {
-      try {
-        const { resource, etag: next } = await cosmosCall(
-          () =>
-            container
-              .item(event.id, event.trustId)
-              .replace(event, { accessCondition: { type: "IfMatch", condition: etag } }),
-          [412],
-        );
-        return versioned(resource as Record<string, unknown> | undefined, next);
-      } catch (error) {
-        if (statusOf(error) === 412) return undefined;
-        throw error;
-      }
+      const next = await replaceIfMatch(container.item(event.id, event.trustId), event, etag);
+      return next === undefined ? undefined : { value: event, etag: next };
+    },
+    async claimsDue(before, limit) {
+      // Across partitions, but only events that still hold claim values past their retention limit.
+      const query = {
+        query:
+          `SELECT TOP ${limit} * FROM c WHERE NOT IS_DEFINED(c.claimsRemoved) AND c.retainClaimsUntil < @before` +
+          " ORDER BY c.retainClaimsUntil",
+        parameters: [{ name: "@before", value: before.toISOString() }],
+      };
+      const { resources } = await cosmosCall(() =>
+        container.items.query<Record<string, unknown>>(query).fetchAll(),
+      );
+      return resources.flatMap((resource) => versioned(resource) ?? []);
     },
   };
 }
