@@ -16,7 +16,7 @@ import {
 import { isAllowedDeliveryEndpoint, type Trust } from "../domain/trust.js";
 import type { Logger } from "../log.js";
 import type {
-  DeadLetters,
+  DeliveryDeadLetters,
   DeliveryRetry,
   DeliveryScheduler,
   ReceivedMessage,
@@ -34,15 +34,7 @@ export type DeliverDeps = {
   sign: SetSigner;
   push: SetPusher;
   scheduler: DeliveryScheduler;
-  deadLetters: DeadLetters & {
-    /** Dead-letters a delivery so that a replay of it is the next attempt of a new round. */
-    deadLetterDelivery(
-      retry: DeliveryRetry,
-      correlationId: string | undefined,
-      reason: string,
-      description: string,
-    ): Promise<void>;
-  };
+  deadLetters: DeliveryDeadLetters;
   clock: () => Date;
   random: () => number;
   retry: RetryPolicy;

@@ -201,3 +201,13 @@ export type DeadLetters = {
   /** Moves the message to a dead-letter queue with the reason, where an operator can list and replay it. */
   deadLetter(message: ReceivedMessage, reason: string, description: string): Promise<void>;
 };
+
+export type DeliveryDeadLetters = DeadLetters & {
+  /** Dead-letters a delivery so that a replay of it is the next attempt of a new round. */
+  deadLetterDelivery(
+    retry: DeliveryRetry,
+    correlationId: string | undefined,
+    reason: string,
+    description: string,
+  ): Promise<void>;
+};

@@ -1,11 +1,7 @@
 // Sharing credentials with the trust, end to end: the local host over HTTP, the Cosmos DB emulator, the Service
 // Bus emulator (share events received by the real SDK through a subscription), the Verified ID simulator's
 // wallets and the production Verified ID client.
-import {
-  ServiceBusClient,
-  type ServiceBusReceivedMessage,
-  type ServiceBusReceiver,
-} from "@azure/service-bus";
+import type { ServiceBusReceivedMessage } from "@azure/service-bus";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
@@ -29,6 +25,7 @@ import {
   walletOf,
 } from "../support/journeys.js";
 import { call, startTestSystem } from "../support/system.js";
+import { collectSubscription, type TopicCollector } from "../support/topicCollector.js";
 
 const IDENTITY = "StaffPassportIdentity";
 const DBS = "StaffPassportDbsCheck";
@@ -36,10 +33,7 @@ const OCCUPATIONAL_HEALTH = "StaffPassportOccupationalHealth";
 
 let system: LocalSystem;
 let urls: Urls;
-let client: ServiceBusClient;
-let receiver: ServiceBusReceiver;
-/** Every message that reached the `record` subscription during this file, in arrival order. */
-const received: ServiceBusReceivedMessage[] = [];
+let collector: TopicCollector;
 let demoSession = "";
 
 beforeAll(async () => {
@@ -48,19 +42,11 @@ beforeAll(async () => {
     functions: functions.filter((fn) => fn.kind !== "serviceBusTopic" && fn.kind !== "serviceBusQueue"),
   });
   urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
-  client = new ServiceBusClient(system.serviceBus.connectionString);
-  receiver = client.createReceiver("share-events", "record", { receiveMode: "receiveAndDelete" });
-  receiver.subscribe({
-    processMessage: async (message) => {
-      received.push(message);
-    },
-    processError: async () => {},
-  });
+  collector = collectSubscription(system.serviceBus.connectionString, "share-events", "record");
   demoSession = await logIn(urls, "demo", "RTH");
 });
 afterAll(async () => {
-  await receiver?.close();
-  await client?.close();
+  await collector?.close();
   await system?.close();
 });
 
@@ -72,8 +58,7 @@ async function messagesFor(
   count: number,
   settleMs = 1_500,
 ): Promise<ServiceBusReceivedMessage[]> {
-  const mine = () =>
-    received.filter((message) => (message.body as { data?: { shareId?: string } }).data?.shareId === shareId);
+  const mine = () => collector.forShare(shareId);
   const deadline = Date.now() + 20_000;
   while (mine().length < count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, settleMs));

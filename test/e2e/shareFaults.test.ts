@@ -1,12 +1,3 @@
-// A share survives its dependencies failing mid-way: with Service Bus unreachable the callback still succeeds and
-// the outbox sweep publishes the event once Service Bus is back; with Cosmos DB unreachable the callback is 503
-// and Verified ID's retry applies it once. "Unreachable" is a fault-injecting proxy in front of the emulator, so
-// no data is lost with the connection.
-import {
-  ServiceBusClient,
-  type ServiceBusReceivedMessage,
-  type ServiceBusReceiver,
-} from "@azure/service-bus";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
@@ -25,6 +16,7 @@ import {
 } from "../support/journeys.js";
 import { freePort } from "../support/ports.js";
 import { startTestSystem } from "../support/system.js";
+import { collectSubscription, type TopicCollector } from "../support/topicCollector.js";
 
 const IDENTITY = "StaffPassportIdentity";
 
@@ -32,9 +24,7 @@ let system: LocalSystem;
 let urls: Urls;
 let cosmosProxy: FaultProxy;
 let serviceBusProxy: FaultProxy;
-let client: ServiceBusClient;
-let receiver: ServiceBusReceiver;
-const received: ServiceBusReceivedMessage[] = [];
+let collector: TopicCollector;
 let session = "";
 
 beforeAll(async () => {
@@ -52,26 +42,17 @@ beforeAll(async () => {
   });
   urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
   // The test's own receiver goes straight to the emulator: only the service's path is cut.
-  client = new ServiceBusClient(system.serviceBus.connectionString);
-  receiver = client.createReceiver("share-events", "record", { receiveMode: "receiveAndDelete" });
-  receiver.subscribe({
-    processMessage: async (message) => {
-      received.push(message);
-    },
-    processError: async () => {},
-  });
+  collector = collectSubscription(system.serviceBus.connectionString, "share-events", "record");
   session = await logIn(urls, "demo", "RTH");
 });
 afterAll(async () => {
-  await receiver?.close();
-  await client?.close();
+  await collector?.close();
   await system?.close();
   await cosmosProxy?.close();
   await serviceBusProxy?.close();
 });
 
-const messagesFor = (shareId: string) =>
-  received.filter((message) => (message.body as { data?: { shareId?: string } }).data?.shareId === shareId);
+const messagesFor = (shareId: string) => collector.forShare(shareId);
 
 async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -8,7 +8,12 @@
 // naming where a replay sends it. The broker's own dead letters (MaxDeliveryCount, expiry) stay in the DLQ of
 // the entity they came from.
 import type { ServiceBusClient, ServiceBusMessage } from "@azure/service-bus";
-import type { DeadLetters, DeliveryRetry, DeliveryScheduler, ReceivedMessage } from "../../app/ports.js";
+import type {
+  DeliveryDeadLetters,
+  DeliveryRetry,
+  DeliveryScheduler,
+  ReceivedMessage,
+} from "../../app/ports.js";
 import { CREDENTIALS_SHARED_EVENT } from "../../domain/shareEvent.js";
 
 export const SHARE_DELIVERIES_QUEUE = "share-deliveries";
@@ -42,14 +47,7 @@ export function deliveryScheduler(client: ServiceBusClient): DeliveryScheduler {
   };
 }
 
-export type ShareDeadLetters = DeadLetters & {
-  deadLetterDelivery(
-    retry: DeliveryRetry,
-    correlationId: string | undefined,
-    reason: string,
-    description: string,
-  ): Promise<void>;
-};
+export type ShareDeadLetters = DeliveryDeadLetters;
 
 /** Service Bus keeps dead-letter reasons short; ours are codes and a one-line description. */
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -5,7 +5,7 @@ import type { TokenCredential } from "@azure/identity";
 import { z } from "zod";
 import type { PresentationRequestCreated, VerifiedIdClient } from "../../app/ports.js";
 import { readServiceErrorBody, VerifiedIdError } from "./errors.js";
-import { buildPresentationRequestBody, type PresentationRequestInput } from "./requestBody.js";
+import { buildPresentationRequestBody } from "./requestBody.js";
 import { nextDelayMs, parseRetryAfter, type RetryOptions, retryPolicy } from "./retry.js";
 import { cachedToken } from "./tokenCache.js";
 
