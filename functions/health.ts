@@ -1,5 +1,5 @@
 // GET /api/health: 200 when every dependency answers, 503 naming the one that does not.
-import { z } from "zod";
+import * as z from "zod";
 import { checkHealth } from "../src/app/checkHealth.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";

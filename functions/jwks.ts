@@ -1,5 +1,5 @@
 // GET /api/.well-known/jwks.json: the public keys that sign session tokens and share events.
-import { z } from "zod";
+import * as z from "zod";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
 

@@ -1,5 +1,5 @@
 // GET /api/credential-types: the credential types a member of staff can choose to share.
-import { z } from "zod";
+import * as z from "zod";
 import { SHAREABLE_CREDENTIAL_TYPES } from "../src/domain/catalogue.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
 

@@ -1,5 +1,5 @@
 // GET /api/shares: the staff member's share history with every trust, newest first, 50 a page.
-import { z } from "zod";
+import * as z from "zod";
 import { listShares as list } from "../src/app/shares.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";

@@ -1,5 +1,5 @@
 // GET /api/openapi.json: the OpenAPI 3.1 document, generated from the schemas that validate requests.
-import { z } from "zod";
+import * as z from "zod";
 import { httpEndpoint } from "../src/http/endpoint.js";
 import { openApiDocument } from "../src/http/openapi.js";
 import type { HttpFunctionDefinition } from "./definition.js";

@@ -1,5 +1,5 @@
 // GET /api/logins/{loginId}: the portal polls a login with its poll token; the session token comes with `verified`.
-import { z } from "zod";
+import * as z from "zod";
 import { readLogin as read } from "../src/app/logins.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";

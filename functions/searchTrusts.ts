@@ -1,5 +1,5 @@
 // GET /api/trusts?search=TEXT: finds trusts to log in to, by name or by organisation code.
-import { z } from "zod";
+import * as z from "zod";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
 

@@ -1,5 +1,5 @@
 // POST /api/logins: starts a login with the chosen trust's access key; answers with the QR code to scan.
-import { z } from "zod";
+import * as z from "zod";
 import { startLogin as start } from "../src/app/logins.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";

@@ -1,5 +1,5 @@
 // POST /api/verifiedid/callback: the Verified ID Request Service reports a request's progress here.
-import { z } from "zod";
+import * as z from "zod";
 import { callbackReportOf, verifiedIdCallbackSchema } from "../src/adapters/verifiedId/callback.js";
 import { applyCallback, authenticateCallback } from "../src/app/verifiedIdCallback.js";
 import { services } from "../src/composition.js";

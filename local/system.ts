@@ -114,7 +114,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     stops.push(() => demoTrust.close());
 
     const { cosmos: client, config, trusts } = services();
-    await ensureContainers(await ensureDatabase(client, config.COSMOS_DATABASE));
+    await ensureContainers(await ensureDatabase(await client(), config.COSMOS_DATABASE));
     await trusts.upsertAll(seed.map((trust) => pushingTo(trust, `${demoTrust.url}/events`)));
 
     return {

@@ -1,10 +1,22 @@
 // Builds the deployable: one CommonJS bundle of every function, loaded by the Azure Functions host through
-// package.json "main". @azure/functions-core is provided by the host's worker, so it stays external.
+// package.json "main", and one bundle per Azure SDK beside it in dist/sdk/. The service imports those SDKs only
+// dynamically, when the first call needs one, so a cold start parses and evaluates the function declarations
+// and not some 1.7 MB of SDK code it may never use. @azure/functions-core is provided by the host's worker, so it
+// stays external.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { build } from "esbuild";
 
-await build({
-  entryPoints: ["functions/register.ts"],
-  outfile: "dist/main.cjs",
+/** The SDKs loaded on demand, each bundled into dist/sdk/<file>. */
+export const LAZY_SDKS = {
+  "@azure/cosmos": "cosmos.cjs",
+  "@azure/service-bus": "service-bus.cjs",
+  "@azure/identity": "identity.cjs",
+  "@azure/keyvault-secrets": "keyvault-secrets.cjs",
+};
+
+const common = {
   bundle: true,
   platform: "node",
   format: "cjs",
@@ -14,6 +26,43 @@ await build({
   sourcemap: "linked",
   legalComments: "linked",
   logLevel: "warning",
-  metafile: false,
+  // import() becomes a require() of the sibling file, so the SDK's exports arrive as named properties.
+  supported: { "dynamic-import": false },
+};
+
+/** A dynamic import of a lazy SDK resolves to its own file; anything else is bundled as usual. */
+const lazySdks = {
+  name: "lazy-sdks",
+  setup(builder) {
+    const names = Object.keys(LAZY_SDKS).map((name) => name.replace("/", "\\/"));
+    builder.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, (args) =>
+      args.kind === "dynamic-import" ? { path: `./sdk/${LAZY_SDKS[args.path]}`, external: true } : undefined,
+    );
+  },
+};
+
+await build({
+  ...common,
+  entryPoints: ["functions/register.ts"],
+  outfile: "dist/main.cjs",
+  plugins: [lazySdks],
 });
-console.log("built dist/main.cjs");
+
+mkdirSync("dist/sdk", { recursive: true });
+const entries = mkdtempSync(join(tmpdir(), "sdk-entries-"));
+try {
+  for (const [name, file] of Object.entries(LAZY_SDKS)) {
+    const entry = join(entries, `${file}.mjs`);
+    writeFileSync(entry, `export * from ${JSON.stringify(name)};\n`);
+    // Resolved from the project, not from the temporary folder the entry sits in.
+    await build({
+      ...common,
+      entryPoints: [entry],
+      outfile: `dist/sdk/${file}`,
+      nodePaths: ["node_modules"],
+    });
+  }
+} finally {
+  rmSync(entries, { recursive: true, force: true });
+}
+console.log(`built dist/main.cjs and ${Object.keys(LAZY_SDKS).length} SDK bundles in dist/sdk/`);

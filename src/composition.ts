@@ -1,15 +1,12 @@
 // The composition root: builds every adapter once, from the validated configuration, on first use. Function
-// handlers call services(); nothing here runs at import time.
+// handlers call services(); nothing here runs at import time. The Azure SDKs (Cosmos DB, Service Bus, Identity,
+// Key Vault) are loaded by the first call that needs each one, not when the app starts, so a cold start
+// evaluates the function declarations and little else.
 import { resolve } from "node:path";
 import type { CosmosClient, Database } from "@azure/cosmos";
-import {
-  ClientSecretCredential,
-  DefaultAzureCredential,
-  ManagedIdentityCredential,
-  type TokenCredential,
-} from "@azure/identity";
-import { ServiceBusClient } from "@azure/service-bus";
-import { createCosmosClient } from "./adapters/cosmos/client.js";
+import type { TokenCredential } from "@azure/identity";
+import type { ServiceBusClient } from "@azure/service-bus";
+import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { requestStore } from "./adapters/cosmos/requestStore.js";
 import { shareEventStore } from "./adapters/cosmos/shareEventStore.js";
 import { shareStore } from "./adapters/cosmos/shareStore.js";
@@ -38,9 +35,10 @@ import { type Config, loadConfig } from "./config.js";
 
 export type Services = {
   config: Config;
-  cosmos: CosmosClient;
-  database: Database;
-  serviceBus: ServiceBusClient;
+  /** The clients, made on first use. */
+  cosmos(): Promise<CosmosClient>;
+  database(): Promise<Database>;
+  serviceBus(): Promise<ServiceBusClient>;
   trusts: TrustStore;
   requests: RequestStore;
   shares: ShareStore;
@@ -51,6 +49,8 @@ export type Services = {
   clock: Clock;
   session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
+  /** Closes the clients that were made; nothing is made to be closed. */
+  close(): Promise<void>;
   /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
   shareEventRecording: RecordDeps;
   shareEventDelivery: DeliverDeps;
@@ -60,12 +60,12 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 function shareEventConsumers(
   config: Config,
-  database: Database,
-  serviceBus: ServiceBusClient,
+  container: (id: string) => ContainerRef,
+  serviceBus: () => Promise<ServiceBusClient>,
   trusts: TrustStore,
   keys: SigningKeys,
 ): Pick<Services, "shareEventRecording" | "shareEventDelivery"> {
-  const events = shareEventStore(database.container("shareEvents"));
+  const events = shareEventStore(container("shareEvents"));
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
@@ -93,42 +93,66 @@ function shareEventConsumers(
   };
 }
 
-function azureCredential(config: Config): TokenCredential {
-  return config.AZURE_CLIENT_ID
-    ? new DefaultAzureCredential({ managedIdentityClientId: config.AZURE_CLIENT_ID })
-    : new DefaultAzureCredential();
+/** Runs `make` once, on the first call, and hands every caller the same promise; `made` peeks without making. */
+function once<T>(make: () => Promise<T>): (() => Promise<T>) & { made(): Promise<T> | undefined } {
+  let made: Promise<T> | undefined;
+  const get = () => {
+    made ??= make();
+    return made;
+  };
+  return Object.assign(get, { made: () => made });
 }
 
-function verifiedIdCredential(config: Config, azure: () => TokenCredential): TokenCredential {
+/** A credential whose SDK object is made on the first token request. */
+function deferredCredential(make: () => Promise<TokenCredential>): TokenCredential {
+  const credential = once(make);
+  return { getToken: async (scopes, options) => (await credential()).getToken(scopes, options) };
+}
+
+function azureCredential(config: Config): TokenCredential {
+  return deferredCredential(async () => {
+    const { DefaultAzureCredential } = await import("@azure/identity");
+    return config.AZURE_CLIENT_ID
+      ? new DefaultAzureCredential({ managedIdentityClientId: config.AZURE_CLIENT_ID })
+      : new DefaultAzureCredential();
+  });
+}
+
+function verifiedIdCredential(config: Config, azure: TokenCredential): TokenCredential {
   switch (config.VERIFIEDID_CREDENTIAL) {
     case "local":
       // The simulator checks that a bearer token is present, as the Request Service does; it has no tenant.
       return new StaticTokenCredential("local-simulator-token");
     case "client-secret":
-      return new ClientSecretCredential(
-        config.VERIFIEDID_TENANT_ID ?? "",
-        config.VERIFIEDID_CLIENT_ID ?? "",
-        config.VERIFIEDID_CLIENT_SECRET ?? "",
-      );
+      return deferredCredential(async () => {
+        const { ClientSecretCredential } = await import("@azure/identity");
+        return new ClientSecretCredential(
+          config.VERIFIEDID_TENANT_ID ?? "",
+          config.VERIFIEDID_CLIENT_ID ?? "",
+          config.VERIFIEDID_CLIENT_SECRET ?? "",
+        );
+      });
     case "managed-identity":
-      return config.AZURE_CLIENT_ID
-        ? new ManagedIdentityCredential({ clientId: config.AZURE_CLIENT_ID })
-        : azure();
+      if (!config.AZURE_CLIENT_ID) return azure;
+      return deferredCredential(async () => {
+        const { ManagedIdentityCredential } = await import("@azure/identity");
+        return new ManagedIdentityCredential({ clientId: config.AZURE_CLIENT_ID ?? "" });
+      });
   }
 }
 
 function buildServices(config: Config): Services {
-  let credential: TokenCredential | undefined;
-  const lazyCredential = () => {
-    credential ??= azureCredential(config);
-    return credential;
-  };
-  const cosmos = createCosmosClient(config.COSMOS_ENDPOINT, lazyCredential);
-  const database = cosmos.database(config.COSMOS_DATABASE);
+  const credential = azureCredential(config);
+  const cosmos = once(() => createCosmosClient(config.COSMOS_ENDPOINT, () => credential));
+  const database = once(async () => (await cosmos()).database(config.COSMOS_DATABASE));
+  const container = (id: string) => once(async () => (await database()).container(id));
   // A connection string locally; the namespace and the managed identity in Azure. Neither connects until used.
-  const serviceBus = config.ServiceBusConnection
-    ? new ServiceBusClient(config.ServiceBusConnection)
-    : new ServiceBusClient(config.ServiceBusConnection__fullyQualifiedNamespace ?? "", lazyCredential());
+  const serviceBus = once(async () => {
+    const { ServiceBusClient } = await import("@azure/service-bus");
+    return config.ServiceBusConnection
+      ? new ServiceBusClient(config.ServiceBusConnection)
+      : new ServiceBusClient(config.ServiceBusConnection__fullyQualifiedNamespace ?? "", credential);
+  });
   // A new signing key waits a whole JWKS cache lifetime before it signs (src/adapters/keys/signingKeys.ts).
   const publishLeadMs = config.JWKS_MAX_AGE_SECONDS * 1000;
   const keys =
@@ -137,22 +161,22 @@ function buildServices(config: Config): Services {
       : keyVaultSigningKeys({
           vaultUrl: config.KEY_VAULT_URL ?? "",
           secretName: config.SIGNING_KEY_SECRET_NAME,
-          credential: lazyCredential(),
+          credential,
           publishLeadMs,
         });
-  const trusts = trustStore(database.container("trusts"));
+  const trusts = trustStore(container("trusts"));
   return {
     config,
     cosmos,
     database,
     serviceBus,
     trusts,
-    requests: requestStore(database.container("requests")),
-    shares: shareStore(database.container("shares")),
+    requests: requestStore(container("requests")),
+    shares: shareStore(container("shares")),
     publisher: serviceBusEventPublisher(serviceBus),
     verifiedId: createVerifiedIdClient({
       baseUrl: config.VERIFIEDID_BASE_URL,
-      credential: verifiedIdCredential(config, lazyCredential),
+      credential: verifiedIdCredential(config, credential),
       authority: config.VERIFIEDID_AUTHORITY,
       callbackUrl: config.VERIFIEDID_CALLBACK_URL,
     }),
@@ -162,11 +186,11 @@ function buildServices(config: Config): Services {
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks: {
       cosmos: async () => {
-        await database.read();
+        await (await database()).read();
       },
       // A peek is a real round trip to the broker that takes no lock and changes nothing.
       serviceBus: async () => {
-        const receiver = serviceBus.createReceiver(SHARE_EVENTS_TOPIC, "record");
+        const receiver = (await serviceBus()).createReceiver(SHARE_EVENTS_TOPIC, "record");
         try {
           await receiver.peekMessages(1);
         } finally {
@@ -174,7 +198,11 @@ function buildServices(config: Config): Services {
         }
       },
     },
-    ...shareEventConsumers(config, database, serviceBus, trusts, keys),
+    ...shareEventConsumers(config, container, serviceBus, trusts, keys),
+    async close() {
+      (await cosmos.made())?.dispose();
+      await (await serviceBus.made())?.close();
+    },
   };
 }
 
@@ -187,7 +215,7 @@ export function services(): Services {
 
 /** Drops the built services so that the next call rebuilds them from the environment (tests, local restarts). */
 export function resetServices(): void {
-  current?.cosmos.dispose();
-  void current?.serviceBus.close();
+  const previous = current;
   current = undefined;
+  void previous?.close();
 }

@@ -1,6 +1,6 @@
 // Every setting the service reads, validated once at start-up. A missing or malformed setting stops start-up
 // with a message that names it; nothing else in the code reads process.env.
-import { z } from "zod";
+import * as z from "zod";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 

@@ -1,6 +1,6 @@
 // What the share event consumers accept as a message body: a ShareEvent from the topic, or a DeliveryRetry
 // reference from the delivery queue. Anything else is malformed and goes to a dead-letter queue with the reason.
-import { z } from "zod";
+import * as z from "zod";
 import { ACCESS_KEY_STAFF_CLAIMS } from "../domain/catalogue.js";
 import { CREDENTIALS_SHARED_EVENT, type ShareEvent } from "../domain/shareEvent.js";
 import type { DeliveryRetry } from "./ports.js";

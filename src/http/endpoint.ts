@@ -2,7 +2,7 @@
 // validation, problem+json for every error, and one log line per request without bodies or secrets.
 import { randomUUID } from "node:crypto";
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { z } from "zod";
+import type * as z from "zod";
 import type { HttpFunctionDefinition } from "../../functions/definition.js";
 import { describeError, invocationLogger, type Logger } from "../log.js";
 import type { OpenApiOperation, OpenApiResponse } from "./openapi.js";

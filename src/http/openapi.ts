@@ -1,5 +1,5 @@
 // OpenAPI 3.1 from the zod schemas that validate requests, so the published contract cannot drift from the code.
-import { z } from "zod";
+import * as z from "zod";
 
 export type OpenApiResponse = { description: string; schema?: z.ZodType; contentType?: string };
 

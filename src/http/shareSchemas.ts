@@ -1,6 +1,6 @@
 // The share endpoints' request and response shapes (API.md section 1), shared by their function files and the
 // OpenAPI document.
-import { z } from "zod";
+import * as z from "zod";
 import { ACCESS_KEY_TYPE, SHAREABLE_CREDENTIAL_TYPES, shareableCredentialType } from "../domain/catalogue.js";
 
 const credentialType = z

@@ -128,8 +128,8 @@ describe("trust directory", () => {
   it("loads the seed idempotently: loading it again leaves one document per trust", async () => {
     const trusts = await loadSeedTrusts();
     await services().trusts.upsertAll(trusts);
-    const { resources } = await services()
-      .database.container("trusts")
+    const { resources } = await (await services().database())
+      .container("trusts")
       .items.query("SELECT c.id FROM c")
       .fetchAll();
     expect(resources.map((r) => r.id).sort()).toEqual(trusts.map((t) => t.id).sort());
@@ -176,8 +176,8 @@ describe("starting a login", () => {
 
   it("stores the login with only hashes of its secrets, and a time to live", async () => {
     const login = await startLogin("RTH");
-    const { resource } = await services()
-      .database.container("requests")
+    const { resource } = await (await services().database())
+      .container("requests")
       .item(login.loginId, login.loginId)
       .read();
     const stored = JSON.stringify(resource);
@@ -200,8 +200,14 @@ describe("starting a login", () => {
 
   it("answers 502 and stores nothing when Verified ID keeps failing", async () => {
     const countRequests = async () =>
-      (await services().database.container("requests").items.query("SELECT VALUE COUNT(1) FROM c").fetchAll())
-        .resources[0];
+      (
+        await (
+          await services().database()
+        )
+          .container("requests")
+          .items.query("SELECT VALUE COUNT(1) FROM c")
+          .fetchAll()
+      ).resources[0];
     const before = await countRequests();
     await call(`${sim}/control/faults`, { body: { createStatus: 503, count: 10 } });
     try {

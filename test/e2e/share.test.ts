@@ -320,8 +320,8 @@ describe("the staff member's shares", () => {
 
 describe("bad input", () => {
   async function shareCount(): Promise<number> {
-    const { resources } = await services()
-      .database.container("shares")
+    const { resources } = await (await services().database())
+      .container("shares")
       .items.query<number>("SELECT VALUE COUNT(1) FROM c")
       .fetchAll();
     return resources[0] ?? 0;

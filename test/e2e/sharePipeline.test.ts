@@ -48,8 +48,8 @@ describe("one share, from the wallet to the trust", () => {
 
     const eventId = String(claims.jti);
     const stored = await until(async () => {
-      const { resource } = await services()
-        .database.container("shareEvents")
+      const { resource } = await (await services().database())
+        .container("shareEvents")
         .item(eventId, "RTH")
         .read<{ recordedAt?: string; delivery: { status: string } }>();
       return resource?.recordedAt !== undefined && resource.delivery.status === "delivered"
@@ -57,8 +57,8 @@ describe("one share, from the wallet to the trust", () => {
         : undefined;
     });
     expect(stored.delivery.status).toBe("delivered");
-    const { resources } = await services()
-      .database.container("shareEvents")
+    const { resources } = await (await services().database())
+      .container("shareEvents")
       .items.query<number>({
         query: "SELECT VALUE COUNT(1) FROM c WHERE c.shareId = @shareId OR c.id = @eventId",
         parameters: [

@@ -1,5 +1,6 @@
 // The deployable bundle: built with esbuild, loaded by a fresh node process as the Functions host would load it.
 import { execFile } from "node:child_process";
+import { readFile } from "node:fs/promises";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
@@ -36,5 +37,32 @@ describe("the deployable bundle", () => {
       env: {},
     });
     expect(stderr).not.toMatch(/Invalid configuration|Error:/);
+  });
+
+  it("loads each Azure SDK from its own bundle only when asked, and each exports what the service uses", async () => {
+    const expected: Record<string, string> = {
+      "cosmos.cjs": "CosmosClient",
+      "service-bus.cjs": "ServiceBusClient",
+      "identity.cjs": "DefaultAzureCredential",
+      "keyvault-secrets.cjs": "SecretClient",
+    };
+    const script = `
+      require("./dist/main.cjs");
+      const loaded = Object.keys(require.cache).filter((file) => file.includes("sdk"));
+      const sdks = ${JSON.stringify(expected)};
+      const exported = Object.entries(sdks).map(([file, name]) => typeof require("./dist/sdk/" + file)[name]);
+      console.log(JSON.stringify({ loaded, exported }));`;
+    const { stdout } = await run(process.execPath, ["-e", script], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    const { loaded, exported } = JSON.parse(stdout.trim().split("\n").at(-1) ?? "{}") as {
+      loaded: string[];
+      exported: string[];
+    };
+    expect(loaded).toEqual([]);
+    expect(exported).toEqual(["function", "function", "function", "function"]);
+    const bundle = await readFile(new URL("dist/main.cjs", root), "utf8");
+    for (const file of Object.keys(expected)) expect(bundle).toContain(`./sdk/${file}`);
   });
 });

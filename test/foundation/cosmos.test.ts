@@ -10,7 +10,7 @@ let client: CosmosClient;
 
 beforeAll(async () => {
   emulator = await startCosmosEmulator();
-  client = createCosmosClient(emulator.endpoint, () => {
+  client = await createCosmosClient(emulator.endpoint, () => {
     throw new Error("no Entra credential is used on loopback");
   });
 });

@@ -68,16 +68,16 @@ export async function publish(
 }
 
 export async function storedEvent(event: ShareEvent): Promise<StoredShareEvent | undefined> {
-  const { resource } = await services()
-    .database.container("shareEvents")
+  const { resource } = await (await services().database())
+    .container("shareEvents")
     .item(event.eventId, event.trustId)
     .read<StoredShareEvent & { _etag: string }>();
   return resource;
 }
 
 export async function documentsFor(eventId: string): Promise<number> {
-  const { resources } = await services()
-    .database.container("shareEvents")
+  const { resources } = await (await services().database())
+    .container("shareEvents")
     .items.query({
       query: "SELECT c.id FROM c WHERE c.id = @id",
       parameters: [{ name: "@id", value: eventId }],

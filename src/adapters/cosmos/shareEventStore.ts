@@ -1,9 +1,10 @@
 // Share events in the `shareEvents` container (partition /trustId, id = eventId), with optimistic concurrency:
 // the record and deliver consumers race on the same document, and every write either creates it only if absent
 // or names the ETag it read.
-import type { Container } from "@azure/cosmos";
+
 import type { ShareEventStore, VersionedEvent } from "../../app/ports.js";
 import type { StoredShareEvent } from "../../domain/shareDelivery.js";
+import type { ContainerRef } from "./client.js";
 import { cosmosCall, cosmosStatus, replaceIfMatch, stripSystemFields } from "./errors.js";
 
 function versioned(resource: Record<string, unknown> | undefined): VersionedEvent | undefined {
@@ -11,15 +12,17 @@ function versioned(resource: Record<string, unknown> | undefined): VersionedEven
   return { value: stripSystemFields<StoredShareEvent>(resource), etag: resource._etag };
 }
 
-export function shareEventStore(container: Container): ShareEventStore {
+export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
   return {
     async get(trustId, eventId) {
+      const container = await containerRef();
       const { resource } = await cosmosCall(() =>
         container.item(eventId, trustId).read<Record<string, unknown>>(),
       );
       return versioned(resource);
     },
     async create(event) {
+      const container = await containerRef();
       try {
         const { etag } = await cosmosCall(() => container.items.create(event), [409]);
         return { value: event, etag };
@@ -29,10 +32,12 @@ export function shareEventStore(container: Container): ShareEventStore {
       }
     },
     async replace(event, etag) {
+      const container = await containerRef();
       const next = await replaceIfMatch(container.item(event.id, event.trustId), event, etag);
       return next === undefined ? undefined : { value: event, etag: next };
     },
     async claimsDue(before, limit) {
+      const container = await containerRef();
       // Across partitions, but only events that still hold claim values past their retention limit.
       const query = {
         query:

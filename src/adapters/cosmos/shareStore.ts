@@ -1,16 +1,19 @@
 // Shares in the `shares` container, partitioned by the wallet holder's DID: a staff member's history is one
 // partition, and reading another holder's share is a miss, not a check. Every replace names the ETag it read.
-import type { Container } from "@azure/cosmos";
+
 import type { ShareStore } from "../../app/ports.js";
 import type { Share } from "../../domain/share.js";
+import type { ContainerRef } from "./client.js";
 import { cosmosCall, replaceIfMatch, stripSystemFields } from "./errors.js";
 
-export function shareStore(container: Container): ShareStore {
+export function shareStore(containerRef: ContainerRef): ShareStore {
   return {
     async create(share) {
+      const container = await containerRef();
       await cosmosCall(() => container.items.create(share));
     },
     async get(subject, id) {
+      const container = await containerRef();
       const { resource } = await cosmosCall(() =>
         container.item(id, subject).read<Record<string, unknown>>(),
       );
@@ -18,9 +21,11 @@ export function shareStore(container: Container): ShareStore {
       return { value: stripSystemFields<Share>(resource), etag: resource._etag };
     },
     async replace(share, etag) {
+      const container = await containerRef();
       return replaceIfMatch(container.item(share.id, share.subject), share, etag);
     },
     async history(subject, page) {
+      const container = await containerRef();
       // One partition, ordered on one property, so the default range index serves it.
       const query = {
         query:
@@ -38,6 +43,7 @@ export function shareStore(container: Container): ShareStore {
       return resources.map((document) => stripSystemFields<Share>(document));
     },
     async unpublished(before, limit) {
+      const container = await containerRef();
       // Across partitions, but only shares whose event waits: the outbox is removed once it is published.
       const query = {
         query:

@@ -1,7 +1,8 @@
 // The trust directory in the `trusts` container.
-import type { Container } from "@azure/cosmos";
+
 import type { TrustDirectory, TrustSummary } from "../../app/ports.js";
 import type { Trust } from "../../domain/trust.js";
+import type { ContainerRef } from "./client.js";
 import { cosmosCall } from "./errors.js";
 
 export const TRUST_SEARCH_LIMIT = 20;
@@ -18,13 +19,15 @@ function toTrust(document: TrustDocument): Trust {
   return trust;
 }
 
-export function trustStore(container: Container): TrustStore {
+export function trustStore(containerRef: ContainerRef): TrustStore {
   return {
     async get(id) {
+      const container = await containerRef();
       const { resource } = await cosmosCall(() => container.item(id, id).read<TrustDocument>());
       return resource ? toTrust(resource) : undefined;
     },
     async search(text) {
+      const container = await containerRef();
       // Every match is read (the directory holds a few hundred trusts at most) and sorted here, so that the
       // first 20 are the first by name as people read them, not by the store's byte order.
       const query = {
@@ -46,6 +49,7 @@ export function trustStore(container: Container): TrustStore {
         .slice(0, TRUST_SEARCH_LIMIT);
     },
     async upsertAll(trusts) {
+      const container = await containerRef();
       for (const trust of trusts) await cosmosCall(() => container.items.upsert(trust));
     },
   };

@@ -1,7 +1,8 @@
 // Signing keys in Azure: a P-256 private JWK kept as a Key Vault secret. The newest usable version signs; the
 // one before it stays in the JWKS so tokens signed before a rotation still verify. Rotating = adding a version.
 
-import { SecretClient } from "@azure/keyvault-secrets";
+import type { TokenCredential } from "@azure/identity";
+import type { SecretClient } from "@azure/keyvault-secrets";
 import { refreshingCache } from "./refreshingCache.js";
 import {
   type LoadedKeyPair,
@@ -33,7 +34,7 @@ export type SecretsReader = {
 export type KeyVaultSigningKeysOptions = {
   readonly vaultUrl: string;
   readonly secretName: string;
-  readonly credential: ConstructorParameters<typeof SecretClient>[1];
+  readonly credential: TokenCredential;
   /** How long loaded keys are used before Key Vault is asked again. */
   readonly cacheMs?: number;
   readonly clock?: () => Date;
@@ -44,8 +45,21 @@ export type KeyVaultSigningKeysOptions = {
 export const DEFAULT_KEY_CACHE_MS = 5 * 60_000;
 
 export function keyVaultSigningKeys(options: KeyVaultSigningKeysOptions): SigningKeys {
-  const client = new SecretClient(options.vaultUrl, options.credential);
-  return secretSigningKeys(client, options.secretName, options);
+  // The SDK is loaded with the first read, not when the app starts (cold start).
+  let client: Promise<SecretClient> | undefined;
+  const sdk = () => {
+    client ??= import("@azure/keyvault-secrets").then(
+      ({ SecretClient }) => new SecretClient(options.vaultUrl, options.credential),
+    );
+    return client;
+  };
+  const reader: SecretsReader = {
+    async *listPropertiesOfSecretVersions(secretName) {
+      yield* (await sdk()).listPropertiesOfSecretVersions(secretName);
+    },
+    getSecret: async (secretName, getOptions) => (await sdk()).getSecret(secretName, getOptions),
+  };
+  return secretSigningKeys(reader, options.secretName, options);
 }
 
 /** The adapter over any reader of secret versions; `keyVaultSigningKeys` passes the SDK client. */

@@ -9,7 +9,7 @@ import {
   importJWK,
   type JWK,
 } from "jose";
-import { z } from "zod";
+import * as z from "zod";
 import type { SigningKey, SigningKeys } from "../../app/ports.js";
 import { ServiceError } from "../../errors.js";
 import type { RefreshingCache } from "./refreshingCache.js";

@@ -7,13 +7,13 @@ import type { EventPublisher } from "../../app/ports.js";
 export const SHARE_EVENTS_TOPIC = "share-events";
 
 export function serviceBusEventPublisher(
-  client: ServiceBusClient,
+  clientRef: () => Promise<ServiceBusClient>,
   options: { timeoutMs: number } = { timeoutMs: 3_000 },
 ): EventPublisher {
   let sender: ServiceBusSender | undefined;
   return {
     async publish(event, correlationId) {
-      sender ??= client.createSender(SHARE_EVENTS_TOPIC);
+      sender ??= (await clientRef()).createSender(SHARE_EVENTS_TOPIC);
       await sender.sendMessages(
         {
           messageId: event.eventId,

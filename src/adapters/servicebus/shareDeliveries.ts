@@ -7,7 +7,7 @@
 // dead letter therefore sits in the parking queue's dead-letter queue, reason included, with `deadLetterSource`
 // naming where a replay sends it. The broker's own dead letters (MaxDeliveryCount, expiry) stay in the DLQ of
 // the entity they came from.
-import type { ServiceBusClient, ServiceBusMessage } from "@azure/service-bus";
+import type { ServiceBusClient, ServiceBusMessage, ServiceBusSender } from "@azure/service-bus";
 import type {
   DeliveryDeadLetters,
   DeliveryRetry,
@@ -38,10 +38,14 @@ function retryMessage(retry: DeliveryRetry, correlationId: string | undefined): 
   };
 }
 
-export function deliveryScheduler(client: ServiceBusClient): DeliveryScheduler {
-  const sender = client.createSender(SHARE_DELIVERIES_QUEUE);
+/** The client, made when first used: nothing loads the Service Bus SDK when the app starts. */
+export type ServiceBusRef = () => Promise<ServiceBusClient>;
+
+export function deliveryScheduler(clientRef: ServiceBusRef): DeliveryScheduler {
+  let sender: ServiceBusSender | undefined;
   return {
     async schedule(retry, at, correlationId) {
+      sender ??= (await clientRef()).createSender(SHARE_DELIVERIES_QUEUE);
       await sender.scheduleMessages(retryMessage(retry, correlationId), at);
     },
   };
@@ -52,11 +56,13 @@ export type ShareDeadLetters = DeliveryDeadLetters;
 /** Service Bus keeps dead-letter reasons short; ours are codes and a one-line description. */
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
-export function parkingDeadLetters(client: ServiceBusClient): ShareDeadLetters {
-  const sender = client.createSender(PARKING_QUEUE);
+export function parkingDeadLetters(clientRef: ServiceBusRef): ShareDeadLetters {
+  let sender: ServiceBusSender | undefined;
   let draining: Promise<void> = Promise.resolve();
 
   const park = async (message: ServiceBusMessage, source: string, reason: string, description: string) => {
+    const client = await clientRef();
+    sender ??= client.createSender(PARKING_QUEUE);
     await sender.sendMessages({
       ...message,
       applicationProperties: {

@@ -2,7 +2,7 @@
 // one mapping from it to what the use case reads. Unknown fields are stripped: the service adds fields over time
 // and the receipt's format is not fixed. A credential missing a field the acceptance rules need is not a
 // malformed body: it becomes a refusal (`presentation_incomplete`), so the request fails instead of hanging.
-import { z } from "zod";
+import * as z from "zod";
 import type { CallbackReport, PresentedCredential } from "../../domain/presentation.js";
 
 export const verifiedIdRequestStatuses = [

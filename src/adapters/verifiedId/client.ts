@@ -2,7 +2,7 @@
 // the local simulator elsewhere, by the same code path; only the base URL and the token credential differ.
 import { randomBytes } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
-import { z } from "zod";
+import * as z from "zod";
 import type { PresentationRequestCreated, VerifiedIdClient } from "../../app/ports.js";
 import { readServiceErrorBody, VerifiedIdError } from "./errors.js";
 import { buildPresentationRequestBody } from "./requestBody.js";

@@ -1,6 +1,6 @@
 // The typed error for a failed call to the Verified ID Request Service. Its message is built only from status
 // and codes, never from the request, the token or the service's free text, so it is safe to log and to surface.
-import { z } from "zod";
+import * as z from "zod";
 import { ServiceError } from "../../errors.js";
 
 /** Why the call failed: the service refused it, it stayed unavailable, no token, or it answered nonsense. */
