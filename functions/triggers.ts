@@ -37,7 +37,7 @@ export const triggers = [
   http("readShare", "GET", "shares/{shareId}"),
   http("cancelShare", "DELETE", "shares/{shareId}"),
   http("listShares", "GET", "shares"),
-  { kind: "timer", name: "sweepOutbox", options: { schedule: "*/10 * * * * *" } },
+  { kind: "timer", name: "sweepOutbox", options: { schedule: "%OUTBOX_SWEEP_SCHEDULE%" } },
   {
     kind: "serviceBusTopic",
     name: "recordShareEvent",

@@ -78,7 +78,10 @@ export async function startLocalHost(
             ...(options.log ? { log: options.log } : {}),
           })
         : undefined;
-    timers = startTimers(timerFunctions, options.log ? { log: options.log } : {});
+    timers = startTimers(timerFunctions, {
+      settings: options.settings,
+      ...(options.log ? { log: options.log } : {}),
+    });
   } catch (error) {
     await pump?.close();
     await httpHost.close();

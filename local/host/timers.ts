@@ -7,9 +7,25 @@ import { parseNcrontab } from "./ncrontab.js";
 
 export type TimerRunner = { close(): Promise<void> };
 
+/** A schedule written `%NAME%` is read from the app setting NAME, as the Functions host does. */
+export function resolveSchedule(
+  schedule: string,
+  settings: Readonly<Record<string, string | undefined>>,
+): string {
+  const named = /^%([A-Za-z0-9_]+)%$/.exec(schedule)?.[1];
+  if (named === undefined) return schedule;
+  const value = settings[named];
+  if (!value) throw new Error(`Setting ${named} (a timer schedule) is not set`);
+  return value;
+}
+
 export function startTimers(
   functions: readonly TimerFunctionDefinition[],
-  options: { log?: (line: string) => void; now?: () => Date } = {},
+  options: {
+    log?: (line: string) => void;
+    now?: () => Date;
+    settings?: Readonly<Record<string, string | undefined>>;
+  } = {},
 ): TimerRunner {
   const log = options.log ?? (() => {});
   const now = options.now ?? (() => new Date());
@@ -18,7 +34,7 @@ export function startTimers(
   let closed = false;
 
   for (const fn of functions) {
-    const schedule = parseNcrontab(fn.options.schedule);
+    const schedule = parseNcrontab(resolveSchedule(fn.options.schedule, options.settings ?? {}));
     const invoke = (isPastDue: boolean, last: Date | undefined, next: Date) => {
       const timer: Timer = {
         isPastDue,

@@ -2,7 +2,7 @@
 import type { Timer } from "@azure/functions";
 import { describe, expect, it } from "vitest";
 import type { TimerFunctionDefinition } from "../../functions/definition.js";
-import { startTimers } from "../../local/host/timers.js";
+import { resolveSchedule, startTimers } from "../../local/host/timers.js";
 
 function timerFunction(
   schedule: string,
@@ -51,5 +51,13 @@ describe("timer triggers", () => {
 
   it("refuses a timer whose schedule is not NCRONTAB", () => {
     expect(() => startTimers([timerFunction("0 */5 * * *", () => {})])).toThrow(/six fields/);
+  });
+});
+
+describe("a schedule named by an app setting", () => {
+  it("is read from the setting, as the Functions host reads %NAME%, and a missing setting is named", () => {
+    expect(resolveSchedule("%SWEEP%", { SWEEP: "*/10 * * * * *" })).toBe("*/10 * * * * *");
+    expect(resolveSchedule("0 */5 * * * *", {})).toBe("0 */5 * * * *");
+    expect(() => resolveSchedule("%SWEEP%", {})).toThrow(/SWEEP/);
   });
 });
