@@ -116,7 +116,10 @@ export function walletRoutes(context: SimulatorContext): Route[] {
         const { missing } = chooseCredentials(wallet, request.body.requestedCredentials);
         const requested = request.body.requestedCredentials.map((credential) => credential.type);
         const offers = offersFor(wallet, request.body.requestedCredentials);
-        return { status: 200, body: { requestId, requested, missing, offers, callbackStatus } };
+        return {
+          status: 200,
+          body: { requestId, requested, missing, offers, request: walletView(request), callbackStatus },
+        };
       },
     },
     {
