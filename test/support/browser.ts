@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
 
+const COMMAND_TIMEOUT_MS = 20_000;
 const CANDIDATES = ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 
 /** The Chromium binary to use: CHROMIUM_PATH, else the usual Debian locations; undefined when none is there. */
@@ -95,7 +96,22 @@ export class Browser {
 
   async send(method: string, params: Record<string, unknown> = {}, sessionId?: string) {
     const id = this.#nextId++;
-    const reply = new Promise<Message>((resolve, reject) => this.#pending.set(id, { resolve, reject }));
+    const reply = new Promise<Message>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(id);
+        reject(new Error(`Chromium did not answer ${method} within ${COMMAND_TIMEOUT_MS} ms`));
+      }, COMMAND_TIMEOUT_MS);
+      this.#pending.set(id, {
+        resolve: (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        reject: (error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      });
+    });
     this.#input.write(`${JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) })}\0`);
     return (await reply).result ?? {};
   }
@@ -233,6 +249,8 @@ export class Page {
   }
 
   async screenshot(path: string): Promise<void> {
+    // A headless background tab paints no frames, so a capture of it would wait for ever.
+    await this.#send("Page.bringToFront");
     const { data } = await this.#send("Page.captureScreenshot", { format: "png" });
     writeFileSync(path, Buffer.from(String(data), "base64"));
   }

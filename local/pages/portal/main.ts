@@ -206,11 +206,13 @@ async function logIn(): Promise<void> {
       session = view.sessionToken;
       return home(`You are logged in to ${chosen.name}.`);
     } else if (view.status === "expired") {
+      qr.retire();
       qr.setStatus("This QR code has expired.", "error");
       qr.setActions(again("Get a new QR code"));
       return;
     } else if (view.status === "failed") {
       const code = view.error?.code ?? "";
+      qr.retire();
       qr.setStatus(
         OTHER_TRUSTS_KEY.has(code)
           ? `This access key is for another organisation. Choose your access key for ${chosen.name} in your wallet.`
@@ -408,6 +410,7 @@ async function share(types: string[]): Promise<void> {
     if (view.status === "scanned") qr.setStatus("QR code scanned. Choose Share in Microsoft Authenticator.");
     else if (view.status === "shared") return shared(view);
     else if (view.status === "expired") {
+      qr.retire();
       qr.setStatus("This QR code has expired.", "error");
       qr.setActions(h("button", { type: "button", onclick: () => void share(types) }, "Get a new QR code"));
       return;

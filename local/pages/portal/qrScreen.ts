@@ -8,6 +8,8 @@ export type QrScreen = {
   setStatus(text: string, tone?: "ok" | "error"): void;
   /** Puts extra controls (try again, new QR code) under the status. */
   setActions(...nodes: HTMLElement[]): void;
+  /** Takes away the QR code and its links once the request can no longer be answered. */
+  retire(): void;
 };
 
 /** The demo wallet page lives at the origin of the request_uri inside the openid-vc:// link. */
@@ -77,6 +79,9 @@ export function qrScreen(options: {
     },
     setActions(...controls) {
       actions.replaceChildren(...controls);
+    },
+    retire() {
+      for (const node of document.querySelectorAll(".qr, .wallet-button, .demo-aid")) node.remove();
     },
   };
 }
