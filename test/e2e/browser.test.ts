@@ -4,6 +4,7 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
+import { services } from "../../src/composition.js";
 import { Browser, findChromium, type Page } from "../support/browser.js";
 import { startTestSystem } from "../support/system.js";
 
@@ -283,6 +284,26 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, () => {
     expect(
       await portal.eval<string>('getComputedStyle(document.querySelector("a.wallet-button")).display'),
     ).toBe("none");
+  });
+
+  it("says when the QR code has expired and gives a new one on request", async () => {
+    await portal.goto(`${system.urls.host}/`);
+    await chooseTrust("Oxford", OXFORD);
+    const first = await openLoginQrCode();
+    const clock = services().clock;
+    // The service's clock moves past the login's expiry; the portal's next poll sees "expired".
+    services().clock = () => new Date(Date.now() + 10 * 60_000);
+    try {
+      await portal.waitForText("This QR code has expired.");
+      expect(await portal.eval<boolean>('document.querySelector("img.qr") === null')).toBe(true);
+      await shot(portal, "15-qr-code-expired");
+    } finally {
+      services().clock = clock;
+    }
+    await portal.clickText("Get a new QR code");
+    const second = await qrLink();
+    expect(second).not.toBe(first);
+    expect(await status()).toBe("Waiting for you to scan the QR code.");
   });
 
   it("logged no console error and requested nothing outside the local stack", () => {
