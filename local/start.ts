@@ -8,12 +8,16 @@ async function main(): Promise<void> {
   const verbose = process.env.LOG_LEVEL === "debug";
   const system = await startSystem({
     ports: portsFromEnv(process.env),
+    pages: true,
     log: (line) => {
       if (verbose || !line.startsWith("[information]")) console.log(line);
     },
   });
   const lines = Object.entries(system.urls).map(([name, url]) => `${name}=${url}`);
-  console.log(`Staff Passport ready in ${Date.now() - started} ms: ${lines.join(" ")}`);
+  console.log(
+    `Staff Passport ready in ${Date.now() - started} ms: portal=${system.urls.host}/ ` +
+      `wallet=${system.urls.verifiedId}/ trust=${system.urls.demoTrust}/ ${lines.join(" ")}`,
+  );
   console.log(`Try: curl ${system.urls.host}/api/health`);
 
   let stopping = false;

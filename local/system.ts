@@ -12,6 +12,7 @@ import type { Trust } from "../src/domain/trust.js";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
 import { type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
+import { buildSite, type Site } from "./pages/site.js";
 import { loadSeedTrusts } from "./seed/index.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "./servicebus/index.js";
 import { localSettings, type Ports } from "./settings.js";
@@ -29,6 +30,8 @@ export type SystemOptions = {
   simulatorNow?: () => Date;
   /** Settings that replace the local ones (tests point LOCAL_KEYS_DIR at a folder of their own). */
   settings?: Record<string, string>;
+  /** Serve the demo pages: the portal at the host's /, the wallet at the simulator's /, the trust's at its /. */
+  pages?: boolean;
 };
 
 export type LocalSystem = {
@@ -61,6 +64,10 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
   };
   const log = options.log;
   try {
+    const [portalPage, walletPage, trustPage] = options.pages
+      ? await Promise.all([buildSite("portal"), buildSite("wallet"), buildSite("trust")])
+      : [];
+    const site = (page: Site | undefined) => (page ? { site: page } : {});
     const [cosmos, serviceBus, verifiedId] = await Promise.all([
       startCosmosEmulator({ port: options.ports.cosmos }),
       startServiceBusEmulator({ port: options.ports.serviceBus, config: SERVICEBUS_CONFIG }),
@@ -68,6 +75,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
         port: options.ports.verifiedId,
         ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
         ...(log ? { log } : {}),
+        ...site(walletPage),
       }),
     ]);
     stops.push(
@@ -90,6 +98,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       settings: localSettings(ports, serviceBus.connectionString),
       ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
       ...(log ? { log } : {}),
+      ...site(portalPage),
     });
     stops.push(() => host.close());
     const settings = {
@@ -110,6 +119,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       issuer: settings.SESSION_ISSUER ?? "",
       audiences: seed.map((trust) => trust.id),
       ...(log ? { log } : {}),
+      ...site(trustPage),
     });
     stops.push(() => demoTrust.close());
 

@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
+import { type Site, serveSite } from "../pages/site.js";
 
 export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout";
 const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout"];
@@ -29,6 +30,8 @@ export type DemoTrustOptions = {
   /** The trust ids it plays; a SET for any other audience is refused with invalid_audience. */
   audiences: readonly string[];
   log?: (line: string) => void;
+  /** The page listing what was received, served at /. */
+  site?: Site;
 };
 
 export type DemoTrust = {
@@ -186,6 +189,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   };
 
   const server = createServer((request, response) => {
+    if (serveSite(options.site, request, response)) return;
     const path = new URL(request.url ?? "/", "http://localhost").pathname;
     const route = `${request.method} ${path}`;
     void (async () => {

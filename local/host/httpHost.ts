@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { HttpResponseInit } from "@azure/functions";
 import type { HttpFunctionDefinition } from "../../functions/definition.js";
+import { type Site, serveSite } from "../pages/site.js";
 import { HttpRequest, InvocationContext } from "./functionsLibrary.js";
 import { compileRoute } from "./routes.js";
 
@@ -17,6 +18,8 @@ export type HttpHostOptions = {
   host?: string;
   maxRequestBytes?: number;
   log?: (line: string) => void;
+  /** Static files served outside /api/ (the demo portal); nothing of the service's logic. */
+  site?: Site;
 };
 
 export type HttpHost = { server: Server; port: number; url: string; close(): Promise<void> };
@@ -72,6 +75,7 @@ export async function startHttpHost(functions: readonly HttpFunctionDefinition[]
 
   const server = createServer(async (request, response) => {
     try {
+      if (serveSite(options.site, request, response)) return;
       const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
       if (!url.pathname.toLowerCase().startsWith("/api/")) return hostError(response, 404);
       const path = url.pathname.slice("/api/".length);

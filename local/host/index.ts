@@ -5,6 +5,7 @@ import type {
   HttpFunctionDefinition,
   TimerFunctionDefinition,
 } from "../../functions/definition.js";
+import type { Site } from "../pages/site.js";
 import { type HttpHost, startHttpHost } from "./httpHost.js";
 import { type ServiceBusFunction, type ServiceBusPump, startServiceBusPump } from "./serviceBusPump.js";
 import { startTimers, type TimerRunner } from "./timers.js";
@@ -41,6 +42,8 @@ export type LocalHostOptions = {
   settings: Readonly<Record<string, string | undefined>>;
   maxRequestBytes?: number;
   log?: (line: string) => void;
+  /** Static files served at / (the demo portal). */
+  site?: Site;
 };
 
 export type LocalHost = { url: string; port: number; http: HttpHost; close(): Promise<void> };
@@ -60,6 +63,7 @@ export async function startLocalHost(
     ...(options.host ? { host: options.host } : {}),
     ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.site ? { site: options.site } : {}),
   });
   const serviceBusSettings = options.hostJson.extensions?.serviceBus;
   let pump: ServiceBusPump | undefined;

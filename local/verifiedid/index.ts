@@ -6,6 +6,7 @@
 //   POST /control/requests/{id}/expire, GET /control/issuers, GET /health
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { type Site, serveSite } from "../pages/site.js";
 import { loadSeedWallets, SEED_DIR } from "../seed/index.js";
 import type { SimulatorContext } from "./context.js";
 import { controlRoutes } from "./controlRoutes.js";
@@ -29,6 +30,8 @@ export type VerifiedIdSimulatorOptions = {
   /** The simulator's clock: request expiry and issuance dates follow it. */
   readonly now?: () => Date;
   readonly log?: (line: string) => void;
+  /** The demo wallet page, served at /. */
+  readonly site?: Site;
 };
 
 export type VerifiedIdSimulator = {
@@ -59,6 +62,7 @@ export async function startVerifiedIdSimulator(
 
   const routes = [...serviceRoutes(context), ...walletRoutes(context), ...controlRoutes(context)];
   const server = createServer((request, response) => {
+    if (serveSite(options.site, request, response)) return;
     const path = new URL(request.url ?? "/", "http://simulator").pathname;
     const isService = path.startsWith("/v1.0/");
     const matched = matchRoute(routes, request.method ?? "GET", path);

@@ -10,18 +10,52 @@ import type { HeldCredential, Wallet } from "./wallets.js";
 // Wallet-signed tokens in the receipt are valid this long, like a short-lived response.
 const RESPONSE_LIFETIME_SECONDS = 10 * 60;
 
+/** A credential the wallet holds of a requested type, and whether it meets the request's issuers and constraints. */
+export type Offer = { readonly id: string; readonly issuer: string; readonly fits: boolean };
+
+/**
+ * Per requested type, the first fitting credential, or the one `choose` names (by id). A named credential is
+ * presented even when it does not fit: the seed's staff member sees every access key they hold and may pick
+ * another trust's, which the service must then refuse. An id the wallet does not hold for that type is `unknown`.
+ */
 export function chooseCredentials(
   wallet: Wallet,
   requested: readonly RequestedCredential[],
-): { readonly chosen: HeldCredential[]; readonly missing: string[] } {
+  choose: Readonly<Record<string, string>> = {},
+): { readonly chosen: HeldCredential[]; readonly missing: string[]; readonly unknown: string[] } {
   const chosen: HeldCredential[] = [];
   const missing: string[] = [];
+  const unknown: string[] = [];
   for (const wanted of requested) {
-    const match = wallet.credentials.find((credential) => satisfies(credential, wanted));
-    if (match === undefined) missing.push(wanted.type);
-    else chosen.push(match);
+    const named = choose[wanted.type];
+    const match =
+      named === undefined
+        ? wallet.credentials.find((credential) => satisfies(credential, wanted))
+        : wallet.credentials.find((credential) => credential.id === named && credential.type === wanted.type);
+    if (match !== undefined) chosen.push(match);
+    else if (named !== undefined) unknown.push(wanted.type);
+    else missing.push(wanted.type);
   }
-  return { chosen, missing };
+  return { chosen, missing, unknown };
+}
+
+/** What the wallet can offer for each requested type: every credential of that type it holds. */
+export function offersFor(
+  wallet: Wallet,
+  requested: readonly RequestedCredential[],
+): Record<string, Offer[]> {
+  return Object.fromEntries(
+    requested.map((wanted) => [
+      wanted.type,
+      wallet.credentials
+        .filter((credential) => credential.type === wanted.type)
+        .map((credential) => ({
+          id: credential.id,
+          issuer: credential.issuer,
+          fits: satisfies(credential, wanted),
+        })),
+    ]),
+  );
 }
 
 function satisfies(credential: HeldCredential, wanted: RequestedCredential): boolean {

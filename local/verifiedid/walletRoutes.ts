@@ -5,7 +5,13 @@ import { walletCredentialSchema } from "../seed/schema.js";
 import { deliverCallback } from "./callbacks.js";
 import type { SimulatorContext } from "./context.js";
 import { fail, parseBody, type Result, type Route, simulatorError } from "./http.js";
-import { chooseCredentials, errorCallback, retrievedCallback, verifiedCallback } from "./presentation.js";
+import {
+  chooseCredentials,
+  errorCallback,
+  offersFor,
+  retrievedCallback,
+  verifiedCallback,
+} from "./presentation.js";
 import type { StoredRequest } from "./requests.js";
 
 const createWalletSchema = z.object({
@@ -23,6 +29,8 @@ const presentSchema = z.object({
   /** "error" makes the service report presentation_error instead (user declined, failed check, ...). */
   outcome: z.enum(["verified", "error"]).default("verified"),
   error: z.object({ code: z.string().min(1), message: z.string().min(1) }).exactOptional(),
+  /** Which held credential to present for a type, by the id GET /wallet/wallets/{id} lists. */
+  choose: z.record(z.string().min(1), z.string().min(1)).exactOptional(),
 });
 
 const DEFAULT_ERROR = {
@@ -50,6 +58,11 @@ export function walletRoutes(context: SimulatorContext): Route[] {
   }
 
   return [
+    {
+      method: "GET",
+      pattern: /^\/wallet\/wallets$/,
+      handle: () => ({ status: 200, body: { wallets: context.wallets.ids() } }),
+    },
     {
       method: "POST",
       pattern: /^\/wallet\/wallets$/,
@@ -102,7 +115,11 @@ export function walletRoutes(context: SimulatorContext): Route[] {
         const callbackStatus = await retrieve(request);
         const { missing } = chooseCredentials(wallet, request.body.requestedCredentials);
         const requested = request.body.requestedCredentials.map((credential) => credential.type);
-        return { status: 200, body: { requestId, requested, missing, callbackStatus } };
+        const offers = offersFor(wallet, request.body.requestedCredentials);
+        return {
+          status: 200,
+          body: { requestId, requested, missing, offers, request: walletView(request), callbackStatus },
+        };
       },
     },
     {
@@ -139,7 +156,18 @@ export function walletRoutes(context: SimulatorContext): Route[] {
             body: { requestId: request.requestId, requestStatus: "presentation_error", callbackStatus },
           };
         }
-        const { chosen, missing } = chooseCredentials(wallet, request.body.requestedCredentials);
+        const { chosen, missing, unknown } = chooseCredentials(
+          wallet,
+          request.body.requestedCredentials,
+          input.choose,
+        );
+        if (unknown.length > 0) {
+          return simulatorError(
+            400,
+            "unknownCredential",
+            `The wallet holds no such credential for ${unknown.join(", ")}.`,
+          );
+        }
         // Authenticator refuses to present when a requested credential is absent; the verifier hears nothing.
         if (missing.length > 0) return { status: 409, body: { missing } };
         request.status = "verified";

@@ -6,6 +6,8 @@ import type { WalletCredential } from "../seed/schema.js";
 import { didJwkOf, type IssuerKeys, newKeyPair, SIGNING_ALG, type SigningKey } from "./keys.js";
 
 export type HeldCredential = {
+  /** Unique in its wallet; what `choose` names when several credentials fit a requested type. */
+  readonly id: string;
   readonly type: string;
   readonly issuer: string;
   readonly claims: Readonly<Record<string, unknown>>;
@@ -29,6 +31,7 @@ export type WalletView = {
   readonly did: string;
   readonly publicJwk: JWK;
   readonly credentials: readonly {
+    readonly id: string;
     readonly type: string;
     readonly issuer: string;
     readonly claims: Readonly<Record<string, unknown>>;
@@ -70,7 +73,7 @@ export class WalletStore {
       kid: input.did === undefined ? `${did}#0` : `${did}#key-1`,
     };
     const credentials = await Promise.all(
-      input.credentials.map((credential) => this.#issue(did, credential)),
+      input.credentials.map((credential, index) => this.#issue(did, credential, `c${index + 1}`)),
     );
     const wallet: Wallet = { id, did, key, credentials };
     this.#wallets.set(id, wallet);
@@ -79,6 +82,11 @@ export class WalletStore {
 
   get(id: string): Wallet | undefined {
     return this.#wallets.get(id);
+  }
+
+  /** Every wallet's id, in the order they were created (seeded ones first). */
+  ids(): string[] {
+    return [...this.#wallets.keys()];
   }
 
   /** Marks the wallet's credentials of a type (optionally of one issuer) revoked; returns how many. */
@@ -101,6 +109,7 @@ export class WalletStore {
       did: wallet.did,
       publicJwk: wallet.key.publicJwk,
       credentials: wallet.credentials.map((credential) => ({
+        id: credential.id,
         type: credential.type,
         issuer: credential.issuer,
         claims: credential.claims,
@@ -112,7 +121,7 @@ export class WalletStore {
     };
   }
 
-  async #issue(holderDid: string, credential: WalletCredential): Promise<HeldCredential> {
+  async #issue(holderDid: string, credential: WalletCredential, id: string): Promise<HeldCredential> {
     const issuanceDate = credential.issuanceDate ?? serviceDate(this.#now());
     const key = await this.#issuers.keyFor(credential.issuer);
     // A JWT VC per the VC Data Model 1.1 JWT encoding: nbf/exp carry the dates, sub binds it to the holder.
@@ -133,6 +142,7 @@ export class WalletStore {
       builder.setExpirationTime(toSeconds(credential.expirationDate));
     const jwt = await builder.sign(key.privateKey);
     return {
+      id,
       type: credential.type,
       issuer: credential.issuer,
       claims: { ...credential.claims },

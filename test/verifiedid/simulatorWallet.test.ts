@@ -79,7 +79,17 @@ const scan = (walletId: string, url: string) =>
 const present = (walletId: string, body: Record<string, unknown>) =>
   postJson(`${simulator.url}/wallet/wallets/${walletId}/present`, body);
 
-type WalletView = { walletId: string; did: string; credentials: { type: string; revoked: boolean }[] };
+type WalletView = {
+  walletId: string;
+  did: string;
+  credentials: {
+    id: string;
+    type: string;
+    issuer: string;
+    revoked: boolean;
+    claims: Record<string, unknown>;
+  }[];
+};
 const wallet = async (walletId: string) =>
   (await getJson(`${simulator.url}/wallet/wallets/${walletId}`)).body as WalletView;
 
@@ -185,6 +195,87 @@ describe("scan and present", () => {
       error: { code: "userCanceled", message: "The user declined." },
     });
     expect((await present("demo", { requestId: created.requestId })).status).toBe(410);
+  });
+});
+
+describe("choosing among several fitting credentials", () => {
+  const ANY_ACCESS_KEY: RequestedCredentialInput = {
+    type: "StaffPassportAccessKey",
+    purpose: "Log in",
+    acceptedIssuers: [
+      "did:web:rj1.staffpassport.nhs.uk",
+      "did:web:rth.staffpassport.nhs.uk",
+      "did:web:r0a.staffpassport.nhs.uk",
+      "did:web:rrk.staffpassport.nhs.uk",
+      "did:web:rq8.staffpassport.nhs.uk",
+    ],
+  };
+  const presentedClaims = () =>
+    (receiver.received.at(-1)?.body as { verifiedCredentialsData?: { claims: unknown }[] } | undefined)
+      ?.verifiedCredentialsData?.[0]?.claims;
+
+  it("lists every held credential of a requested type on scan, saying which fit", async () => {
+    const created = await request([ACCESS_KEY_RTH]);
+    const { body } = await scan("demo", created.url);
+    const keys = (await wallet("demo")).credentials.filter((c) => c.type === "StaffPassportAccessKey");
+    expect(keys.length).toBeGreaterThan(1);
+    expect((body as { offers: Record<string, unknown> }).offers).toEqual({
+      StaffPassportAccessKey: keys.map((key) => ({
+        id: key.id,
+        issuer: key.issuer,
+        fits: key.issuer === "did:web:rth.staffpassport.nhs.uk",
+      })),
+    });
+    expect(new Set(keys.map((key) => key.id)).size).toBe(keys.length);
+  });
+
+  it("presents the first fitting credential without a choice, and the named one with choose", async () => {
+    const keys = (await wallet("demo")).credentials.filter((c) => c.type === "StaffPassportAccessKey");
+    const first = await request([ANY_ACCESS_KEY]);
+    expect((await present("demo", { requestId: first.requestId })).status).toBe(200);
+    expect(presentedClaims()).toEqual(keys[0]?.claims);
+
+    const third = keys[2];
+    const second = await request([ANY_ACCESS_KEY]);
+    const answered = await present("demo", {
+      requestId: second.requestId,
+      choose: { StaffPassportAccessKey: third?.id },
+    });
+    expect(answered.status).toBe(200);
+    expect(presentedClaims()).toEqual(third?.claims);
+  });
+
+  it("presents a chosen credential that does not fit, so that the verifier's own checks are what refuse it", async () => {
+    const rj1 = (await wallet("demo")).credentials.find(
+      (c) => c.type === "StaffPassportAccessKey" && c.claims.trustId === "RJ1",
+    );
+    const created = await request([ACCESS_KEY_RTH]);
+    const answered = await present("demo", {
+      requestId: created.requestId,
+      choose: { StaffPassportAccessKey: rj1?.id },
+    });
+    expect(answered.status).toBe(200);
+    expect(presentedClaims()).toMatchObject({ trustId: "RJ1" });
+  });
+
+  it("answers 400 and sends no callback for an id the wallet does not hold for that type", async () => {
+    const identity = (await wallet("demo")).credentials.find((c) => c.type === "StaffPassportIdentity");
+    const created = await request([ANY_ACCESS_KEY]);
+    await scan("demo", created.url);
+    const answered = await present("demo", {
+      requestId: created.requestId,
+      choose: { StaffPassportAccessKey: identity?.id },
+    });
+    expect(answered.status).toBe(400);
+    expect(answered.body).toMatchObject({ error: "unknownCredential" });
+    expect(receiver.received.map((call) => call.body.requestStatus)).toEqual(["request_retrieved"]);
+  });
+
+  it("lists the wallets it holds", async () => {
+    const { body } = await getJson(`${simulator.url}/wallet/wallets`);
+    expect((body as { wallets: string[] }).wallets).toEqual(
+      expect.arrayContaining(["demo", "partial", "revoked"]),
+    );
   });
 });
 

@@ -1,0 +1,99 @@
+// The portal's calls, all to the service's public API (API.md section 1) on this page's own origin.
+
+export type Trust = { id: string; name: string };
+export type CredentialType = { type: string; displayName: string; description: string };
+export type StartedLogin = {
+  loginId: string;
+  pollToken: string;
+  url: string;
+  qrCode: string;
+  expiresAt: string;
+};
+export type LoginView = {
+  loginId: string;
+  trustId: string;
+  status: "pending" | "scanned" | "verified" | "failed" | "expired";
+  expiresAt: string;
+  sessionToken?: string;
+  error?: { code: string; message: string };
+};
+export type StartedShare = {
+  shareId: string;
+  trustId: string;
+  credentialTypes: string[];
+  url: string;
+  qrCode: string;
+  expiresAt: string;
+};
+export type ShareView = {
+  shareId: string;
+  trustId: string;
+  status: "pending" | "scanned" | "shared" | "failed" | "expired" | "cancelled";
+  credentialTypes: string[];
+  createdAt: string;
+  expiresAt: string;
+  sharedAt?: string;
+  credentials?: { type: string; issuer: string }[];
+  error?: { code: string; message: string };
+};
+
+/** A problem+json answer (or no answer at all) turned into an error the screens can show. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`/api${path}`, {
+      method: init.method ?? (init.body === undefined ? "GET" : "POST"),
+      headers: {
+        ...(init.body === undefined ? {} : { "content-type": "application/json" }),
+        ...init.headers,
+      },
+      ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+    });
+  } catch {
+    throw new ApiError(0, "The service cannot be reached. Check that it is running and try again.");
+  }
+  const text = await response.text();
+  const body = text ? (JSON.parse(text) as unknown) : undefined;
+  if (!response.ok) {
+    const problem = body as { title?: string; detail?: string } | undefined;
+    throw new ApiError(
+      response.status,
+      problem?.detail ?? problem?.title ?? `The service answered ${response.status}.`,
+    );
+  }
+  return body as T;
+}
+
+const bearer = (session: string) => ({ authorization: `Bearer ${session}` });
+
+export const api = {
+  searchTrusts: (search: string) =>
+    call<{ trusts: Trust[] }>(`/trusts?search=${encodeURIComponent(search)}`).then((body) => body.trusts),
+  credentialTypes: () =>
+    call<{ credentialTypes: CredentialType[] }>("/credential-types").then((body) => body.credentialTypes),
+  startLogin: (trustId: string) => call<StartedLogin>("/logins", { body: { trustId } }),
+  readLogin: (login: StartedLogin) =>
+    call<LoginView>(`/logins/${encodeURIComponent(login.loginId)}`, {
+      headers: { "x-poll-token": login.pollToken },
+    }),
+  startShare: (session: string, credentialTypes: string[]) =>
+    call<StartedShare>("/shares", { body: { credentialTypes }, headers: bearer(session) }),
+  readShare: (session: string, shareId: string) =>
+    call<ShareView>(`/shares/${encodeURIComponent(shareId)}`, { headers: bearer(session) }),
+  cancelShare: (session: string, shareId: string) =>
+    call<undefined>(`/shares/${encodeURIComponent(shareId)}`, { method: "DELETE", headers: bearer(session) }),
+  history: (session: string) =>
+    call<{ shares: ShareView[] }>("/shares", { headers: bearer(session) }).then((body) => body.shares),
+};

@@ -1,0 +1,503 @@
+// The demo portal: the seed user guide's screens over the service's public API. Choose a trust, log in with its
+// access key (QR code), pick credentials, confirm, share them (second QR code), see the history.
+//
+// The wallet's refusal of a missing credential never reaches the service (Authenticator sends nothing), so the
+// portal cannot see it: a share stays "pending"/"scanned" and the screen tells the person what to do if their
+// wallet says a credential is not available; "Change what I share" cancels that share and goes back to the list.
+import { h, show, sleep } from "../shared/dom.js";
+import { ApiError, api, type CredentialType, type ShareView, type StartedShare, type Trust } from "./api.js";
+import { qrScreen } from "./qrScreen.js";
+
+const POLL_MS = 1000;
+
+/** Codes a login fails with when the presented access key belongs to another trust. */
+const OTHER_TRUSTS_KEY = new Set(["wrong_trust", "issuer_not_accepted"]);
+
+let trust: Trust | undefined;
+let session: string | undefined;
+let credentialTypes: CredentialType[] = [];
+let selected = new Set<string>();
+/** Bumped on every screen change so that an old screen's polling stops. */
+let screen = 0;
+
+function next(): number {
+  screen += 1;
+  return screen;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : "Something went wrong.";
+}
+
+function displayName(type: string): string {
+  return credentialTypes.find((entry) => entry.type === type)?.displayName ?? type;
+}
+
+function trustName(): string {
+  return trust?.name ?? "your organisation";
+}
+
+function trustNameOf(id: string): string {
+  return trust?.id === id ? trust.name : id;
+}
+
+/** A 401 means the session ended: log in again to the same trust. */
+function handleSessionError(error: unknown): boolean {
+  if (error instanceof ApiError && error.status === 401) {
+    session = undefined;
+    accessKeyQuestion("Your session has ended. Log in again with your access key.");
+    return true;
+  }
+  return false;
+}
+
+// Choose an organisation ("Go to a different organisation").
+function chooseTrust(): void {
+  next();
+  const results = h("div", { id: "results", "aria-live": "polite" });
+  const input = h("input", {
+    id: "search",
+    type: "search",
+    name: "search",
+    autocomplete: "off",
+  }) as HTMLInputElement;
+  const search = async (event: Event) => {
+    event.preventDefault();
+    const text = input.value.trim();
+    if (text.length < 2) {
+      results.replaceChildren(h("p", { class: "error-message" }, "Type at least 2 characters of the name."));
+      return;
+    }
+    try {
+      const trusts = await api.searchTrusts(text);
+      results.replaceChildren(
+        trusts.length === 0
+          ? h("p", {}, `No organisation matches "${text}".`)
+          : h("div", {}, [
+              h("h2", {}, "Select your organisation"),
+              h(
+                "ul",
+                { class: "plain" },
+                trusts.map((found) =>
+                  h(
+                    "li",
+                    {},
+                    h(
+                      "button",
+                      {
+                        type: "button",
+                        class: "link",
+                        onclick: () => {
+                          trust = found;
+                          session = undefined;
+                          accessKeyQuestion();
+                        },
+                      },
+                      found.name,
+                    ),
+                  ),
+                ),
+              ),
+            ]),
+      );
+    } catch (error) {
+      results.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+    }
+  };
+  show(
+    h("h1", {}, "Which organisation do you want to share your credentials with?"),
+    h("form", { class: "card", onsubmit: search }, [
+      h("label", { for: "search" }, "Organisation name"),
+      h("p", { class: "hint", id: "search-hint" }, "For example, Oxford or Manchester"),
+      input,
+      h("div", {}, h("button", { type: "submit" }, "Search")),
+    ]),
+    results,
+  );
+  input.setAttribute("aria-describedby", "search-hint");
+}
+
+// "Do you already have an access key for this organisation?"
+function accessKeyQuestion(notice?: string): void {
+  next();
+  const answer = h("div", { id: "answer", "aria-live": "polite" });
+  const choice = (value: string, label: string) =>
+    h("div", { class: "choice" }, [
+      h("input", { type: "radio", name: "has-key", id: `has-key-${value}`, value }),
+      h("label", { for: `has-key-${value}` }, label),
+    ]);
+  const onsubmit = (event: Event) => {
+    event.preventDefault();
+    const value = (document.querySelector('input[name="has-key"]:checked') as HTMLInputElement | null)?.value;
+    if (value === "yes") void logIn();
+    else if (value === "no") {
+      answer.replaceChildren(
+        h("div", { class: "card", id: "no-key" }, [
+          h("h2", {}, "You need an access key first"),
+          h(
+            "p",
+            {},
+            `You will need to get an access key for ${trustName()} before you can share credentials with it. ` +
+              "Ask the organisation's staff passport or HR team to send you one; it is added to your Microsoft " +
+              "Authenticator wallet. Then come back and choose Yes.",
+          ),
+          h("button", { type: "button", class: "link", onclick: chooseTrust }, "Choose another organisation"),
+        ]),
+      );
+    } else answer.replaceChildren(h("p", { class: "error-message" }, "Choose Yes or No."));
+  };
+  show(
+    h("h1", {}, trustName()),
+    notice ? h("p", { class: "status error", role: "status" }, notice) : undefined,
+    h("form", { class: "card", onsubmit }, [
+      h("fieldset", {}, [
+        h("legend", {}, "Do you already have an access key for this organisation?"),
+        choice("yes", "Yes"),
+        choice("no", "No"),
+      ]),
+      h("button", { type: "submit" }, "Continue"),
+    ]),
+    answer,
+    h(
+      "p",
+      {},
+      h("button", { type: "button", class: "link", onclick: chooseTrust }, "Go to a different organisation"),
+    ),
+  );
+}
+
+// The access key QR code, polled until logged in, failed or expired.
+async function logIn(): Promise<void> {
+  const current = next();
+  const chosen = trust;
+  if (chosen === undefined) return chooseTrust();
+  let login: Awaited<ReturnType<typeof api.startLogin>>;
+  try {
+    login = await api.startLogin(chosen.id);
+  } catch (error) {
+    return accessKeyQuestion(errorText(error));
+  }
+  if (current !== screen) return;
+  const qr = qrScreen({
+    heading: `Log in to ${chosen.name}`,
+    intro:
+      "Scan this QR code with the Microsoft Authenticator app: select Verified IDs, then the scan icon. " +
+      "Then share your access key for this organisation.",
+    qrCode: login.qrCode,
+    url: login.url,
+  });
+  show(...qr.nodes);
+  qr.setStatus("Waiting for you to scan the QR code.");
+  const again = (label: string) => h("button", { type: "button", onclick: () => void logIn() }, label);
+  while (current === screen) {
+    await sleep(POLL_MS);
+    if (current !== screen) return;
+    let view: Awaited<ReturnType<typeof api.readLogin>>;
+    try {
+      view = await api.readLogin(login);
+    } catch (error) {
+      qr.setStatus(errorText(error), "error");
+      continue;
+    }
+    if (view.status === "pending") continue;
+    if (view.status === "scanned") {
+      qr.setStatus("QR code scanned. Share your access key in Microsoft Authenticator.");
+    } else if (view.status === "verified" && view.sessionToken) {
+      session = view.sessionToken;
+      return home(`You are logged in to ${chosen.name}.`);
+    } else if (view.status === "expired") {
+      qr.retire();
+      qr.setStatus("This QR code has expired.", "error");
+      qr.setActions(again("Get a new QR code"));
+      return;
+    } else if (view.status === "failed") {
+      const code = view.error?.code ?? "";
+      qr.retire();
+      qr.setStatus(
+        OTHER_TRUSTS_KEY.has(code)
+          ? `This access key is for another organisation. Choose your access key for ${chosen.name} in your wallet.`
+          : `You could not be logged in: ${view.error?.message ?? "the presentation failed."}`,
+        "error",
+      );
+      qr.setActions(again("Try again"));
+      return;
+    }
+  }
+}
+
+function home(notice?: string): void {
+  next();
+  show(
+    h("h1", {}, trustName()),
+    notice ? h("p", { class: "status ok", role: "status" }, notice) : undefined,
+    h("div", { class: "card" }, [
+      h("button", { type: "button", class: "tile", onclick: () => void credentials() }, "Credentials"),
+      h("p", { class: "hint" }, "Share the credentials in your wallet with this organisation."),
+    ]),
+    h(
+      "p",
+      {},
+      h("button", { type: "button", class: "link", onclick: () => void history() }, "Your share history"),
+    ),
+    h(
+      "p",
+      {},
+      h("button", { type: "button", class: "link", onclick: chooseTrust }, "Go to a different organisation"),
+    ),
+  );
+}
+
+// "Credentials": the list with checkboxes.
+async function credentials(notice?: string): Promise<void> {
+  const current = next();
+  try {
+    if (credentialTypes.length === 0) credentialTypes = await api.credentialTypes();
+  } catch (error) {
+    return home(errorText(error));
+  }
+  if (current !== screen) return;
+  const problem = h("div", { "aria-live": "polite" });
+  const onsubmit = (event: Event) => {
+    event.preventDefault();
+    const ticked = [...document.querySelectorAll<HTMLInputElement>('input[name="credential"]:checked')];
+    selected = new Set(ticked.map((box) => box.value));
+    if (selected.size === 0) {
+      problem.replaceChildren(h("p", { class: "error-message" }, "Select at least one credential to share."));
+      return;
+    }
+    summary();
+  };
+  show(
+    h("h1", {}, "Share credentials"),
+    notice ? h("p", { class: "status", role: "status" }, notice) : undefined,
+    h("form", { class: "card", onsubmit }, [
+      h("fieldset", {}, [
+        h("legend", {}, `Select the credentials to share with ${trustName()}`),
+        h(
+          "p",
+          { class: "hint" },
+          "You can only share credentials that you have in your Microsoft Authenticator wallet.",
+        ),
+        credentialTypes.map((entry) =>
+          h("div", { class: "choice" }, [
+            h("input", {
+              type: "checkbox",
+              name: "credential",
+              id: `credential-${entry.type}`,
+              value: entry.type,
+              checked: selected.has(entry.type),
+              "aria-describedby": `credential-${entry.type}-hint`,
+            }),
+            h("label", { for: `credential-${entry.type}` }, [
+              entry.displayName,
+              h("p", { class: "hint", id: `credential-${entry.type}-hint` }, entry.description),
+            ]),
+          ]),
+        ),
+      ]),
+      problem,
+      h("button", { type: "submit" }, "Continue"),
+    ]),
+    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back")),
+  );
+}
+
+// The summary: "Yes, connect to my wallet" and "Continue".
+function summary(): void {
+  next();
+  const problem = h("div", { "aria-live": "polite" });
+  const onsubmit = (event: Event) => {
+    event.preventDefault();
+    const box = document.getElementById("connect") as HTMLInputElement | null;
+    if (box?.checked) void share([...selected]);
+    else
+      problem.replaceChildren(
+        h("p", { class: "error-message" }, "Choose 'Yes, connect to my wallet' to go on."),
+      );
+  };
+  show(
+    h("h1", {}, "Check the credentials you are sharing"),
+    h("div", { class: "card" }, [
+      h("p", {}, `You are about to share these credentials with ${trustName()}:`),
+      h(
+        "ul",
+        { id: "summary-list" },
+        [...selected].map((type) => h("li", {}, displayName(type))),
+      ),
+    ]),
+    h("form", { class: "card", onsubmit }, [
+      h("fieldset", {}, [
+        h("legend", {}, "Connect to your wallet to share them?"),
+        h("div", { class: "choice" }, [
+          h("input", { type: "checkbox", id: "connect", name: "connect", value: "yes" }),
+          h("label", { for: "connect" }, "Yes, connect to my wallet"),
+        ]),
+      ]),
+      problem,
+      h("button", { type: "submit" }, "Continue"),
+    ]),
+    h(
+      "p",
+      {},
+      h(
+        "button",
+        { type: "button", class: "link", onclick: () => void credentials() },
+        "Change what I share",
+      ),
+    ),
+  );
+}
+
+// The second QR code, polled until shared, failed or expired.
+async function share(types: string[]): Promise<void> {
+  const current = next();
+  const token = session;
+  if (token === undefined) return accessKeyQuestion();
+  let started: StartedShare;
+  try {
+    started = await api.startShare(token, types);
+  } catch (error) {
+    if (handleSessionError(error)) return;
+    return void credentials(errorText(error));
+  }
+  if (current !== screen) return;
+  const changeSelection = async () => {
+    try {
+      await api.cancelShare(token, started.shareId);
+    } catch {
+      // Already finished or gone: nothing to cancel.
+    }
+    await credentials(
+      "That share was cancelled. Deselect any credential your wallet does not have, then continue.",
+    );
+  };
+  const qr = qrScreen({
+    heading: "Scan to share your credentials",
+    intro: `Scan this QR code with Microsoft Authenticator, as before, and share the credentials for ${trustName()}.`,
+    qrCode: started.qrCode,
+    url: started.url,
+    extra: [
+      h("div", { class: "card" }, [
+        h("h2", {}, "Does your wallet say a credential is not available?"),
+        h(
+          "p",
+          {},
+          "Your wallet can only share credentials it holds. Cancel in the wallet, then change what you share: " +
+            "deselect the credential it flagged as missing and share the others.",
+        ),
+        h(
+          "button",
+          { type: "button", class: "secondary", onclick: () => void changeSelection() },
+          "Change what I share",
+        ),
+      ]),
+    ],
+  });
+  show(...qr.nodes);
+  qr.setStatus("Waiting for you to scan the QR code.");
+  while (current === screen) {
+    await sleep(POLL_MS);
+    if (current !== screen) return;
+    let view: ShareView;
+    try {
+      view = await api.readShare(token, started.shareId);
+    } catch (error) {
+      if (handleSessionError(error)) return;
+      qr.setStatus(errorText(error), "error");
+      continue;
+    }
+    if (view.status === "pending") continue;
+    if (view.status === "scanned") qr.setStatus("QR code scanned. Choose Share in Microsoft Authenticator.");
+    else if (view.status === "shared") return shared(view);
+    else if (view.status === "expired") {
+      qr.retire();
+      qr.setStatus("This QR code has expired.", "error");
+      qr.setActions(h("button", { type: "button", onclick: () => void share(types) }, "Get a new QR code"));
+      return;
+    } else if (view.status === "failed") {
+      qr.setStatus(
+        `The credentials were not shared: ${view.error?.message ?? "the presentation failed."}`,
+        "error",
+      );
+      qr.setActions(
+        h("button", { type: "button", onclick: () => void credentials() }, "Back to credentials"),
+      );
+      return;
+    } else if (view.status === "cancelled") return void credentials("That share was cancelled.");
+  }
+}
+
+function shared(view: ShareView): void {
+  next();
+  show(
+    h("h1", {}, "Credentials shared"),
+    h("div", { class: "card", id: "confirmation" }, [
+      h(
+        "p",
+        { class: "status ok", role: "status" },
+        `The listed credentials have been shared with ${trustNameOf(view.trustId)}.`,
+      ),
+      h(
+        "ul",
+        {},
+        (view.credentials ?? []).map((credential) => h("li", {}, displayName(credential.type))),
+      ),
+    ]),
+    h(
+      "p",
+      {},
+      h("button", { type: "button", class: "link", onclick: () => void history() }, "Your share history"),
+    ),
+    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back to the start")),
+  );
+}
+
+async function history(): Promise<void> {
+  const current = next();
+  const token = session;
+  if (token === undefined) return accessKeyQuestion();
+  let shares: ShareView[];
+  try {
+    if (credentialTypes.length === 0) credentialTypes = await api.credentialTypes();
+    shares = await api.history(token);
+  } catch (error) {
+    if (handleSessionError(error)) return;
+    return home(errorText(error));
+  }
+  if (current !== screen) return;
+  const when = (text: string) =>
+    new Date(text).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+  show(
+    h("h1", {}, "Your share history"),
+    shares.length === 0
+      ? h("p", {}, "You have not shared anything yet.")
+      : h("table", { id: "history" }, [
+          h("caption", { class: "visually-hidden" }, "Shares, newest first"),
+          h(
+            "thead",
+            {},
+            h("tr", {}, [
+              h("th", { scope: "col" }, "When"),
+              h("th", { scope: "col" }, "With"),
+              h("th", { scope: "col" }, "Status"),
+              h("th", { scope: "col" }, "Credentials"),
+            ]),
+          ),
+          h(
+            "tbody",
+            {},
+            shares.map((entry) =>
+              h("tr", {}, [
+                h("td", {}, when(entry.sharedAt ?? entry.createdAt)),
+                h("td", {}, trustNameOf(entry.trustId)),
+                h("td", {}, entry.status),
+                h("td", {}, entry.credentialTypes.map(displayName).join(", ")),
+              ]),
+            ),
+          ),
+        ]),
+    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back to the start")),
+  );
+}
+
+chooseTrust();

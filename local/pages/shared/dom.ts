@@ -1,0 +1,44 @@
+// A few DOM helpers for the demo pages: build elements without innerHTML (so no text is ever parsed as markup)
+// and replace a screen's content, moving focus to its heading so screen readers hear the change.
+
+type Child = Node | string | false | null | undefined;
+type Children = Child | readonly Children[];
+type Attributes = Record<string, string | boolean | ((event: Event) => void) | undefined>;
+
+export function h(tag: string, attributes: Attributes = {}, ...children: Children[]): HTMLElement {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === "function") element.addEventListener(name.replace(/^on/, ""), value);
+    else element.setAttribute(name, value === true ? "" : value);
+  }
+  const append = (child: Children): void => {
+    if (Array.isArray(child)) for (const inner of child as readonly Children[]) append(inner);
+    else if (child !== false && child !== null && child !== undefined) element.append(child as Node | string);
+  };
+  append(children);
+  return element;
+}
+
+/** Replaces the main element's content with a screen and focuses its h1. */
+export function show(...nodes: Child[]): void {
+  const main = document.getElementById("main");
+  if (main === null) return;
+  main.replaceChildren(...nodes.filter((node): node is Node | string => Boolean(node)));
+  const heading = main.querySelector("h1");
+  if (heading !== null) {
+    heading.setAttribute("tabindex", "-1");
+    heading.focus();
+  }
+}
+
+/** A credential type name for people when no display name is known: StaffPassportDbsCheck → "Dbs check". */
+export function humanType(type: string): string {
+  const words = type
+    .replace(/^StaffPassport/, "")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

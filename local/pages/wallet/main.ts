@@ -1,0 +1,220 @@
+// The demo wallet: plays Microsoft Authenticator over the simulator's wallet endpoints (on this page's origin).
+// Choose a wallet, open a request by its openid-vc:// link, see who asks, why and for what, pick among several
+// fitting credentials, then Share or Cancel. A request for a credential the wallet lacks cannot be shared, as in
+// Authenticator: it says "credential not available" and only Cancel is left; the verifier hears nothing.
+import { h, humanType, show } from "../shared/dom.js";
+
+type HeldCredential = {
+  id: string;
+  type: string;
+  issuer: string;
+  claims: Record<string, unknown>;
+  revoked: boolean;
+};
+type Offer = { id: string; issuer: string; fits: boolean };
+type Scanned = {
+  requestId: string;
+  requested: string[];
+  missing: string[];
+  offers: Record<string, Offer[]>;
+  request: { clientName: string; purpose: string; requestedCredentials: { type: string; purpose: string }[] };
+};
+
+async function call<T>(path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(path, {
+    method: body === undefined ? "GET" : "POST",
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+const params = new URLSearchParams(location.search);
+let walletId = params.get("wallet") ?? "demo";
+let held: HeldCredential[] = [];
+
+/** How a person tells credentials of one type apart: an access key by its trust, anything else by its issuer. */
+function labelOf(credential: HeldCredential | undefined, offer: Offer): string {
+  const trust = credential?.claims.trustId;
+  const name = typeof trust === "string" ? `Access key for ${trust}` : `Issued by ${offer.issuer}`;
+  return `${name}${credential?.revoked ? " (revoked)" : ""}`;
+}
+
+async function start(): Promise<void> {
+  const wallets = (await call<{ wallets: string[] }>("/wallet/wallets")).body.wallets;
+  if (!wallets.includes(walletId)) walletId = wallets[0] ?? "demo";
+  const select = h(
+    "select",
+    { id: "wallet", name: "wallet" },
+    wallets.map((id) => h("option", { value: id, selected: id === walletId }, id)),
+  ) as HTMLSelectElement;
+  select.addEventListener("change", () => {
+    walletId = select.value;
+    void loadWallet();
+  });
+  const link = h("input", {
+    type: "text",
+    id: "link",
+    name: "link",
+    autocomplete: "off",
+    value: params.get("request") ?? "",
+    "aria-describedby": "link-hint",
+  }) as HTMLInputElement;
+  const open = (event: Event) => {
+    event.preventDefault();
+    void openRequest(link.value.trim());
+  };
+  show(
+    h("h1", {}, "Your wallet"),
+    h("div", { class: "card" }, [
+      h("label", { for: "wallet" }, "Wallet"),
+      select,
+      h("div", { id: "held", "aria-live": "polite" }),
+    ]),
+    h("form", { class: "card", onsubmit: open }, [
+      h("label", { for: "link" }, "Request link"),
+      h("p", { class: "hint", id: "link-hint" }, "Paste the openid-vc:// link behind the portal's QR code."),
+      link,
+      h("div", {}, h("button", { type: "submit" }, "Open the request")),
+    ]),
+    h("section", { id: "request", "aria-live": "polite" }),
+  );
+  await loadWallet();
+  if (link.value !== "") await openRequest(link.value);
+}
+
+async function loadWallet(): Promise<void> {
+  const { body } = await call<{ credentials: HeldCredential[] }>(
+    `/wallet/wallets/${encodeURIComponent(walletId)}`,
+  );
+  held = body.credentials;
+  document.getElementById("held")?.replaceChildren(
+    h("h2", {}, `Verified IDs in "${walletId}"`),
+    h(
+      "ul",
+      {},
+      held.map((credential) =>
+        h("li", {}, `${humanType(credential.type)}: ${labelOf(credential, { ...credential, fits: true })}`),
+      ),
+    ),
+  );
+  document.getElementById("request")?.replaceChildren();
+}
+
+function showInRequest(...nodes: HTMLElement[]): void {
+  const section = document.getElementById("request");
+  section?.replaceChildren(...nodes);
+  section?.querySelector("h2")?.setAttribute("tabindex", "-1");
+  section?.querySelector<HTMLElement>("h2")?.focus();
+}
+
+async function openRequest(url: string): Promise<void> {
+  const { status, body } = await call<Scanned & { message?: string }>(
+    `/wallet/wallets/${encodeURIComponent(walletId)}/scan`,
+    { url },
+  );
+  if (status !== 200) {
+    showInRequest(
+      h("div", { class: "card" }, [
+        h("h2", {}, "This request cannot be opened"),
+        h("p", { class: "error-message" }, body.message ?? `The wallet answered ${status}.`),
+      ]),
+    );
+    return;
+  }
+  const missing = new Set(body.missing);
+  const items = body.request.requestedCredentials.map((wanted) => {
+    const offers = body.offers[wanted.type] ?? [];
+    const heading = h("strong", {}, humanType(wanted.type));
+    if (missing.has(wanted.type)) {
+      return h("li", {}, [
+        heading,
+        h("p", { class: "missing" }, "Credential not available"),
+        h("p", { class: "hint" }, "This wallet does not hold it."),
+      ]);
+    }
+    if (offers.length < 2) return h("li", {}, [heading, h("p", { class: "hint" }, wanted.purpose)]);
+    const firstFit = offers.find((offer) => offer.fits)?.id;
+    return h("li", {}, [
+      h("fieldset", {}, [
+        h("legend", {}, `You hold ${offers.length} of these: which one do you want to present?`),
+        offers.map((offer) =>
+          h("div", { class: "choice" }, [
+            h("input", {
+              type: "radio",
+              name: `choose-${wanted.type}`,
+              id: `choose-${offer.id}`,
+              value: offer.id,
+              checked: offer.id === firstFit,
+            }),
+            h(
+              "label",
+              { for: `choose-${offer.id}` },
+              labelOf(
+                held.find((credential) => credential.id === offer.id),
+                offer,
+              ),
+            ),
+          ]),
+        ),
+      ]),
+    ]);
+  });
+  const share = async () => {
+    const choose: Record<string, string> = {};
+    for (const type of body.requested) {
+      const picked = document.querySelector<HTMLInputElement>(`input[name="choose-${type}"]:checked`);
+      if (picked) choose[type] = picked.value;
+    }
+    const answer = await call<{ missing?: string[]; message?: string }>(
+      `/wallet/wallets/${encodeURIComponent(walletId)}/present`,
+      { requestId: body.requestId, choose },
+    );
+    showInRequest(
+      h("div", { class: "card" }, [
+        h("h2", {}, answer.status === 200 ? "Shared" : "Not shared"),
+        h(
+          "p",
+          { class: answer.status === 200 ? "status ok" : "status error", role: "status" },
+          answer.status === 200
+            ? "Your credentials were shared. You can return to the previous application."
+            : answer.status === 409
+              ? `Credential not available: ${(answer.body.missing ?? []).map(humanType).join(", ")}.`
+              : (answer.body.message ?? `The wallet answered ${answer.status}.`),
+        ),
+      ]),
+    );
+  };
+  const cancel = () =>
+    showInRequest(
+      h("div", { class: "card" }, [
+        h("h2", {}, "Cancelled"),
+        h(
+          "p",
+          { class: "status", role: "status" },
+          "Nothing was shared. You can return to the previous application.",
+        ),
+      ]),
+    );
+  showInRequest(
+    h("div", { class: "card" }, [
+      h("h2", {}, `${body.request.clientName} is asking`),
+      h("p", {}, body.request.purpose),
+      h("h3", {}, "Requested"),
+      h("ul", { id: "requested", class: "plain" }, items),
+      missing.size > 0
+        ? h(
+            "p",
+            { class: "status error", role: "status", id: "not-available" },
+            `Credential not available: ${[...missing].map(humanType).join(", ")}. Cancel, go back to the portal, ` +
+              "deselect it and share the rest.",
+          )
+        : undefined,
+      h("button", { type: "button", disabled: missing.size > 0, onclick: () => void share() }, "Share"),
+      h("button", { type: "button", class: "secondary", onclick: cancel }, "Cancel"),
+    ]),
+  );
+}
+
+void start();
