@@ -1,6 +1,6 @@
-// GET /api/health: 200 when every dependency answers, 503 naming the one that does not.
+// GET /api/health: 200 when every dependency answers, 503 naming the one that does not. The answer may be a
+// few seconds old (src/app/checkHealth.ts), so that anonymous probes cannot flood the dependencies.
 import { z } from "zod";
-import { checkHealth } from "../src/app/checkHealth.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
 
@@ -20,7 +20,7 @@ export const health = httpEndpoint({
     503: { description: "A dependency does not answer", schema: healthSchema },
   },
   handle: async ({ log }) => {
-    const report = await checkHealth(services().healthChecks);
+    const report = await services().health();
     if (report.status !== "ok") log.warn("dependency unavailable", { checks: JSON.stringify(report.checks) });
     return { status: report.status === "ok" ? 200 : 503, body: report };
   },

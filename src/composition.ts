@@ -22,7 +22,7 @@ import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
-import type { HealthCheck } from "./app/checkHealth.js";
+import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHealth.js";
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import type {
   Clock,
@@ -51,6 +51,8 @@ export type Services = {
   clock: Clock;
   session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
+  /** The health report, cached for a few seconds and checked by one caller at a time. */
+  health: () => Promise<HealthReport>;
   /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
   shareEventRecording: RecordDeps;
   shareEventDelivery: DeliverDeps;
@@ -141,6 +143,7 @@ function buildServices(config: Config): Services {
           publishLeadMs,
         });
   const trusts = trustStore(database.container("trusts"));
+  const healthChecks = dependencyChecks(database, serviceBus);
   return {
     config,
     cosmos,
@@ -160,21 +163,26 @@ function buildServices(config: Config): Services {
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     clock: () => new Date(),
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
-    healthChecks: {
-      cosmos: async () => {
-        await database.read();
-      },
-      // A peek is a real round trip to the broker that takes no lock and changes nothing.
-      serviceBus: async () => {
-        const receiver = serviceBus.createReceiver(SHARE_EVENTS_TOPIC, "record");
-        try {
-          await receiver.peekMessages(1);
-        } finally {
-          await receiver.close();
-        }
-      },
-    },
+    healthChecks,
+    health: cachedHealth(healthChecks, { clock: () => new Date() }),
     ...shareEventConsumers(config, database, serviceBus, trusts, keys),
+  };
+}
+
+function dependencyChecks(database: Database, serviceBus: ServiceBusClient): Record<string, HealthCheck> {
+  return {
+    cosmos: async () => {
+      await database.read();
+    },
+    // A peek is a real round trip to the broker that takes no lock and changes nothing.
+    serviceBus: async () => {
+      const receiver = serviceBus.createReceiver(SHARE_EVENTS_TOPIC, "record");
+      try {
+        await receiver.peekMessages(1);
+      } finally {
+        await receiver.close();
+      }
+    },
   };
 }
 
