@@ -13,6 +13,7 @@ export const health = httpEndpoint({
   name: "health",
   method: "GET",
   route: "health",
+  rateLimit: () => services().rateLimits.anonymous,
   summary: "Reports whether the service and its dependencies answer",
   tags: ["operations"],
   responses: {

@@ -35,6 +35,7 @@ import type {
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
 import { type Config, loadConfig } from "./config.js";
+import { type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
 
 export type Services = {
   config: Config;
@@ -51,6 +52,8 @@ export type Services = {
   clock: Clock;
   session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
+  /** Per-client limits of the anonymous endpoints: logins (which spend Verified ID quota) and the rest. */
+  rateLimits: { logins: RateLimiter; anonymous: RateLimiter };
   /** The health report, cached for a few seconds and checked by one caller at a time. */
   health: () => Promise<HealthReport>;
   /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
@@ -165,6 +168,13 @@ function buildServices(config: Config): Services {
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks,
     health: cachedHealth(healthChecks, { clock: () => new Date() }),
+    rateLimits: {
+      logins: tokenBucketLimiter({ perMinute: config.RATE_LIMIT_LOGINS_PER_MINUTE, clock: () => new Date() }),
+      anonymous: tokenBucketLimiter({
+        perMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        clock: () => new Date(),
+      }),
+    },
     ...shareEventConsumers(config, database, serviceBus, trusts, keys),
   };
 }

@@ -48,6 +48,9 @@ const settingsShape = z.object({
   SHARE_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(60).default(10),
   SHARE_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  // Per-client limits of the anonymous endpoints, per instance (src/http/rateLimit.ts).
+  RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 });
 
 /** URL settings that must be https unless they point at this machine. */
