@@ -1,6 +1,6 @@
-// GET /api/health: 200 when every dependency answers, 503 naming the one that does not.
+// GET /api/health: 200 when every dependency answers, 503 naming the one that does not. The answer may be a
+// few seconds old (src/app/checkHealth.ts), so that anonymous probes cannot flood the dependencies.
 import * as z from "zod";
-import { checkHealth } from "../src/app/checkHealth.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
 
@@ -13,6 +13,7 @@ export const health = httpEndpoint({
   name: "health",
   method: "GET",
   route: "health",
+  rateLimit: () => services().rateLimits.anonymous,
   summary: "Reports whether the service and its dependencies answer",
   tags: ["operations"],
   responses: {
@@ -20,7 +21,7 @@ export const health = httpEndpoint({
     503: { description: "A dependency does not answer", schema: healthSchema },
   },
   handle: async ({ log }) => {
-    const report = await checkHealth(services().healthChecks);
+    const report = await services().health();
     if (report.status !== "ok") log.warn("dependency unavailable", { checks: JSON.stringify(report.checks) });
     return { status: report.status === "ok" ? 200 : 503, body: report };
   },

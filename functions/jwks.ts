@@ -7,6 +7,7 @@ export const jwks = httpEndpoint({
   name: "jwks",
   method: "GET",
   route: ".well-known/jwks.json",
+  rateLimit: () => services().rateLimits.anonymous,
   summary: "JWKS: the current signing key and, during rotation, the previous one",
   tags: ["discovery"],
   responses: {

@@ -17,6 +17,7 @@ export const readLogin = httpEndpoint({
   name: "readLogin",
   method: "GET",
   route: "logins/{loginId}",
+  rateLimit: () => services().rateLimits.anonymous,
   summary: "The login's status; the session token while verified",
   tags: ["logins"],
   security: "pollToken",

@@ -9,6 +9,7 @@ export const searchTrusts = httpEndpoint({
   name: "searchTrusts",
   method: "GET",
   route: "trusts",
+  rateLimit: () => services().rateLimits.anonymous,
   summary:
     "Active trusts whose name contains the text (any case) or whose id is the text; at most 20, by name",
   tags: ["trusts"],

@@ -16,6 +16,7 @@ export const startLogin = httpEndpoint({
   name: "startLogin",
   method: "POST",
   route: "logins",
+  rateLimit: () => services().rateLimits.logins,
   summary: "Creates a presentation request for the trust's access key",
   tags: ["logins"],
   body: z.strictObject({ trustId: z.string().trim().min(1).max(20) }),

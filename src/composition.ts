@@ -19,7 +19,7 @@ import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
-import type { HealthCheck } from "./app/checkHealth.js";
+import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHealth.js";
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import type {
   Clock,
@@ -32,6 +32,7 @@ import type {
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
 import { type Config, loadConfig } from "./config.js";
+import { type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
 
 export type Services = {
   config: Config;
@@ -51,6 +52,10 @@ export type Services = {
   healthChecks: Record<string, HealthCheck>;
   /** Closes the clients that were made; nothing is made to be closed. */
   close(): Promise<void>;
+  /** Per-client limits of the anonymous endpoints: logins (which spend Verified ID quota) and the rest. */
+  rateLimits: { logins: RateLimiter; anonymous: RateLimiter };
+  /** The health report, cached for a few seconds and checked by one caller at a time. */
+  health: () => Promise<HealthReport>;
   /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
   shareEventRecording: RecordDeps;
   shareEventDelivery: DeliverDeps;
@@ -165,6 +170,7 @@ function buildServices(config: Config): Services {
           publishLeadMs,
         });
   const trusts = trustStore(container("trusts"));
+  const healthChecks = dependencyChecks(database, serviceBus);
   return {
     config,
     cosmos,
@@ -184,24 +190,39 @@ function buildServices(config: Config): Services {
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     clock: () => new Date(),
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
-    healthChecks: {
-      cosmos: async () => {
-        await (await database()).read();
-      },
-      // A peek is a real round trip to the broker that takes no lock and changes nothing.
-      serviceBus: async () => {
-        const receiver = (await serviceBus()).createReceiver(SHARE_EVENTS_TOPIC, "record");
-        try {
-          await receiver.peekMessages(1);
-        } finally {
-          await receiver.close();
-        }
-      },
+    healthChecks,
+    health: cachedHealth(healthChecks, { clock: () => new Date() }),
+    rateLimits: {
+      logins: tokenBucketLimiter({ perMinute: config.RATE_LIMIT_LOGINS_PER_MINUTE, clock: () => new Date() }),
+      anonymous: tokenBucketLimiter({
+        perMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
+        clock: () => new Date(),
+      }),
     },
     ...shareEventConsumers(config, container, serviceBus, trusts, keys),
     async close() {
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();
+    },
+  };
+}
+
+function dependencyChecks(
+  database: () => Promise<Database>,
+  serviceBus: () => Promise<ServiceBusClient>,
+): Record<string, HealthCheck> {
+  return {
+    cosmos: async () => {
+      await (await database()).read();
+    },
+    // A peek is a real round trip to the broker that takes no lock and changes nothing.
+    serviceBus: async () => {
+      const receiver = (await serviceBus()).createReceiver(SHARE_EVENTS_TOPIC, "record");
+      try {
+        await receiver.peekMessages(1);
+      } finally {
+        await receiver.close();
+      }
     },
   };
 }

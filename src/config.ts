@@ -48,7 +48,22 @@ const settingsShape = z.object({
   SHARE_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(60).default(10),
   SHARE_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
+  // Per-client limits of the anonymous endpoints, per instance (src/http/rateLimit.ts).
+  RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 });
+
+/** URL settings that must be https unless they point at this machine. */
+const HTTPS_SETTINGS = [
+  "COSMOS_ENDPOINT",
+  "VERIFIEDID_BASE_URL",
+  "VERIFIEDID_CALLBACK_URL",
+  "SESSION_ISSUER",
+  "KEY_VAULT_URL",
+] as const;
+
+/** Where the service itself and its data live: any of them off this machine makes it a deployment. */
+const REMOTE_IF_NOT_LOOPBACK = ["COSMOS_ENDPOINT", "VERIFIEDID_CALLBACK_URL", "SESSION_ISSUER"] as const;
 
 const settingsSchema = settingsShape.superRefine((s, ctx) => {
   const need = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
@@ -72,6 +87,23 @@ const settingsSchema = settingsShape.superRefine((s, ctx) => {
   }
   if (s.SIGNING_KEYS === "key-vault" && !s.KEY_VAULT_URL) {
     need("KEY_VAULT_URL", "required when SIGNING_KEYS is key-vault");
+  }
+  // A bearer token (Entra ID, the session's audience) must never travel in clear beyond this machine.
+  for (const name of HTTPS_SETTINGS) {
+    const value = s[name];
+    if (value !== undefined && URL.parse(value)?.protocol === "http:" && !isLoopbackUrl(value)) {
+      need(name, "must be https outside a loopback address");
+    }
+  }
+  // Keys on local disk are for a machine that runs everything itself; a deployment keeps them in Key Vault.
+  const remote =
+    s.ServiceBusConnection__fullyQualifiedNamespace !== undefined ||
+    REMOTE_IF_NOT_LOOPBACK.some((name) => URL.parse(s[name]) !== null && !isLoopbackUrl(s[name]));
+  if (s.SIGNING_KEYS === "local" && remote) {
+    need(
+      "SIGNING_KEYS",
+      "local is only allowed when Cosmos DB, Service Bus and this service are on loopback",
+    );
   }
 });
 

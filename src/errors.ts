@@ -15,3 +15,23 @@ export class ServiceError extends Error {
     return {};
   }
 }
+
+/**
+ * A trust document in the directory does not have the shape of a trust (operators write them by hand). It is
+ * answered as an unavailable dependency (503): the directory needs an operator, and the caller can only retry.
+ */
+export class TrustDocumentInvalid extends ServiceError {
+  readonly trustId: string;
+  /** The paths of the fields that are wrong; never their values. */
+  readonly invalidFields: string;
+
+  constructor(trustId: string, invalidFields: string) {
+    super("dependency_unavailable", "A trust document in the directory is not valid.");
+    this.trustId = trustId;
+    this.invalidFields = invalidFields;
+  }
+
+  override logDetails() {
+    return { trustId: this.trustId, invalidFields: this.invalidFields };
+  }
+}

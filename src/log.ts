@@ -31,16 +31,52 @@ export function invocationLogger(context: InvocationContext, base: LogFields = {
   );
 }
 
+/**
+ * What Cosmos DB says about a failed call that an operator needs to find it in the service's own diagnostics:
+ * status, substatus and activity id (from the error or its `x-ms-activity-id` header). Never the body, which
+ * may quote the request.
+ */
+function cosmosFailureFields(error: unknown): LogFields {
+  if (typeof error !== "object" || error === null) return {};
+  const failure = error as {
+    code?: unknown;
+    substatus?: unknown;
+    activityId?: unknown;
+    headers?: Record<string, unknown>;
+  };
+  const headerActivityId = failure.headers?.["x-ms-activity-id"];
+  const activityId = typeof failure.activityId === "string" ? failure.activityId : headerActivityId;
+  const headerSubstatus = Number(failure.headers?.["x-ms-substatus"]);
+  const substatus =
+    typeof failure.substatus === "number"
+      ? failure.substatus
+      : Number.isInteger(headerSubstatus)
+        ? headerSubstatus
+        : 0; // Cosmos DB leaves out x-ms-substatus when it is 0, "none".
+  if (typeof failure.code !== "number" && typeof activityId !== "string") return {};
+  return {
+    cosmosStatus: typeof failure.code === "number" ? failure.code : undefined,
+    cosmosSubstatus: typeof failure.code === "number" ? substatus : undefined,
+    cosmosActivityId: typeof activityId === "string" ? activityId : undefined,
+  };
+}
+
 /** Describes a caught error for a log line without its stack or any data it may carry. */
 export function describeError(error: unknown): LogFields {
   if (error instanceof ServiceError) {
-    return { errorName: error.name, errorCode: error.code, ...error.logDetails() };
+    return {
+      errorName: error.name,
+      errorCode: error.code,
+      ...error.logDetails(),
+      ...(error.code === "dependency_unavailable" ? cosmosFailureFields(error.cause) : {}),
+    };
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return {
       errorName: error.name,
       errorCode: typeof code === "string" || typeof code === "number" ? code : undefined,
+      ...cosmosFailureFields(error),
     };
   }
   return { errorName: typeof error };

@@ -47,6 +47,9 @@ function headersOf(request: IncomingMessage): Record<string, string> {
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value;
   }
+  // As App Service's front end does: the socket's address is appended to x-forwarded-for.
+  const peer = request.socket.remoteAddress;
+  if (peer) out["x-forwarded-for"] = out["x-forwarded-for"] ? `${out["x-forwarded-for"]}, ${peer}` : peer;
   return out;
 }
 

@@ -1,30 +1,13 @@
 // Shapes of the local seed files, shared by the loader and the Verified ID simulator (a wallet created over HTTP
 // takes credentials in the same form as the seed).
 import { z } from "zod";
-import { isAllowedDeliveryEndpoint } from "../../src/domain/trust.js";
+import { trustFields } from "../../src/domain/trust.js";
 
 const did = z.string().regex(/^did:[a-z0-9]+:.+$/, "must be a DID");
 // The Request Service's date form, e.g. 2025-03-01T09:00:00Z.
 const instant = z.iso.datetime({ offset: false });
 
-export const seedTrustSchema = z.strictObject({
-  id: z.string().regex(/^[A-Z0-9]{3,5}$/, "must be an ODS-style code"),
-  name: z.string().min(1),
-  active: z.boolean(),
-  accessKeyType: z.string().min(1),
-  issuerDids: z.tuple([did], did),
-  delivery: z
-    .discriminatedUnion("mode", [
-      z.strictObject({
-        mode: z.literal("push"),
-        endpoint: z
-          .url()
-          .refine(isAllowedDeliveryEndpoint, "must be https (http only on a loopback address)"),
-      }),
-      z.strictObject({ mode: z.literal("subscription") }),
-    ])
-    .exactOptional(),
-});
+export const seedTrustSchema = z.strictObject(trustFields);
 
 /** A credential as a wallet holds it; the simulator issues and signs it for the wallet's DID. */
 export const walletCredentialSchema = z.object({

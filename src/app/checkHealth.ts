@@ -1,4 +1,5 @@
-// Health: asks each dependency a cheap question and reports which one does not answer.
+// Health: asks each dependency a cheap question and reports which one does not answer; the anonymous endpoint
+// reads a cached answer, so that its callers cannot make the service open a connection each.
 
 export type HealthCheck = () => Promise<void>;
 export type HealthReport = { status: "ok" | "unavailable"; checks: Record<string, "ok" | "unavailable"> };
@@ -32,4 +33,35 @@ export async function checkHealth(
     report[name] = results[index] ? "ok" : "unavailable";
   });
   return { status: results.every(Boolean) ? "ok" : "unavailable", checks: report };
+}
+
+/** How long one answer is reused: long enough that a flood costs one check per instance per window. */
+export const HEALTH_MAX_AGE_MS = 5_000;
+
+/**
+ * The health report, asked of the dependencies at most once per HEALTH_MAX_AGE_MS: concurrent callers share the
+ * check in flight (so at most one runs at a time) and later callers get its answer until it is too old. An
+ * unavailable answer is reused too, so that probes during an outage do not pile up receivers and timeouts.
+ */
+export function cachedHealth(
+  checks: Readonly<Record<string, HealthCheck>>,
+  options: { clock: () => Date; maxAgeMs?: number; timeoutMs?: number },
+): () => Promise<HealthReport> {
+  const maxAgeMs = options.maxAgeMs ?? HEALTH_MAX_AGE_MS;
+  let last: { report: HealthReport; at: number } | undefined;
+  let inFlight: Promise<HealthReport> | undefined;
+  return () => {
+    if (last !== undefined && options.clock().getTime() - last.at < maxAgeMs) {
+      return Promise.resolve(last.report);
+    }
+    inFlight ??= checkHealth(checks, options.timeoutMs)
+      .then((report) => {
+        last = { report, at: options.clock().getTime() };
+        return report;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
+  };
 }

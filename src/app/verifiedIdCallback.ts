@@ -11,8 +11,10 @@ import type { CallbackReport, Presentation } from "../domain/presentation.js";
 import { advance, type ProgressEvent, whyIgnored } from "../domain/requestProgress.js";
 import { hashSecret, MINTED_ID, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
 import { type Share, type ShareRequest, shareAccepted } from "../domain/share.js";
+import type { Trust } from "../domain/trust.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
-import { ServiceError } from "../errors.js";
+import { ServiceError, TrustDocumentInvalid } from "../errors.js";
+import { describeError } from "../log.js";
 import { type OutboxDeps, publishFromOutbox } from "./outbox.js";
 import type { Clock, RequestStore, TrustDirectory, Versioned } from "./ports.js";
 import { REQUEST_TTL_SECONDS } from "./presentationRequests.js";
@@ -105,6 +107,26 @@ const TRUST_GONE = {
   error: { code: "unknown_trust", message: "The trust is no longer active in the directory." },
 } as const;
 
+const TRUST_INVALID = {
+  type: "failed",
+  error: { code: "trust_invalid", message: "The trust's entry in the directory cannot be read." },
+} as const;
+
+/**
+ * The trust a presentation is judged against. A document that is not a valid trust fails the request (logged
+ * for the operator) rather than answering 503 forever: Verified ID gives up on a callback, and the holder's
+ * presentation cannot be judged without the trust.
+ */
+async function trustFor(deps: CallbackDeps, trustId: string): Promise<Trust | "invalid" | undefined> {
+  try {
+    return await deps.trusts.get(trustId);
+  } catch (error) {
+    if (!(error instanceof TrustDocumentInvalid)) throw error;
+    deps.log.error("trust document is not valid; the request fails", describeError(error));
+    return "invalid";
+  }
+}
+
 async function applyToLogin(
   deps: CallbackDeps,
   first: Versioned<LoginRequest>,
@@ -120,7 +142,8 @@ async function applyToLogin(
       return { applied: false, requestId: login.id, kind: login.kind, reason: ignored };
 
     const event = await progressEventOf<Verified>(report, async (presentation) => {
-      const trust = await deps.trusts.get(login.trustId);
+      const trust = await trustFor(deps, login.trustId);
+      if (trust === "invalid") return TRUST_INVALID;
       if (!trust?.active) return TRUST_GONE;
       const accepted = acceptLoginPresentation(trust, presentation, now);
       if (!accepted.ok) return { type: "failed", error: accepted.error };
@@ -161,7 +184,8 @@ async function applyToShare(
       return { applied: false, requestId: share.id, kind: request.kind, reason: ignored };
 
     const event = await progressEventOf<AcceptedShare>(report, async (presentation) => {
-      const trust = await deps.trusts.get(share.trustId);
+      const trust = await trustFor(deps, share.trustId);
+      if (trust === "invalid") return TRUST_INVALID;
       if (!trust?.active) return TRUST_GONE;
       const expected = { types: share.credentialTypes, subject: share.subject, staff: share.staff };
       const accepted = acceptSharePresentation(expected, presentation, now);

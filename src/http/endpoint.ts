@@ -13,6 +13,7 @@ import {
   problemFromError,
   problemType,
 } from "./problem.js";
+import { clientAddress, RateLimited, type RateLimiter } from "./rateLimit.js";
 
 /** Request bodies of the portal API are small JSON documents; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -46,6 +47,8 @@ export type EndpointSpec<B, Q, P, A = undefined> = {
   tags?: string[];
   security?: OpenApiOperation["security"];
   body?: B;
+  /** The per-client limit of an anonymous endpoint, checked before anything else (src/http/rateLimit.ts). */
+  rateLimit?: () => RateLimiter;
   /** The largest body taken, in bytes; MAX_BODY_BYTES unless the endpoint needs more. */
   maxBodyBytes?: number;
   /**
@@ -119,6 +122,8 @@ export function httpEndpoint<
     const common = { [CORRELATION_HEADER]: correlationId, "cache-control": "no-store" };
     let response: HttpResponseInit;
     try {
+      const retryAfter = spec.rateLimit?.().take(clientAddress(request));
+      if (retryAfter !== undefined) throw new RateLimited(retryAfter);
       const params = spec.params ? validate(spec.params, request.params, "path") : {};
       const query = spec.query
         ? validate(spec.query, Object.fromEntries(request.query.entries()), "query")
@@ -154,10 +159,11 @@ export function httpEndpoint<
       // RFC 6750: a refused bearer token says so, so that clients know to log in again.
       const challenge =
         problem.type === problemType("invalid_session") ? { "www-authenticate": BEARER_CHALLENGE } : {};
+      const retry = error instanceof RateLimited ? { "retry-after": String(error.retryAfterSeconds) } : {};
       response = {
         status: problem.status,
         body: JSON.stringify(problem),
-        headers: { "content-type": PROBLEM_CONTENT_TYPE, ...challenge, ...common },
+        headers: { "content-type": PROBLEM_CONTENT_TYPE, ...challenge, ...retry, ...common },
       };
     }
     log.info("request completed", { status: response.status, durationMs: Date.now() - started });
@@ -178,7 +184,9 @@ export function httpEndpoint<
       ...(spec.body ? { body: spec.body as z.ZodType } : {}),
       ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
       ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
-      responses: spec.responses,
+      responses: spec.rateLimit
+        ? { ...spec.responses, 429: { description: "Too many requests from this client; see Retry-After" } }
+        : spec.responses,
     },
   };
 }

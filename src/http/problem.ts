@@ -28,6 +28,7 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?
   conflict: { status: 409, title: "The request conflicts with the resource's state" },
   payload_too_large: { status: 413, title: "The body is too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
+  rate_limited: { status: 429, title: "Too many requests" },
   // Server-side failures carry a fixed detail: the error's own message (codes, hosts) goes to the log only.
   verified_id_failed: {
     status: 502,

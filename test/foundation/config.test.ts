@@ -38,6 +38,8 @@ describe("configuration", () => {
         ...valid,
         ServiceBusConnection: "",
         ServiceBusConnection__fullyQualifiedNamespace: "x.servicebus.windows.net",
+        SIGNING_KEYS: "key-vault",
+        KEY_VAULT_URL: "https://staff-passport.vault.azure.net/",
       }).ServiceBusConnection__fullyQualifiedNamespace,
     ).toBe("x.servicebus.windows.net");
   });
@@ -58,6 +60,61 @@ describe("configuration", () => {
 
   it("requires a Key Vault URL when signing keys live in Key Vault", () => {
     expect(errorOf({ ...valid, SIGNING_KEYS: "key-vault" }).settings).toEqual(["KEY_VAULT_URL"]);
+  });
+
+  it("refuses plain http for every endpoint outside this machine", () => {
+    const error = errorOf({
+      ...valid,
+      COSMOS_ENDPOINT: "http://staff-passport.documents.azure.com/",
+      VERIFIEDID_CALLBACK_URL: "http://portal.example.nhs.uk/api/verifiedid/callback",
+      SESSION_ISSUER: "http://portal.example.nhs.uk/api",
+      SIGNING_KEYS: "key-vault",
+      KEY_VAULT_URL: "http://staff-passport.vault.azure.net/",
+    });
+    expect(error.settings).toEqual([
+      "COSMOS_ENDPOINT",
+      "VERIFIEDID_CALLBACK_URL",
+      "SESSION_ISSUER",
+      "KEY_VAULT_URL",
+    ]);
+    expect(error.message).toContain("must be https outside a loopback address");
+  });
+
+  it("refuses a remote Verified ID endpoint over plain http", () => {
+    const error = errorOf({
+      ...valid,
+      VERIFIEDID_CREDENTIAL: "managed-identity",
+      VERIFIEDID_BASE_URL: "http://verifiedid.did.msidentity.com",
+    });
+    expect(error.settings).toEqual(["VERIFIEDID_BASE_URL"]);
+  });
+
+  it("refuses local signing keys once any endpoint is remote", () => {
+    for (const remote of [
+      { COSMOS_ENDPOINT: "https://staff-passport.documents.azure.com/" },
+      { SESSION_ISSUER: "https://portal.example.nhs.uk/api" },
+      { VERIFIEDID_CALLBACK_URL: "https://portal.example.nhs.uk/api/verifiedid/callback" },
+      { ServiceBusConnection: "", ServiceBusConnection__fullyQualifiedNamespace: "x.servicebus.windows.net" },
+    ]) {
+      const error = errorOf({ ...valid, SIGNING_KEYS: "local", ...remote });
+      expect(error.settings, JSON.stringify(remote)).toEqual(["SIGNING_KEYS"]);
+    }
+  });
+
+  it("accepts https endpoints with Key Vault keys, as deployed", () => {
+    const config = loadConfig({
+      ...valid,
+      COSMOS_ENDPOINT: "https://staff-passport.documents.azure.com/",
+      ServiceBusConnection: "",
+      ServiceBusConnection__fullyQualifiedNamespace: "x.servicebus.windows.net",
+      VERIFIEDID_BASE_URL: "https://verifiedid.did.msidentity.com",
+      VERIFIEDID_CREDENTIAL: "managed-identity",
+      VERIFIEDID_CALLBACK_URL: "https://portal.example.nhs.uk/api/verifiedid/callback",
+      SESSION_ISSUER: "https://portal.example.nhs.uk/api",
+      SIGNING_KEYS: "key-vault",
+      KEY_VAULT_URL: "https://staff-passport.vault.azure.net/",
+    });
+    expect(config.SIGNING_KEYS).toBe("key-vault");
   });
 
   it("lists every setting in local.settings.sample.json and in README's table", () => {

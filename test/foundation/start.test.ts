@@ -1,7 +1,7 @@
 // `npm start` as a user runs it: a child process that prints `ready`, serves /api/health and stops cleanly.
-import { spawn } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { freePort, portIsFree } from "../support/ports.js";
+import { spawnForTest } from "../support/processes.js";
 
 describe("npm start", () => {
   it.each(["SIGTERM", "SIGINT"] as const)(
@@ -14,11 +14,11 @@ describe("npm start", () => {
         COSMOS_PORT: await freePort(),
         SERVICEBUS_PORT: await freePort(),
       };
-      const child = spawn("npm", ["start", "--silent"], {
+      // Killed with its whole process group when the test ends, even if it fails before the signal below.
+      const child = spawnForTest("npm", ["start", "--silent"], {
         cwd: new URL("../../", import.meta.url),
         env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
         stdio: ["ignore", "pipe", "pipe"],
-        detached: false,
       });
       let output = "";
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -31,8 +31,8 @@ describe("npm start", () => {
             resolve();
           }
         };
-        child.stdout.on("data", onData);
-        child.stderr.on("data", onData);
+        child.stdout?.on("data", onData);
+        child.stderr?.on("data", onData);
         child.once("exit", () => reject(new Error(`exited before ready:\n${output}`)));
       });
       expect(output).toContain(`http://127.0.0.1:${ports.PORT}`);

@@ -1,6 +1,6 @@
 // Connecting through the real SDK: SAS authorization over CBS, unknown entities, Config.json validation, and the
 // command line entry point.
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +12,7 @@ import {
   type ServiceBusEmulator,
   startServiceBusEmulator,
 } from "../../local/servicebus/index.js";
+import { spawnForTest } from "../support/processes.js";
 import { configWith, queue } from "./fixtures.js";
 
 const opened: { close(): Promise<void> }[] = [];
@@ -247,7 +248,8 @@ describe("Service Bus emulator: configuration checks", () => {
 
 describe("Service Bus emulator: command line", () => {
   it("prints the port it listens on and stops cleanly on SIGTERM", async () => {
-    const child: ChildProcess = spawn(
+    // Killed when the test ends, even if it fails before the SIGTERM below.
+    const child: ChildProcess = spawnForTest(
       "node_modules/.bin/tsx",
       ["local/servicebus/cli.ts", "--port", "0", "--config", "local/servicebus/Config.json"],
       { stdio: ["ignore", "pipe", "pipe"] },

@@ -1,7 +1,9 @@
-// The trust directory in the `trusts` container.
-
+// The trust directory in the `trusts` container. Operators write its documents by hand, so each one is parsed
+// when read: a document without the shape of a Trust is a dependency failure, never a TypeError further on.
+import type { z } from "zod";
 import type { TrustDirectory, TrustSummary } from "../../app/ports.js";
-import type { Trust } from "../../domain/trust.js";
+import { type Trust, trustSchema, trustSummarySchema } from "../../domain/trust.js";
+import { TrustDocumentInvalid } from "../../errors.js";
 import type { ContainerRef } from "./client.js";
 import { cosmosCall } from "./errors.js";
 
@@ -12,19 +14,20 @@ export type TrustStore = TrustDirectory & {
   upsertAll(trusts: readonly Trust[]): Promise<void>;
 };
 
-type TrustDocument = Trust & { _etag?: string; _rid?: string; _ts?: number; _self?: string };
-
-function toTrust(document: TrustDocument): Trust {
-  const { _etag, _rid, _ts, _self, ...trust } = document;
-  return trust;
+function parsed<T>(schema: z.ZodType<T>, id: string, document: unknown): T {
+  const result = schema.safeParse(document);
+  if (result.success) return result.data;
+  // Paths only: a message may quote the value, and the log never holds document contents.
+  const paths = result.error.issues.map((issue) => issue.path.join(".") || "(document)");
+  throw new TrustDocumentInvalid(id, [...new Set(paths)].join(","));
 }
 
 export function trustStore(containerRef: ContainerRef): TrustStore {
   return {
     async get(id) {
       const container = await containerRef();
-      const { resource } = await cosmosCall(() => container.item(id, id).read<TrustDocument>());
-      return resource ? toTrust(resource) : undefined;
+      const { resource } = await cosmosCall(() => container.item(id, id).read<Record<string, unknown>>());
+      return resource ? parsed<Trust>(trustSchema, id, resource) : undefined;
     },
     async search(text) {
       const container = await containerRef();
@@ -39,9 +42,12 @@ export function trustStore(containerRef: ContainerRef): TrustStore {
           { name: "@id", value: text.toUpperCase() },
         ],
       };
-      const { resources } = await cosmosCall(() => container.items.query<TrustSummary>(query).fetchAll());
+      const { resources } = await cosmosCall(() => container.items.query<unknown>(query).fetchAll());
       return resources
-        .map(({ id, name }) => ({ id, name }))
+        .map((document): TrustSummary => {
+          const id = (document as { id?: unknown } | null)?.id;
+          return parsed(trustSummarySchema, typeof id === "string" ? id : "(unknown)", document);
+        })
         .sort(
           (a, b) =>
             a.name.localeCompare(b.name, "en-GB", { sensitivity: "base" }) || a.id.localeCompare(b.id),

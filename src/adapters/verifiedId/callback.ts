@@ -11,11 +11,31 @@ export const verifiedIdRequestStatuses = [
   "presentation_error",
 ] as const;
 
+/**
+ * Claims are kept as given and stored and signed as JSON later, where a value nested thousands deep overflows
+ * the serialiser's stack (a 503 that Verified ID would retry for ever). No credential nests this deep.
+ */
+export const MAX_CLAIM_DEPTH = 32;
+
+/** True when no array or object inside `value` is nested deeper than `max`; iterative, so depth cannot hurt it. */
+export function nestedAtMost(value: unknown, max: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth >= max) return false;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return true;
+}
+
 /** What the acceptance rules need of a credential; checked per credential after the body is accepted. */
 const presentedCredentialSchema = z.object({
   issuer: z.string().min(1),
   type: z.array(z.string().min(1)).min(1),
-  claims: z.record(z.string(), z.unknown()),
+  claims: z
+    .record(z.string(), z.unknown())
+    .refine((claims) => nestedAtMost(claims, MAX_CLAIM_DEPTH), "claims are nested too deeply"),
   credentialState: z.object({ revocationStatus: z.string().min(1) }),
   domainValidation: z.object({ url: z.string() }).optional(),
   issuanceDate: z.string().optional(),

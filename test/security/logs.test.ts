@@ -1,0 +1,109 @@
+// Every log line of a whole journey (trust search, login, share, recording and delivery of the share event),
+// from the host, the simulator and the demo trust alike, is searched for what must never be logged: claim values,
+// session and event tokens, the poll token, callback api-keys and the private signing key.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalSystem } from "../../local/system.js";
+import { LOCAL_KEYS_FILE } from "../../src/adapters/keys/localSigningKeys.js";
+import { apiKeyOf, present, readShare, startedShare, type Urls, walletOf } from "../support/journeys.js";
+import { call, startTestSystem } from "../support/system.js";
+import { DBS, IDENTITY, urlsOf } from "./support.js";
+
+const SHARED = [IDENTITY, DBS, "StaffPassportProfessionalRegistration", "StaffPassportOccupationalHealth"];
+
+let system: LocalSystem;
+let urls: Urls;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  system = await startTestSystem({ log: (line) => lines.push(line), settings: { LOG_LEVEL: "debug" } });
+  urls = urlsOf(system);
+});
+afterAll(() => system?.close());
+
+/** Every string (and long number) inside a value: the claim values a log line must not hold. */
+function leaves(value: unknown, out: string[] = []): string[] {
+  if (typeof value === "string" || typeof value === "number") out.push(String(value));
+  else if (typeof value === "object" && value !== null)
+    for (const child of Object.values(value)) leaves(child, out);
+  return out;
+}
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 20_000;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    value = await read();
+  }
+  return value;
+}
+
+describe("log capture of a whole journey", () => {
+  it("holds no claim value, token, api-key or key in any log line", async () => {
+    expect((await call(`${urls.api}/trusts?search=oxford`)).status).toBe(200);
+    const login = await call<{ loginId: string; pollToken: string; url: string }>(`${urls.api}/logins`, {
+      body: { trustId: "RTH" },
+    });
+    const loginApiKey = await apiKeyOf(urls, login.body.url);
+    expect((await present(urls, "demo", login.body.url)).status).toBe(200);
+    const polled = await call<{ status: string; sessionToken?: string }>(
+      `${urls.api}/logins/${login.body.loginId}`,
+      { headers: { "x-poll-token": login.body.pollToken } },
+    );
+    const session = polled.body.sessionToken ?? "";
+    expect(session).not.toBe("");
+
+    const share = await startedShare(urls, session, SHARED);
+    const shareApiKey = await apiKeyOf(urls, share.url);
+    expect((await present(urls, "demo", share.url)).status).toBe(200);
+    expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
+    const delivered = await until(
+      async () =>
+        (
+          await call<{ events: { token: string; claims: { txn?: string } }[] }>(
+            `${system.urls.demoTrust}/events`,
+          )
+        ).body.events,
+      (events) => events.some((event) => event.claims.txn === share.shareId),
+    );
+    const setToken = delivered.find((event) => event.claims.txn === share.shareId)?.token ?? "";
+    expect(setToken).not.toBe("");
+
+    const wallet = await walletOf(urls, "demo");
+    const presented = wallet.credentials.filter(
+      (credential) =>
+        SHARED.includes(credential.type) ||
+        (credential.type === "StaffPassportAccessKey" && credential.claims.trustId === "RTH"),
+    );
+    // Identifiers that may be logged on purpose (trust ids, dates shared by many records) are left out; every
+    // other claim value of five characters or more is searched for.
+    const claimValues = [...new Set(leaves(presented.map((credential) => credential.claims)))].filter(
+      (value) => value.length >= 5 && !/^\d{4}-\d{2}-\d{2}$/.test(value),
+    );
+    expect(claimValues.length).toBeGreaterThan(10);
+    const keyFile = JSON.parse(
+      await readFile(join(system.settings.LOCAL_KEYS_DIR ?? "", LOCAL_KEYS_FILE), "utf8"),
+    ) as { current: { d: string } };
+    const secrets: Record<string, string> = {
+      "session token": session,
+      "session token signature": session.split(".")[2] ?? "",
+      "poll token": login.body.pollToken,
+      "login api-key": loginApiKey,
+      "share api-key": shareApiKey,
+      "share event token": setToken,
+      "share event signature": setToken.split(".")[2] ?? "",
+      "private signing key": keyFile.current.d,
+    };
+    for (const [index, value] of claimValues.entries()) secrets[`claim value ${index}`] = value;
+
+    expect(lines.length).toBeGreaterThan(20);
+    const leaked = Object.entries(secrets).flatMap(([name, secret]) => {
+      expect(secret.length, name).toBeGreaterThan(4);
+      const line = lines.find((candidate) => candidate.includes(secret));
+      return line === undefined ? [] : [`${name} in: ${line.slice(0, 200)}`];
+    });
+    expect(leaked).toEqual([]);
+  });
+});
