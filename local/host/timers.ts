@@ -62,7 +62,10 @@ export function startTimers(
     };
     const arm = (last: Date | undefined) => {
       if (closed) return;
-      const due = schedule.next(now());
+      // A timer may fire a millisecond before its due time by the wall clock; counting from the occurrence just
+      // run, never from before it, keeps one invocation per occurrence.
+      const from = last !== undefined && last.getTime() > now().getTime() ? last : now();
+      const due = schedule.next(from);
       const handle = setTimeout(
         async () => {
           timers.delete(handle);
