@@ -2,7 +2,7 @@
 // the Verified ID simulator's ready-made wallets.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { z } from "zod";
+import * as z from "zod";
 import type { Trust } from "../../src/domain/trust.js";
 import { type SeedWallet, seedTrustSchema, seedWalletSchema } from "./schema.js";
 

@@ -1,6 +1,6 @@
 // Shapes of the local seed files, shared by the loader and the Verified ID simulator (a wallet created over HTTP
 // takes credentials in the same form as the seed).
-import { z } from "zod";
+import * as z from "zod";
 import { trustFields } from "../../src/domain/trust.js";
 
 const did = z.string().regex(/^did:[a-z0-9]+:.+$/, "must be a DID");

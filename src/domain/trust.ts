@@ -1,6 +1,6 @@
 // A trust in the directory: who it is, which access key it issues, and where its share events go. The schema is
 // the one shape both the seed and a document read from the directory must have.
-import { z } from "zod";
+import * as z from "zod";
 
 /**
  * How a trust receives its share events: pushed to its RFC 8935 endpoint as signed SETs, or read by the trust

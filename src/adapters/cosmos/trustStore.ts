@@ -1,6 +1,6 @@
 // The trust directory in the `trusts` container. Operators write its documents by hand, so each one is parsed
 // when read: a document without the shape of a Trust is a dependency failure, never a TypeError further on.
-import type { z } from "zod";
+import type * as z from "zod";
 import type { TrustDirectory, TrustSummary } from "../../app/ports.js";
 import { type Trust, trustSchema, trustSummarySchema } from "../../domain/trust.js";
 import { TrustDocumentInvalid } from "../../errors.js";
