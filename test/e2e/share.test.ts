@@ -2,7 +2,6 @@
 // Bus emulator (share events received by the real SDK through a subscription), the Verified ID simulator's
 // wallets and the production Verified ID client.
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
-import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
 import type { LocalSystem } from "../../local/system.js";
@@ -15,13 +14,15 @@ import {
   logIn,
   postCallback,
   present,
+  presentedCredential,
   readShare,
-  requestIdOf,
   type ShareView,
   scan,
   startedShare,
   startShare,
+  subjectOf,
   type Urls,
+  verifiedShareBody,
   walletOf,
 } from "../support/journeys.js";
 import { call, startTestSystem } from "../support/system.js";
@@ -50,8 +51,6 @@ afterAll(async () => {
   await system?.close();
 });
 
-const subjectOf = (session: string) => decodeJwt(session).sub ?? "";
-
 /** Messages for this share; waits until `count` have arrived, then a little longer to catch any extra. */
 async function messagesFor(
   shareId: string,
@@ -71,32 +70,8 @@ async function shareFor(session: string, shareId: string): Promise<ShareView> {
   return response.body;
 }
 
-/** A presentation_verified body as the Request Service would send it, for rule tests that shape it by hand. */
-function verifiedBody(
-  share: { shareId: string; url: string },
-  subject: string,
-  credentials: Record<string, unknown>[],
-) {
-  return {
-    requestId: requestIdOf(share.url),
-    requestStatus: "presentation_verified",
-    state: share.shareId,
-    subject,
-    verifiedCredentialsData: credentials,
-  };
-}
-
-async function credentialOf(walletId: string, type: string, overrides: Record<string, unknown> = {}) {
-  const found = (await walletOf(urls, walletId)).credentials.find((credential) => credential.type === type);
-  if (!found) throw new Error(`${walletId} holds no ${type}`);
-  return {
-    issuer: found.issuer,
-    type: ["VerifiableCredential", type],
-    claims: found.claims,
-    credentialState: { revocationStatus: "VALID" },
-    ...overrides,
-  };
-}
+const credentialOf = (walletId: string, type: string, overrides: Record<string, unknown> = {}) =>
+  presentedCredential(urls, walletId, type, overrides);
 
 describe("sharing credentials", () => {
   it("shares the chosen credentials and publishes exactly one share event", async () => {
@@ -158,7 +133,7 @@ describe("sharing credentials", () => {
 
   it("answers the same presentation_verified five times at once with one event and one message", async () => {
     const share = await startedShare(urls, demoSession, [IDENTITY]);
-    const body = verifiedBody(share, subjectOf(demoSession), [await credentialOf("demo", IDENTITY)]);
+    const body = verifiedShareBody(share, subjectOf(demoSession), [await credentialOf("demo", IDENTITY)]);
     const apiKey = await apiKeyOf(urls, share.url);
     const answers = await Promise.all(Array.from({ length: 5 }, () => postCallback(urls, apiKey, body)));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
@@ -228,7 +203,7 @@ describe("sharing credentials", () => {
   for (const [code, types, credentials] of refusals) {
     it(`fails the share with ${code}, and publishes nothing`, async () => {
       const share = await startedShare(urls, demoSession, types);
-      const body = verifiedBody(share, subjectOf(demoSession), await credentials());
+      const body = verifiedShareBody(share, subjectOf(demoSession), await credentials());
       expect((await postCallback(urls, await apiKeyOf(urls, share.url), body)).status).toBe(200);
       expect(await shareFor(demoSession, share.shareId)).toMatchObject({ status: "failed", error: { code } });
       expect(await messagesFor(share.shareId, 0, 300)).toHaveLength(0);
@@ -237,7 +212,7 @@ describe("sharing credentials", () => {
 
   it("fails a presentation_verified callback without a subject instead of refusing the body", async () => {
     const share = await startedShare(urls, demoSession, [IDENTITY]);
-    const { subject: _none, ...body } = verifiedBody(share, "", [await credentialOf("demo", IDENTITY)]);
+    const { subject: _none, ...body } = verifiedShareBody(share, "", [await credentialOf("demo", IDENTITY)]);
     expect((await postCallback(urls, await apiKeyOf(urls, share.url), body)).status).toBe(200);
     expect(await shareFor(demoSession, share.shareId)).toMatchObject({ error: { code: "missing_subject" } });
   });
@@ -371,7 +346,7 @@ describe("bad input", () => {
     const share = await startedShare(urls, demoSession, [IDENTITY]);
     const credential = await credentialOf("demo", IDENTITY);
     const photo = "A".repeat(3 * 1024 * 1024);
-    const body = verifiedBody(share, subjectOf(demoSession), [
+    const body = verifiedShareBody(share, subjectOf(demoSession), [
       { ...credential, claims: { ...(credential.claims as object), photo } },
     ]);
     expect((await postCallback(urls, await apiKeyOf(urls, share.url), body)).status).toBe(200);

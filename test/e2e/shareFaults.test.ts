@@ -1,4 +1,3 @@
-import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
 import type { LocalSystem } from "../../local/system.js";
@@ -8,11 +7,12 @@ import {
   apiKeyOf,
   logIn,
   postCallback,
+  presentedCredential,
   readShare,
-  requestIdOf,
   startedShare,
+  subjectOf,
   type Urls,
-  walletOf,
+  verifiedShareBody,
 } from "../support/journeys.js";
 import { freePort } from "../support/ports.js";
 import { startTestSystem } from "../support/system.js";
@@ -62,24 +62,8 @@ async function until(condition: () => boolean | Promise<boolean>, timeoutMs: num
   }
 }
 
-async function verifiedCallback(share: { shareId: string; url: string }) {
-  const demo = await walletOf(urls, "demo");
-  const identity = demo.credentials.find((credential) => credential.type === IDENTITY);
-  return {
-    requestId: requestIdOf(share.url),
-    requestStatus: "presentation_verified",
-    state: share.shareId,
-    subject: decodeJwt(session).sub,
-    verifiedCredentialsData: [
-      {
-        issuer: identity?.issuer,
-        type: ["VerifiableCredential", IDENTITY],
-        claims: identity?.claims,
-        credentialState: { revocationStatus: "VALID" },
-      },
-    ],
-  };
-}
+const verifiedCallback = async (share: { shareId: string; url: string }) =>
+  verifiedShareBody(share, subjectOf(session), [await presentedCredential(urls, "demo", IDENTITY)]);
 
 describe("with Service Bus unreachable during the callback", () => {
   it("answers 200, keeps the event in the outbox, and the sweep publishes it exactly once when Service Bus is back", async () => {
@@ -91,7 +75,7 @@ describe("with Service Bus unreachable during the callback", () => {
       const answer = await postCallback(urls, apiKey, body);
       expect(answer.status).toBe(200);
       expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
-      const stored = await services().shares.get(decodeJwt(session).sub ?? "", share.shareId);
+      const stored = await services().shares.get(subjectOf(session), share.shareId);
       expect(stored?.value.outbox?.event.data.shareId).toBe(share.shareId);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(messagesFor(share.shareId)).toHaveLength(0);
@@ -102,8 +86,7 @@ describe("with Service Bus unreachable during the callback", () => {
     await until(() => messagesFor(share.shareId).length > 0, 40_000);
     await until(
       async () =>
-        (await services().shares.get(decodeJwt(session).sub ?? "", share.shareId))?.value.outbox ===
-        undefined,
+        (await services().shares.get(subjectOf(session), share.shareId))?.value.outbox === undefined,
       20_000,
     );
     await new Promise((resolve) => setTimeout(resolve, 1_500));

@@ -1,5 +1,6 @@
 // The portal's and the wallet's steps, as end-to-end tests take them: log in with a wallet's access key, start a
 // share, scan and present with a simulated wallet, and read the api-key Verified ID holds for a request.
+import { decodeJwt } from "jose";
 import { expect } from "vitest";
 import { call, type JsonResponse } from "./system.js";
 
@@ -94,4 +95,40 @@ export async function walletOf(
   credentials: { type: string; issuer: string; claims: Record<string, unknown> }[];
 }> {
   return (await call<{ did: string; credentials: never[] }>(`${urls.sim}/wallet/wallets/${walletId}`)).body;
+}
+
+/** The wallet holder's DID a session token names. */
+export const subjectOf = (session: string) => decodeJwt(session).sub ?? "";
+
+/** One of the wallet's credentials as the Request Service reports it in a callback, with fields overridden. */
+export async function presentedCredential(
+  urls: Urls,
+  walletId: string,
+  type: string,
+  overrides: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const found = (await walletOf(urls, walletId)).credentials.find((credential) => credential.type === type);
+  if (!found) throw new Error(`${walletId} holds no ${type}`);
+  return {
+    issuer: found.issuer,
+    type: ["VerifiableCredential", type],
+    claims: found.claims,
+    credentialState: { revocationStatus: "VALID" },
+    ...overrides,
+  };
+}
+
+/** A presentation_verified body for a share, as the Request Service would send it, shaped by hand. */
+export function verifiedShareBody(
+  share: { shareId: string; url: string },
+  subject: string,
+  credentials: readonly Record<string, unknown>[],
+) {
+  return {
+    requestId: requestIdOf(share.url),
+    requestStatus: "presentation_verified",
+    state: share.shareId,
+    subject,
+    verifiedCredentialsData: credentials,
+  };
 }
