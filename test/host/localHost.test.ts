@@ -3,7 +3,8 @@
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { ServiceBusQueueFunctionDefinition } from "../../functions/definition.js";
 import { type HostJson, type LocalHost, startLocalHost } from "../../local/host/index.js";
-import { messagesIn, queue, type Running, startWith } from "../servicebus/fixtures.js";
+import { messagesIn, queue, type Running, sleep, startWith } from "../servicebus/fixtures.js";
+import { until } from "../support/shareEvents.js";
 
 type Invocation = { body: unknown; deliveryCount: unknown };
 type Handler = (body: unknown) => Promise<void>;
@@ -44,16 +45,6 @@ async function hostWith(
   onTestFinished(() => host.close());
   return { running, host, seen };
 }
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Nothing left on the queue, locked or not, and nothing dead-lettered. */
 async function queueIsEmpty(running: Running): Promise<boolean> {

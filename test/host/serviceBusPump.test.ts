@@ -5,6 +5,7 @@ import type { ServiceBusTopicFunctionDefinition } from "../../functions/definiti
 import { type ServiceBusPump, startServiceBusPump } from "../../local/host/serviceBusPump.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/index.js";
 import { messagesIn } from "../servicebus/fixtures.js";
+import { until } from "../support/shareEvents.js";
 
 type Seen = { body: unknown; metadata: Record<string, unknown> };
 
@@ -44,16 +45,6 @@ function topicFunction(
       handler: async (message, context) => handler(message, context.triggerMetadata ?? {}),
     },
   };
-}
-
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("condition not met in time");
 }
 
 beforeAll(async () => {
@@ -161,10 +152,9 @@ describe("Service Bus trigger pump", () => {
     await sender.sendMessages(batch);
     await sender.close();
     // Every message completed (none left, locked or not) long before a lapsed lock could redeliver one.
-    await until(async () =>
-      active === 0 && (await messagesIn(emulator.connectionString, ["jobs", "slow"])).length === 0
-        ? true
-        : undefined,
+    await until(
+      async () =>
+        active === 0 && (await messagesIn(emulator.connectionString, ["jobs", "slow"])).length === 0,
     );
     expect(mostActive).toBe(2);
   });
