@@ -2,7 +2,8 @@
 // and trigger metadata handed to the handler, complete on success (when autoCompleteMessages is on; otherwise
 // the message is left for its lock to lapse, as a Node.js handler cannot settle it), abandon on a thrown error,
 // the lock renewed for up to maxAutoLockRenewalDuration, and at most maxConcurrentCalls handlers at once per
-// function (all three from host.json extensions.serviceBus).
+// function (all three from host.json extensions.serviceBus). close() drains as the host does when it stops:
+// no new message is taken, running handlers finish and their messages are settled, then the receivers close.
 import { randomUUID } from "node:crypto";
 import {
   ServiceBusClient,
@@ -70,6 +71,9 @@ export function startServiceBusPump(
   const log = options.log ?? (() => {});
   const clients = new Map<string, ServiceBusClient>();
   const receivers: ServiceBusReceiver[] = [];
+  const subscriptions: { close(): Promise<void> }[] = [];
+  const running = new Set<Promise<void>>();
+  let closing = false;
 
   for (const fn of functions) {
     const connectionString = options.settings[fn.options.connection];
@@ -82,25 +86,39 @@ export function startServiceBusPump(
     }
     const receiver = receiverFor(client, fn, options.maxAutoLockRenewalDurationInMs ?? 5 * 60_000);
     receivers.push(receiver);
-    receiver.subscribe(
+    const handle = async (message: ServiceBusReceivedMessage) => {
+      if (closing) {
+        // Taken while the host was stopping: handed back at once for another instance or the next start.
+        await receiver.abandonMessage(message);
+        return;
+      }
+      const context = new InvocationContext({
+        invocationId: randomUUID(),
+        functionName: fn.name,
+        triggerMetadata: triggerMetadata(message),
+        logHandler: (level, ...args) => log(`[${level}] ${args.map(String).join(" ")}`),
+      });
+      try {
+        await fn.options.handler(message.body, context);
+      } catch (error) {
+        log(
+          `[warn] ${fn.name} failed (${error instanceof Error ? error.name : "error"}); the message is abandoned`,
+        );
+        await receiver.abandonMessage(message);
+        return;
+      }
+      if (options.autoCompleteMessages ?? true) await receiver.completeMessage(message);
+    };
+    const subscription = receiver.subscribe(
       {
         processMessage: async (message) => {
-          const context = new InvocationContext({
-            invocationId: randomUUID(),
-            functionName: fn.name,
-            triggerMetadata: triggerMetadata(message),
-            logHandler: (level, ...args) => log(`[${level}] ${args.map(String).join(" ")}`),
-          });
+          const run = handle(message);
+          running.add(run);
           try {
-            await fn.options.handler(message.body, context);
-          } catch (error) {
-            log(
-              `[warn] ${fn.name} failed (${error instanceof Error ? error.name : "error"}); the message is abandoned`,
-            );
-            await receiver.abandonMessage(message);
-            return;
+            await run;
+          } finally {
+            running.delete(run);
           }
-          if (options.autoCompleteMessages ?? true) await receiver.completeMessage(message);
         },
         processError: async ({ error, errorSource }) => {
           log(`[warn] ${fn.name} receiver (${errorSource}): ${error.name}`);
@@ -108,10 +126,14 @@ export function startServiceBusPump(
       },
       { autoCompleteMessages: false, maxConcurrentCalls: options.maxConcurrentCalls },
     );
+    subscriptions.push(subscription);
   }
 
   return {
     async close() {
+      closing = true;
+      await Promise.allSettled(subscriptions.map((subscription) => subscription.close()));
+      while (running.size > 0) await Promise.allSettled([...running]);
       await Promise.allSettled(receivers.map((receiver) => receiver.close()));
       await Promise.allSettled([...clients.values()].map((client) => client.close()));
     },

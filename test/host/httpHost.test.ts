@@ -1,6 +1,7 @@
 // The local host over real HTTP, with endpoints declared exactly as the app's functions are.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
+import * as z from "zod";
+import type { HttpFunctionDefinition } from "../../functions/definition.js";
 import { startHttpHost } from "../../local/host/httpHost.js";
 import { httpEndpoint, MAX_BODY_BYTES } from "../../src/http/endpoint.js";
 
@@ -40,12 +41,38 @@ const crash = httpEndpoint({
   },
 });
 
+/** A function with no body limit of its own, as a trigger declared without httpEndpoint would be: it reads
+ * whatever the host hands it and answers its size, so any 413 can only be the host's. */
+const upload: HttpFunctionDefinition = {
+  kind: "http",
+  name: "upload",
+  options: {
+    route: "uploads",
+    methods: ["POST"],
+    authLevel: "anonymous",
+    handler: async (request) => ({
+      status: 200,
+      jsonBody: { bytes: (await request.arrayBuffer()).byteLength },
+    }),
+  },
+  openapi: {
+    method: "post",
+    route: "uploads",
+    operationId: "upload",
+    summary: "Counts bytes",
+    responses: {},
+  },
+};
+
 let base = "";
 let close: () => Promise<void> = async () => {};
 const SMALL_LIMIT = 256 * 1024;
 
 beforeAll(async () => {
-  const host = await startHttpHost([echo, readThing, crash], { port: 0, maxRequestBytes: SMALL_LIMIT });
+  const host = await startHttpHost([echo, readThing, crash, upload], {
+    port: 0,
+    maxRequestBytes: SMALL_LIMIT,
+  });
   base = `${host.url}/api`;
   close = host.close;
 });
@@ -81,8 +108,32 @@ describe("local Functions host: routing", () => {
     expect(response.headers.get("allow")).toBe("POST, GET");
   });
 
-  it("answers 413 for a body above the host's limit", async () => {
-    const response = await postJson("things/t-1", JSON.stringify({ name: "x".repeat(SMALL_LIMIT) }));
+  it("hands a function without a limit of its own any body up to the host's limit", async () => {
+    const response = await fetch(`${base}/uploads`, { method: "POST", body: new Uint8Array(SMALL_LIMIT) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ bytes: SMALL_LIMIT });
+  });
+
+  it("answers 413 for a declared body above the host's limit, on a function without a limit of its own", async () => {
+    const response = await fetch(`${base}/uploads`, {
+      method: "POST",
+      body: new Uint8Array(SMALL_LIMIT + 1),
+    });
+    expect(response.status).toBe(413);
+  });
+
+  it("answers 413 for a chunked body (no Content-Length) that grows past the host's limit", async () => {
+    const chunk = new Uint8Array(64 * 1024);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // Twice the limit, a chunk at a time; the host stops reading once over it.
+        if (sent >= 2 * SMALL_LIMIT) return controller.close();
+        sent += chunk.length;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(`${base}/uploads`, { method: "POST", body, duplex: "half" } as RequestInit);
     expect(response.status).toBe(413);
   });
 

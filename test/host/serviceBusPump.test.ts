@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ServiceBusTopicFunctionDefinition } from "../../functions/definition.js";
 import { type ServiceBusPump, startServiceBusPump } from "../../local/host/serviceBusPump.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/index.js";
+import { messagesIn } from "../servicebus/fixtures.js";
+import { until } from "../support/shareEvents.js";
 
 type Seen = { body: unknown; metadata: Record<string, unknown> };
 
@@ -43,16 +45,6 @@ function topicFunction(
       handler: async (message, context) => handler(message, context.triggerMetadata ?? {}),
     },
   };
-}
-
-async function until<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error("condition not met in time");
 }
 
 beforeAll(async () => {
@@ -124,10 +116,17 @@ describe("Service Bus trigger pump", () => {
       deliveryCount: 1,
       applicationProperties: { trustId: "RTH" },
     });
-    // Completed: nothing is left on the subscription once the handler returned.
-    const receiver = client.createReceiver("jobs", "work");
-    await until(async () => ((await receiver.peekMessages(10)).length === 0 ? true : undefined));
-    await receiver.close();
+    // Completed: nothing is left on the subscription, locked or not, well before its 5 s lock could lapse, and
+    // nothing was dead-lettered.
+    await until(
+      async () =>
+        (await messagesIn(emulator.connectionString, ["jobs", "work"])).length === 0 ? true : undefined,
+      3_000,
+    );
+    expect(
+      await messagesIn(emulator.connectionString, ["jobs", "work"], { subQueueType: "deadLetter" }),
+    ).toEqual([]);
+    expect(seen.filter((s) => s.metadata.messageId === "m-1")).toHaveLength(1);
   });
 
   it("abandons on a thrown error until MaxDeliveryCount, then the message is dead-lettered", async () => {
@@ -152,11 +151,11 @@ describe("Service Bus trigger pump", () => {
     for (let i = 0; i < 8; i++) batch.tryAddMessage({ body: i, messageId: `slow-${i}`, subject: "slow" });
     await sender.sendMessages(batch);
     await sender.close();
-    const receiver = client.createReceiver("jobs", "slow");
-    await until(async () =>
-      (await receiver.peekMessages(10)).length === 0 && active === 0 ? true : undefined,
+    // Every message completed (none left, locked or not) long before a lapsed lock could redeliver one.
+    await until(
+      async () =>
+        active === 0 && (await messagesIn(emulator.connectionString, ["jobs", "slow"])).length === 0,
     );
-    await receiver.close();
     expect(mostActive).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 // Timer triggers run by the local host on their NCRONTAB schedules.
 import type { Timer } from "@azure/functions";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import type { TimerFunctionDefinition } from "../../functions/definition.js";
 import { resolveSchedule, startTimers } from "../../local/host/timers.js";
 
@@ -51,6 +51,63 @@ describe("timer triggers", () => {
 
   it("refuses a timer whose schedule is not NCRONTAB", () => {
     expect(() => startTimers([timerFunction("0 */5 * * *", () => {})])).toThrow(/six fields/);
+  });
+});
+
+describe("timer triggers: late, failing and slow runs", () => {
+  /** Blocks this thread (timers included) for a while, as a busy host would. */
+  const blockFor = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
+  it("marks a run that starts more than a second after its occurrence isPastDue, and the next one on time", async () => {
+    const ticks: Timer[] = [];
+    const runner = startTimers([
+      timerFunction("* * * * * *", (timer) => {
+        ticks.push(timer);
+        // After the first run the next occurrence is armed; the thread is then held past it.
+        if (ticks.length === 1) setTimeout(() => blockFor(2_500), 50);
+      }),
+    ]);
+    onTestFinished(() => runner.close());
+    await waitFor(() => ticks.length >= 3, 8_000);
+    expect(ticks.slice(0, 3).map((timer) => timer.isPastDue)).toEqual([false, true, false]);
+  });
+
+  it("keeps running after a handler throws: the next occurrence fires", async () => {
+    let runs = 0;
+    const runner = startTimers([
+      timerFunction("* * * * * *", () => {
+        runs++;
+        throw new Error("sweep failed");
+      }),
+    ]);
+    onTestFinished(() => runner.close());
+    await waitFor(() => runs >= 2, 5_000);
+    expect(runs).toBeGreaterThanOrEqual(2);
+  });
+
+  it("never overlaps two runs of a timer whose handler outlasts its interval", async () => {
+    let active = 0;
+    let mostActive = 0;
+    let finished = 0;
+    const slow: TimerFunctionDefinition = {
+      kind: "timer",
+      name: "slow",
+      options: {
+        schedule: "* * * * * *",
+        handler: async () => {
+          active++;
+          mostActive = Math.max(mostActive, active);
+          await new Promise((resolve) => setTimeout(resolve, 1_500));
+          active--;
+          finished++;
+        },
+      },
+    };
+    const runner = startTimers([slow]);
+    onTestFinished(() => runner.close());
+    await waitFor(() => finished >= 2, 10_000);
+    expect(finished).toBeGreaterThanOrEqual(2);
+    expect(mostActive).toBe(1);
   });
 });
 

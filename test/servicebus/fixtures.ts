@@ -1,5 +1,5 @@
 // Starts an emulator on a free port with a config built for one test, and closes it (and its clients) afterwards.
-import { ServiceBusClient } from "@azure/service-bus";
+import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus";
 import {
   type EmulatorConfig,
   type ServiceBusEmulator,
@@ -50,3 +50,27 @@ export const queue = (Name: string, Properties: QueueDefinition["Properties"] = 
 });
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Every message an entity (or its dead-letter queue) holds, locked or not, peeked on a connection of its own. The
+ * SDK keeps one peek position per entity and connection, and a peek without a sequence number continues after the
+ * last message peeked there, so a second peek on the same client is empty whatever is left; a new connection
+ * peeks from the first sequence number.
+ */
+export async function messagesIn(
+  connectionString: string,
+  entity: readonly [queue: string] | readonly [topic: string, subscription: string],
+  options: { subQueueType?: "deadLetter" | "transferDeadLetter"; max?: number } = {},
+): Promise<ServiceBusReceivedMessage[]> {
+  const client = new ServiceBusClient(connectionString);
+  try {
+    const receiverOptions = options.subQueueType ? { subQueueType: options.subQueueType } : {};
+    const receiver =
+      entity.length === 1
+        ? client.createReceiver(entity[0], receiverOptions)
+        : client.createReceiver(entity[0], entity[1], receiverOptions);
+    return await receiver.peekMessages(options.max ?? 1000);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,8 +1,10 @@
 // Auto-forwarding through the real SDK: targets are checked when the config loads, and a message that cannot be
-// forwarded (a chain longer than four hops) is kept in the transfer dead-letter queue instead of being lost.
+// forwarded (a target that refuses it, a chain longer than four hops) is kept in the transfer dead-letter queue
+// instead of being lost.
+import { ServiceBusClient } from "@azure/service-bus";
 import { afterEach, describe, expect, it } from "vitest";
 import { startServiceBusEmulator } from "../../local/servicebus/index.js";
-import { configWith, queue, type Running, startWith } from "./fixtures.js";
+import { configWith, messagesIn, queue, type Running, startWith } from "./fixtures.js";
 
 let running: Running | undefined;
 afterEach(async () => {
@@ -43,6 +45,41 @@ describe("Service Bus emulator: forwarding", () => {
     await expect(startServiceBusEmulator({ config: subscriptionToItsTopic })).rejects.toThrow(
       /Subscriptions\[0\]\.Properties\.ForwardTo: .*own topic/,
     );
+  });
+
+  it("keeps a message its forwarding target refuses in the source's transfer dead-letter queue", async () => {
+    running = await startWith({
+      queues: [queue("inbox", { ForwardTo: "by-session" }), queue("by-session", { RequiresSession: true })],
+    });
+    const { client, emulator } = running;
+    // The source takes it; the target, which requires sessions, refuses a message without one.
+    await client.createSender("inbox").sendMessages({ body: "no session", messageId: "m-refused" });
+    await client
+      .createSender("inbox")
+      .sendMessages({ body: "with session", messageId: "m-ok", sessionId: "s" });
+    const transferred = client.createReceiver("inbox", { subQueueType: "transferDeadLetter" });
+    const stuck = await transferred.receiveMessages(2, { maxWaitTimeInMs: 2000 });
+    expect(stuck.map((m) => [m.body, m.messageId, m.deadLetterReason])).toEqual([
+      ["no session", "m-refused", "ForwardingFailed"],
+    ]);
+    expect(stuck[0]?.deadLetterErrorDescription).toMatch(/requires sessions/);
+    // The path Service Bus gives it, <entity>/$Transfer/$DeadLetterQueue, reaches the same queue.
+    const byPath = new ServiceBusClient(emulator.connectionString);
+    try {
+      const peeked = await byPath.createReceiver("inbox/$Transfer/$DeadLetterQueue").peekMessages(10);
+      expect(peeked.map((m) => m.messageId)).toEqual(["m-refused"]);
+    } finally {
+      await byPath.close();
+    }
+    await transferred.completeMessage(stuck[0] as NonNullable<(typeof stuck)[0]>);
+    // The message with a session was forwarded; nothing stayed in the source.
+    const receiver = await client.acceptSession("by-session", "s");
+    const [forwarded] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect(forwarded?.messageId).toBe("m-ok");
+    expect(await messagesIn(emulator.connectionString, ["inbox"])).toEqual([]);
+    expect(
+      await messagesIn(emulator.connectionString, ["inbox"], { subQueueType: "transferDeadLetter" }),
+    ).toEqual([]);
   });
 
   it("keeps a message that would pass a fifth forwarding hop in the transfer dead-letter queue", async () => {

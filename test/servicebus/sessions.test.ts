@@ -1,5 +1,5 @@
 // Sessions through the real SDK: accepting a named or the next session, session state, session lock renewal,
-// and refusing a session another receiver holds.
+// refusing a session another receiver holds, and SessionLockLost once a session lock expires.
 import { ServiceBusClient } from "@azure/service-bus";
 import { afterEach, describe, expect, it } from "vitest";
 import { queue, type Running, sleep, startWith } from "./fixtures.js";
@@ -104,6 +104,26 @@ describe("Service Bus emulator: sessions", () => {
     } finally {
       await impatient.close();
     }
+  });
+
+  it("gives SessionLockLost to a receiver whose session lock expired, and the session's messages to the next one", async () => {
+    running = await startWith({ queues: [queue("short", { RequiresSession: true, LockDuration: "PT1S" })] });
+    const r = running;
+    await r.client.createSender("short").sendMessages({ body: "held", messageId: "m-held", sessionId: "s" });
+    // Not renewed, so the session lock lapses after its second.
+    const receiver = await r.client.acceptSession("short", "s", { maxAutoLockRenewalDurationInMs: 0 });
+    const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    if (!message) throw new Error("no message arrived");
+    await sleep(1500);
+    await expect(receiver.completeMessage(message)).rejects.toMatchObject({ code: "SessionLockLost" });
+    await expect(receiver.receiveMessages(1, { maxWaitTimeInMs: 500 })).rejects.toMatchObject({
+      code: "SessionLockLost",
+    });
+    // Nothing was completed: the next receiver of the session is given the message again.
+    const next = await r.client.acceptSession("short", "s");
+    const [again] = await next.receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    expect([again?.messageId, again?.deliveryCount]).toEqual(["m-held", 1]);
+    await next.completeMessage(again as NonNullable<typeof again>);
   });
 
   it("stores and returns session state", async () => {

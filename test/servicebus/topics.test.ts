@@ -78,6 +78,28 @@ describe("Service Bus emulator: topics and subscriptions", () => {
     expect(await bodiesIn(running, "share-events", "record")).toEqual(["first", "other"]);
   });
 
+  it("keeps one of several messages with the same id sent in one batch", async () => {
+    running = await startWith({ topics: [eventsTopic] });
+    const sender = running.client.createSender("share-events");
+    const batch = await sender.createMessageBatch();
+    for (const message of [
+      { body: "first", messageId: "evt-1" },
+      { body: "copy", messageId: "evt-1" },
+      { body: "other", messageId: "evt-2" },
+      { body: "copy again", messageId: "evt-1" },
+    ]) {
+      expect(batch.tryAddMessage(message)).toBe(true);
+    }
+    await sender.sendMessages(batch);
+    expect(await bodiesIn(running, "share-events", "record")).toEqual(["first", "other"]);
+    // And the id is remembered: a later send of it is dropped too.
+    await sender.sendMessages({ body: "late copy", messageId: "evt-1" });
+    const received = await running.client
+      .createReceiver("share-events", "record")
+      .receiveMessages(10, { maxWaitTimeInMs: 1000 });
+    expect(received.map((m) => m.body)).toEqual(["first", "other"]);
+  });
+
   it("accepts the same message id again once the duplicate window has passed", async () => {
     running = await startWith({
       queues: [queue("q", { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: "PT1S" })],

@@ -1,5 +1,6 @@
 // Specification of the Key Vault key store's own logic: which secret versions sign and verify, and caching.
-// Key Vault itself is not reachable here; a reader holding plain data stands in for the two SDK calls.
+// Key Vault has no local emulator and SecretClient speaks only HTTPS to a vault host, so a reader holding plain
+// data stands in for its two calls (listPropertiesOfSecretVersions, getSecret); README's Tests section says so.
 
 import { createHash } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
@@ -13,8 +14,10 @@ import {
 import { issueSessionToken, verifySessionToken } from "../../src/adapters/keys/sessionTokens.js";
 import { loadSigningKey, parseSigningJwk } from "../../src/adapters/keys/signingKeys.js";
 
-const now = new Date("2026-03-01T12:00:00Z");
-const day = (n: number) => new Date(Date.UTC(2026, 1, n));
+const DAY_MS = 24 * 60 * 60 * 1000;
+const now = new Date();
+/** Day n of the month before now: versions created in order, all of them in the past. */
+const day = (n: number) => new Date(now.getTime() - (30 - n) * DAY_MS);
 const ISSUER = "https://staff-passport.example/api";
 const sessionInput = (at: Date) => ({
   issuer: ISSUER,
@@ -54,7 +57,7 @@ describe("chooseKeyVersions", () => {
     const versions: SecretVersionInfo[] = [
       { version: "v1", enabled: true, createdOn: day(1) },
       { version: "v2", enabled: true, createdOn: day(2), expiresOn: day(20) },
-      { version: "v3", enabled: true, createdOn: day(3), notBefore: new Date("2026-03-02T00:00:00Z") },
+      { version: "v3", enabled: true, createdOn: day(3), notBefore: new Date(now.getTime() + DAY_MS / 2) },
     ];
     expect(chooseKeyVersions(versions, now)).toEqual({ current: "v1" });
   });

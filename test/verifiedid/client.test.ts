@@ -1,7 +1,8 @@
-// The Request Service client, run against the simulator: the body it builds, the secret per request, token
-// caching, typed errors, and retries bounded in attempts and total time.
+// The Request Service client, run against the simulator over real HTTP: the body it builds, the secret per
+// request, token caching, typed errors, and retries bounded in attempts and total time. Answers the simulator does
+// not give (a request left hanging, a 401 for one token, a dropped connection) come from a local stand-in server.
 import type { AccessToken, TokenCredential } from "@azure/identity";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "../../local/verifiedid/index.js";
 import {
   createVerifiedIdClient,
@@ -11,7 +12,16 @@ import {
   type VerifiedIdClientOptions,
   VerifiedIdError,
 } from "../../src/adapters/verifiedId/index.js";
-import { getJson, postJson, unusedPort } from "./support.js";
+import { freePort } from "../support/ports.js";
+import { until } from "../support/shareEvents.js";
+import {
+  forwardingTo,
+  getJson,
+  postJson,
+  type StandIn,
+  type StandInAnswer,
+  startStandIn,
+} from "./support.js";
 
 const AUTHORITY = "did:web:verifier.staffpassport.nhs.uk";
 const CALLBACK_URL = "https://sharing.staffpassport.nhs.uk/api/verifiedid/callback";
@@ -36,6 +46,13 @@ beforeAll(async () => {
   simulator = await startVerifiedIdSimulator({ port: 0 });
 });
 afterAll(() => simulator.close());
+
+/** A stand-in for the Request Service for one test, closed when the test ends. */
+async function standIn(answer: StandInAnswer): Promise<StandIn> {
+  const server = await startStandIn(answer);
+  onTestFinished(() => server.close());
+  return server;
+}
 afterEach(async () => {
   await fetch(`${simulator.url}/control/faults`, { method: "DELETE" });
 });
@@ -244,7 +261,7 @@ describe("errors and retries", () => {
   it("retries when the service cannot be reached, then reports it unavailable", async () => {
     const time = fakeTime();
     const error = await client({
-      baseUrl: `http://127.0.0.1:${await unusedPort()}`,
+      baseUrl: `http://127.0.0.1:${await freePort()}`,
       ...time.options,
       retry: { maxAttempts: 2 },
     })
@@ -271,17 +288,28 @@ describe("errors and retries", () => {
   });
 
   it("gives a hung attempt no more than what is left of the total budget", async () => {
-    const hang: typeof fetch = (_url, init) =>
-      new Promise((_resolve, reject) =>
-        init?.signal?.addEventListener("abort", () => reject(init.signal?.reason)),
-      );
+    // The stand-in takes the request and never answers.
+    const service = await standIn(() => {});
     const started = Date.now();
-    const error = await client({ fetch: hang, retry: { maxAttempts: 1, maxTotalMs: 600 } })
+    const error = await client({ baseUrl: service.url, retry: { maxAttempts: 1, maxTotalMs: 600 } })
       .createPresentationRequest(LOGIN)
       .catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: "verified_id_failed", reason: "unavailable" });
-    // Without the budget the attempt would hang for its own 10 s limit.
+    expect(error).toMatchObject({ code: "verified_id_failed", reason: "unavailable", attempts: 1 });
+    // The client gave up on the request itself, and well before the attempt's own 10 s limit.
+    await until(() => service.abandoned.length === 1);
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it("retries a connection dropped before any answer, then succeeds", async () => {
+    const forward = forwardingTo(simulator.url);
+    const service = await standIn((request, body, response) =>
+      service.requests.length === 1 ? void response.socket?.destroy() : forward(request, body, response),
+    );
+    const time = fakeTime();
+    const created = await client({ baseUrl: service.url, ...time.options }).createPresentationRequest(LOGIN);
+    expect(created.requestId).toBeTruthy();
+    expect(service.requests).toHaveLength(2);
+    expect(time.sleeps).toHaveLength(1);
   });
 
   it("drops a token the service refuses with 401 and tries once more with a fresh one", async () => {
@@ -291,23 +319,33 @@ describe("errors and retries", () => {
         return { token: tokens.shift() ?? "later-token", expiresOnTimestamp: Date.now() + 3_600_000 };
       },
     };
-    const seen: string[] = [];
-    const fetchOnce401: typeof fetch = async (url, init) => {
-      const authorization = new Headers(init?.headers).get("authorization") ?? "";
-      seen.push(authorization);
-      if (authorization === "Bearer revoked-token") {
-        return new Response(JSON.stringify({ error: { code: "unauthorized", message: "token revoked" } }), {
-          status: 401,
-        });
-      }
-      return fetch(url, init);
-    };
+    const forward = forwardingTo(simulator.url);
+    const service = await standIn((request, body, response) => {
+      if (request.headers.authorization !== "Bearer revoked-token") return forward(request, body, response);
+      response.writeHead(401, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { code: "unauthorized", message: "token revoked" } }));
+    });
     const created = await client({
+      baseUrl: service.url,
       credential,
       ...fakeTime().options,
-      fetch: fetchOnce401,
     }).createPresentationRequest(LOGIN);
     expect(created.requestId).toBeTruthy();
-    expect(seen).toEqual(["Bearer revoked-token", "Bearer fresh-token"]);
+    expect(service.requests.map((request) => request.headers.authorization)).toEqual([
+      "Bearer revoked-token",
+      "Bearer fresh-token",
+    ]);
+  });
+
+  it("asks no third time when a fresh token is refused too", async () => {
+    const service = await standIn((_request, _body, response) => {
+      response.writeHead(401, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { code: "unauthorized", message: "no role" } }));
+    });
+    const error = await client({ baseUrl: service.url, ...fakeTime().options, retry: { maxAttempts: 5 } })
+      .createPresentationRequest(LOGIN)
+      .catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ reason: "rejected", status: 401, attempts: 2 });
+    expect(service.requests).toHaveLength(2);
   });
 });
