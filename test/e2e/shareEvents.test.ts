@@ -14,6 +14,7 @@ import { dropExpiredClaims } from "../../src/app/shareEventRetention.js";
 import { services } from "../../src/composition.js";
 import { newStoredShareEvent } from "../../src/domain/shareDelivery.js";
 import type { Logger } from "../../src/log.js";
+import { messagesIn } from "../servicebus/fixtures.js";
 import {
   documentsFor,
   FAST_RETRIES,
@@ -279,43 +280,33 @@ describe("malformed messages", () => {
   it("dead-letters a malformed message from each subscription with a reason instead of retrying it", async () => {
     const messageId = newId();
     await publish(system, { not: "a share event" }, { messageId });
-    const client = new ServiceBusClient(system.settings.ServiceBusConnection ?? "");
-    try {
-      const dead = await until(async () => {
-        // A fresh receiver each time: a second peek on one receiver continues after the last message it saw.
-        const receiver = client.createReceiver(PARKING_QUEUE, { subQueueType: "deadLetter" });
-        try {
-          const all = await receiver.peekMessages(100);
-          const mine = all.filter((m) => m.messageId === messageId);
-          return mine.length >= 2 ? mine : undefined;
-        } finally {
-          await receiver.close();
-        }
-      });
-      expect(dead.map((m) => m.deadLetterReason).sort()).toEqual([
-        "MalformedDeliveryMessage",
-        "MalformedShareEvent",
-      ]);
-      expect(dead.map((m) => m.applicationProperties?.deadLetterSource).sort()).toEqual([
-        "share-events/subscriptions/deliver",
-        "share-events/subscriptions/record",
-      ]);
-      expect(dead.every((m) => (m.deadLetterErrorDescription ?? "").includes("eventId"))).toBe(true);
-      // Completed once dead-lettered: nothing is left to retry on either subscription.
-      for (const subscription of ["record", "deliver"]) {
-        await until(
-          async () => {
-            const receiver = client.createReceiver("share-events", subscription);
-            const left = await receiver.peekMessages(100);
-            await receiver.close();
-            return left.every((m) => m.messageId !== messageId);
-          },
-          10_000,
-          `nothing left on ${subscription}`,
-        );
-      }
-    } finally {
-      await client.close();
+    const connection = system.settings.ServiceBusConnection ?? "";
+    // Each look opens a connection of its own: the SDK keeps one peek position per entity and connection, so a
+    // second peek on the same connection would carry on after the messages already seen.
+    const dead = await until(async () => {
+      const all = await messagesIn(connection, [PARKING_QUEUE], { subQueueType: "deadLetter" });
+      const mine = all.filter((m) => m.messageId === messageId);
+      return mine.length >= 2 ? mine : undefined;
+    });
+    expect(dead.map((m) => m.deadLetterReason).sort()).toEqual([
+      "MalformedDeliveryMessage",
+      "MalformedShareEvent",
+    ]);
+    expect(dead.map((m) => m.applicationProperties?.deadLetterSource).sort()).toEqual([
+      "share-events/subscriptions/deliver",
+      "share-events/subscriptions/record",
+    ]);
+    expect(dead.every((m) => (m.deadLetterErrorDescription ?? "").includes("eventId"))).toBe(true);
+    // Completed once dead-lettered: nothing is left to retry on either subscription.
+    for (const subscription of ["record", "deliver"]) {
+      await until(
+        async () =>
+          (await messagesIn(connection, ["share-events", subscription])).every(
+            (m) => m.messageId !== messageId,
+          ),
+        10_000,
+        `nothing left on ${subscription}`,
+      );
     }
   });
 });
