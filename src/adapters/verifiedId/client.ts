@@ -25,7 +25,6 @@ export type VerifiedIdClientOptions = {
   /** Our callback endpoint, from configuration (never from request headers). */
   readonly callbackUrl: string;
   readonly retry?: RetryOptions;
-  readonly fetch?: typeof fetch;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Milliseconds since the epoch; tests move it together with `sleep`. */
@@ -55,7 +54,7 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
   absoluteUrl(options.callbackUrl, "callbackUrl");
   if (!options.authority.startsWith("did:")) throw new TypeError("authority must be a DID");
   const policy = retryPolicy(options.retry);
-  const doFetch = options.fetch ?? fetch;
+
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
@@ -77,7 +76,7 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
     }
     let response: Response;
     try {
-      response = await doFetch(endpoint, {
+      response = await fetch(endpoint, {
         method: "POST",
         headers: {
           authorization: `Bearer ${token}`,
