@@ -54,7 +54,6 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
   absoluteUrl(options.callbackUrl, "callbackUrl");
   if (!options.authority.startsWith("did:")) throw new TypeError("authority must be a DID");
   const policy = retryPolicy(options.retry);
-
   const random = options.random ?? Math.random;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const now = options.now ?? Date.now;
