@@ -47,7 +47,7 @@ const README_SCREENS = [
   "08-shared",
   "11-wallet-credential-not-available",
   "12-share-not-presented",
-  "15-phone-qr-code",
+  "16-phone-qr-code",
 ];
 
 let system: LocalSystem;
@@ -58,7 +58,7 @@ let browser: Browser;
  * crawl) with what its pages did that they must not: console errors, uncaught exceptions, requests elsewhere.
  * Checked and cleared after each test.
  */
-type Window = {
+type BrowserWindow = {
   page: Page;
   context: BrowserContext;
   errors: string[];
@@ -67,15 +67,15 @@ type Window = {
   /** Closed after the test; the desktop windows stay open, since a new one costs seconds on a busy machine. */
   closeAfterTest: boolean;
 };
-let windows: Window[] = [];
+let windows: BrowserWindow[] = [];
 
 const isLocal = (url: string) => /^(https?:\/\/127\.0\.0\.1:\d+\/|data:|about:)/.test(url);
 
-async function openWindow(options: BrowserContextOptions, closeAfterTest: boolean): Promise<Window> {
+async function openWindow(options: BrowserContextOptions, closeAfterTest: boolean): Promise<BrowserWindow> {
   const context = await browser.newContext(options);
   // The pages' timers run on a clock the test can move on (it flows on its own too).
   await context.clock.install();
-  const window: Window = {
+  const window: BrowserWindow = {
     page: await context.newPage(),
     context,
     errors: [],
@@ -94,24 +94,27 @@ async function openWindow(options: BrowserContextOptions, closeAfterTest: boolea
   return window;
 }
 
-/** The portal and, in a window of its own, the demo wallet (the person's phone); `watch` is the portal's window. */
-type Journey = { portal: Page; wallet: Page; watch: Window };
-let desktop: [Window, Window] | undefined;
+/** The portal and, in a window of its own, the demo wallet (the person's phone); `portalWindow` is the portal's. */
+type Journey = { portal: Page; wallet: Page; portalWindow: BrowserWindow };
+let desktop: [BrowserWindow, BrowserWindow] | undefined;
 
 const openPair = (options: BrowserContextOptions, closeAfterTest: boolean) =>
   Promise.all([openWindow(options, closeAfterTest), openWindow(options, closeAfterTest)]);
 
 /** The portal at its first screen: in the desktop windows, or in new ones with these options for this test. */
 async function journey(options?: BrowserContextOptions): Promise<Journey> {
-  let pair: [Window, Window];
+  let pair: [BrowserWindow, BrowserWindow];
   if (options === undefined) {
     desktop ??= await openPair({ viewport: DESKTOP }, false);
     pair = desktop;
   } else pair = await openPair(options, true);
-  const [watch, wallet] = pair;
-  await watch.page.goto(`${system.urls.host}/`);
-  await heading(watch.page, "Which organisation do you want to share your credentials with?").waitFor();
-  return { portal: watch.page, wallet: wallet.page, watch };
+  const [portalWindow, wallet] = pair;
+  await portalWindow.page.goto(`${system.urls.host}/`);
+  await heading(
+    portalWindow.page,
+    "Which organisation do you want to share your credentials with?",
+  ).waitFor();
+  return { portal: portalWindow.page, wallet: wallet.page, portalWindow };
 }
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name, exact: true });
@@ -470,6 +473,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
         "That share was cancelled. Deselect the credential your wallet said is not available, then continue to share the rest.",
       )
       .waitFor();
+    await screen(portal, "13-change-what-i-share");
     // The previous selection is kept, so the person only deselects the missing one.
     const occupationalHealth = portal.locator("#credential-StaffPassportOccupationalHealth");
     expect(await occupationalHealth.isChecked()).toBe(true);
@@ -523,7 +527,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
       ),
     );
     expect(await portal.locator("img.qr").count()).toBe(0);
-    await screen(portal, "13-another-trusts-key");
+    await screen(portal, "14-another-trusts-key");
 
     await button(portal, "Try again").click();
     await openInWallet(wallet, "demo", await qrLink(portal));
@@ -552,7 +556,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     const session = await journey({ viewport: PHONE, isMobile: true, hasTouch: true });
     const phone = session.portal;
     await chooseTrust(phone, "Oxford", OXFORD);
-    await screen(phone, "14-phone-access-key-question");
+    await screen(phone, "15-phone-access-key-question");
     const link = await openLoginQrCode(phone);
     const open = phone.getByRole("link", { name: "Open Microsoft Authenticator" });
     expect(await open.isVisible()).toBe(true);
@@ -560,20 +564,20 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(
       await phone.evaluate('getComputedStyle(document.querySelector("a.wallet-button")).backgroundColor'),
     ).toBe("rgb(0, 127, 59)");
-    await screen(phone, "15-phone-qr-code");
+    await screen(phone, "16-phone-qr-code");
 
     // The wallet page and the portal's later screens fit the phone too.
     await openInWallet(session.wallet, "demo", link);
-    await screen(session.wallet, "16-phone-wallet");
+    await screen(session.wallet, "17-phone-wallet");
     await shareInWallet(session.wallet);
     await afterPolls(phone, phone.getByText(`You are logged in to ${OXFORD}.`, { exact: true }));
     await button(phone, "Credentials").click();
     await heading(phone, "Share credentials").waitFor();
-    await screen(phone, "17-phone-credentials");
+    await screen(phone, "18-phone-credentials");
     await button(phone, "Back").click();
     await button(phone, "Your share history").click();
     await heading(phone, "Your share history").waitFor();
-    await screen(phone, "18-phone-history");
+    await screen(phone, "19-phone-history");
   });
 
   it("says when the login QR code has expired and gives a new one on request", async () => {
@@ -586,7 +590,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     );
     expect(await portal.locator("img.qr").count()).toBe(0);
     expect(await portal.locator("a.wallet-button").count()).toBe(0);
-    await screen(portal, "19-login-qr-code-expired");
+    await screen(portal, "20-login-qr-code-expired");
 
     await button(portal, "Get a new QR code").click();
     const second = await qrLink(portal);
@@ -605,7 +609,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
       afterPolls(portal, statusReading(portal, "This QR code has expired.")),
     );
     expect(await portal.locator("img.qr").count()).toBe(0);
-    await screen(portal, "20-share-qr-code-expired");
+    await screen(portal, "21-share-qr-code-expired");
 
     await button(portal, "Get a new QR code").click();
     const second = await qrLink(portal);
@@ -619,11 +623,11 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
 
   it("takes the person back to the login QR code when the service refuses the session (401)", async () => {
     const session = await journey();
-    const { portal, wallet, watch } = session;
+    const { portal, wallet, portalWindow } = session;
     await chooseTrust(portal, "Oxford", OXFORD);
     await logIn(session, "demo", OXFORD);
     // The browser reports the refused request itself; that is the one error this test expects.
-    watch.expectedErrors.push(/the server responded with a status of 401/);
+    portalWindow.expectedErrors.push(/the server responded with a status of 401/);
 
     // The session token outlives its 15 minutes: the history is refused and the login QR code is back.
     await later(PAST_SESSION_EXPIRY_MS, async () => {
@@ -634,7 +638,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
       "Your session has ended. Scan the QR code to log in again with your access key.",
     );
     expect(await qrStatus(portal).textContent()).toBe("Waiting for you to scan the QR code.");
-    await screen(portal, "21-session-ended");
+    await screen(portal, "22-session-ended");
 
     await openInWallet(wallet, "demo", await qrLink(portal));
     await shareInWallet(wallet);
