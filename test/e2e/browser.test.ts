@@ -103,12 +103,10 @@ const openPair = (options: BrowserContextOptions, closeAfterTest: boolean) =>
 
 /** The portal at its first screen: in the desktop windows, or in new ones with these options for this test. */
 async function journey(options?: BrowserContextOptions): Promise<Journey> {
-  let pair: [BrowserWindow, BrowserWindow];
-  if (options === undefined) {
-    desktop ??= await openPair({ viewport: DESKTOP }, false);
-    pair = desktop;
-  } else pair = await openPair(options, true);
-  const [portalWindow, wallet] = pair;
+  const [portalWindow, wallet] =
+    options === undefined && desktop !== undefined
+      ? desktop
+      : await openPair(options ?? { viewport: DESKTOP }, true);
   await portalWindow.page.goto(`${system.urls.host}/`);
   await heading(
     portalWindow.page,
@@ -250,10 +248,12 @@ if (CHROMIUM === undefined) console.warn(`Skipping ${TITLE}`);
 describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
   beforeAll(async () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
-    [system, browser] = await Promise.all([
-      startTestSystem({ pages: true }),
-      chromium.launch({ executablePath: CHROMIUM ?? "" }),
-    ]);
+    // The desktop windows open while the system starts.
+    const openBrowser = async () => {
+      browser = await chromium.launch({ executablePath: CHROMIUM ?? "" });
+      desktop = await openPair({ viewport: DESKTOP }, false);
+    };
+    [system] = await Promise.all([startTestSystem({ pages: true }), openBrowser()]);
   });
   afterEach(async () => {
     const finished = windows;
