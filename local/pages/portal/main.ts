@@ -1,19 +1,21 @@
 // The demo portal: the seed user guide's screens over the service's public API. Choose a trust, log in with its
 // access key (QR code), pick credentials, confirm, share them (second QR code), see the history.
 //
-// The wallet's refusal of a missing credential never reaches the service (Authenticator sends nothing), so the
-// portal cannot see it: a share stays "pending"/"scanned" and the screen tells the person what to do if their
-// wallet says a credential is not available; "Change what I share" cancels that share and goes back to the list.
+// The wallet's refusal of a missing credential never reaches the service (Authenticator sends nothing back), so
+// the portal cannot know which one it was: when a share stays "scanned" with no presentation, the screen says
+// that the wallet could not present one of the listed credentials and asks the person to deselect the one the
+// wallet named; "Change what I share" cancels that share and goes back to the list.
 import { h, show, sleep } from "../shared/dom.js";
 import { ApiError, api, type CredentialType, type ShareView, type StartedShare, type Trust } from "./api.js";
 import { qrScreen } from "./qrScreen.js";
-
-const POLL_MS = 1000;
+import { POLL_MS, STALLED_MS } from "./timing.js";
 
 /** Codes a login fails with when the presented access key belongs to another trust. */
 const OTHER_TRUSTS_KEY = new Set(["wrong_trust", "issuer_not_accepted"]);
 
 let trust: Trust | undefined;
+/** Trust names seen in searches, so the history names every trust, not only the current one. */
+const trustNames = new Map<string, string>();
 let session: string | undefined;
 let credentialTypes: CredentialType[] = [];
 let selected = new Set<string>();
@@ -38,14 +40,14 @@ function trustName(): string {
 }
 
 function trustNameOf(id: string): string {
-  return trust?.id === id ? trust.name : id;
+  return trustNames.get(id) ?? id;
 }
 
-/** A 401 means the session ended: log in again to the same trust. */
+/** A 401 means the session ended (expired or refused): back to the login QR code of the same trust. */
 function handleSessionError(error: unknown): boolean {
   if (error instanceof ApiError && error.status === 401) {
     session = undefined;
-    accessKeyQuestion("Your session has ended. Log in again with your access key.");
+    void logIn("Your session has ended. Scan the QR code to log in again with your access key.");
     return true;
   }
   return false;
@@ -70,6 +72,7 @@ function chooseTrust(): void {
     }
     try {
       const trusts = await api.searchTrusts(text);
+      for (const found of trusts) trustNames.set(found.id, found.name);
       results.replaceChildren(
         trusts.length === 0
           ? h("p", {}, `No organisation matches "${text}".`)
@@ -167,7 +170,7 @@ function accessKeyQuestion(notice?: string): void {
 }
 
 // The access key QR code, polled until logged in, failed or expired.
-async function logIn(): Promise<void> {
+async function logIn(notice?: string): Promise<void> {
   const current = next();
   const chosen = trust;
   if (chosen === undefined) return chooseTrust();
@@ -186,7 +189,12 @@ async function logIn(): Promise<void> {
     qrCode: login.qrCode,
     url: login.url,
   });
-  show(...qr.nodes);
+  const [heading, ...rest] = qr.nodes;
+  show(
+    heading,
+    notice ? h("p", { class: "status error", role: "status", id: "notice" }, notice) : undefined,
+    ...rest,
+  );
   qr.setStatus("Waiting for you to scan the QR code.");
   const again = (label: string) => h("button", { type: "button", onclick: () => void logIn() }, label);
   while (current === screen) {
@@ -368,7 +376,8 @@ async function share(types: string[]): Promise<void> {
       // Already finished or gone: nothing to cancel.
     }
     await credentials(
-      "That share was cancelled. Deselect any credential your wallet does not have, then continue.",
+      "That share was cancelled. Deselect the credential your wallet said is not available, then continue " +
+        "to share the rest.",
     );
   };
   const qr = qrScreen({
@@ -377,13 +386,18 @@ async function share(types: string[]): Promise<void> {
     qrCode: started.qrCode,
     url: started.url,
     extra: [
-      h("div", { class: "card" }, [
-        h("h2", {}, "Does your wallet say a credential is not available?"),
+      h("div", { class: "card", id: "sharing" }, [
+        h("h2", {}, "You are sharing"),
+        h(
+          "ul",
+          { id: "sharing-list" },
+          types.map((type) => h("li", {}, displayName(type))),
+        ),
         h(
           "p",
-          {},
-          "Your wallet can only share credentials it holds. Cancel in the wallet, then change what you share: " +
-            "deselect the credential it flagged as missing and share the others.",
+          { class: "hint" },
+          "Your wallet can only share credentials it holds. If it says one of these is not available, cancel " +
+            "in the wallet and change what you share.",
         ),
         h(
           "button",
@@ -395,6 +409,8 @@ async function share(types: string[]): Promise<void> {
   });
   show(...qr.nodes);
   qr.setStatus("Waiting for you to scan the QR code.");
+  /** When the portal first saw the wallet open the request; a presentation normally follows within seconds. */
+  let scannedAt: number | undefined;
   while (current === screen) {
     await sleep(POLL_MS);
     if (current !== screen) return;
@@ -407,8 +423,19 @@ async function share(types: string[]): Promise<void> {
       continue;
     }
     if (view.status === "pending") continue;
-    if (view.status === "scanned") qr.setStatus("QR code scanned. Choose Share in Microsoft Authenticator.");
-    else if (view.status === "shared") return shared(view);
+    if (view.status === "scanned") {
+      scannedAt ??= Date.now();
+      if (Date.now() - scannedAt < STALLED_MS) {
+        qr.setStatus("QR code scanned. Choose Share in Microsoft Authenticator.");
+      } else {
+        qr.setStatus(
+          "Your wallet has not shared the credentials. If it says a credential is not available, it cannot " +
+            "present one of those listed below: cancel in the wallet, choose Change what I share, deselect the " +
+            "credential your wallet named and share the rest.",
+          "error",
+        );
+      }
+    } else if (view.status === "shared") return shared(view);
     else if (view.status === "expired") {
       qr.retire();
       qr.setStatus("This QR code has expired.", "error");

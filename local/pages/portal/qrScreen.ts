@@ -74,7 +74,8 @@ export function qrScreen(options: {
   return {
     nodes,
     setStatus(text, tone) {
-      status.textContent = text;
+      // Rewriting the same words would have them announced again on every poll.
+      if (status.textContent !== text) status.textContent = text;
       status.className = `status${tone ? ` ${tone}` : ""}`;
     },
     setActions(...controls) {

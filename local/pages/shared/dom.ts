@@ -1,5 +1,6 @@
 // A few DOM helpers for the demo pages: build elements without innerHTML (so no text is ever parsed as markup)
 // and replace a screen's content, moving focus to its heading so screen readers hear the change.
+import { ACCESS_KEY_TYPE, shareableCredentialType } from "../../../src/domain/catalogue.js";
 
 type Child = Node | string | false | null | undefined;
 type Children = Child | readonly Children[];
@@ -32,8 +33,15 @@ export function show(...nodes: Child[]): void {
   }
 }
 
-/** A credential type name for people when no display name is known: StaffPassportDbsCheck → "Dbs check". */
-export function humanType(type: string): string {
+/**
+ * A credential type's name for people, the one the portal lists (the service's catalogue), so that what the
+ * wallet says is missing reads exactly like the box to deselect in the portal. An unknown type is spelt out:
+ * StaffPassportSomethingNew → "Something new".
+ */
+export function credentialName(type: string): string {
+  if (type === ACCESS_KEY_TYPE) return "Access key";
+  const known = shareableCredentialType(type)?.displayName;
+  if (known !== undefined) return known;
   const words = type
     .replace(/^StaffPassport/, "")
     .replace(/([a-z])([A-Z])/g, "$1 $2")

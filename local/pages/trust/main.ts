@@ -1,6 +1,6 @@
 // The demo trust's page: every share event it received (GET /events on this origin), with its signature check
 // and the credentials it carries, refreshed every two seconds.
-import { h, humanType } from "../shared/dom.js";
+import { credentialName, h } from "../shared/dom.js";
 
 const SET_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
 const REFRESH_MS = 2000;
@@ -57,7 +57,7 @@ function eventCard(event: Received, index: number): HTMLElement {
             {},
             data.credentials.map((credential) =>
               h("tr", {}, [
-                h("td", {}, humanType(credential.type)),
+                h("td", {}, credentialName(credential.type)),
                 h("td", {}, credential.issuer),
                 h("td", {}, credential.revocationStatus),
                 h(

@@ -2,7 +2,7 @@
 // Choose a wallet, open a request by its openid-vc:// link, see who asks, why and for what, pick among several
 // fitting credentials, then Share or Cancel. A request for a credential the wallet lacks cannot be shared, as in
 // Authenticator: it says "credential not available" and only Cancel is left; the verifier hears nothing.
-import { h, humanType, show } from "../shared/dom.js";
+import { credentialName, h, show } from "../shared/dom.js";
 
 type HeldCredential = {
   id: string;
@@ -95,7 +95,11 @@ async function loadWallet(): Promise<void> {
       "ul",
       {},
       held.map((credential) =>
-        h("li", {}, `${humanType(credential.type)}: ${labelOf(credential, { ...credential, fits: true })}`),
+        h(
+          "li",
+          {},
+          `${credentialName(credential.type)}: ${labelOf(credential, { ...credential, fits: true })}`,
+        ),
       ),
     ),
   );
@@ -107,6 +111,19 @@ function showInRequest(...nodes: HTMLElement[]): void {
   section?.replaceChildren(...nodes);
   section?.querySelector("h2")?.setAttribute("tabindex", "-1");
   section?.querySelector<HTMLElement>("h2")?.focus();
+}
+
+/**
+ * Names what the wallet lacks. The portal is never told (the wallet sends nothing back, as Authenticator), so
+ * this is where the person learns which credential to deselect there.
+ */
+function notAvailable(names: string[]): HTMLElement {
+  const list = names.join(", ");
+  return h("p", { class: "status error", role: "status", id: "not-available" }, [
+    `Credential not available: ${list}. `,
+    `This wallet cannot share the request while ${names.length > 1 ? "they are" : "it is"} missing. `,
+    `Cancel, go back to the portal, deselect ${list} and share the rest.`,
+  ]);
 }
 
 async function openRequest(url: string): Promise<void> {
@@ -126,7 +143,7 @@ async function openRequest(url: string): Promise<void> {
   const missing = new Set(body.missing);
   const items = body.request.requestedCredentials.map((wanted) => {
     const offers = body.offers[wanted.type] ?? [];
-    const heading = h("strong", {}, humanType(wanted.type));
+    const heading = h("strong", {}, credentialName(wanted.type));
     if (missing.has(wanted.type)) {
       return h("li", {}, [
         heading,
@@ -180,7 +197,7 @@ async function openRequest(url: string): Promise<void> {
           answer.status === 200
             ? "Your credentials were shared. You can return to the previous application."
             : answer.status === 409
-              ? `Credential not available: ${(answer.body.missing ?? []).map(humanType).join(", ")}.`
+              ? `Credential not available: ${(answer.body.missing ?? []).map(credentialName).join(", ")}.`
               : (answer.body.message ?? `The wallet answered ${answer.status}.`),
         ),
       ]),
@@ -203,14 +220,7 @@ async function openRequest(url: string): Promise<void> {
       h("p", {}, body.request.purpose),
       h("h3", {}, "Requested"),
       h("ul", { id: "requested", class: "plain" }, items),
-      missing.size > 0
-        ? h(
-            "p",
-            { class: "status error", role: "status", id: "not-available" },
-            `Credential not available: ${[...missing].map(humanType).join(", ")}. Cancel, go back to the portal, ` +
-              "deselect it and share the rest.",
-          )
-        : undefined,
+      missing.size > 0 ? notAvailable([...missing].map(credentialName)) : undefined,
       h("button", { type: "button", disabled: missing.size > 0, onclick: () => void share() }, "Share"),
       h("button", { type: "button", class: "secondary", onclick: cancel }, "Cancel"),
     ]),
