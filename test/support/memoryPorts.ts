@@ -1,6 +1,7 @@
 // In-memory implementations of the use cases' ports (src/app/ports.ts), for unit tests of the use cases alone.
 // Integration and end-to-end tests use the real adapters against the emulators instead.
 import type {
+  CredentialRequestStore,
   EventPublisher,
   Logger,
   PresentationRequestInput,
@@ -10,6 +11,7 @@ import type {
   VerifiedIdClient,
   Versioned,
 } from "../../src/app/ports.js";
+import type { CredentialRequest } from "../../src/domain/credentialRequest.js";
 import type { Share } from "../../src/domain/share.js";
 import type { ShareEvent } from "../../src/domain/shareEvent.js";
 import type { Trust } from "../../src/domain/trust.js";
@@ -34,6 +36,19 @@ class Documents<T> {
   replace(key: string, value: T, etag: string): string | undefined {
     return this.items.get(key)?.etag === etag ? this.put(key, value) : undefined;
   }
+}
+
+/** Documents whose outbox was stored before `before`, oldest first. */
+function unpublished<T extends { outbox?: { storedAt: string } }>(
+  documents: Documents<T>,
+  before: Date,
+  limit: number,
+): Versioned<T>[] {
+  return [...documents.items.values()]
+    .filter(({ value }) => value.outbox !== undefined && value.outbox.storedAt < before.toISOString())
+    .sort((a, b) => ((a.value.outbox?.storedAt ?? "") < (b.value.outbox?.storedAt ?? "") ? -1 : 1))
+    .slice(0, limit)
+    .map(({ value, etag }) => ({ value: structuredClone(value), etag }));
 }
 
 export function memoryTrusts(trusts: Trust[]): TrustDirectory & { trusts: Trust[] } {
@@ -88,9 +103,42 @@ export function memoryShares(): ShareStore & { documents: Documents<Share> } {
         .slice(0, page.limit);
     },
     async unpublished(before, limit) {
+      return unpublished(documents, before, limit);
+    },
+    async findForTrust(trustId, id) {
+      const found = [...documents.items.entries()].find(
+        ([, { value }]) => value.id === id && value.trustId === trustId,
+      );
+      return found && documents.get(found[0]);
+    },
+  };
+}
+
+export function memoryCredentialRequests(): CredentialRequestStore & {
+  documents: Documents<CredentialRequest>;
+} {
+  const documents = new Documents<CredentialRequest>();
+  return {
+    documents,
+    async create(request) {
+      if (documents.get(`${request.trustId}/${request.id}`)) throw new Error("conflict");
+      documents.put(`${request.trustId}/${request.id}`, request);
+    },
+    async get(trustId, id) {
+      return documents.get(`${trustId}/${id}`);
+    },
+    async replace(request, etag) {
+      return documents.replace(`${request.trustId}/${request.id}`, request, etag);
+    },
+    async openFor(trustId, staffId, limit) {
       return [...documents.items.values()]
-        .filter(({ value }) => value.outbox !== undefined && value.outbox.storedAt < before.toISOString())
+        .map(({ value }) => structuredClone(value))
+        .filter((r) => r.trustId === trustId && r.staffId === staffId && r.state.status === "open")
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
         .slice(0, limit);
+    },
+    async unpublished(before, limit) {
+      return unpublished(documents, before, limit);
     },
   };
 }

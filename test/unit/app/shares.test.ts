@@ -7,8 +7,10 @@ import { cancelShare, readShare, startShare, TrustInactive } from "../../../src/
 import { applyCallback, authenticateCallback, InvalidCallback } from "../../../src/app/verifiedIdCallback.js";
 import { ESR_ISSUER, NHS_ENGLAND_ISSUER } from "../../../src/domain/catalogue.js";
 import type { CallbackReport } from "../../../src/domain/presentation.js";
+import { transactionOf } from "../../../src/domain/shareEvent.js";
 import type { Trust } from "../../../src/domain/trust.js";
 import {
+  memoryCredentialRequests,
   memoryLogger,
   memoryPublisher,
   memoryRequests,
@@ -40,6 +42,7 @@ function world() {
     trusts: memoryTrusts([{ ...trust }]),
     requests: memoryRequests(),
     shares: memoryShares(),
+    credentialRequests: memoryCredentialRequests(),
     verifiedId: memoryVerifiedId(clock),
     publisher: memoryPublisher(),
     log: memoryLogger(),
@@ -126,7 +129,7 @@ describe("the callback", () => {
     advance(OUTBOX_GRACE_MS + 1);
     expect(await sweepOutbox(deps)).toEqual({ published: 1, pending: 0 });
     expect(await sweepOutbox(deps)).toEqual({ published: 0, pending: 0 });
-    expect(deps.publisher.published.map((p) => p.event.data.shareId)).toEqual([started.shareId]);
+    expect(deps.publisher.published.map((p) => transactionOf(p.event))).toEqual([started.shareId]);
   });
 
   it("refuses a wrong api-key, and a request id the state's request did not get", async () => {
