@@ -1,10 +1,12 @@
-// The local demo receiving trust (API.md section 5): plays a trust's HR system receiving RFC 8935 pushes. It
-// verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err, description }, lists
-// what it received at GET /events, and can be told to fail (POST /control) so that retries can be seen.
+// The local demo receiving trust (API.md sections 5 and 7): plays every seeded trust's HR system. It receives
+// RFC 8935 pushes, verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err,
+// description }, lists what it received at GET /events, and can be told to fail (POST /control) so that retries
+// can be seen. It also calls the trust API as each trust, with keys it makes at start (trustApi.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
 import { type Site, serveSite } from "../pages/site.js";
+import { CONTROL_ROUTES, demoTrustKeys, type TrustApi } from "./trustApi.js";
 
 export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout";
 const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout"];
@@ -32,6 +34,8 @@ export type DemoTrustOptions = {
   log?: (line: string) => void;
   /** The page listing what was received, served at /. */
   site?: Site;
+  /** The trust API it calls as each trust it plays: the API's base URL and its audience. */
+  trustApi?: TrustApi;
 };
 
 export type DemoTrust = {
@@ -43,7 +47,11 @@ export type DemoTrust = {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const TIMEOUT_MODE_HOLD_MS = 120_000;
-const SET_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
+/** The SET event types it understands (API.md sections 3 and 7). */
+const SET_EVENTS = [
+  "urn:nhs:staff-passport:event:credentials-shared",
+  "urn:nhs:staff-passport:event:credential-request-declined",
+];
 
 class Refusal extends Error {
   constructor(
@@ -114,6 +122,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   const seen = new Set<string>();
   const held = new Set<ServerResponse>();
   let mode: DemoTrustMode = "ok";
+  const keys = await demoTrustKeys(options.audiences);
 
   const verify = async (token: string): Promise<JWTPayload> => {
     let keys: { keys: JWK[] };
@@ -132,7 +141,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         requiredClaims: ["jti", "iat", "events", "txn"],
       });
       const events = payload.events;
-      if (typeof events !== "object" || events === null || !(SET_EVENT in events)) {
+      if (typeof events !== "object" || events === null || !SET_EVENTS.some((type) => type in events)) {
         throw new Refusal("invalid_request", "The SET carries no event this trust understands.");
       }
       if (payload.exp !== undefined || payload.sub !== undefined) {
@@ -196,6 +205,24 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
       if (route === "POST /events") return receive(request, response);
       if (route === "GET /events") return send(response, 200, { events: received });
       if (route === "GET /control") return send(response, 200, { mode });
+      const jwks = /^GET \/trusts\/([A-Z0-9]{3,5})\/jwks\.json$/.exec(route)?.[1];
+      if (jwks !== undefined) {
+        const published = keys.jwks(jwks);
+        return published ? send(response, 200, published) : send(response, 404, { error: "not found" });
+      }
+      const control = CONTROL_ROUTES[route];
+      if (control !== undefined) {
+        if (options.trustApi === undefined) return send(response, 503, { error: "no trust API configured" });
+        let body: unknown;
+        try {
+          body = JSON.parse(await readBody(request));
+        } catch {
+          return send(response, 400, { error: "send a JSON body" });
+        }
+        const answer = await control(keys, options.trustApi, body);
+        log(`[information] demo trust ${route} answered ${answer.status}`);
+        return send(response, answer.status, answer.body);
+      }
       if (route === "POST /control") {
         let next: unknown;
         try {

@@ -2,10 +2,12 @@
 // Integration and end-to-end tests use the real adapters against the emulators instead.
 import type {
   CredentialRequestStore,
+  DeadLetters,
   EventPublisher,
   Logger,
   PresentationRequestInput,
   RequestStore,
+  ShareEventStore,
   ShareStore,
   TrustDirectory,
   VerifiedIdClient,
@@ -13,6 +15,7 @@ import type {
 } from "../../src/app/ports.js";
 import type { CredentialRequest } from "../../src/domain/credentialRequest.js";
 import type { Share } from "../../src/domain/share.js";
+import type { StoredShareEvent } from "../../src/domain/shareDelivery.js";
 import type { ShareEvent } from "../../src/domain/shareEvent.js";
 import type { Trust } from "../../src/domain/trust.js";
 import type { VerifiedIdRequest } from "../../src/domain/verifiedIdRequest.js";
@@ -139,6 +142,39 @@ export function memoryCredentialRequests(): CredentialRequestStore & {
     },
     async unpublished(before, limit) {
       return unpublished(documents, before, limit);
+    },
+  };
+}
+
+export function memoryShareEvents(): ShareEventStore & { documents: Documents<StoredShareEvent> } {
+  const documents = new Documents<StoredShareEvent>();
+  const key = (trustId: string, id: string) => `${trustId}/${id}`;
+  return {
+    documents,
+    async get(trustId, eventId) {
+      return documents.get(key(trustId, eventId));
+    },
+    async create(event) {
+      if (documents.get(key(event.trustId, event.id))) return undefined;
+      return { value: event, etag: documents.put(key(event.trustId, event.id), event) };
+    },
+    async replace(event, etag) {
+      const next = documents.replace(key(event.trustId, event.id), event, etag);
+      return next === undefined ? undefined : { value: event, etag: next };
+    },
+    async claimsDue() {
+      return [];
+    },
+  };
+}
+
+/** Dead letters kept in a list, with their reasons. */
+export function memoryDeadLetters(): DeadLetters & { reasons: string[] } {
+  const reasons: string[] = [];
+  return {
+    reasons,
+    async deadLetter(_message, reason) {
+      reasons.push(reason);
     },
   };
 }
