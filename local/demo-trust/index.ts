@@ -6,7 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
 import { type Site, serveSite } from "../pages/site.js";
-import { CONTROL_ROUTES, demoTrustKeys, type TrustApi } from "./trustApi.js";
+import { demoTrustKeys, type TrustApi, trustApiControl } from "./trustApi.js";
 
 export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout";
 const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout"];
@@ -107,12 +107,17 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function send(response: ServerResponse, status: number, body?: unknown): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body?: unknown,
+  contentType = "application/json",
+): void {
   if (body === undefined) {
     response.writeHead(status).end();
     return;
   }
-  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  response.writeHead(status, { "content-type": contentType }).end(JSON.stringify(body));
 }
 
 export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTrust> {
@@ -123,6 +128,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   const held = new Set<ServerResponse>();
   let mode: DemoTrustMode = "ok";
   const keys = await demoTrustKeys(options.audiences);
+  const control = options.trustApi === undefined ? undefined : trustApiControl(keys, options.trustApi);
 
   const verify = async (token: string): Promise<JWTPayload> => {
     let keys: { keys: JWK[] };
@@ -205,24 +211,6 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
       if (route === "POST /events") return receive(request, response);
       if (route === "GET /events") return send(response, 200, { events: received });
       if (route === "GET /control") return send(response, 200, { mode });
-      const jwks = /^GET \/trusts\/([A-Z0-9]{3,5})\/jwks\.json$/.exec(route)?.[1];
-      if (jwks !== undefined) {
-        const published = keys.jwks(jwks);
-        return published ? send(response, 200, published) : send(response, 404, { error: "not found" });
-      }
-      const control = CONTROL_ROUTES[route];
-      if (control !== undefined) {
-        if (options.trustApi === undefined) return send(response, 503, { error: "no trust API configured" });
-        let body: unknown;
-        try {
-          body = JSON.parse(await readBody(request));
-        } catch {
-          return send(response, 400, { error: "send a JSON body" });
-        }
-        const answer = await control(keys, options.trustApi, body);
-        log(`[information] demo trust ${route} answered ${answer.status}`);
-        return send(response, answer.status, answer.body);
-      }
       if (route === "POST /control") {
         let next: unknown;
         try {
@@ -236,6 +224,24 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         mode = next as DemoTrustMode;
         log(`[information] demo trust mode ${mode}`);
         return send(response, 200, { mode });
+      }
+      const jwks = /^GET \/trusts\/([A-Z0-9]{3,5})\/jwks\.json$/.exec(route)?.[1];
+      if (jwks !== undefined) {
+        const published = keys.jwks(jwks);
+        return published ? send(response, 200, published) : send(response, 404, { error: "not found" });
+      }
+      if (route.startsWith("POST /control/") || route === "GET /control/requests") {
+        if (control === undefined || !control.handles(route))
+          return send(response, 404, { error: "not found" });
+        let body: unknown;
+        try {
+          body = request.method === "POST" ? JSON.parse(await readBody(request)) : undefined;
+        } catch {
+          return send(response, 400, { error: "send a JSON body" });
+        }
+        const answer = await control.answer(route, body);
+        log(`[information] demo trust ${route} answered ${answer.status}`);
+        return send(response, answer.status, answer.body, answer.contentType);
       }
       return send(response, 404, { error: "not found" });
     })().catch(() => {

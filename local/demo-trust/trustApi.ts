@@ -53,53 +53,82 @@ export async function demoTrustKeys(trustIds: readonly string[]): Promise<DemoTr
   };
 }
 
-export type ControlAnswer = { status: number; body: unknown };
-
-type Control = (keys: DemoTrustKeys, api: TrustApi, body: unknown) => Promise<ControlAnswer>;
+export type ControlAnswer = { status: number; body: unknown; contentType?: string };
 
 const text = (value: unknown) => (typeof value === "string" && value !== "" ? value : undefined);
-
-/** Calls the API as the trust the body names, with that trust's own token. */
-async function callAs(
-  keys: DemoTrustKeys,
-  api: TrustApi,
-  trustId: unknown,
-  method: string,
-  path: string,
-  body: unknown,
-): Promise<ControlAnswer> {
-  const token = await keys.token(String(trustId), api.audience);
-  if (token === undefined) return { status: 400, body: { error: "trustId must be a trust this demo plays" } };
-  const response = await fetch(`${api.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  const answer = await response.text();
-  return { status: response.status, body: answer === "" ? undefined : JSON.parse(answer) };
-}
-
 const segment = (value: unknown) => encodeURIComponent(text(value) ?? "-");
 
-/** POST /control/decide and POST /control/request: the trust API's calls, made as the trust. */
-export const CONTROL_ROUTES: Readonly<Record<string, Control>> = {
-  "POST /control/decide": (keys, api, body) => {
-    const { trustId, shareId, type, decision, reason } = (body ?? {}) as Record<string, unknown>;
-    return callAs(
-      keys,
-      api,
-      trustId,
-      "PUT",
-      `/trust/shares/${segment(shareId)}/credentials/${segment(type)}/decision`,
-      { decision, ...(reason === undefined ? {} : { reason }) },
-    );
-  },
-  "POST /control/request": (keys, api, body) => {
-    const { trustId, staffId, credentialTypes, message } = (body ?? {}) as Record<string, unknown>;
-    return callAs(keys, api, trustId, "POST", "/trust/credential-requests", {
-      staffId,
-      credentialTypes,
-      ...(message === undefined ? {} : { message }),
+/**
+ * The control endpoints: POST /control/decide and POST /control/request make the trust API's calls as the trust
+ * the body names, and GET /control/requests reads back every request made so far, as each trust sees it.
+ */
+export function trustApiControl(keys: DemoTrustKeys, api: TrustApi) {
+  const made: { trustId: string; requestId: string }[] = [];
+
+  const callAs = async (
+    trustId: unknown,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<ControlAnswer> => {
+    const token = await keys.token(String(trustId), api.audience);
+    if (token === undefined)
+      return { status: 400, body: { error: "trustId must be a trust this demo plays" } };
+    const response = await fetch(`${api.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-  },
-};
+    const answer = await response.text();
+    const contentType = response.headers.get("content-type") ?? undefined;
+    return {
+      status: response.status,
+      body: answer === "" ? undefined : JSON.parse(answer),
+      ...(contentType === undefined ? {} : { contentType }),
+    };
+  };
+
+  const routes: Readonly<Record<string, (body: unknown) => Promise<ControlAnswer>>> = {
+    "POST /control/decide": (body) => {
+      const { trustId, shareId, type, decision, reason } = (body ?? {}) as Record<string, unknown>;
+      return callAs(
+        trustId,
+        "PUT",
+        `/trust/shares/${segment(shareId)}/credentials/${segment(type)}/decision`,
+        {
+          decision,
+          ...(reason === undefined ? {} : { reason }),
+        },
+      );
+    },
+    "POST /control/request": async (body) => {
+      const { trustId, staffId, credentialTypes, message } = (body ?? {}) as Record<string, unknown>;
+      const answer = await callAs(trustId, "POST", "/trust/credential-requests", {
+        staffId,
+        credentialTypes,
+        ...(message === undefined ? {} : { message }),
+      });
+      const requestId = (answer.body as { requestId?: unknown } | undefined)?.requestId;
+      if (answer.status === 201 && typeof requestId === "string")
+        made.push({ trustId: String(trustId), requestId });
+      return answer;
+    },
+    "GET /control/requests": async () => {
+      const requests = [];
+      for (const { trustId, requestId } of made) {
+        const answer = await callAs(trustId, "GET", `/trust/credential-requests/${segment(requestId)}`);
+        if (answer.status === 200) requests.push(answer.body);
+      }
+      return { status: 200, body: { requests: requests.reverse() } };
+    },
+  };
+  return {
+    /** The answer for a control route, or undefined for a route that is not one. */
+    handles: (route: string) => route in routes,
+    answer: (route: string, body: unknown): Promise<ControlAnswer> =>
+      routes[route]?.(body) ?? Promise.resolve({ status: 404, body: {} }),
+  };
+}
