@@ -58,7 +58,11 @@ const credentialRequestDeclined = z.object({
   data: z.object({ requestId: eventId, staffId: text, reason: text, declinedAt: instant }),
 });
 
-export const shareEventSchema = z.discriminatedUnion("type", [credentialsShared, credentialRequestDeclined]);
+/** The schema a body is judged by: a decline by its own, anything else as a share, so errors name every field. */
+function schemaFor(body: unknown): z.ZodType {
+  const type = (body as { type?: unknown } | null)?.type;
+  return type === CREDENTIAL_REQUEST_DECLINED_EVENT ? credentialRequestDeclined : credentialsShared;
+}
 
 export const deliveryRetrySchema = z.strictObject({
   eventId,
@@ -81,7 +85,7 @@ function parse<T>(schema: z.ZodType, body: unknown): Parsed<T> {
 }
 
 export function parseShareEvent(body: unknown): Parsed<ShareEvent> {
-  return parse<ShareEvent>(shareEventSchema, body);
+  return parse<ShareEvent>(schemaFor(body), body);
 }
 
 /** A delivery message: the event itself (first attempt, from the topic) or a retry reference (the queue). */
