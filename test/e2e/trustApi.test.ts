@@ -4,7 +4,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
-import { services } from "../../src/composition.js";
 import { CREDENTIAL_REQUEST_DECLINED_EVENT } from "../../src/domain/shareEvent.js";
 import {
   bearer,
@@ -17,7 +16,7 @@ import {
 } from "../support/journeys.js";
 import { type Received, received, until } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
-import { type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
+import { registerTrustKey, type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 
 const IDENTITY = "StaffPassportIdentity";
 const DBS = "StaffPassportDbsCheck";
@@ -48,10 +47,7 @@ beforeAll(async () => {
   system = await startTestSystem();
   urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
   rrkKey = await trustKey();
-  const rrk = await services().trusts.get("RRK");
-  if (rrk === undefined) throw new Error("the seed has no RRK");
-  const { jwksUri: _uri, ...rest } = rrk;
-  await services().trusts.upsertAll([{ ...rest, jwks: { keys: [rrkKey.jwk as never] } }]);
+  await registerTrustKey("RRK", rrkKey);
   sessions.demoRth = await logIn(urls, "demo", "RTH");
   sessions.partialRth = await logIn(urls, "partial", "RTH");
   sessions.demoRrk = await logIn(urls, "demo", "RRK");

@@ -5,12 +5,17 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
-import { services } from "../../src/composition.js";
-import type { Trust } from "../../src/domain/trust.js";
 import { bearer, logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
 import { until } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
-import { hs256Token, type TrustKey, trustKey, trustToken, unsignedToken } from "../support/trustTokens.js";
+import {
+  hs256Token,
+  registerTrustKey,
+  type TrustKey,
+  trustKey,
+  trustToken,
+  unsignedToken,
+} from "../support/trustTokens.js";
 import { DBS, IDENTITY, urlsOf } from "./support.js";
 
 let system: LocalSystem;
@@ -21,21 +26,13 @@ let shareId = "";
 let keyA: TrustKey;
 let keyB: TrustKey;
 
-/** Registers a key of this test's own on the trust's document, in place of its jwksUri. */
-async function register(trustId: string, key: TrustKey): Promise<void> {
-  const trust = await services().trusts.get(trustId);
-  if (trust === undefined) throw new Error(`the seed has no ${trustId}`);
-  const { jwksUri: _uri, ...rest }: Trust = trust;
-  await services().trusts.upsertAll([{ ...rest, jwks: { keys: [key.jwk as never] } }]);
-}
-
 beforeAll(async () => {
   system = await startTestSystem();
   urls = urlsOf(system);
   audience = trustAudience(system.settings.SESSION_ISSUER ?? "");
   [keyA, keyB] = [await trustKey(), await trustKey()];
-  await register("RRK", keyA);
-  await register("RJ1", keyB);
+  await registerTrustKey("RRK", keyA);
+  await registerTrustKey("RJ1", keyB);
   session = await logIn(urls, "demo", "RRK");
   const share = await startedShare(urls, session, [IDENTITY]);
   expect((await present(urls, "demo", share.url)).status).toBe(200);

@@ -2,6 +2,7 @@
 // a P-256 key pair with its public JWK, and a token signed with it whose every claim and header a test can change.
 import { randomUUID } from "node:crypto";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, type JWTPayload, SignJWT } from "jose";
+import { services } from "../../src/composition.js";
 
 export type TrustKey = { kid: string; privateKey: CryptoKey; jwk: JWK & { kid: string } };
 
@@ -53,4 +54,12 @@ export async function hs256Token(claims: Record<string, unknown>, secret: string
   return new SignJWT(claims)
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .sign(new TextEncoder().encode(secret));
+}
+
+/** Registers the key on the trust's document in the running system's directory, in place of its jwksUri. */
+export async function registerTrustKey(trustId: string, key: TrustKey): Promise<void> {
+  const trust = await services().trusts.get(trustId);
+  if (trust === undefined) throw new Error(`the seed has no ${trustId}`);
+  const { jwksUri: _uri, ...rest } = trust;
+  await services().trusts.upsertAll([{ ...rest, jwks: { keys: [key.jwk as never] } }]);
 }
