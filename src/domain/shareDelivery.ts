@@ -2,6 +2,7 @@
 // when the next attempt is due, and what is kept of the claims once they have reached the trust.
 import type { StaffClaims } from "./acceptPresentation.js";
 import {
+  type CREDENTIAL_REQUEST_DECLINED_EVENT,
   CREDENTIALS_SHARED_EVENT,
   type CredentialRequestDeclined,
   type CredentialsShared,
@@ -84,7 +85,7 @@ export type StoredShareEvent = StoredEventFields &
   (
     | { readonly type: typeof CREDENTIALS_SHARED_EVENT; readonly data: StoredShareData }
     | {
-        readonly type: Exclude<ShareEvent["type"], typeof CREDENTIALS_SHARED_EVENT>;
+        readonly type: typeof CREDENTIAL_REQUEST_DECLINED_EVENT;
         readonly data: StoredDeclineData;
       }
   );
@@ -104,6 +105,7 @@ export function newStoredShareEvent(
   return {
     id: event.eventId,
     trustId: event.trustId,
+    // Each branch narrows the event, so that the stored type and its data stay a matching pair.
     ...(event.type === CREDENTIALS_SHARED_EVENT
       ? { type: event.type, data: event.data }
       : { type: event.type, data: event.data }),
