@@ -1,14 +1,19 @@
 // Every function of the app, in one list read by the Azure registration (register.ts) and by the local host.
 // Adding a function means adding its file and one line here.
 import { cancelShare } from "./cancelShare.js";
+import { createCredentialRequest } from "./createCredentialRequest.js";
+import { decideCredential } from "./decideCredential.js";
+import { declineCredentialRequest } from "./declineCredentialRequest.js";
 import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js";
 import { deliverShareEvent, retryShareDelivery } from "./deliverShareEvent.js";
 import { expireShareEventClaims } from "./expireShareEventClaims.js";
 import { health } from "./health.js";
 import { jwks } from "./jwks.js";
+import { listCredentialRequests } from "./listCredentialRequests.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
 import { listShares } from "./listShares.js";
 import { openApi } from "./openApi.js";
+import { readCredentialRequest } from "./readCredentialRequest.js";
 import { readLogin } from "./readLogin.js";
 import { readShare } from "./readShare.js";
 import { recordShareEvent } from "./recordShareEvent.js";
@@ -17,6 +22,7 @@ import { startLogin } from "./startLogin.js";
 import { startShare } from "./startShare.js";
 import { sweepOutbox } from "./sweepOutbox.js";
 import { verifiedIdCallback } from "./verifiedIdCallback.js";
+import { withdrawCredentialRequest } from "./withdrawCredentialRequest.js";
 
 export const functions: readonly FunctionDefinition[] = [
   health,
@@ -31,6 +37,12 @@ export const functions: readonly FunctionDefinition[] = [
   readShare,
   cancelShare,
   listShares,
+  listCredentialRequests,
+  declineCredentialRequest,
+  decideCredential,
+  createCredentialRequest,
+  readCredentialRequest,
+  withdrawCredentialRequest,
   sweepOutbox,
   recordShareEvent,
   deliverShareEvent,

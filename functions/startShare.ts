@@ -1,4 +1,5 @@
-// POST /api/shares: starts sharing the chosen credentials with the session's trust; answers with the QR code.
+// POST /api/shares: starts sharing the chosen credentials with the session's trust, optionally answering one of its
+// credential requests; answers with the QR code.
 import { startShare as start } from "../src/app/shares.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
@@ -19,10 +20,12 @@ export const startShare = httpEndpoint({
     400: { description: "Empty list, duplicates, an unknown type or the access key type" },
     401: { description: "Missing, invalid or expired session" },
     403: { description: "The session's trust is no longer active" },
+    404: { description: "requestId names no credential request of the session's trust for its staff id" },
+    409: { description: "requestId names a credential request that is no longer open" },
     502: { description: "Verified ID could not create the request" },
   },
   handle: async ({ body, auth, log }) => {
-    const started = await start(services(), auth, body.credentialTypes);
+    const started = await start(services(), auth, body.credentialTypes, body.requestId);
     log.info("share started", { shareId: started.shareId, trustId: started.trustId });
     return { status: 201, body: started, headers: { location: `/api/shares/${started.shareId}` } };
   },

@@ -19,7 +19,7 @@ export type TriggerDeclaration =
   | { kind: "serviceBusQueue"; name: string; options: { connection: string; queueName: string } }
   | { kind: "timer"; name: string; options: { schedule: string } };
 
-const http = (name: string, method: "GET" | "POST" | "DELETE", route: string) =>
+const http = (name: string, method: "GET" | "POST" | "PUT" | "DELETE", route: string) =>
   ({ kind: "http", name, options: { route, methods: [method], authLevel: "anonymous" } }) as const;
 
 const SERVICE_BUS = "ServiceBusConnection";
@@ -37,6 +37,12 @@ export const triggers = [
   http("readShare", "GET", "shares/{shareId}"),
   http("cancelShare", "DELETE", "shares/{shareId}"),
   http("listShares", "GET", "shares"),
+  http("listCredentialRequests", "GET", "credential-requests"),
+  http("declineCredentialRequest", "POST", "credential-requests/{requestId}/decline"),
+  http("decideCredential", "PUT", "trust/shares/{shareId}/credentials/{type}/decision"),
+  http("createCredentialRequest", "POST", "trust/credential-requests"),
+  http("readCredentialRequest", "GET", "trust/credential-requests/{requestId}"),
+  http("withdrawCredentialRequest", "DELETE", "trust/credential-requests/{requestId}"),
   { kind: "timer", name: "sweepOutbox", options: { schedule: "%OUTBOX_SWEEP_SCHEDULE%" } },
   {
     kind: "serviceBusTopic",

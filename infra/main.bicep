@@ -105,6 +105,7 @@ var cosmosContainers = [
   { id: 'requests', partitionKey: { paths: ['/id'] }, defaultTtl: -1 }
   { id: 'shares', partitionKey: { paths: ['/subject'] } }
   { id: 'shareEvents', partitionKey: { paths: ['/trustId'] } }
+  { id: 'credentialRequests', partitionKey: { paths: ['/trustId'] } }
 ]
 
 var operatorRoles = empty(operatorPrincipalId)

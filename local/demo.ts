@@ -1,13 +1,15 @@
 // `npm run demo`: walks the login and share journeys against a running `npm start`, as a member of staff with
 // the demo wallet would: find the trust, open the login QR code, scan it, present the access key, collect the
 // session; then tick every credential, scan the second QR code, and if the wallet lacks one, cancel, deselect
-// what is missing and share the rest.
+// what is missing and share the rest. Then the trust's HR system (the demo trust) accepts one shared credential,
+// rejects another with a reason, and asks for one again, which the member of staff declines with a reason.
 import { decodeJwt } from "jose";
 import { portsFromEnv } from "./settings.js";
 
 const ports = portsFromEnv(process.env);
 const api = `http://127.0.0.1:${ports.host}/api`;
 const simulator = `http://127.0.0.1:${ports.verifiedId}`;
+const demoTrust = `http://127.0.0.1:${ports.demoTrust}`;
 const walletId = process.argv[3] ?? "demo";
 const search = process.argv[2] ?? "Oxford";
 
@@ -30,7 +32,11 @@ async function json<T>(url: string, init?: Init): Promise<T> {
 }
 
 type StartedShare = { shareId: string; url: string };
-type ShareView = { status: string; credentials?: { type: string }[]; error?: { code: string } };
+type ShareView = {
+  status: string;
+  credentials?: { type: string; decision?: { decision: string; reason?: string } }[];
+  error?: { code: string };
+};
 
 /** Starts a share of these types and presents it; the wallet's refusal (409) names what it lacks. */
 async function share(
@@ -51,7 +57,7 @@ async function share(
   return { started, missing: presented.status === 409 ? (presented.body.missing ?? []) : [] };
 }
 
-async function shareEverything(session: string, trustName: string): Promise<void> {
+async function shareEverything(session: string, trustName: string): Promise<ShareView & { shareId: string }> {
   const auth = { authorization: `Bearer ${session}` };
   const { credentialTypes } = await json<{ credentialTypes: { type: string }[] }>(`${api}/credential-types`);
   let types = credentialTypes.map((entry) => entry.type);
@@ -76,6 +82,48 @@ async function shareEverything(session: string, trustName: string): Promise<void
     { headers: auth },
   );
   console.log(`9. history: ${history.shares.map((entry) => `${entry.trustId} ${entry.status}`).join(", ")}`);
+  return { ...view, shareId: attempt.started.shareId };
+}
+
+/** The trust's HR system, played by the demo trust with the trust's own signed token (API.md section 7). */
+async function trustActs(session: string, trustId: string, shared: ShareView & { shareId: string }) {
+  const auth = { authorization: `Bearer ${session}` };
+  const [first, second] = shared.credentials ?? [];
+  if (shared.status !== "shared" || first === undefined) return;
+  const decide = (type: string, decision: string, reason?: string) =>
+    json(`${demoTrust}/control/decide`, {
+      body: { trustId, shareId: shared.shareId, type, decision, reason },
+    });
+  await decide(first.type, "accepted");
+  if (second !== undefined) await decide(second.type, "rejected", "Older than our three-year limit");
+  const view = await json<ShareView>(`${api}/shares/${shared.shareId}`, { headers: auth });
+  console.log("10. the trust decided, as the share view shows:");
+  for (const { type, decision } of view.credentials ?? []) {
+    const reason = decision?.reason ? `: ${decision.reason}` : "";
+    console.log(`   - ${type} ${decision?.decision ?? "not decided yet"}${reason}`);
+  }
+  const { staffId } = decodeJwt(session).staff as { staffId?: string };
+  const request = await json<{ requestId: string }>(`${demoTrust}/control/request`, {
+    body: {
+      trustId,
+      staffId,
+      credentialTypes: [first.type],
+      message: "Please share it again for your second post",
+    },
+  });
+  const open = await json<{ requests: { requestId: string }[] }>(`${api}/credential-requests`, {
+    headers: auth,
+  });
+  console.log(
+    `11. the trust asked ${staffId} for ${first.type}; the portal lists ${open.requests.length} open`,
+  );
+  const declined = await json<{ status: string }>(`${api}/credential-requests/${request.requestId}/decline`, {
+    body: { reason: "I shared it this morning" },
+    headers: auth,
+  });
+  console.log(
+    `12. the member of staff declined it (${declined.status}); the trust receives it as a share event`,
+  );
 }
 
 async function main(): Promise<void> {
@@ -112,7 +160,8 @@ async function main(): Promise<void> {
       `5. session for ${String(sub).slice(0, 40)}... at ${trustId}, staff ${JSON.stringify(staff)}`,
     );
     console.log(`   expires ${new Date((exp ?? 0) * 1000).toISOString()}`);
-    await shareEverything(view.sessionToken, trust.name);
+    const shared = await shareEverything(view.sessionToken, trust.name);
+    await trustActs(view.sessionToken, trust.id, shared);
   }
 }
 

@@ -6,6 +6,7 @@ import type { FunctionDefinition } from "../functions/definition.js";
 import { functions as allFunctions } from "../functions/index.js";
 import { ensureDatabase } from "../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../src/adapters/cosmos/containers.js";
+import { trustAudience } from "../src/adapters/keys/trustTokens.js";
 import { resetServices, services } from "../src/composition.js";
 import { isLoopbackUrl, loadConfig } from "../src/config.js";
 import type { Trust } from "../src/domain/trust.js";
@@ -49,10 +50,22 @@ function readHostJson(): HostJson {
   return JSON.parse(readFileSync(new URL("../host.json", import.meta.url), "utf8")) as HostJson;
 }
 
-/** The seed's loopback push endpoints name the default port; a run on other ports points them at its demo trust. */
-function pushingTo(trust: Trust, demoTrustEndpoint: string): Trust {
-  if (trust.delivery?.mode !== "push" || !isLoopbackUrl(trust.delivery.endpoint)) return trust;
-  return { ...trust, delivery: { mode: "push", endpoint: demoTrustEndpoint } };
+/**
+ * The seed's loopback push endpoints and JWKS URIs name the demo trust's default port; a run on other ports points
+ * them at its own demo trust.
+ */
+function atDemoTrust(trust: Trust, demoTrustUrl: string): Trust {
+  const moved = (url: string) => {
+    const local = new URL(url);
+    return `${demoTrustUrl}${local.pathname}`;
+  };
+  const delivery =
+    trust.delivery?.mode === "push" && isLoopbackUrl(trust.delivery.endpoint)
+      ? { delivery: { mode: "push" as const, endpoint: moved(trust.delivery.endpoint) } }
+      : {};
+  const jwksUri =
+    trust.jwksUri !== undefined && isLoopbackUrl(trust.jwksUri) ? { jwksUri: moved(trust.jwksUri) } : {};
+  return { ...trust, ...delivery, ...jwksUri };
 }
 
 /** Starts every part, stopping what already started if a later part fails. */
@@ -118,6 +131,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       jwksUrl: `${host.url}/api/.well-known/jwks.json`,
       issuer: settings.SESSION_ISSUER ?? "",
       audiences: seed.map((trust) => trust.id),
+      trustApi: { baseUrl: `${host.url}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
       ...(log ? { log } : {}),
       ...site(trustPage),
     });
@@ -125,7 +139,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
 
     const { cosmos: client, config, trusts } = services();
     await ensureContainers(await ensureDatabase(await client(), config.COSMOS_DATABASE));
-    await trusts.upsertAll(seed.map((trust) => pushingTo(trust, `${demoTrust.url}/events`)));
+    await trusts.upsertAll(seed.map((trust) => atDemoTrust(trust, demoTrust.url)));
 
     return {
       urls: {

@@ -7,6 +7,7 @@ import type { CosmosClient, Database } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
+import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
 import { requestStore } from "./adapters/cosmos/requestStore.js";
 import { shareEventStore } from "./adapters/cosmos/shareEventStore.js";
 import { shareStore } from "./adapters/cosmos/shareStore.js";
@@ -16,6 +17,7 @@ import { httpSetPusher } from "./adapters/events/setPusher.js";
 import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
 import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
 import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
+import { type TrustTokenVerifier, trustAudience, trustTokenVerifier } from "./adapters/keys/trustTokens.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
@@ -23,6 +25,7 @@ import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHe
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import type {
   Clock,
+  CredentialRequestStore,
   EventPublisher,
   RequestStore,
   SessionIssuer,
@@ -43,10 +46,13 @@ export type Services = {
   trusts: TrustStore;
   requests: RequestStore;
   shares: ShareStore;
+  credentialRequests: CredentialRequestStore;
   publisher: EventPublisher;
   verifiedId: VerifiedIdClient;
   keys: SigningKeys;
   sessions: SessionIssuer;
+  /** Verifies the tokens trusts' systems sign to call the trust API, with each trust's own keys. */
+  trustTokens: TrustTokenVerifier;
   clock: Clock;
   session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
@@ -69,13 +75,14 @@ function shareEventConsumers(
   serviceBus: () => Promise<ServiceBusClient>,
   trusts: TrustStore,
   keys: SigningKeys,
+  credentialRequests: CredentialRequestStore,
 ): Pick<Services, "shareEventRecording" | "shareEventDelivery"> {
   const events = shareEventStore(container("shareEvents"));
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
   return {
-    shareEventRecording: { events, deadLetters, clock, retentionMs },
+    shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
     shareEventDelivery: {
       events,
       trusts,
@@ -170,6 +177,7 @@ function buildServices(config: Config): Services {
           publishLeadMs,
         });
   const trusts = trustStore(container("trusts"));
+  const credentialRequests = credentialRequestStore(container("credentialRequests"));
   const healthChecks = dependencyChecks(database, serviceBus);
   return {
     config,
@@ -179,6 +187,7 @@ function buildServices(config: Config): Services {
     trusts,
     requests: requestStore(container("requests")),
     shares: shareStore(container("shares")),
+    credentialRequests,
     publisher: serviceBusEventPublisher(serviceBus),
     verifiedId: createVerifiedIdClient({
       baseUrl: config.VERIFIEDID_BASE_URL,
@@ -188,6 +197,11 @@ function buildServices(config: Config): Services {
     }),
     keys,
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
+    trustTokens: trustTokenVerifier({
+      trusts,
+      audience: trustAudience(config.SESSION_ISSUER),
+      clock: () => new Date(),
+    }),
     clock: () => new Date(),
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks,
@@ -199,7 +213,7 @@ function buildServices(config: Config): Services {
         clock: () => new Date(),
       }),
     },
-    ...shareEventConsumers(config, container, serviceBus, trusts, keys),
+    ...shareEventConsumers(config, container, serviceBus, trusts, keys, credentialRequests),
     async close() {
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();

@@ -1,10 +1,12 @@
-// The local demo receiving trust (API.md section 5): plays a trust's HR system receiving RFC 8935 pushes. It
-// verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err, description }, lists
-// what it received at GET /events, and can be told to fail (POST /control) so that retries can be seen.
+// The local demo receiving trust (API.md sections 5 and 7): plays every seeded trust's HR system. It receives
+// RFC 8935 pushes, verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err,
+// description }, lists what it received at GET /events, and can be told to fail (POST /control) so that retries
+// can be seen. It also calls the trust API as each trust, with keys it makes at start (trustApi.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
 import { type Site, serveSite } from "../pages/site.js";
+import { demoTrustKeys, type TrustApi, trustApiControl } from "./trustApi.js";
 
 export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout";
 const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout"];
@@ -32,6 +34,8 @@ export type DemoTrustOptions = {
   log?: (line: string) => void;
   /** The page listing what was received, served at /. */
   site?: Site;
+  /** The trust API it calls as each trust it plays: the API's base URL and its audience. */
+  trustApi?: TrustApi;
 };
 
 export type DemoTrust = {
@@ -43,7 +47,11 @@ export type DemoTrust = {
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const TIMEOUT_MODE_HOLD_MS = 120_000;
-const SET_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
+/** The SET event types it understands (API.md sections 3 and 7). */
+const SET_EVENTS = [
+  "urn:nhs:staff-passport:event:credentials-shared",
+  "urn:nhs:staff-passport:event:credential-request-declined",
+];
 
 class Refusal extends Error {
   constructor(
@@ -99,12 +107,17 @@ async function readBody(request: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-function send(response: ServerResponse, status: number, body?: unknown): void {
+function send(
+  response: ServerResponse,
+  status: number,
+  body?: unknown,
+  contentType = "application/json",
+): void {
   if (body === undefined) {
     response.writeHead(status).end();
     return;
   }
-  response.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  response.writeHead(status, { "content-type": contentType }).end(JSON.stringify(body));
 }
 
 export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTrust> {
@@ -114,6 +127,8 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   const seen = new Set<string>();
   const held = new Set<ServerResponse>();
   let mode: DemoTrustMode = "ok";
+  const keys = await demoTrustKeys(options.audiences);
+  const control = options.trustApi === undefined ? undefined : trustApiControl(keys, options.trustApi);
 
   const verify = async (token: string): Promise<JWTPayload> => {
     let keys: { keys: JWK[] };
@@ -132,7 +147,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         requiredClaims: ["jti", "iat", "events", "txn"],
       });
       const events = payload.events;
-      if (typeof events !== "object" || events === null || !(SET_EVENT in events)) {
+      if (typeof events !== "object" || events === null || !SET_EVENTS.some((type) => type in events)) {
         throw new Refusal("invalid_request", "The SET carries no event this trust understands.");
       }
       if (payload.exp !== undefined || payload.sub !== undefined) {
@@ -209,6 +224,24 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         mode = next as DemoTrustMode;
         log(`[information] demo trust mode ${mode}`);
         return send(response, 200, { mode });
+      }
+      const jwks = /^GET \/trusts\/([A-Z0-9]{3,5})\/jwks\.json$/.exec(route)?.[1];
+      if (jwks !== undefined) {
+        const published = keys.jwks(jwks);
+        return published ? send(response, 200, published) : send(response, 404, { error: "not found" });
+      }
+      if (route.startsWith("POST /control/") || route === "GET /control/requests") {
+        if (control === undefined || !control.handles(route))
+          return send(response, 404, { error: "not found" });
+        let body: unknown;
+        try {
+          body = request.method === "POST" ? JSON.parse(await readBody(request)) : undefined;
+        } catch {
+          return send(response, 400, { error: "send a JSON body" });
+        }
+        const answer = await control.answer(route, body);
+        log(`[information] demo trust ${route} answered ${answer.status}`);
+        return send(response, answer.status, answer.body, answer.contentType);
       }
       return send(response, 404, { error: "not found" });
     })().catch(() => {

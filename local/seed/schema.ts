@@ -1,13 +1,13 @@
 // Shapes of the local seed files, shared by the loader and the Verified ID simulator (a wallet created over HTTP
 // takes credentials in the same form as the seed).
 import * as z from "zod";
-import { trustFields } from "../../src/domain/trust.js";
+import { strictTrustSchema } from "../../src/domain/trust.js";
 
 const did = z.string().regex(/^did:[a-z0-9]+:.+$/, "must be a DID");
 // The Request Service's date form, e.g. 2025-03-01T09:00:00Z.
 const instant = z.iso.datetime({ offset: false });
 
-export const seedTrustSchema = z.strictObject(trustFields);
+export const seedTrustSchema = strictTrustSchema;
 
 /** A credential as a wallet holds it; the simulator issues and signs it for the wallet's DID. */
 export const walletCredentialSchema = z.object({

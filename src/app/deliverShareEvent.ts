@@ -5,15 +5,15 @@
 import {
   type AttemptOutcome,
   type DeliveryAttempt,
+  eventBodyOf,
   judgePush,
   newStoredShareEvent,
   type RetryPolicy,
   retryDelayMs,
   type StoredShareEvent,
-  sharedPayload,
   withoutClaims,
 } from "../domain/shareDelivery.js";
-import { isAllowedDeliveryEndpoint, type Trust } from "../domain/trust.js";
+import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import type { Logger } from "../log.js";
 import type {
   DeliveryDeadLetters,
@@ -103,12 +103,9 @@ export async function deliverShareEvent(
   const correlationId = message.correlationId ?? doc.correlationId;
 
   const startedAt = deps.clock();
-  const payload = sharedPayload(doc);
-  if (payload === undefined) throw new Error("An attempt was taken for an event without its claims.");
-  const { token, kid } = await deps.sign(
-    { eventId: doc.id, trustId: doc.trustId, type: doc.type, payload },
-    startedAt,
-  );
+  const body = eventBodyOf(doc);
+  if (body === undefined) throw new Error("An attempt was taken for an event without its claims.");
+  const { token, kid } = await deps.sign({ eventId: doc.id, trustId: doc.trustId, ...body }, startedAt);
   const result = await deps.push(endpoint, token, deps.timeoutMs);
   const verdict = judgePush(result);
   const now = deps.clock();
@@ -279,8 +276,8 @@ function finalWithoutAttempt(
     reason,
   });
   if (trust?.delivery?.mode !== "push") return failed("no_delivery_endpoint");
-  if (!isAllowedDeliveryEndpoint(trust.delivery.endpoint)) return failed("endpoint_not_https");
-  if (sharedPayload(doc) === undefined || now.getTime() >= Date.parse(doc.retainClaimsUntil)) {
+  if (!isHttpsOrLoopback(trust.delivery.endpoint)) return failed("endpoint_not_https");
+  if (eventBodyOf(doc) === undefined || now.getTime() >= Date.parse(doc.retainClaimsUntil)) {
     return failed("retention_expired", withoutClaims(doc, now, "retention"));
   }
   return undefined;

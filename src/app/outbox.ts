@@ -1,28 +1,75 @@
-// Publishing share events from the outbox: right after the write that stored one, and again from a timer for any
-// that are still unpublished (Service Bus was unreachable, or the instance stopped in between). Duplicate
-// detection on `messageId` = `eventId` makes a second publish harmless, so publishing twice never hurts and
-// not publishing is never final.
+// Publishing share events from the outbox of the document that stored them (a share, or a declined credential
+// request): right after the write that stored one, and again from a timer for any that are still unpublished
+// (Service Bus was unreachable, or the instance stopped in between). Duplicate detection on `messageId` =
+// `eventId` makes a second publish harmless, so publishing twice never hurts and not publishing is never final.
+import type { CredentialRequest } from "../domain/credentialRequest.js";
+import { type OutboxCarrier, withoutOutbox } from "../domain/outbox.js";
 import type { Share } from "../domain/share.js";
-import { sharePublished } from "../domain/share.js";
 import { describeError } from "../log.js";
-import type { Clock, EventPublisher, Logger, ShareStore, Versioned } from "./ports.js";
+import type {
+  Clock,
+  CredentialRequestStore,
+  EventPublisher,
+  LogFields,
+  Logger,
+  ShareStore,
+  Versioned,
+} from "./ports.js";
 
-export type OutboxDeps = { shares: ShareStore; publisher: EventPublisher; log: Logger };
+export type OutboxDeps = {
+  shares: ShareStore;
+  credentialRequests: CredentialRequestStore;
+  publisher: EventPublisher;
+  log: Logger;
+};
+
+/** A kind of document that carries an outbox, as the publisher reads and writes it. */
+export type OutboxDocuments<T extends OutboxCarrier> = {
+  reread(document: T): Promise<Versioned<T> | undefined>;
+  replace(document: T, etag: string): Promise<string | undefined>;
+  unpublished(before: Date, limit: number): Promise<Versioned<T>[]>;
+  /** The document's identifiers for a log line. */
+  fields(document: T): LogFields;
+};
+
+export function shareOutbox(shares: ShareStore): OutboxDocuments<Share> {
+  return {
+    reread: (share) => shares.get(share.subject, share.id),
+    replace: (share, etag) => shares.replace(share, etag),
+    unpublished: (before, limit) => shares.unpublished(before, limit),
+    fields: (share) => ({ shareId: share.id }),
+  };
+}
+
+export function credentialRequestOutbox(
+  requests: CredentialRequestStore,
+): OutboxDocuments<CredentialRequest> {
+  return {
+    reread: (request) => requests.get(request.trustId, request.id),
+    replace: (request, etag) => requests.replace(request, etag),
+    unpublished: (before, limit) => requests.unpublished(before, limit),
+    fields: (request) => ({ requestId: request.id, trustId: request.trustId }),
+  };
+}
 
 /** Events stored less than this long ago are left to the write that stored them. */
 export const OUTBOX_GRACE_MS = 5_000;
-/** At most this many events a sweep, so that one run stays short; the next run takes the rest. */
+/** At most this many events a sweep of each kind of document, so that one run stays short; the next takes the rest. */
 export const OUTBOX_BATCH = 100;
 const MAX_ATTEMPTS = 5;
 
 /**
- * Publishes the share's event and drops it from the outbox. Never throws: a failure is logged and left to the
+ * Publishes the document's event and drops it from the outbox. Never throws: a failure is logged and left to the
  * sweeper. True when the event is published and marked so.
  */
-export async function publishFromOutbox(deps: OutboxDeps, stored: Versioned<Share>): Promise<boolean> {
+export async function publishFromOutbox<T extends OutboxCarrier>(
+  deps: Pick<OutboxDeps, "publisher" | "log">,
+  documents: OutboxDocuments<T>,
+  stored: Versioned<T>,
+): Promise<boolean> {
   const { outbox } = stored.value;
   if (outbox === undefined) return true;
-  const fields = { shareId: stored.value.id, eventId: outbox.event.eventId };
+  const fields = { ...documents.fields(stored.value), eventId: outbox.event.eventId };
   try {
     await deps.publisher.publish(outbox.event, outbox.correlationId);
   } catch (error) {
@@ -33,11 +80,11 @@ export async function publishFromOutbox(deps: OutboxDeps, stored: Versioned<Shar
     return false;
   }
   try {
-    let current: Versioned<Share> | undefined = stored;
+    let current: Versioned<T> | undefined = stored;
     for (let attempt = 1; current?.value.outbox !== undefined; attempt++) {
-      if (attempt > MAX_ATTEMPTS) throw new Error("The share kept changing while being marked published.");
-      if ((await deps.shares.replace(sharePublished(current.value), current.etag)) !== undefined) break;
-      current = await deps.shares.get(current.value.subject, current.value.id);
+      if (attempt > MAX_ATTEMPTS) throw new Error("The document kept changing while being marked published.");
+      if ((await documents.replace(withoutOutbox(current.value), current.etag)) !== undefined) break;
+      current = await documents.reread(current.value);
     }
   } catch (error) {
     // Published but still in the outbox: the sweep publishes it again, and duplicate detection drops that copy.
@@ -48,15 +95,25 @@ export async function publishFromOutbox(deps: OutboxDeps, stored: Versioned<Shar
   return true;
 }
 
-/** Publishes every event that has waited in an outbox longer than the grace period. */
+async function sweep<T extends OutboxCarrier>(
+  deps: Pick<OutboxDeps, "publisher" | "log">,
+  documents: OutboxDocuments<T>,
+  before: Date,
+): Promise<{ published: number; pending: number }> {
+  const waiting = await documents.unpublished(before, OUTBOX_BATCH);
+  let published = 0;
+  for (const stored of waiting) {
+    if (await publishFromOutbox(deps, documents, stored)) published++;
+  }
+  return { published, pending: waiting.length - published };
+}
+
+/** Publishes every event that has waited in an outbox (of a share or a request) longer than the grace period. */
 export async function sweepOutbox(
   deps: OutboxDeps & { clock: Clock },
 ): Promise<{ published: number; pending: number }> {
   const before = new Date(deps.clock().getTime() - OUTBOX_GRACE_MS);
-  const waiting = await deps.shares.unpublished(before, OUTBOX_BATCH);
-  let published = 0;
-  for (const stored of waiting) {
-    if (await publishFromOutbox(deps, stored)) published++;
-  }
-  return { published, pending: waiting.length - published };
+  const shares = await sweep(deps, shareOutbox(deps.shares), before);
+  const requests = await sweep(deps, credentialRequestOutbox(deps.credentialRequests), before);
+  return { published: shares.published + requests.published, pending: shares.pending + requests.pending };
 }

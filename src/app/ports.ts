@@ -3,9 +3,10 @@
 // implementations in unit tests and against the real services everywhere else.
 import type { CryptoKey, JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
+import type { CredentialRequest } from "../domain/credentialRequest.js";
 import type { Share } from "../domain/share.js";
 import type { PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
-import type { CredentialsShared, ShareEvent } from "../domain/shareEvent.js";
+import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
 import type { Trust } from "../domain/trust.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 
@@ -44,7 +45,27 @@ export type ShareStore = {
   history(subject: string, page: HistoryPage): Promise<Share[]>;
   /** Shares whose event was stored before `before` and is not yet marked published, oldest first. */
   unpublished(before: Date, limit: number): Promise<Versioned<Share>[]>;
+  /**
+   * The trust's share with this id, wherever its subject's partition is: a trust knows the share id from its
+   * share event, not the holder's DID. Undefined for another trust's share.
+   */
+  findForTrust(trustId: string, id: string): Promise<Versioned<Share> | undefined>;
 };
+
+/** Credential requests in `credentialRequests`, partitioned by trust id. */
+export type CredentialRequestStore = {
+  create(request: CredentialRequest): Promise<void>;
+  get(trustId: string, id: string): Promise<Versioned<CredentialRequest> | undefined>;
+  /** Replaces the request if it is still at `etag`: its new ETag, or undefined when another writer got there first. */
+  replace(request: CredentialRequest, etag: string): Promise<string | undefined>;
+  /** The open requests of the trust for the staff id, newest first. */
+  openFor(trustId: string, staffId: string, limit: number): Promise<CredentialRequest[]>;
+  /** Requests whose event was stored before `before` and is not yet marked published, oldest first. */
+  unpublished(before: Date, limit: number): Promise<Versioned<CredentialRequest>[]>;
+};
+
+/** A trust's system, as its verified token names it (API.md section 7). */
+export type TrustCaller = { readonly trustId: string; readonly jti: string };
 
 /** Publishes share events to the `share-events` topic; idempotent by `eventId` (duplicate detection). */
 export type EventPublisher = {
@@ -159,13 +180,8 @@ export type ShareEventStore = {
   claimsDue(before: Date, limit: number): Promise<VersionedEvent[]>;
 };
 
-/** What a SET says (API.md section 3); the signer adds iss, iat and the header. */
-export type SetContent = {
-  readonly eventId: string;
-  readonly trustId: string;
-  readonly type: string;
-  readonly payload: CredentialsShared;
-};
+/** What a SET says (API.md sections 3 and 7); the signer adds iss, iat and the header. */
+export type SetContent = { readonly eventId: string; readonly trustId: string } & EventBody;
 
 /** Signs a SET afresh: a new `iat` every time, the same `jti` (the event id). */
 export type SetSigner = (content: SetContent, now: Date) => Promise<{ token: string; kid: string }>;

@@ -1,12 +1,17 @@
 // recordShareEvent: the `record` consumer of the share-events topic writes each event once into `shareEvents`.
 // A redelivery finds the document already recorded and changes nothing; a malformed message is dead-lettered.
+// A share that answers a credential request fulfils it here too, so that the request is fulfilled even when the
+// callback's own attempt failed: a failure throws, and the message comes again.
 import { newStoredShareEvent } from "../domain/shareDelivery.js";
+import { CREDENTIALS_SHARED_EVENT } from "../domain/shareEvent.js";
 import type { Logger } from "../log.js";
-import type { DeadLetters, ReceivedMessage, ShareEventStore } from "./ports.js";
+import { fulfilCredentialRequest } from "./credentialRequests.js";
+import type { CredentialRequestStore, DeadLetters, ReceivedMessage, ShareEventStore } from "./ports.js";
 import { parseShareEvent } from "./shareEventMessages.js";
 
 export type RecordDeps = {
   events: ShareEventStore;
+  credentialRequests: CredentialRequestStore;
   deadLetters: DeadLetters;
   clock: () => Date;
   /** How long claim values may be kept while the event is undelivered. */
@@ -33,7 +38,20 @@ export async function recordShareEvent(
     return "dead-lettered";
   }
   const event = parsed.value;
-  const eventLog = log.with({ eventId: event.eventId, trustId: event.trustId, shareId: event.data.shareId });
+  const subject =
+    event.type === CREDENTIALS_SHARED_EVENT
+      ? { shareId: event.data.shareId }
+      : { requestId: event.data.requestId };
+  const eventLog = log.with({ eventId: event.eventId, trustId: event.trustId, ...subject });
+  if (event.type === CREDENTIALS_SHARED_EVENT && event.data.requestId !== undefined) {
+    const answering = {
+      trustId: event.trustId,
+      requestId: event.data.requestId,
+      shareId: event.data.shareId,
+      credentialTypes: event.data.credentials.map((credential) => credential.type),
+    };
+    await fulfilCredentialRequest(deps, answering, eventLog);
+  }
 
   for (let race = 0; race < MAX_WRITE_RACES; race++) {
     const now = deps.clock();

@@ -1,8 +1,12 @@
-// What the share event consumers accept as a message body: a ShareEvent from the topic, or a DeliveryRetry
-// reference from the delivery queue. Anything else is malformed and goes to a dead-letter queue with the reason.
+// What the share event consumers accept as a message body: a ShareEvent (of either type) from the topic, or a
+// DeliveryRetry reference from the delivery queue. Anything else is malformed and goes to a dead-letter queue with the reason.
 import * as z from "zod";
 import { ACCESS_KEY_STAFF_CLAIMS } from "../domain/catalogue.js";
-import { CREDENTIALS_SHARED_EVENT, type ShareEvent } from "../domain/shareEvent.js";
+import {
+  CREDENTIAL_REQUEST_DECLINED_EVENT,
+  CREDENTIALS_SHARED_EVENT,
+  type ShareEvent,
+} from "../domain/shareEvent.js";
 import type { DeliveryRetry } from "./ports.js";
 
 const text = z.string().min(1).max(1024);
@@ -12,7 +16,12 @@ const instant = z.iso.datetime({ offset: true });
 
 const staffShape = Object.fromEntries(ACCESS_KEY_STAFF_CLAIMS.map((name) => [name, z.string().optional()]));
 
-export const shareEventSchema = z
+const sameTrust = {
+  message: "data.trustId differs from trustId",
+  path: ["data", "trustId"],
+};
+
+const credentialsShared = z
   .object({
     eventId,
     type: z.literal(CREDENTIALS_SHARED_EVENT),
@@ -24,6 +33,7 @@ export const shareEventSchema = z
       subject: text,
       staff: z.object(staffShape),
       sharedAt: instant,
+      requestId: eventId.optional(),
       credentials: z
         .array(
           z.object({
@@ -38,10 +48,21 @@ export const shareEventSchema = z
         .min(1),
     }),
   })
-  .refine((event) => event.data.trustId === event.trustId, {
-    message: "data.trustId differs from trustId",
-    path: ["data", "trustId"],
-  });
+  .refine((event) => event.data.trustId === event.trustId, sameTrust);
+
+const credentialRequestDeclined = z.object({
+  eventId,
+  type: z.literal(CREDENTIAL_REQUEST_DECLINED_EVENT),
+  trustId,
+  occurredAt: instant,
+  data: z.object({ requestId: eventId, staffId: text, reason: text, declinedAt: instant }),
+});
+
+/** The schema a body is judged by: a decline by its own, anything else as a share, so errors name every field. */
+function schemaFor(body: unknown): z.ZodType {
+  const type = (body as { type?: unknown } | null)?.type;
+  return type === CREDENTIAL_REQUEST_DECLINED_EVENT ? credentialRequestDeclined : credentialsShared;
+}
 
 export const deliveryRetrySchema = z.strictObject({
   eventId,
@@ -64,7 +85,7 @@ function parse<T>(schema: z.ZodType, body: unknown): Parsed<T> {
 }
 
 export function parseShareEvent(body: unknown): Parsed<ShareEvent> {
-  return parse<ShareEvent>(shareEventSchema, body);
+  return parse<ShareEvent>(schemaFor(body), body);
 }
 
 /** A delivery message: the event itself (first attempt, from the topic) or a retry reference (the queue). */

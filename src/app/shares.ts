@@ -10,8 +10,10 @@ import {
   shareView,
 } from "../domain/share.js";
 import { ServiceError } from "../errors.js";
+import { requestToAnswer } from "./credentialRequests.js";
 import type {
   Clock,
+  CredentialRequestStore,
   RequestedCredentialInput,
   RequestStore,
   Session,
@@ -25,6 +27,7 @@ export type ShareDeps = {
   trusts: TrustDirectory;
   requests: RequestStore;
   shares: ShareStore;
+  credentialRequests: CredentialRequestStore;
   verifiedId: VerifiedIdClient;
   clock: Clock;
 };
@@ -81,15 +84,20 @@ function requestedCredential(type: string): RequestedCredentialInput {
 /**
  * One presentation request for every chosen type, under the trust's name, then the share in the staff member's
  * history. The request record is stored first, so that a callback never finds a share it cannot authenticate.
+ * A share may answer an open credential request of the session's trust for the session's staff id; it may carry
+ * fewer types than were asked for (the view says which are missing) or more.
  */
 export async function startShare(
   deps: ShareDeps,
   session: Session,
   credentialTypes: readonly string[],
+  requestId?: string,
 ): Promise<StartedShare> {
   const requestedCredentials = credentialTypes.map(requestedCredential);
   const trust = await deps.trusts.get(session.trustId);
   if (!trust?.active) throw new TrustInactive();
+  // Checked before Verified ID is asked, so that a wrong request id spends no quota.
+  const answers = requestId === undefined ? undefined : await requestToAnswer(deps, session, requestId);
   const { request, created } = await startPresentationRequest(
     deps,
     trust.id,
@@ -110,6 +118,7 @@ export async function startShare(
       staff: session.staff,
       credentialTypes: [...credentialTypes],
       expiresAt: request.expiresAt,
+      ...(answers === undefined ? {} : { answers }),
     },
     deps.clock(),
   );

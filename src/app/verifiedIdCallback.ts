@@ -15,7 +15,8 @@ import type { Trust } from "../domain/trust.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 import { ServiceError, TrustDocumentInvalid } from "../errors.js";
 import { describeError } from "../log.js";
-import { type OutboxDeps, publishFromOutbox } from "./outbox.js";
+import { fulfilCredentialRequest } from "./credentialRequests.js";
+import { type OutboxDeps, publishFromOutbox, shareOutbox } from "./outbox.js";
 import type { Clock, RequestStore, TrustDirectory, Versioned } from "./ports.js";
 import { REQUEST_TTL_SECONDS } from "./presentationRequests.js";
 
@@ -166,6 +167,29 @@ async function applyToLogin(
   throw new ServiceError("dependency_unavailable", "The request is changing too often; try again.");
 }
 
+/**
+ * Fulfils the request the share answers, at once so that the staff member and the trust see it. Never throws:
+ * the share is shared whatever happens here, and the record consumer fulfils it when it records the event.
+ */
+async function fulfilAnsweredRequest(deps: CallbackDeps, share: Share): Promise<void> {
+  if (share.answers === undefined) return;
+  const answering = {
+    trustId: share.trustId,
+    requestId: share.answers.requestId,
+    shareId: share.id,
+    credentialTypes: share.credentialTypes,
+  };
+  try {
+    await fulfilCredentialRequest(deps, answering, deps.log);
+  } catch (error) {
+    deps.log.warn("credential request not fulfilled yet; recording the share event will", {
+      requestId: answering.requestId,
+      shareId: share.id,
+      ...describeError(error),
+    });
+  }
+}
+
 type AcceptedShare = { readonly status: "shared"; readonly credentials: readonly AcceptedCredential[] };
 
 async function applyToShare(
@@ -207,7 +231,9 @@ async function applyToShare(
         : { ...share, progress: step.progress };
     const etag = await deps.shares.replace(next, stored.etag);
     if (etag !== undefined) {
-      if (next.outbox !== undefined) await publishFromOutbox(deps, { value: next, etag });
+      if (next.outbox !== undefined)
+        await publishFromOutbox(deps, shareOutbox(deps.shares), { value: next, etag });
+      if (next.progress.status === "shared") await fulfilAnsweredRequest(deps, next);
       return { applied: true, requestId: share.id, kind: request.kind, status: next.progress.status };
     }
   }

@@ -1,8 +1,10 @@
 // A share and its life: pending → scanned → shared | failed | cancelled, or expired when time runs out first
 // (the shared rules are in requestProgress.ts). The share document lives in the `shares` container under the
 // wallet holder's DID, which makes it the staff member's history, and it is the outbox of its share event: the
-// event is written in the same write that marks the share `shared`, and dropped once published.
+// event is written in the same write that marks the share `shared`, and dropped once published. The receiving
+// trust's decisions on the shared credentials are written on it too (decision.ts).
 import type { AcceptedCredential, StaffClaims } from "./acceptPresentation.js";
+import type { Outbox } from "./outbox.js";
 import {
   effectiveStatus,
   type Failed,
@@ -12,7 +14,7 @@ import {
   type RequestError,
   type Scanned,
 } from "./requestProgress.js";
-import { CREDENTIALS_SHARED_EVENT, type ShareEvent } from "./shareEvent.js";
+import { CREDENTIALS_SHARED_EVENT, type CredentialsSharedEvent } from "./shareEvent.js";
 import type { RequestBase } from "./verifiedIdRequest.js";
 
 /** The request record a share leaves for its callbacks: where to find the share (its subject's partition). */
@@ -22,8 +24,19 @@ export type ShareRequest = RequestBase & {
   readonly subject: string;
 };
 
+/** The receiving trust's verdict on one shared credential (API.md section 7); a reason comes with a rejection. */
+export type CredentialDecision = {
+  readonly decision: "accepted" | "rejected";
+  readonly reason?: string;
+  readonly decidedAt: string;
+};
+
 /** What the share view shows of a shared credential: never its claim values. */
-export type SharedCredentialSummary = { readonly type: string; readonly issuer: string };
+export type SharedCredentialSummary = {
+  readonly type: string;
+  readonly issuer: string;
+  readonly decision?: CredentialDecision;
+};
 
 export type Shared = {
   readonly status: "shared";
@@ -38,12 +51,8 @@ export type ShareProgress = Pending | Scanned | Shared | Failed | Cancelled;
 
 export type ShareStatus = ShareProgress["status"] | "expired";
 
-/** The share event waiting to be published, with the correlation id it travels with. */
-export type Outbox = {
-  readonly event: ShareEvent;
-  readonly correlationId: string;
-  readonly storedAt: string;
-};
+/** The trust's credential request a share answers, with the types it asked for. */
+export type AnsweredRequest = { readonly requestId: string; readonly credentialTypes: readonly string[] };
 
 export type Share = {
   readonly id: string;
@@ -58,11 +67,18 @@ export type Share = {
   /** Sorts the history newest first: createdAt then id, so that equal times still have one order. */
   readonly historyKey: string;
   readonly progress: ShareProgress;
+  /** Present when the share answers a credential request of its trust. */
+  readonly answers?: AnsweredRequest;
   /** Present from the write that marks the share `shared` until the event is published. */
   readonly outbox?: Outbox;
 };
 
-export type NewShare = Pick<Share, "id" | "subject" | "trustId" | "staff" | "credentialTypes" | "expiresAt">;
+export type NewShare = Pick<
+  Share,
+  "id" | "subject" | "trustId" | "staff" | "credentialTypes" | "expiresAt"
+> & {
+  readonly answers?: AnsweredRequest;
+};
 
 export function newShare(input: NewShare, now: Date): Share {
   const createdAt = now.toISOString();
@@ -80,7 +96,15 @@ export type ShareView = {
   readonly sharedAt?: string;
   readonly credentials?: readonly SharedCredentialSummary[];
   readonly error?: RequestError;
+  /** The credential request the share answers, and which of its types the share leaves out. */
+  readonly requestId?: string;
+  readonly missingTypes?: readonly string[];
 };
+
+/** The requested types a share leaves out: what the trust still lacks once it is shared. */
+export function missingTypes(requested: readonly string[], shared: readonly string[]): string[] {
+  return requested.filter((type) => !shared.includes(type));
+}
 
 export function shareView(share: Share, now: Date): ShareView {
   const base = {
@@ -90,6 +114,12 @@ export function shareView(share: Share, now: Date): ShareView {
     credentialTypes: share.credentialTypes,
     createdAt: share.createdAt,
     expiresAt: share.expiresAt,
+    ...(share.answers === undefined
+      ? {}
+      : {
+          requestId: share.answers.requestId,
+          missingTypes: missingTypes(share.answers.credentialTypes, share.credentialTypes),
+        }),
   };
   const { progress } = share;
   if (progress.status === "shared")
@@ -106,7 +136,7 @@ export function shareAccepted(
   correlationId: string,
 ): Share {
   const sharedAt = now.toISOString();
-  const event: ShareEvent = {
+  const event: CredentialsSharedEvent = {
     eventId: accepted.eventId,
     type: CREDENTIALS_SHARED_EVENT,
     trustId: share.trustId,
@@ -117,6 +147,7 @@ export function shareAccepted(
       subject: share.subject,
       staff: share.staff,
       sharedAt,
+      ...(share.answers === undefined ? {} : { requestId: share.answers.requestId }),
       credentials: accepted.credentials,
     },
   };
@@ -130,12 +161,6 @@ export function shareAccepted(
     },
     outbox: { event, correlationId, storedAt: sharedAt },
   };
-}
-
-/** The share once its event is on the topic: the outbox, and with it the claim values, is gone. */
-export function sharePublished(share: Share): Share {
-  const { outbox: _published, ...rest } = share;
-  return rest;
 }
 
 export type Cancellation = { readonly ok: true; readonly share: Share } | { readonly ok: false };

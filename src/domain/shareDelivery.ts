@@ -1,7 +1,15 @@
 // A share event as recorded in `shareEvents`, and the rules of its delivery: which HTTP outcomes are final,
 // when the next attempt is due, and what is kept of the claims once they have reached the trust.
 import type { StaffClaims } from "./acceptPresentation.js";
-import type { CredentialsShared, SharedCredential, ShareEvent } from "./shareEvent.js";
+import {
+  type CREDENTIAL_REQUEST_DECLINED_EVENT,
+  CREDENTIALS_SHARED_EVENT,
+  type CredentialRequestDeclined,
+  type CredentialsShared,
+  type EventBody,
+  type SharedCredential,
+  type ShareEvent,
+} from "./shareEvent.js";
 
 /**
  * pending: nothing tried yet; retrying: a transient failure, the next attempt is scheduled; delivered: the trust
@@ -56,21 +64,37 @@ export type StoredShareData = Omit<CredentialsShared, "staff" | "credentials"> &
   readonly credentials: readonly StoredCredential[];
 };
 
-/** The document in `shareEvents` (partition /trustId, id = eventId). */
-export type StoredShareEvent = {
+/** A decline as stored: the staff member's reason leaves with the claims of a share, on the same rules. */
+export type StoredDeclineData = Omit<CredentialRequestDeclined, "reason"> & { readonly reason?: string };
+
+type StoredEventFields = {
   readonly id: string;
   readonly trustId: string;
-  readonly type: ShareEvent["type"];
   readonly occurredAt: string;
   readonly correlationId?: string;
-  readonly data: StoredShareData;
   /** When the record consumer saw the event; the deliver consumer may have created the document first. */
   readonly recordedAt?: string;
-  /** Claim values are dropped by this time at the latest, delivered or not. */
+  /** Claim values (and a decline's reason) are dropped by this time at the latest, delivered or not. */
   readonly retainClaimsUntil: string;
   readonly claimsRemoved?: { readonly at: string; readonly why: "delivered" | "retention" | "subscription" };
   readonly delivery: Delivery;
 };
+
+/** The document in `shareEvents` (partition /trustId, id = eventId), for either kind of event. */
+export type StoredShareEvent = StoredEventFields &
+  (
+    | { readonly type: typeof CREDENTIALS_SHARED_EVENT; readonly data: StoredShareData }
+    | {
+        readonly type: typeof CREDENTIAL_REQUEST_DECLINED_EVENT;
+        readonly data: StoredDeclineData;
+      }
+  );
+
+/** A recorded share of credentials (not a decline). */
+export type StoredCredentialsShared = Extract<
+  StoredShareEvent,
+  { readonly type: typeof CREDENTIALS_SHARED_EVENT }
+>;
 
 export function newStoredShareEvent(
   event: ShareEvent,
@@ -81,41 +105,53 @@ export function newStoredShareEvent(
   return {
     id: event.eventId,
     trustId: event.trustId,
-    type: event.type,
+    // Each branch narrows the event, so that the stored type and its data stay a matching pair.
+    ...(event.type === CREDENTIALS_SHARED_EVENT
+      ? { type: event.type, data: event.data }
+      : { type: event.type, data: event.data }),
     occurredAt: event.occurredAt,
     ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
-    data: event.data,
     ...(options.recorded ? { recordedAt: options.now.toISOString() } : {}),
     retainClaimsUntil: new Date(from + options.retentionMs).toISOString(),
     delivery: { status: "pending", attempt: 0, attempts: [] },
   };
 }
 
-/** The stored event without claim values: types, issuers, dates and the delivery log stay. */
+/** The stored event without claim values or a decline's reason: types, issuers, dates and the delivery log stay. */
 export function withoutClaims(
   event: StoredShareEvent,
   now: Date,
   why: "delivered" | "retention" | "subscription",
 ): StoredShareEvent {
   if (event.claimsRemoved !== undefined) return event;
+  const claimsRemoved = { at: now.toISOString(), why };
+  if (event.type !== CREDENTIALS_SHARED_EVENT) {
+    const { reason: _reason, ...data } = event.data;
+    return { ...event, data, claimsRemoved };
+  }
   const { staff: _staff, credentials, ...data } = event.data;
   return {
     ...event,
     data: { ...data, credentials: credentials.map(({ claims: _claims, ...rest }) => rest) },
-    claimsRemoved: { at: now.toISOString(), why },
+    claimsRemoved,
   };
 }
 
-/** The full payload for a SET, or undefined once the claim values are gone. */
-export function sharedPayload(event: StoredShareEvent): CredentialsShared | undefined {
+/** The full type and payload for a SET, or undefined once the claim values (or the reason) are gone. */
+export function eventBodyOf(event: StoredShareEvent): EventBody | undefined {
+  if (event.claimsRemoved !== undefined) return undefined;
+  if (event.type !== CREDENTIALS_SHARED_EVENT) {
+    const { reason } = event.data;
+    return reason === undefined ? undefined : { type: event.type, data: { ...event.data, reason } };
+  }
   const { staff, credentials } = event.data;
-  if (event.claimsRemoved !== undefined || staff === undefined) return undefined;
+  if (staff === undefined) return undefined;
   const full: SharedCredential[] = [];
   for (const credential of credentials) {
     if (credential.claims === undefined) return undefined;
     full.push({ ...credential, claims: credential.claims });
   }
-  return { ...event.data, staff, credentials: full };
+  return { type: event.type, data: { ...event.data, staff, credentials: full } };
 }
 
 export type RetryPolicy = {

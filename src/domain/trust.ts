@@ -1,5 +1,6 @@
-// A trust in the directory: who it is, which access key it issues, and where its share events go. The schema is
-// the one shape both the seed and a document read from the directory must have.
+// A trust in the directory: who it is, which access key it issues, where its share events go, and the public keys
+// its own system signs its calls to the trust API with. The schema is the one shape both the seed and a document
+// read from the directory must have.
 import * as z from "zod";
 
 /**
@@ -21,15 +22,30 @@ export type Trust = {
   readonly issuerDids: readonly [string, ...string[]];
   /** Where share events go; absent for a trust that receives none yet. */
   readonly delivery?: TrustDelivery;
+  /** The public keys of the trust's system (API.md section 7): given here, or at `jwksUri`; at most one of them. */
+  readonly jwks?: { readonly keys: readonly TrustPublicKey[] };
+  /** Where the trust publishes its JWKS: https (http only on a loopback address). */
+  readonly jwksUri?: string;
+};
+
+/** A P-256 public key in JWK form: the only kind a trust's ES256 tokens can be checked with. */
+export type TrustPublicKey = {
+  readonly kty: "EC";
+  readonly crv: "P-256";
+  readonly x: string;
+  readonly y: string;
+  readonly kid?: string;
+  readonly alg?: "ES256";
+  readonly use?: "sig";
 };
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
 /**
- * A push endpoint must be https (RFC 8935 section 5.3: TLS MUST be used); plain http is allowed only on this
- * machine, for the local demo trust.
+ * A push endpoint must be https (RFC 8935 section 5.3: TLS MUST be used), and so must the trust's JWKS, whose keys
+ * decide who may act as the trust; plain http is allowed only on this machine, for the local demo trust.
  */
-export function isAllowedDeliveryEndpoint(endpoint: string): boolean {
+export function isHttpsOrLoopback(endpoint: string): boolean {
   let url: URL;
   try {
     url = new URL(endpoint);
@@ -41,6 +57,19 @@ export function isAllowedDeliveryEndpoint(endpoint: string): boolean {
 }
 
 const did = z.string().regex(/^did:[a-z0-9]+:.+$/, "must be a DID");
+const base64url = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a 32-byte base64url coordinate");
+const secureUrl = z.url().refine(isHttpsOrLoopback, "must be https (http only on a loopback address)");
+
+/** Strict, so that a private key (`d`) or a key of another kind is refused rather than carried along. */
+const trustPublicKey = z.strictObject({
+  kty: z.literal("EC"),
+  crv: z.literal("P-256"),
+  x: base64url,
+  y: base64url,
+  kid: z.string().min(1).max(200).exactOptional(),
+  alg: z.literal("ES256").exactOptional(),
+  use: z.literal("sig").exactOptional(),
+});
 
 /** The fields of a trust; `delivery` is strict, so a misspelt delivery field is refused rather than ignored. */
 export const trustFields = {
@@ -53,17 +82,24 @@ export const trustFields = {
     .discriminatedUnion("mode", [
       z.strictObject({
         mode: z.literal("push"),
-        endpoint: z
-          .url()
-          .refine(isAllowedDeliveryEndpoint, "must be https (http only on a loopback address)"),
+        endpoint: secureUrl,
       }),
       z.strictObject({ mode: z.literal("subscription") }),
     ])
     .exactOptional(),
+  jwks: z.strictObject({ keys: z.array(trustPublicKey).min(1).max(20) }).exactOptional(),
+  jwksUri: secureUrl.exactOptional(),
 };
 
+const oneKeySource = (trust: { jwks?: unknown; jwksUri?: unknown }) =>
+  trust.jwks === undefined || trust.jwksUri === undefined;
+const ONE_KEY_SOURCE = { message: "give jwks or jwksUri, not both", path: ["jwksUri"] };
+
 /** A trust as stored; fields it does not know (the store's own among them) are dropped. */
-export const trustSchema = z.object(trustFields);
+export const trustSchema = z.object(trustFields).refine(oneKeySource, ONE_KEY_SOURCE);
+
+/** A trust as the seed gives it: nothing unknown. */
+export const strictTrustSchema = z.strictObject(trustFields).refine(oneKeySource, ONE_KEY_SOURCE);
 
 /** The id and name of a trust, as the directory search reads them. */
 export const trustSummarySchema = z.object({ id: trustFields.id, name: trustFields.name });

@@ -22,6 +22,7 @@ const CORRELATION_HEADER = "x-correlation-id";
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 const BEARER_CHALLENGE = 'Bearer realm="staff-passport", error="invalid_token"';
+const BEARER_PROBLEMS = new Set([problemType("invalid_session"), problemType("invalid_trust_token")]);
 
 type Infer<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
 
@@ -157,8 +158,7 @@ export function httpEndpoint<
       if (problem.status >= 500)
         log.error("request failed", { status: problem.status, ...describeError(error) });
       // RFC 6750: a refused bearer token says so, so that clients know to log in again.
-      const challenge =
-        problem.type === problemType("invalid_session") ? { "www-authenticate": BEARER_CHALLENGE } : {};
+      const challenge = BEARER_PROBLEMS.has(problem.type) ? { "www-authenticate": BEARER_CHALLENGE } : {};
       const retry = error instanceof RateLimited ? { "retry-after": String(error.retryAfterSeconds) } : {};
       response = {
         status: problem.status,

@@ -10,7 +10,7 @@ export type OpenApiOperation = {
   operationId: string;
   summary: string;
   tags?: string[];
-  security?: "session" | "pollToken";
+  security?: "session" | "trust" | "pollToken";
   body?: z.ZodType;
   query?: z.ZodObject;
   params?: z.ZodObject;
@@ -88,7 +88,9 @@ function operationObject(operation: OpenApiOperation): JsonSchema {
     operationId: operation.operationId,
     summary: operation.summary,
     ...(operation.tags ? { tags: operation.tags } : {}),
-    ...(operation.security === "session" ? { security: [{ session: [] }] } : {}),
+    ...(operation.security === "session" || operation.security === "trust"
+      ? { security: [{ [operation.security]: [] }] }
+      : {}),
     parameters: parameters(operation),
     ...(operation.body
       ? {
@@ -117,12 +119,24 @@ export function openApiDocument(
     openapi: "3.1.0",
     info: {
       ...info,
-      description: "Staff Passport sharing service: the portal, callback and discovery endpoints.",
+      description:
+        "Staff Passport sharing service: the portal, callback and discovery endpoints, and the trust API.",
     },
     jsonSchemaDialect: "https://json-schema.org/draft/2020-12/schema",
     paths,
     components: {
-      securitySchemes: { session: { type: "http", scheme: "bearer", bearerFormat: "JWT" } },
+      securitySchemes: {
+        session: { type: "http", scheme: "bearer", bearerFormat: "JWT" },
+        trust: {
+          type: "http",
+          scheme: "bearer",
+          bearerFormat: "JWT",
+          description:
+            "A JWT the trust's system signs with a key registered on its trust document (jwks or jwksUri): " +
+            "ES256, iss and sub the trust id, aud the session issuer followed by /trust, iat, exp at most " +
+            "300 seconds after iat, and jti.",
+        },
+      },
       schemas: { Problem: problemSchema },
     },
   };

@@ -20,6 +20,7 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?
   malformed_json: { status: 400, title: "The body is not valid JSON" },
   unauthorized: { status: 401, title: "Authentication is required" },
   invalid_session: { status: 401, title: "The session is missing, invalid or expired" },
+  invalid_trust_token: { status: 401, title: "The trust token is missing, invalid or expired" },
   invalid_callback: { status: 401, title: "The callback is not authorised" },
   trust_inactive: { status: 403, title: "The session's trust is no longer active" },
   not_found: { status: 404, title: "Not found" },

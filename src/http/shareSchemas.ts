@@ -12,10 +12,11 @@ const credentialType = z
     "not a shareable credential type (see GET /api/credential-types)",
   );
 
-export const startShareSchema = z.strictObject({
-  credentialTypes: z
+/** A list of shareable credential types, each once: what a share carries and what a trust may ask for. */
+export function credentialTypeList(emptyMessage: string) {
+  return z
     .array(credentialType)
-    .min(1, "choose at least one credential to share")
+    .min(1, emptyMessage)
     .max(SHAREABLE_CREDENTIAL_TYPES.length)
     .superRefine((types, ctx) => {
       types.forEach((type, index) => {
@@ -23,7 +24,16 @@ export const startShareSchema = z.strictObject({
           ctx.addIssue({ code: "custom", path: [index], message: `${type} is listed more than once` });
         }
       });
-    }),
+    });
+}
+
+/** Identifiers the service mints are 22 URL-safe characters; a longer value is refused before any lookup. */
+export const mintedIdParam = z.string().max(64);
+
+export const startShareSchema = z.strictObject({
+  credentialTypes: credentialTypeList("choose at least one credential to share"),
+  /** The trust's credential request this share answers (GET /api/credential-requests). */
+  requestId: mintedIdParam.exactOptional(),
 });
 
 export const startedShareSchema = z.object({
@@ -43,8 +53,24 @@ export const shareViewSchema = z.object({
   createdAt: z.string(),
   expiresAt: z.string(),
   sharedAt: z.string().optional(),
-  credentials: z.array(z.object({ type: z.string(), issuer: z.string() })).optional(),
+  credentials: z
+    .array(
+      z.object({
+        type: z.string(),
+        issuer: z.string(),
+        decision: z
+          .object({
+            decision: z.enum(["accepted", "rejected"]),
+            reason: z.string().optional(),
+            decidedAt: z.string(),
+          })
+          .optional(),
+      }),
+    )
+    .optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
+  requestId: z.string().optional(),
+  missingTypes: z.array(z.string()).optional(),
 });
 
-export const shareIdParams = z.object({ shareId: z.string().max(64) });
+export const shareIdParams = z.object({ shareId: mintedIdParam });

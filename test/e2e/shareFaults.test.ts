@@ -5,6 +5,7 @@ import { services } from "../../src/composition.js";
 import { type FaultProxy, startFaultProxy } from "../support/faultProxy.js";
 import {
   apiKeyOf,
+  bearer,
   logIn,
   postCallback,
   presentedCredential,
@@ -15,7 +16,7 @@ import {
   verifiedShareBody,
 } from "../support/journeys.js";
 import { freePort } from "../support/ports.js";
-import { startTestSystem } from "../support/system.js";
+import { call, startTestSystem } from "../support/system.js";
 import { collectSubscription, type TopicCollector } from "../support/topicCollector.js";
 
 const IDENTITY = "StaffPassportIdentity";
@@ -76,7 +77,7 @@ describe("with Service Bus unreachable during the callback", () => {
       expect(answer.status).toBe(200);
       expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
       const stored = await services().shares.get(subjectOf(session), share.shareId);
-      expect(stored?.value.outbox?.event.data.shareId).toBe(share.shareId);
+      expect(stored?.value.outbox?.event.data).toMatchObject({ shareId: share.shareId });
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       expect(messagesFor(share.shareId)).toHaveLength(0);
     } finally {
@@ -91,6 +92,37 @@ describe("with Service Bus unreachable during the callback", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(messagesFor(share.shareId)).toHaveLength(1);
+  }, 90_000);
+});
+
+describe("with Service Bus unreachable when a credential request is declined", () => {
+  it("answers 200, keeps the decline's event on the request, and the sweep publishes it exactly once", async () => {
+    const { requestId } = (
+      await call<{ requestId: string }>(`${system.urls.demoTrust}/control/request`, {
+        body: { trustId: "RTH", staffId: "RTH-2205117", credentialTypes: [IDENTITY] },
+      })
+    ).body;
+    serviceBusProxy.cut();
+    try {
+      const declined = await call(`${urls.api}/credential-requests/${requestId}/decline`, {
+        body: { reason: "I have moved to another trust" },
+        headers: bearer(session),
+      });
+      expect(declined.status).toBe(200);
+      const stored = await services().credentialRequests.get("RTH", requestId);
+      expect(stored?.value.outbox?.event.data).toMatchObject({ requestId });
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(collector.forDeclinedRequest(requestId)).toHaveLength(0);
+    } finally {
+      serviceBusProxy.restore();
+    }
+    await until(() => collector.forDeclinedRequest(requestId).length > 0, 40_000);
+    await until(
+      async () => (await services().credentialRequests.get("RTH", requestId))?.value.outbox === undefined,
+      20_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(collector.forDeclinedRequest(requestId)).toHaveLength(1);
   }, 90_000);
 });
 

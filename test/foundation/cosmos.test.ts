@@ -30,6 +30,7 @@ describe("Cosmos DB containers", () => {
       requests: ["/id"],
       shares: ["/subject"],
       shareEvents: ["/trustId"],
+      credentialRequests: ["/trustId"],
     });
   });
 

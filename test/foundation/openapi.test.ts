@@ -5,9 +5,14 @@ import { startHttpHost } from "../../local/host/httpHost.js";
 
 type Operation = {
   operationId: string;
+  security?: Record<string, string[]>[];
   requestBody: { content: Record<string, { schema: { type: string } }> };
 };
-type OpenApi = { openapi: string; paths: Record<string, Record<string, Operation>> };
+type OpenApi = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { securitySchemes: Record<string, { type: string; scheme: string; bearerFormat?: string }> };
+};
 
 let base = "";
 let close: () => Promise<void> = async () => {};
@@ -40,5 +45,22 @@ describe("GET /api/openapi.json", () => {
       const operation = document.paths[path]?.[fn.openapi.method.toLowerCase()];
       expect(operation?.requestBody.content["application/json"]?.schema.type).toBe("object");
     }
+  });
+
+  it("documents the trust API with the trust's own bearer JWT, apart from the portal's session", async () => {
+    const document = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApi;
+    expect(document.components.securitySchemes.trust).toMatchObject({
+      type: "http",
+      scheme: "bearer",
+      bearerFormat: "JWT",
+    });
+    const trustPaths = Object.entries(document.paths).filter(([path]) => path.startsWith("/api/trust/"));
+    expect(trustPaths.length).toBe(3);
+    for (const [path, operations] of trustPaths) {
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation.security, `${method} ${path}`).toEqual([{ trust: [] }]);
+      }
+    }
+    expect(document.paths["/api/credential-requests"]?.get?.security).toEqual([{ session: [] }]);
   });
 });

@@ -1,20 +1,23 @@
-// A bounded fuzz of every HTTP endpoint and the Verified ID callback, with seeded generators (FUZZ_SEED replays a
+// A bounded fuzz of every HTTP endpoint (the trust API's included) and the Verified ID callback, with seeded generators (FUZZ_SEED replays a
 // run): never a 5xx, every error RFC 9457 problem+json with its own status, and nothing stored after a 4xx
 // (the stored requests and shares grow by exactly the 201s, and a share refused a callback is left as it was).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
+import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { services } from "../../src/composition.js";
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../src/domain/catalogue.js";
 import {
   apiKeyOf,
   bearer,
   logIn,
+  present,
   readShare,
   requestIdOf,
   startedShare,
   type Urls,
 } from "../support/journeys.js";
 import { startTestSystem } from "../support/system.js";
+import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 import { bodyText, contentType, int, json, nearly, pick, type Random, seeded, string } from "./generators.js";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_129);
@@ -100,14 +103,20 @@ const count = async (container: string) =>
       .fetchAll()
   ).resources[0] as number;
 
-function postJson(random: Random, path: string, value: unknown, headers: Record<string, string> = {}): Case {
+function postJson(
+  random: Random,
+  path: string,
+  value: unknown,
+  headers: Record<string, string> = {},
+  method = "POST",
+): Case {
   const text = bodyText(random, value);
   const type = contentType(random);
   return {
-    label: `POST ${path} ${text.slice(0, 60)}`,
+    label: `${method} ${path} ${text.slice(0, 60)}`,
     send: () =>
       send(path, {
-        method: "POST",
+        method,
         headers: { ...(type ? { "content-type": type } : {}), ...headers },
         body: text,
       }),
@@ -185,6 +194,74 @@ describe("fuzzing the portal endpoints", () => {
     expect(await count("shares")).toBe(before.shares + sharesCreated);
     expect(created).toBeGreaterThan(50);
   });
+});
+
+describe("fuzzing the trust API and the credential request endpoints", () => {
+  it("never answers 5xx, answers every error as problem+json, and stores a request only for a 201", async () => {
+    const random = seeded(SEED + 3);
+    const key = await trustKey();
+    await registerTrustKey("RRK", key);
+    const audience = trustAudience(system.settings.SESSION_ISSUER ?? "");
+    const rrkSession = await logIn(urls, "demo", "RRK");
+    const share = await startedShare(urls, rrkSession, [TYPES[0] ?? "", TYPES[1] ?? ""]);
+    expect((await present(urls, "demo", share.url)).status).toBe(200);
+    const before = await count("credentialRequests");
+    // A fresh token per case, mostly genuine; otherwise made-up text.
+    const trustAuth = async () =>
+      bearer(
+        random() < 0.85
+          ? await trustToken(key, "RRK", audience)
+          : string(random).replace(/[^\x21-\x7e]/g, ""),
+      );
+    const text = () => nearly(random, ["Too old", "x".repeat(500), ""]);
+    const reason = () => (random() < 0.8 ? { reason: text() } : {});
+    const message = () => (random() < 0.5 ? { message: text() } : {});
+    const cases: Case[] = [];
+    for (let i = 0; i < 300; i++) {
+      const shareId = random() < 0.7 ? share.shareId : segment(random);
+      const type = random() < 0.7 ? pick(random, TYPES) : segment(random);
+      const body =
+        random() < 0.8 ? { decision: nearly(random, ["accepted", "rejected"]), ...reason() } : json(random);
+      const path = `trust/shares/${shareId}/credentials/${type}/decision`;
+      cases.push({
+        ...postJson(random, path, body, await trustAuth(), "PUT"),
+        unrouted: unrouted(shareId + type),
+      });
+    }
+    for (let i = 0; i < 500; i++) {
+      const types = Array.from({ length: 1 + int(random, 3) }, () =>
+        nearly(random, [...TYPES, "StaffPassportAccessKey"]),
+      );
+      const body =
+        random() < 0.8
+          ? { staffId: nearly(random, ["RRK-0457331", "x".repeat(65)]), credentialTypes: types, ...message() }
+          : json(random);
+      cases.push(postJson(random, "trust/credential-requests", body, await trustAuth()));
+    }
+    for (let i = 0; i < 200; i++) {
+      const id = segment(random);
+      const method = pick(random, ["GET", "DELETE"]);
+      const headers = await trustAuth();
+      cases.push({
+        label: `${method} trust/credential-requests/${id}`,
+        unrouted: unrouted(id),
+        send: () => send(`trust/credential-requests/${id}`, { method, headers }),
+      });
+    }
+    for (let i = 0; i < 200; i++) {
+      const id = segment(random);
+      const body = random() < 0.8 ? reason() : json(random);
+      cases.push({
+        ...postJson(random, `credential-requests/${id}/decline`, body, bearer(rrkSession)),
+        unrouted: unrouted(id),
+      });
+    }
+    const { faults: found, outcomes } = await run(cases);
+    expect(found.slice(0, 10)).toEqual([]);
+    const created = outcomes.filter((outcome) => outcome.status === 201).length;
+    expect(created).toBeGreaterThan(3);
+    expect(await count("credentialRequests")).toBe(before + created);
+  }, 90_000);
 });
 
 describe("fuzzing the Verified ID callback", () => {

@@ -1,13 +1,25 @@
-// Every log line of a whole journey (trust search, login, share, recording and delivery of the share event),
-// from the host, the simulator and the demo trust alike, is searched for what must never be logged: claim values,
-// session and event tokens, the poll token, callback api-keys and the private signing key.
+// Every log line of a whole journey (trust search, login, share, recording and delivery of the share event, and
+// the trust API's decisions and requests), from the host, the simulator and the demo trust alike, is searched for
+// what must never be logged: claim values, session, event and trust tokens, the poll token, callback api-keys,
+// the private signing key, and the reasons people write for a rejection or a decline.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { LOCAL_KEYS_FILE } from "../../src/adapters/keys/localSigningKeys.js";
-import { apiKeyOf, present, readShare, startedShare, type Urls, walletOf } from "../support/journeys.js";
+import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
+import {
+  apiKeyOf,
+  bearer,
+  logIn,
+  present,
+  readShare,
+  startedShare,
+  type Urls,
+  walletOf,
+} from "../support/journeys.js";
 import { call, startTestSystem } from "../support/system.js";
+import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 import { DBS, IDENTITY, urlsOf } from "./support.js";
 
 const SHARED = [IDENTITY, DBS, "StaffPassportProfessionalRegistration", "StaffPassportOccupationalHealth"];
@@ -99,11 +111,58 @@ describe("log capture of a whole journey", () => {
     for (const [index, value] of claimValues.entries()) secrets[`claim value ${index}`] = value;
 
     expect(lines.length).toBeGreaterThan(20);
-    const leaked = Object.entries(secrets).flatMap(([name, secret]) => {
-      expect(secret.length, name).toBeGreaterThan(4);
-      const line = lines.find((candidate) => candidate.includes(secret));
-      return line === undefined ? [] : [`${name} in: ${line.slice(0, 200)}`];
+    expect(leakedInto(lines, secrets)).toEqual([]);
+  });
+
+  it("holds no trust token, rejection reason or decline reason from the trust API", async () => {
+    const key = await trustKey();
+    await registerTrustKey("RRK", key);
+    const session = await logIn(urls, "demo", "RRK");
+    const share = await startedShare(urls, session, [IDENTITY]);
+    expect((await present(urls, "demo", share.url)).status).toBe(200);
+    const token = await trustToken(key, "RRK", trustAudience(system.settings.SESSION_ISSUER ?? ""));
+    const rejection = "Surname differs from the ESR record";
+    const decided = await call(`${urls.api}/trust/shares/${share.shareId}/credentials/${IDENTITY}/decision`, {
+      method: "PUT",
+      body: { decision: "rejected", reason: rejection },
+      headers: bearer(token),
     });
-    expect(leaked).toEqual([]);
+    expect(decided.status).toBe(200);
+    const requested = await call<{ requestId: string }>(`${urls.api}/trust/credential-requests`, {
+      body: { staffId: "RRK-0457331", credentialTypes: [DBS], message: "Needed before your start date" },
+      headers: bearer(token),
+    });
+    expect(requested.status).toBe(201);
+    const decline = "Waiting for my renewed certificate";
+    const declined = await call(`${urls.api}/credential-requests/${requested.body.requestId}/decline`, {
+      body: { reason: decline },
+      headers: bearer(session),
+    });
+    expect(declined.status).toBe(200);
+    // The decline travels as a SET to the demo trust's endpoint; wait until it is delivered.
+    await until(
+      async () =>
+        (await call<{ events: { claims: { txn?: string } }[] }>(`${system.urls.demoTrust}/events`)).body
+          .events,
+      (events) => events.some((event) => event.claims.txn === requested.body.requestId),
+    );
+    expect(
+      leakedInto(lines, {
+        "trust token": token,
+        "trust token signature": token.split(".")[2] ?? "",
+        "rejection reason": rejection,
+        "decline reason": decline,
+        "request message": "Needed before your start date",
+      }),
+    ).toEqual([]);
   });
 });
+
+/** The secrets found in some line, with the line's start. */
+function leakedInto(lines: readonly string[], secrets: Record<string, string>): string[] {
+  return Object.entries(secrets).flatMap(([name, secret]) => {
+    expect(secret.length, name).toBeGreaterThan(4);
+    const line = lines.find((candidate) => candidate.includes(secret));
+    return line === undefined ? [] : [`${name} in: ${line.slice(0, 200)}`];
+  });
+}

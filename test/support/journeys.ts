@@ -21,8 +21,14 @@ export type ShareView = {
   createdAt: string;
   expiresAt: string;
   sharedAt?: string;
-  credentials?: { type: string; issuer: string }[];
+  credentials?: {
+    type: string;
+    issuer: string;
+    decision?: { decision: string; reason?: string; decidedAt: string };
+  }[];
   error?: { code: string; message: string };
+  requestId?: string;
+  missingTypes?: string[];
 };
 
 export type Urls = { api: string; sim: string };

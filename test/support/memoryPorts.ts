@@ -1,16 +1,21 @@
 // In-memory implementations of the use cases' ports (src/app/ports.ts), for unit tests of the use cases alone.
 // Integration and end-to-end tests use the real adapters against the emulators instead.
 import type {
+  CredentialRequestStore,
+  DeadLetters,
   EventPublisher,
   Logger,
   PresentationRequestInput,
   RequestStore,
+  ShareEventStore,
   ShareStore,
   TrustDirectory,
   VerifiedIdClient,
   Versioned,
 } from "../../src/app/ports.js";
+import type { CredentialRequest } from "../../src/domain/credentialRequest.js";
 import type { Share } from "../../src/domain/share.js";
+import type { StoredShareEvent } from "../../src/domain/shareDelivery.js";
 import type { ShareEvent } from "../../src/domain/shareEvent.js";
 import type { Trust } from "../../src/domain/trust.js";
 import type { VerifiedIdRequest } from "../../src/domain/verifiedIdRequest.js";
@@ -34,6 +39,19 @@ class Documents<T> {
   replace(key: string, value: T, etag: string): string | undefined {
     return this.items.get(key)?.etag === etag ? this.put(key, value) : undefined;
   }
+}
+
+/** Documents whose outbox was stored before `before`, oldest first. */
+function unpublished<T extends { outbox?: { storedAt: string } }>(
+  documents: Documents<T>,
+  before: Date,
+  limit: number,
+): Versioned<T>[] {
+  return [...documents.items.values()]
+    .filter(({ value }) => value.outbox !== undefined && value.outbox.storedAt < before.toISOString())
+    .sort((a, b) => ((a.value.outbox?.storedAt ?? "") < (b.value.outbox?.storedAt ?? "") ? -1 : 1))
+    .slice(0, limit)
+    .map(({ value, etag }) => ({ value: structuredClone(value), etag }));
 }
 
 export function memoryTrusts(trusts: Trust[]): TrustDirectory & { trusts: Trust[] } {
@@ -88,9 +106,75 @@ export function memoryShares(): ShareStore & { documents: Documents<Share> } {
         .slice(0, page.limit);
     },
     async unpublished(before, limit) {
+      return unpublished(documents, before, limit);
+    },
+    async findForTrust(trustId, id) {
+      const found = [...documents.items.entries()].find(
+        ([, { value }]) => value.id === id && value.trustId === trustId,
+      );
+      return found && documents.get(found[0]);
+    },
+  };
+}
+
+export function memoryCredentialRequests(): CredentialRequestStore & {
+  documents: Documents<CredentialRequest>;
+} {
+  const documents = new Documents<CredentialRequest>();
+  return {
+    documents,
+    async create(request) {
+      if (documents.get(`${request.trustId}/${request.id}`)) throw new Error("conflict");
+      documents.put(`${request.trustId}/${request.id}`, request);
+    },
+    async get(trustId, id) {
+      return documents.get(`${trustId}/${id}`);
+    },
+    async replace(request, etag) {
+      return documents.replace(`${request.trustId}/${request.id}`, request, etag);
+    },
+    async openFor(trustId, staffId, limit) {
       return [...documents.items.values()]
-        .filter(({ value }) => value.outbox !== undefined && value.outbox.storedAt < before.toISOString())
+        .map(({ value }) => structuredClone(value))
+        .filter((r) => r.trustId === trustId && r.staffId === staffId && r.state.status === "open")
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
         .slice(0, limit);
+    },
+    async unpublished(before, limit) {
+      return unpublished(documents, before, limit);
+    },
+  };
+}
+
+export function memoryShareEvents(): ShareEventStore & { documents: Documents<StoredShareEvent> } {
+  const documents = new Documents<StoredShareEvent>();
+  const key = (trustId: string, id: string) => `${trustId}/${id}`;
+  return {
+    documents,
+    async get(trustId, eventId) {
+      return documents.get(key(trustId, eventId));
+    },
+    async create(event) {
+      if (documents.get(key(event.trustId, event.id))) return undefined;
+      return { value: event, etag: documents.put(key(event.trustId, event.id), event) };
+    },
+    async replace(event, etag) {
+      const next = documents.replace(key(event.trustId, event.id), event, etag);
+      return next === undefined ? undefined : { value: event, etag: next };
+    },
+    async claimsDue() {
+      return [];
+    },
+  };
+}
+
+/** Dead letters kept in a list, with their reasons. */
+export function memoryDeadLetters(): DeadLetters & { reasons: string[] } {
+  const reasons: string[] = [];
+  return {
+    reasons,
+    async deadLetter(_message, reason) {
+      reasons.push(reason);
     },
   };
 }

@@ -5,13 +5,20 @@ import { randomBytes } from "node:crypto";
 import { ServiceBusClient } from "@azure/service-bus";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
-import type { StoredShareEvent } from "../../src/domain/shareDelivery.js";
-import { CREDENTIALS_SHARED_EVENT, type ShareEvent } from "../../src/domain/shareEvent.js";
+import type { StoredCredentialsShared } from "../../src/domain/shareDelivery.js";
+import {
+  CREDENTIALS_SHARED_EVENT,
+  type CredentialsSharedEvent,
+  type ShareEvent,
+} from "../../src/domain/shareEvent.js";
 import { call } from "./system.js";
 
 export const newId = () => randomBytes(16).toString("base64url");
 
-export function shareEvent(trustId = "RTH", overrides: Partial<ShareEvent> = {}): ShareEvent {
+export function shareEvent(
+  trustId = "RTH",
+  overrides: Partial<CredentialsSharedEvent> = {},
+): CredentialsSharedEvent {
   const now = new Date().toISOString();
   return {
     eventId: newId(),
@@ -67,11 +74,13 @@ export async function publish(
   return correlationId;
 }
 
-export async function storedEvent(event: ShareEvent): Promise<StoredShareEvent | undefined> {
+export async function storedEvent(
+  event: Pick<ShareEvent, "eventId" | "trustId">,
+): Promise<StoredCredentialsShared | undefined> {
   const { resource } = await (await services().database())
     .container("shareEvents")
     .item(event.eventId, event.trustId)
-    .read<StoredShareEvent & { _etag: string }>();
+    .read<StoredCredentialsShared & { _etag: string }>();
   return resource;
 }
 

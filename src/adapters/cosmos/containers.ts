@@ -2,7 +2,7 @@
 // same ones in Bicep (a test holds the two together).
 import type { ContainerDefinition, Database } from "@azure/cosmos";
 
-export type ContainerName = "trusts" | "requests" | "shares" | "shareEvents";
+export type ContainerName = "trusts" | "requests" | "shares" | "shareEvents" | "credentialRequests";
 
 export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[] = [
   { id: "trusts", partitionKey: { paths: ["/id"] } },
@@ -10,6 +10,9 @@ export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[
   { id: "requests", partitionKey: { paths: ["/id"] }, defaultTtl: -1 },
   { id: "shares", partitionKey: { paths: ["/subject"] } },
   { id: "shareEvents", partitionKey: { paths: ["/trustId"] } },
+  // A trust reads its own requests by id (a point read), and a staff member's open ones are a query in that trust's
+  // partition on staffId and status, newest first: both stay in one partition.
+  { id: "credentialRequests", partitionKey: { paths: ["/trustId"] } },
 ];
 
 /** Creates the database's containers where they are missing; running it again changes nothing. */

@@ -1,5 +1,6 @@
 // Shares in the `shares` container, partitioned by the wallet holder's DID: a staff member's history is one
 // partition, and reading another holder's share is a miss, not a check. Every replace names the ETag it read.
+// A trust finds its share by id alone (findForTrust): one query across partitions, on the id and trust id.
 
 import type { ShareStore } from "../../app/ports.js";
 import type { Share } from "../../domain/share.js";
@@ -54,11 +55,29 @@ export function shareStore(containerRef: ContainerRef): ShareStore {
       const { resources } = await cosmosCall(() =>
         container.items.query<Record<string, unknown>>(query).fetchAll(),
       );
-      return resources.flatMap((document) =>
-        typeof document._etag === "string"
-          ? [{ value: stripSystemFields<Share>(document), etag: document._etag }]
-          : [],
+      return resources.flatMap(versioned);
+    },
+    async findForTrust(trustId, id) {
+      const container = await containerRef();
+      // The trust knows the share id from its event, not the holder's DID. An equality on `id` is served by the
+      // index in every physical partition, so the fan-out costs a few request units, not a scan.
+      const query = {
+        query: "SELECT * FROM c WHERE c.id = @id AND c.trustId = @trustId",
+        parameters: [
+          { name: "@id", value: id },
+          { name: "@trustId", value: trustId },
+        ],
+      };
+      const { resources } = await cosmosCall(() =>
+        container.items.query<Record<string, unknown>>(query).fetchAll(),
       );
+      return resources.flatMap(versioned)[0];
     },
   };
+}
+
+function versioned(document: Record<string, unknown>) {
+  return typeof document._etag === "string"
+    ? [{ value: stripSystemFields<Share>(document), etag: document._etag }]
+    : [];
 }

@@ -1,7 +1,8 @@
-// Share events as Security Event Tokens (RFC 8417, API.md section 3): ES256 with a kid from the JWKS, header
+// Share events as Security Event Tokens (RFC 8417, API.md sections 3 and 7): ES256 with a kid from the JWKS, header
 // typ secevent+jwt, signed afresh for every attempt (new iat, same jti), and no exp and no sub (section 4.1).
 import { SignJWT } from "jose";
 import type { SetContent, SetSigner } from "../../app/ports.js";
+import { transactionOf } from "../../domain/shareEvent.js";
 import { SIGNING_ALGORITHM, type SigningKeys } from "../keys/signingKeys.js";
 
 export const SET_TYPE = "secevent+jwt";
@@ -10,8 +11,8 @@ export function securityEventTokenSigner(keys: SigningKeys, issuer: string): Set
   return async (content: SetContent, now: Date) => {
     const { kid, privateKey } = await keys.current();
     const token = await new SignJWT({
-      txn: content.payload.shareId,
-      events: { [content.type]: content.payload },
+      txn: transactionOf(content),
+      events: { [content.type]: content.data },
     })
       .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid, typ: SET_TYPE })
       .setIssuer(issuer)

@@ -1,26 +1,19 @@
 // Session tokens: the short-lived ES256 JWT a staff member gets once their access key is accepted, and the only
 // check that stands between a bearer and their shares. Verification trusts nothing but our own keys and ES256.
 
-import {
-  createLocalJWKSet,
-  errors,
-  type JWK,
-  type JWTPayload,
-  jwtVerify,
-  type LocalJWKSet,
-  SignJWT,
-} from "jose";
+import { type JWTPayload, SignJWT } from "jose";
 import type { Session, SessionIssuer, SigningKeys } from "../../app/ports.js";
 import type { StaffClaimName, StaffClaims } from "../../domain/acceptPresentation.js";
 import { ACCESS_KEY_STAFF_CLAIMS } from "../../domain/catalogue.js";
 import { mintId } from "../../domain/secrets.js";
 import { ServiceError } from "../../errors.js";
+import { CLOCK_TOLERANCE_SECONDS, isExpired, verifyEs256 } from "./jwtVerification.js";
 import { SIGNING_ALGORITHM } from "./signingKeys.js";
 
 export const SESSION_AUDIENCE = "staff-passport-portal";
 /** API.md: `exp` at most 15 minutes after `iat`. */
 export const MAX_SESSION_TTL_SECONDS = 900;
-export const SESSION_CLOCK_TOLERANCE_SECONDS = 60;
+export const SESSION_CLOCK_TOLERANCE_SECONDS = CLOCK_TOLERANCE_SECONDS;
 /**
  * Explicit type (RFC 8725 section 3.11): share events are signed with the same keys, and the header keeps one
  * kind of token from ever being taken for the other.
@@ -85,45 +78,21 @@ export async function verifySessionToken(
   token: string,
   options: VerifySessionOptions,
 ): Promise<Session> {
-  // Key store failures stay outside the try: if the store is down, that is a 503, not a reason to log anyone out.
-  let jwks = await keys.jwks();
-  let payload: JWTPayload;
-  try {
-    payload = await verifyWith(jwks, token, options);
-  } catch (cause) {
-    // A key id we do not know may be a key another instance has just started signing with: read the store
-    // again (rate-limited) and try once more before calling the session invalid.
-    if (!(cause instanceof errors.JWKSNoMatchingKey) || !(await keys.reload())) throw invalid(cause);
-    jwks = await keys.jwks();
-    try {
-      payload = await verifyWith(jwks, token, options);
-    } catch (again) {
-      throw invalid(again);
-    }
-  }
-  return sessionFrom(payload);
-}
-
-function invalid(cause: unknown): InvalidSession {
-  return new InvalidSession(
-    cause instanceof errors.JWTExpired ? "The session has expired." : "The session token is not valid.",
-    { cause },
-  );
-}
-
-async function verifyWith(jwks: { keys: JWK[] }, token: string, options: VerifySessionOptions) {
-  const { payload } = await jwtVerify(token, resolverFor(jwks), {
-    algorithms: [SIGNING_ALGORITHM],
+  // Only our own keys, with our own token type: neither a share event nor a trust's token is ever a session.
+  const payload = await verifyEs256(keys, token, {
     typ: SESSION_TOKEN_TYPE,
     issuer: options.issuer,
     audience: options.audience ?? SESSION_AUDIENCE,
     currentDate: options.now,
-    clockTolerance: SESSION_CLOCK_TOLERANCE_SECONDS,
     // Also refuses an `iat` in the future beyond the tolerance.
     maxTokenAge: MAX_SESSION_TTL_SECONDS,
     requiredClaims: ["sub", "trust", "staff", "jti", "exp", "iat"],
+    invalid: (cause) =>
+      new InvalidSession(isExpired(cause) ? "The session has expired." : "The session token is not valid.", {
+        cause,
+      }),
   });
-  return payload;
+  return sessionFrom(payload);
 }
 
 /** Checks the claims jose does not know about: their types, and a lifetime no longer than we ever issue. */
@@ -155,16 +124,4 @@ function staffFrom(value: unknown): StaffClaims {
 
 function isStaffClaimName(name: string): name is StaffClaimName {
   return (ACCESS_KEY_STAFF_CLAIMS as readonly string[]).includes(name);
-}
-
-// Key stores hand out the same JWKS object until they reload, so the imported keys are reused until then.
-const resolvers = new WeakMap<object, LocalJWKSet>();
-
-function resolverFor(jwks: { keys: JWK[] }): LocalJWKSet {
-  let resolver = resolvers.get(jwks);
-  if (resolver === undefined) {
-    resolver = createLocalJWKSet(jwks);
-    resolvers.set(jwks, resolver);
-  }
-  return resolver;
 }

@@ -2,67 +2,11 @@
 // how the callback routes by kind, and how the outbox keeps an event until it is published.
 import { describe, expect, it } from "vitest";
 import { OUTBOX_GRACE_MS, sweepOutbox } from "../../../src/app/outbox.js";
-import type { Session } from "../../../src/app/ports.js";
 import { cancelShare, readShare, startShare, TrustInactive } from "../../../src/app/shares.js";
 import { applyCallback, authenticateCallback, InvalidCallback } from "../../../src/app/verifiedIdCallback.js";
 import { ESR_ISSUER, NHS_ENGLAND_ISSUER } from "../../../src/domain/catalogue.js";
-import type { CallbackReport } from "../../../src/domain/presentation.js";
-import type { Trust } from "../../../src/domain/trust.js";
-import {
-  memoryLogger,
-  memoryPublisher,
-  memoryRequests,
-  memoryShares,
-  memoryTrusts,
-  memoryVerifiedId,
-} from "../../support/memoryPorts.js";
-
-const trust: Trust = {
-  id: "RTH",
-  name: "Oxford University Hospitals NHS Foundation Trust",
-  active: true,
-  accessKeyType: "StaffPassportAccessKey",
-  issuerDids: ["did:web:rth.example"],
-};
-
-const session: Session = {
-  subject: "did:jwk:holder",
-  trustId: "RTH",
-  staff: { staffId: "RTH-1", givenName: "Ada", familyName: "Lovelace" },
-  expiresAt: new Date(Date.now() + 900_000),
-  jti: "session-1",
-};
-
-function world() {
-  let now = new Date();
-  const clock = () => now;
-  const deps = {
-    trusts: memoryTrusts([{ ...trust }]),
-    requests: memoryRequests(),
-    shares: memoryShares(),
-    verifiedId: memoryVerifiedId(clock),
-    publisher: memoryPublisher(),
-    log: memoryLogger(),
-    clock,
-  };
-  return { deps, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
-}
-
-const identity = {
-  issuer: NHS_ENGLAND_ISSUER,
-  type: ["VerifiableCredential", "StaffPassportIdentity"],
-  claims: { givenName: "Ada", familyName: "Lovelace" },
-  revocationStatus: "VALID",
-};
-
-function verified(shareId: string, requestId: string, credentials = [identity]): CallbackReport {
-  return {
-    requestId,
-    state: shareId,
-    status: "verified",
-    presentation: { ok: true, subject: session.subject, credentials },
-  };
-}
+import { transactionOf } from "../../../src/domain/shareEvent.js";
+import { session, trust, verified, world } from "../../support/memoryWorld.js";
 
 describe("startShare", () => {
   it("asks for every chosen type under the trust's name, with the catalogue's issuers", async () => {
@@ -126,7 +70,7 @@ describe("the callback", () => {
     advance(OUTBOX_GRACE_MS + 1);
     expect(await sweepOutbox(deps)).toEqual({ published: 1, pending: 0 });
     expect(await sweepOutbox(deps)).toEqual({ published: 0, pending: 0 });
-    expect(deps.publisher.published.map((p) => p.event.data.shareId)).toEqual([started.shareId]);
+    expect(deps.publisher.published.map((p) => transactionOf(p.event))).toEqual([started.shareId]);
   });
 
   it("refuses a wrong api-key, and a request id the state's request did not get", async () => {

@@ -1,0 +1,164 @@
+// Trust tokens (API.md section 7): the ES256 JWT a trust's own system signs to call the trust API. The trust is
+// looked up from the token's unverified `iss`, and the signature is then checked with that trust's registered
+// keys only (its `jwks`, or the JWKS at its `jwksUri`, cached and read again at most every 30 s for an unknown
+// kid). Our own session tokens and share events never pass: other issuer, other keys, other audience.
+import { decodeJwt, decodeProtectedHeader, type JWK } from "jose";
+import type { TrustCaller, TrustDirectory } from "../../app/ports.js";
+import { isHttpsOrLoopback, type Trust, trustFields } from "../../domain/trust.js";
+import { ServiceError } from "../../errors.js";
+import { SET_TYPE } from "../events/securityEventTokens.js";
+import { isExpired, type VerificationKeys, verifyEs256 } from "./jwtVerification.js";
+import { type RefreshingCache, refreshingCache } from "./refreshingCache.js";
+import { SESSION_TOKEN_TYPE } from "./sessionTokens.js";
+
+/** API.md section 7: `exp` at most 5 minutes after `iat`. */
+export const MAX_TRUST_TOKEN_LIFETIME_SECONDS = 300;
+/** How long a trust's JWKS read from its `jwksUri` is used before it is read again. */
+export const TRUST_JWKS_MAX_AGE_MS = 5 * 60_000;
+/** An unknown kid reads a trust's JWKS again at most this often, so made-up kids cannot hammer its endpoint. */
+export const TRUST_JWKS_REFRESH_MS = 30_000;
+export const TRUST_JWKS_TIMEOUT_MS = 5_000;
+const MAX_JWKS_BYTES = 64 * 1024;
+
+/** The trust API's audience: the session issuer's URL with `/trust`, so it can never be a session's. */
+export function trustAudience(sessionIssuer: string): string {
+  return `${sessionIssuer.replace(/\/+$/, "")}/trust`;
+}
+
+/** The bearer token is missing, malformed, expired, or not signed by the trust it names. Answered 401. */
+export class InvalidTrustToken extends ServiceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("invalid_trust_token", message, options);
+  }
+}
+
+/** The trust's JWKS endpoint did not answer with a JWKS: not the token's fault, so the trust may retry (503). */
+export class TrustKeysUnavailable extends ServiceError {
+  readonly trustId: string;
+
+  constructor(trustId: string, options?: { cause?: unknown }) {
+    super("dependency_unavailable", "The trust's JWKS could not be read.", options);
+    this.trustId = trustId;
+  }
+
+  override logDetails() {
+    return { trustId: this.trustId };
+  }
+}
+
+/** Reads a JWKS document; throws for anything but a 200 with keys of the kind a trust may register. */
+export type JwksFetcher = (uri: string, timeoutMs: number) => Promise<{ keys: JWK[] }>;
+
+const trustJwksSchema = trustFields.jwks.unwrap();
+
+export const fetchTrustJwks: JwksFetcher = async (uri, timeoutMs) => {
+  // Checked again here: the document was parsed when read, but this is the line that sends the request.
+  if (!isHttpsOrLoopback(uri)) throw new Error("The JWKS URI is not https.");
+  const response = await fetch(uri, {
+    headers: { accept: "application/json" },
+    redirect: "error",
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  if (response.status !== 200) throw new Error(`The JWKS URI answered ${response.status}.`);
+  const text = await response.text();
+  if (text.length > MAX_JWKS_BYTES) throw new Error("The JWKS is too large.");
+  return { keys: trustJwksSchema.parse(JSON.parse(text)).keys.map((key) => ({ ...key })) };
+};
+
+export type TrustTokenDeps = {
+  trusts: TrustDirectory;
+  /** trustAudience(SESSION_ISSUER). */
+  audience: string;
+  clock: () => Date;
+  fetchJwks?: JwksFetcher;
+};
+
+export type TrustTokenVerifier = { verify(token: string): Promise<TrustCaller> };
+
+const TRUST_ID = /^[A-Z0-9]{3,5}$/;
+const REFUSED_TYPES = new Set([SESSION_TOKEN_TYPE, SET_TYPE]);
+
+export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
+  const fetchJwks = deps.fetchJwks ?? fetchTrustJwks;
+  // One cache per trust and URI: a trust that moves its JWKS starts afresh.
+  const remote = new Map<string, RefreshingCache<{ keys: JWK[] }>>();
+
+  const keysOf = (trust: Trust): VerificationKeys | undefined => {
+    if (trust.jwks !== undefined) {
+      const inline = { keys: trust.jwks.keys.map((key) => ({ ...key })) };
+      return { jwks: async () => inline, reload: async () => false };
+    }
+    const uri = trust.jwksUri;
+    if (uri === undefined) return undefined;
+    const key = `${trust.id} ${uri}`;
+    let cache = remote.get(key);
+    if (cache === undefined) {
+      const load = async () => {
+        try {
+          return await fetchJwks(uri, TRUST_JWKS_TIMEOUT_MS);
+        } catch (cause) {
+          throw new TrustKeysUnavailable(trust.id, { cause });
+        }
+      };
+      cache = refreshingCache(load, {
+        maxAgeMs: TRUST_JWKS_MAX_AGE_MS,
+        retryAfterMs: TRUST_JWKS_REFRESH_MS,
+        clock: deps.clock,
+      });
+      remote.set(key, cache);
+    }
+    return { jwks: cache, reload: cache.reload };
+  };
+
+  return {
+    async verify(token) {
+      const claimed = unverifiedIssuer(token);
+      const trust = await deps.trusts.get(claimed);
+      const keys = trust?.active ? keysOf(trust) : undefined;
+      if (keys === undefined)
+        throw new InvalidTrustToken("The token's issuer is not a trust with registered keys.");
+      const payload = await verifyEs256(keys, token, {
+        issuer: claimed,
+        subject: claimed,
+        audience: deps.audience,
+        currentDate: deps.clock(),
+        maxTokenAge: MAX_TRUST_TOKEN_LIFETIME_SECONDS,
+        requiredClaims: ["iss", "sub", "aud", "iat", "exp", "jti"],
+        invalid: (cause) =>
+          new InvalidTrustToken(
+            isExpired(cause) ? "The trust token has expired." : "The trust token is not valid.",
+            {
+              cause,
+            },
+          ),
+      });
+      const { iat, exp, jti } = payload;
+      if (
+        typeof iat !== "number" ||
+        typeof exp !== "number" ||
+        exp - iat > MAX_TRUST_TOKEN_LIFETIME_SECONDS
+      ) {
+        throw new InvalidTrustToken("The trust token lives longer than 5 minutes.");
+      }
+      if (typeof jti !== "string" || jti === "") throw new InvalidTrustToken("The trust token has no id.");
+      return { trustId: claimed, jti };
+    },
+  };
+}
+
+/** The trust the token says it comes from, read before anything is verified, only to pick the keys. */
+function unverifiedIssuer(token: string): string {
+  try {
+    const header = decodeProtectedHeader(token);
+    if (header.alg !== "ES256") throw new InvalidTrustToken("Trust tokens are signed with ES256.");
+    if (typeof header.typ === "string" && REFUSED_TYPES.has(header.typ.toLowerCase())) {
+      throw new InvalidTrustToken("That is not a trust token.");
+    }
+    const { iss } = decodeJwt(token);
+    if (typeof iss === "string" && TRUST_ID.test(iss)) return iss;
+  } catch (cause) {
+    if (cause instanceof InvalidTrustToken) throw cause;
+    throw new InvalidTrustToken("The trust token is not a JWT.", { cause });
+  }
+  throw new InvalidTrustToken("The trust token names no trust as its issuer.");
+}

@@ -1,0 +1,63 @@
+// One trust, one staff member's session and every port in memory, with a clock the test moves: the world the use
+// case unit tests run in.
+import type { Session } from "../../src/app/ports.js";
+import { NHS_ENGLAND_ISSUER } from "../../src/domain/catalogue.js";
+import type { CallbackReport } from "../../src/domain/presentation.js";
+import type { Trust } from "../../src/domain/trust.js";
+import {
+  memoryCredentialRequests,
+  memoryLogger,
+  memoryPublisher,
+  memoryRequests,
+  memoryShares,
+  memoryTrusts,
+  memoryVerifiedId,
+} from "./memoryPorts.js";
+
+export const trust: Trust = {
+  id: "RTH",
+  name: "Oxford University Hospitals NHS Foundation Trust",
+  active: true,
+  accessKeyType: "StaffPassportAccessKey",
+  issuerDids: ["did:web:rth.example"],
+};
+
+export const session: Session = {
+  subject: "did:jwk:holder",
+  trustId: "RTH",
+  staff: { staffId: "RTH-1", givenName: "Ada", familyName: "Lovelace" },
+  expiresAt: new Date(Date.now() + 900_000),
+  jti: "session-1",
+};
+
+export function world() {
+  let now = new Date();
+  const clock = () => now;
+  const deps = {
+    trusts: memoryTrusts([{ ...trust }]),
+    requests: memoryRequests(),
+    shares: memoryShares(),
+    credentialRequests: memoryCredentialRequests(),
+    verifiedId: memoryVerifiedId(clock),
+    publisher: memoryPublisher(),
+    log: memoryLogger(),
+    clock,
+  };
+  return { deps, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };
+}
+
+export const identity = {
+  issuer: NHS_ENGLAND_ISSUER,
+  type: ["VerifiableCredential", "StaffPassportIdentity"],
+  claims: { givenName: "Ada", familyName: "Lovelace" },
+  revocationStatus: "VALID",
+};
+
+export function verified(shareId: string, requestId: string, credentials = [identity]): CallbackReport {
+  return {
+    requestId,
+    state: shareId,
+    status: "verified",
+    presentation: { ok: true, subject: session.subject, credentials },
+  };
+}

@@ -1,0 +1,236 @@
+// Specification of trust tokens (API.md section 7): a trust's system signs its own ES256 token, verified with that
+// trust's registered keys only, given on the trust document or fetched from its jwksUri (cached, read again at most
+// every 30 s for an unknown kid, with a timeout). Every other kind of token is refused.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodeJwt, type JWK } from "jose";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { localSigningKeys } from "../../src/adapters/keys/localSigningKeys.js";
+import { issueSessionToken } from "../../src/adapters/keys/sessionTokens.js";
+import {
+  InvalidTrustToken,
+  TRUST_JWKS_REFRESH_MS,
+  TrustKeysUnavailable,
+  trustAudience,
+  trustTokenVerifier,
+} from "../../src/adapters/keys/trustTokens.js";
+import { type Trust, trustSchema } from "../../src/domain/trust.js";
+import { memoryTrusts } from "../support/memoryPorts.js";
+import { hs256Token, type TrustKey, trustKey, trustToken, unsignedToken } from "../support/trustTokens.js";
+
+const issuer = "https://passport.example.nhs.uk/api";
+const audience = trustAudience(issuer);
+
+const trust = (id: string, keys: Partial<Trust>): Trust => ({
+  id,
+  name: `Trust ${id}`,
+  active: true,
+  accessKeyType: "StaffPassportAccessKey",
+  issuerDids: [`did:web:${id.toLowerCase()}.example`],
+  ...keys,
+});
+
+let now: Date;
+let keyA: TrustKey;
+let keyB: TrustKey;
+let server: Server | undefined;
+/** What the JWKS endpoint serves, and how many times it was read. */
+let served: { keys: JWK[] };
+let fetches: number;
+let delayMs: number;
+
+async function jwksServer(): Promise<string> {
+  server = createServer((_request, response) => {
+    fetches++;
+    setTimeout(
+      () => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(served)),
+      delayMs,
+    );
+  });
+  await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
+}
+
+beforeEach(async () => {
+  now = new Date();
+  keyA = await trustKey("a-1");
+  keyB = await trustKey("b-1");
+  served = { keys: [keyA.jwk] };
+  fetches = 0;
+  delayMs = 0;
+});
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  server = undefined;
+});
+
+function verifier(trusts: Trust[]) {
+  return trustTokenVerifier({ trusts: memoryTrusts(trusts), audience, clock: () => now });
+}
+
+const inline = () =>
+  verifier([
+    trust("RAA", { jwks: { keys: [keyA.jwk as never] } }),
+    trust("RBB", { jwks: { keys: [keyB.jwk as never] } }),
+  ]);
+
+async function refusal(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => expect.fail("the token was accepted"),
+    (error: unknown) => error,
+  );
+}
+
+describe("trust tokens with keys on the trust document", () => {
+  it("accept a token the trust signed with its own key, naming the trust and the token id", async () => {
+    const token = await trustToken(keyA, "RAA", audience, { now });
+    expect(await inline().verify(token)).toEqual({ trustId: "RAA", jti: decodeJwt(token).jti });
+  });
+
+  it.each([
+    ["another trust's key, claiming to be the trust", () => trustToken(keyB, "RAA", audience, { now })],
+    [
+      "another trust's key claiming the trust's kid",
+      () => trustToken(keyB, "RAA", audience, { now, header: { kid: "a-1" } }),
+    ],
+    ["another audience", () => trustToken(keyA, "RAA", "staff-passport-portal", { now })],
+    ["the session issuer itself as audience", () => trustToken(keyA, "RAA", issuer, { now })],
+    ["sub not the trust", () => trustToken(keyA, "RAA", audience, { now, claims: { sub: "RBB" } })],
+    ["no jti", () => trustToken(keyA, "RAA", audience, { now, claims: { jti: undefined } })],
+    ["no exp", () => trustToken(keyA, "RAA", audience, { now, claims: { exp: undefined } })],
+    ["an expired token", () => trustToken(keyA, "RAA", audience, { now: new Date(now.getTime() - 600_000) })],
+    [
+      "a lifetime over 5 minutes",
+      async () => {
+        const iat = Math.floor(now.getTime() / 1000);
+        return trustToken(keyA, "RAA", audience, { now, claims: { exp: iat + 301 } });
+      },
+    ],
+    [
+      "an iat in the future",
+      () => trustToken(keyA, "RAA", audience, { now: new Date(now.getTime() + 600_000) }),
+    ],
+    [
+      "a session token type",
+      () => trustToken(keyA, "RAA", audience, { now, header: { typ: "session+jwt" } }),
+    ],
+    ["an issuer that is no trust", () => trustToken(keyA, "https://evil.example", audience, { now })],
+    ["a trust that is not in the directory", () => trustToken(keyA, "RZZ", audience, { now })],
+  ])("refuse %s", async (_name, make) => {
+    const error = await refusal(inline().verify(await make()));
+    expect(error).toBeInstanceOf(InvalidTrustToken);
+  });
+
+  it("refuse alg none and HS256 keyed with the trust's public key", async () => {
+    const genuine = decodeJwt(await trustToken(keyA, "RAA", audience, { now }));
+    for (const token of [unsignedToken(genuine), await hs256Token(genuine, JSON.stringify(keyA.jwk))]) {
+      expect(await refusal(inline().verify(token))).toBeInstanceOf(InvalidTrustToken);
+    }
+  });
+
+  it("refuse a session token signed by the service's own key", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "trust-tokens-"));
+    try {
+      const session = await issueSessionToken(localSigningKeys(dir), {
+        issuer,
+        subject: "did:jwk:holder",
+        trustId: "RAA",
+        staff: { staffId: "S-1" },
+        now,
+        ttlSeconds: 300,
+      });
+      expect(await refusal(inline().verify(session))).toBeInstanceOf(InvalidTrustToken);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuse a trust that is no longer active, and one with no keys registered", async () => {
+    const check = verifier([
+      trust("RAA", { active: false, jwks: { keys: [keyA.jwk as never] } }),
+      trust("RBB", {}),
+    ]);
+    for (const token of [
+      await trustToken(keyA, "RAA", audience, { now }),
+      await trustToken(keyB, "RBB", audience, { now }),
+    ]) {
+      expect(await refusal(check.verify(token))).toBeInstanceOf(InvalidTrustToken);
+    }
+  });
+});
+
+describe("trust tokens with keys at the trust's jwksUri", () => {
+  it("read the JWKS once and reuse it for later tokens", async () => {
+    const check = verifier([trust("RAA", { jwksUri: await jwksServer() })]);
+    await check.verify(await trustToken(keyA, "RAA", audience, { now }));
+    await check.verify(await trustToken(keyA, "RAA", audience, { now }));
+    expect(fetches).toBe(1);
+  });
+
+  it("read it again for an unknown kid, at most every 30 seconds", async () => {
+    const check = verifier([trust("RAA", { jwksUri: await jwksServer() })]);
+    await check.verify(await trustToken(keyA, "RAA", audience, { now }));
+    // The trust adds a key and signs with it: the first token naming it reads the JWKS again and passes.
+    served = { keys: [keyA.jwk, keyB.jwk] };
+    now = new Date(now.getTime() + 1_000);
+    expect(await check.verify(await trustToken(keyB, "RAA", audience, { now }))).toMatchObject({
+      trustId: "RAA",
+    });
+    expect(fetches).toBe(2);
+    // Made-up kids within 30 s of that read are refused without reaching the endpoint.
+    const forged = async () =>
+      trustToken(await trustKey(`made-up-${fetches}-${now.getTime()}`), "RAA", audience, { now });
+    for (let i = 0; i < 5; i++)
+      expect(await refusal(check.verify(await forged()))).toBeInstanceOf(InvalidTrustToken);
+    expect(fetches).toBe(2);
+    now = new Date(now.getTime() + TRUST_JWKS_REFRESH_MS - 2_000);
+    expect(await refusal(check.verify(await forged()))).toBeInstanceOf(InvalidTrustToken);
+    expect(fetches).toBe(2);
+    // 30 s after the last read, an unknown kid may read it once more.
+    now = new Date(now.getTime() + 2_000);
+    expect(await refusal(check.verify(await forged()))).toBeInstanceOf(InvalidTrustToken);
+    expect(fetches).toBe(3);
+  });
+
+  it("give up on an endpoint that does not answer in time: unavailable (503), not the token's fault", async () => {
+    delayMs = 8_000;
+    const check = verifier([trust("RAA", { jwksUri: await jwksServer() })]);
+    const error = await refusal(check.verify(await trustToken(keyA, "RAA", audience, { now })));
+    expect(error).toBeInstanceOf(TrustKeysUnavailable);
+  }, 15_000);
+});
+
+describe("trust documents", () => {
+  const base = trust("RAA", {});
+
+  it("take jwksUri only over https, or http on a loopback address", () => {
+    expect(trustSchema.safeParse({ ...base, jwksUri: "https://hr.example.nhs.uk/jwks.json" }).success).toBe(
+      true,
+    );
+    expect(trustSchema.safeParse({ ...base, jwksUri: "http://127.0.0.1:7073/jwks.json" }).success).toBe(true);
+    expect(trustSchema.safeParse({ ...base, jwksUri: "http://hr.example.nhs.uk/jwks.json" }).success).toBe(
+      false,
+    );
+  });
+
+  it("take only P-256 public keys, never a private one, and not both jwks and jwksUri", () => {
+    const { jwk } = keyA;
+    expect(trustSchema.safeParse({ ...base, jwks: { keys: [jwk] } }).success).toBe(true);
+    expect(trustSchema.safeParse({ ...base, jwks: { keys: [{ ...jwk, d: jwk.x }] } }).success).toBe(false);
+    expect(trustSchema.safeParse({ ...base, jwks: { keys: [{ ...jwk, crv: "P-384" }] } }).success).toBe(
+      false,
+    );
+    expect(
+      trustSchema.safeParse({
+        ...base,
+        jwks: { keys: [jwk] },
+        jwksUri: "https://hr.example.nhs.uk/jwks.json",
+      }).success,
+    ).toBe(false);
+  });
+});
