@@ -116,7 +116,7 @@ async function change(
   );
 }
 
-/** Withdraws an open request; a request already withdrawn stays so (a retried DELETE changes nothing). */
+/** Withdraws an open request; any other (already withdrawn, fulfilled or declined) is a conflict. */
 export async function withdrawCredentialRequest(
   deps: CredentialRequestDeps,
   caller: TrustCaller,

@@ -99,7 +99,6 @@ export type RequestChange =
 
 /** The trust withdraws an open request; withdrawing it again changes nothing. */
 export function withdrawRequest(request: CredentialRequest, now: Date): RequestChange {
-  if (request.state.status === "withdrawn") return { ok: true, request, unchanged: true };
   if (request.state.status !== "open") return { ok: false };
   return {
     ok: true,

@@ -260,6 +260,7 @@ describe("credential requests", () => {
     expect((await asRrk(`/trust/credential-requests/${requestId}`)).body).toMatchObject({
       status: "withdrawn",
     });
+    expect((await asRrk(`/trust/credential-requests/${requestId}`, { method: "DELETE" })).status).toBe(409);
     const answering = await call(`${urls.api}/shares`, {
       body: { credentialTypes: [IDENTITY], requestId },
       headers: bearer(sessions.demoRrk),

@@ -181,13 +181,15 @@ describe("credential requests", () => {
     expect(w.deps.publisher.published.map((p) => p.event.type)).toEqual([CREDENTIAL_REQUEST_DECLINED_EVENT]);
   });
 
-  it("withdraws an open request, which leaves the staff member's list; again changes nothing", async () => {
+  it("withdraws an open request, which leaves the staff member's list; again is a conflict that changes nothing", async () => {
     const w = world();
     const { requestId } = await requestFor(w);
     await withdrawCredentialRequest(w.deps, RTH, requestId);
     expect((await listOpenRequests(w.deps, session)).requests).toEqual([]);
     const etag = (await w.deps.credentialRequests.get("RTH", requestId))?.etag;
-    await withdrawCredentialRequest(w.deps, RTH, requestId);
+    await expect(withdrawCredentialRequest(w.deps, RTH, requestId)).rejects.toBeInstanceOf(
+      CredentialRequestClosed,
+    );
     expect((await w.deps.credentialRequests.get("RTH", requestId))?.etag).toBe(etag);
     expect(await readCredentialRequest(w.deps, RTH, requestId)).toMatchObject({ status: "withdrawn" });
     const declined = await requestFor(w);
