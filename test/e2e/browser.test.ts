@@ -740,7 +740,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
       .getByText(/^Rejected on .+\. Reason: The certificate is older than three years$/)
       .waitFor();
     expect(await credential("Identity").getByRole("button").count()).toBe(0);
-    await screen(trust, "26-trust-decisions", event);
+    await screen(trust, "26-trust-decisions");
 
     // The portal's history shows both decisions, the rejection with its reason.
     await button(portal, "Your share history").click();
@@ -752,7 +752,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
         /^DBS check: rejected on .+\. Reason: The certificate is older than three years$/,
       ),
     ]);
-    await screen(portal, "27-history-decisions");
+    await screen(portal, "27-history-decisions", portal.locator("#history"));
 
     // The other request: declining asks for the reason, which reaches the trust as a declined event.
     await button(portal, "Back to the start").click();
