@@ -33,6 +33,8 @@ function findChromium(): string | undefined {
 const CHROMIUM = findChromium();
 const SCREENSHOTS = ".local/screenshots";
 const OXFORD = "Oxford University Hospitals NHS Foundation Trust";
+/** The staff id on the demo wallet's access key for Oxford (RTH). */
+const OXFORD_STAFF_ID = "RTH-2205117";
 const MANCHESTER = "Manchester University NHS Foundation Trust";
 const DESKTOP = { width: 900, height: 800 };
 const PHONE = { width: 375, height: 740 };
@@ -48,6 +50,7 @@ const README_SCREENS = [
   "11-wallet-credential-not-available",
   "12-share-not-presented",
   "16-phone-qr-code",
+  "27-history-decisions",
 ];
 
 let system: LocalSystem;
@@ -116,7 +119,7 @@ async function journey(options?: BrowserContextOptions): Promise<Journey> {
 }
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name, exact: true });
-const button = (page: Page, name: string) => page.getByRole("button", { name, exact: true });
+const button = (page: Page | Locator, name: string) => page.getByRole("button", { name, exact: true });
 const qrStatus = (portal: Page) => portal.locator("#qr-status");
 const statusReading = (portal: Page, text: string) =>
   qrStatus(portal).and(portal.getByText(text, { exact: true }));
@@ -427,7 +430,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
       .last();
     await event.waitFor({ timeout: 20_000 });
     expect(await event.textContent()).toContain("Signature verified against the service's keys");
-    expect(await event.getByRole("heading").textContent()).toMatch(/^Event \d+ for RTH$/);
+    expect(await event.getByRole("heading").textContent()).toMatch(/^Event \d+: Credentials shared for RTH$/);
     await screen(trust, "10-trust-events");
   });
 
@@ -645,5 +648,147 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await afterPolls(portal, portal.getByText(`You are logged in to ${OXFORD}.`, { exact: true }));
     await button(portal, "Your share history").click();
     await heading(portal, "Your share history").waitFor();
+  });
+  it("lets the trust ask for two credentials, which the person shares pre-ticked; shows its decisions in the portal, and a decline at the trust", async () => {
+    // The second window is the trust's HR system, and the person's wallet when it is time to share.
+    const session = await journey();
+    const { portal, wallet } = session;
+    const trust = wallet;
+    const openTrustPage = async () => {
+      await trust.goto(`${system.urls.demoTrust}/`);
+      await heading(trust, "Share events and credential requests").waitFor();
+    };
+    const ask = async (types: string[], message: string): Promise<string> => {
+      await trust.getByLabel("Trust id").fill("RTH");
+      await trust.getByLabel("Staff id").fill(OXFORD_STAFF_ID);
+      for (const name of types) await trust.getByRole("checkbox", { name, exact: true }).check();
+      await trust.getByLabel("Message (optional)").fill(message);
+      await button(trust, "Send the request").click();
+      const sent = trust.locator("#request-result").getByText(/^Request \S+ sent\.$/);
+      await sent.waitFor();
+      const requestId = /^Request (\S+) sent\.$/.exec((await sent.textContent()) ?? "")?.[1] ?? "";
+      // The page's form is ready for the next one; its boxes are cleared by a reload.
+      await openTrustPage();
+      return requestId;
+    };
+    const requestAtTrust = (requestId: string) => trust.locator(`li[data-request-id="${requestId}"]`);
+
+    await openTrustPage();
+    expect(await trust.locator("#request-result").getAttribute("aria-live")).toBe("polite");
+    // Nothing ticked: the page says so and asks nothing.
+    await trust.getByLabel("Trust id").fill("RTH");
+    await trust.getByLabel("Staff id").fill(OXFORD_STAFF_ID);
+    await button(trust, "Send the request").click();
+    await trust.locator("#request-result").getByText("Tick at least one credential to ask for.").waitFor();
+    await openTrustPage();
+    const wanted = await ask(["Identity", "DBS check"], "For your new post on ward 7");
+    const declined = await ask(["Right to work"], "We still need your right to work");
+    await requestAtTrust(wanted).getByText("Status: open").waitFor();
+    await screen(trust, "23-trust-request");
+
+    // The person logs in and sees both requests, newest first, each with Share these and Decline.
+    await chooseTrust(portal, "Oxford", OXFORD);
+    await logIn(session, "demo", OXFORD);
+    const requests = portal.locator("#request-list > li");
+    await requests.first().waitFor();
+    expect(await portal.locator("#requests").getAttribute("aria-live")).toBe("polite");
+    expect(await requests.count()).toBe(2);
+    expect(await items(requests.nth(0).locator("ul"))).toEqual(["Right to work"]);
+    expect(await items(requests.nth(1).locator("ul"))).toEqual(["Identity", "DBS check"]);
+    expect(await requests.nth(1).textContent()).toContain("Message: For your new post on ward 7");
+    await screen(portal, "24-portal-requests");
+
+    // Answering opens the list with exactly the requested credentials ticked.
+    await button(portal, "Share these").nth(1).click();
+    await heading(portal, "Share credentials").waitFor();
+    const ticked = portal.locator("input[name=credential]:checked");
+    expect(await ticked.evaluateAll((boxes) => boxes.map((box) => box.getAttribute("value")))).toEqual([
+      "StaffPassportIdentity",
+      "StaffPassportDbsCheck",
+    ]);
+    await screen(portal, "25-answering-request");
+    await button(portal, "Continue").click();
+    await portal.getByText(/^This answers its request of /).waitFor();
+    await portal.getByRole("checkbox", { name: "Yes, connect to my wallet" }).check();
+    await button(portal, "Continue").click();
+    await openInWallet(wallet, "demo", await qrLink(portal));
+    await shareInWallet(wallet);
+    await afterPolls(portal, portal.locator("#confirmation"));
+    expect(await items(portal.locator("#confirmation ul"))).toEqual(["Identity", "DBS check"]);
+
+    // The trust receives the share answering its request, accepts one credential and rejects the other.
+    await openTrustPage();
+    await requestAtTrust(wanted)
+      .getByText(/^Status: fulfilled by share /)
+      .waitFor({ timeout: 20_000 });
+    const event = trust.locator("article").filter({ hasText: `Answers request ${wanted}` });
+    await event.waitFor({ timeout: 20_000 });
+    const credential = (name: string) => event.locator("li.credential").filter({ hasText: name });
+    await button(credential("Identity"), "Accept").click();
+    await credential("Identity")
+      .getByText(/^Accepted on /)
+      .waitFor();
+    await button(credential("DBS check"), "Reject").click();
+    const reason = credential("DBS check").getByLabel("Reason for rejecting DBS check");
+    expect(await trust.evaluate("document.activeElement.id")).toBe(await reason.getAttribute("id"));
+    // A rejection needs a reason.
+    await button(credential("DBS check"), "Reject").click();
+    await credential("DBS check").getByText("Give the reason for rejecting it.").waitFor();
+    await reason.fill("The certificate is older than three years");
+    await button(credential("DBS check"), "Reject").click();
+    await credential("DBS check")
+      .getByText(/^Rejected on .+\. Reason: The certificate is older than three years$/)
+      .waitFor();
+    expect(await credential("Identity").getByRole("button").count()).toBe(0);
+    await screen(trust, "26-trust-decisions");
+
+    // The portal's history shows both decisions, the rejection with its reason.
+    await button(portal, "Your share history").click();
+    await heading(portal, "Your share history").waitFor();
+    const newest = portal.locator("#history tbody tr").first();
+    expect(await items(newest.locator("ul.decisions"))).toEqual([
+      expect.stringMatching(/^Identity: accepted on /),
+      expect.stringMatching(
+        /^DBS check: rejected on .+\. Reason: The certificate is older than three years$/,
+      ),
+    ]);
+    await screen(portal, "27-history-decisions", portal.locator("#history"));
+
+    // The other request: declining asks for the reason, which reaches the trust as a declined event.
+    await button(portal, "Back to the start").click();
+    await requests.first().waitFor();
+    expect(await requests.count()).toBe(1);
+    await button(portal, "Decline").click();
+    await heading(portal, "Decline the request").waitFor();
+    expect(await items(portal.locator("#declining-list"))).toEqual(["Right to work"]);
+    await button(portal, "Decline the request").click();
+    await portal.getByText("Say why you are declining, in at most 500 characters.").waitFor();
+    await portal.getByLabel("Why are you declining?").fill("I gave it at my last post; please ask them");
+    await screen(portal, "28-decline-request");
+    await button(portal, "Decline the request").click();
+    await portal.getByText(`You declined the request. ${OXFORD} is told your reason.`).waitFor();
+    await portal.locator("#requests").getByText("asks you for credentials").waitFor({ state: "detached" });
+    expect(await requests.count()).toBe(0);
+
+    await openTrustPage();
+    const declinedEvent = trust.locator("article").filter({ hasText: `Request ${declined}` });
+    await declinedEvent.waitFor({ timeout: 20_000 });
+    expect(await declinedEvent.getByRole("heading").textContent()).toMatch(
+      /^Event \d+: Request declined for RTH$/,
+    );
+    expect(await declinedEvent.textContent()).toContain("Signature verified against the service's keys");
+    expect(await declinedEvent.textContent()).toContain(`Request declined by staff ${OXFORD_STAFF_ID} at `);
+    expect(await declinedEvent.textContent()).toContain("Reason: I gave it at my last post; please ask them");
+    await requestAtTrust(declined)
+      .getByText("Status: declined. Reason: I gave it at my last post; please ask them")
+      .waitFor();
+
+    // The trust's page fits a phone too.
+    await trust.setViewportSize(PHONE);
+    try {
+      await screen(trust, "29-phone-trust");
+    } finally {
+      await trust.setViewportSize(DESKTOP);
+    }
   });
 });

@@ -33,8 +33,23 @@ export type ShareView = {
   createdAt: string;
   expiresAt: string;
   sharedAt?: string;
-  credentials?: { type: string; issuer: string }[];
+  credentials?: { type: string; issuer: string; decision?: Decision }[];
   error?: { code: string; message: string };
+  /** The credential request the share answers, and the requested types it leaves out. */
+  requestId?: string;
+  missingTypes?: string[];
+};
+/** A receiving trust's decision on one shared credential. */
+export type Decision = { decision: "accepted" | "rejected"; reason?: string; decidedAt: string };
+/** A trust's request for credentials, as the staff member it asks sees it while it is open. */
+export type CredentialRequest = {
+  requestId: string;
+  trustId: string;
+  staffId: string;
+  credentialTypes: string[];
+  message?: string;
+  status: "open" | "fulfilled" | "declined" | "withdrawn";
+  createdAt: string;
 };
 
 /** A problem+json answer (or no answer at all) turned into an error the screens can show. */
@@ -88,12 +103,24 @@ export const api = {
     call<LoginView>(`/logins/${encodeURIComponent(login.loginId)}`, {
       headers: { "x-poll-token": login.pollToken },
     }),
-  startShare: (session: string, credentialTypes: string[]) =>
-    call<StartedShare>("/shares", { body: { credentialTypes }, headers: bearer(session) }),
+  startShare: (session: string, credentialTypes: string[], requestId?: string) =>
+    call<StartedShare>("/shares", {
+      body: { credentialTypes, ...(requestId === undefined ? {} : { requestId }) },
+      headers: bearer(session),
+    }),
   readShare: (session: string, shareId: string) =>
     call<ShareView>(`/shares/${encodeURIComponent(shareId)}`, { headers: bearer(session) }),
   cancelShare: (session: string, shareId: string) =>
     call<undefined>(`/shares/${encodeURIComponent(shareId)}`, { method: "DELETE", headers: bearer(session) }),
   history: (session: string) =>
     call<{ shares: ShareView[] }>("/shares", { headers: bearer(session) }).then((body) => body.shares),
+  credentialRequests: (session: string) =>
+    call<{ requests: CredentialRequest[] }>("/credential-requests", { headers: bearer(session) }).then(
+      (body) => body.requests,
+    ),
+  declineRequest: (session: string, requestId: string, reason: string) =>
+    call<CredentialRequest>(`/credential-requests/${encodeURIComponent(requestId)}/decline`, {
+      body: { reason },
+      headers: bearer(session),
+    }),
 };

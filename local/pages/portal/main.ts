@@ -1,17 +1,31 @@
 // The demo portal: the seed user guide's screens over the service's public API. Choose a trust, log in with its
-// access key (QR code), pick credentials, confirm, share them (second QR code), see the history.
+// access key (QR code), pick credentials, confirm, share them (second QR code), see the history with the trust's
+// decision on each shared credential. The home screen lists the trust's open requests for credentials: answering
+// one opens the list with the requested credentials ticked and makes the share with its requestId; declining one
+// asks for the reason.
 //
 // The wallet's refusal of a missing credential never reaches the service (Authenticator sends nothing back), so
 // the portal cannot know which one it was: when a share stays "scanned" with no presentation, the screen says
 // that the wallet could not present one of the listed credentials and asks the person to deselect the one the
 // wallet named; "Change what I share" cancels that share and goes back to the list.
 import { h, show, sleep } from "../shared/dom.js";
-import { ApiError, api, type CredentialType, type ShareView, type StartedShare, type Trust } from "./api.js";
+import {
+  ApiError,
+  api,
+  type CredentialRequest,
+  type CredentialType,
+  type Decision,
+  type ShareView,
+  type StartedShare,
+  type Trust,
+} from "./api.js";
 import { qrScreen } from "./qrScreen.js";
 import { POLL_MS, STALLED_MS } from "./timing.js";
 
 /** Codes a login fails with when the presented access key belongs to another trust. */
 const OTHER_TRUSTS_KEY = new Set(["wrong_trust", "issuer_not_accepted"]);
+/** The longest reason for declining a request the service takes (API.md section 7). */
+const REASON_MAX = 500;
 
 let trust: Trust | undefined;
 /** Trust names seen in searches, so the history names every trust, not only the current one. */
@@ -19,6 +33,8 @@ const trustNames = new Map<string, string>();
 let session: string | undefined;
 let credentialTypes: CredentialType[] = [];
 let selected = new Set<string>();
+/** The trust's request the credentials being chosen answer, if any. */
+let answering: CredentialRequest | undefined;
 /** Bumped on every screen change so that an old screen's polling stops. */
 let screen = 0;
 
@@ -33,6 +49,27 @@ function errorText(error: unknown): string {
 
 function displayName(type: string): string {
   return credentialTypes.find((entry) => entry.type === type)?.displayName ?? type;
+}
+
+const when = (text: string) =>
+  new Date(text).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+
+/** A shared credential's name and, once the trust has made one, its decision. */
+function decisionText(type: string, decision: Decision | undefined): string {
+  if (decision === undefined) return displayName(type);
+  const reason = decision.reason === undefined ? "" : `. Reason: ${decision.reason}`;
+  return `${displayName(type)}: ${decision.decision} on ${when(decision.decidedAt)}${reason}`;
+}
+
+/** What a share answering a request left out, as a sentence; nothing when it left out nothing. */
+function missingNote(view: ShareView): HTMLElement | undefined {
+  const missing = view.missingTypes ?? [];
+  if (missing.length === 0) return undefined;
+  return h(
+    "p",
+    { class: "hint missing" },
+    `Asked for but not shared: ${missing.map(displayName).join(", ")}.`,
+  );
 }
 
 function trustName(): string {
@@ -234,7 +271,9 @@ async function logIn(notice?: string): Promise<void> {
 }
 
 function home(notice?: string): void {
-  next();
+  const current = next();
+  answering = undefined;
+  const requests = h("div", { id: "requests", "aria-live": "polite" });
   show(
     h("h1", {}, trustName()),
     notice ? h("p", { class: "status ok", role: "status" }, notice) : undefined,
@@ -242,6 +281,7 @@ function home(notice?: string): void {
       h("button", { type: "button", class: "tile", onclick: () => void credentials() }, "Credentials"),
       h("p", { class: "hint" }, "Share the credentials in your wallet with this organisation."),
     ]),
+    requests,
     h(
       "p",
       {},
@@ -252,6 +292,133 @@ function home(notice?: string): void {
       {},
       h("button", { type: "button", class: "link", onclick: chooseTrust }, "Go to a different organisation"),
     ),
+  );
+  void openRequests(current, requests);
+}
+
+// The trust's open requests for this member of staff, on the home screen, each with Share and Decline.
+async function openRequests(current: number, region: HTMLElement): Promise<void> {
+  const token = session;
+  if (token === undefined) return;
+  let requests: CredentialRequest[];
+  try {
+    if (credentialTypes.length === 0) credentialTypes = await api.credentialTypes();
+    requests = await api.credentialRequests(token);
+  } catch (error) {
+    if (current === screen && !handleSessionError(error))
+      region.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+    return;
+  }
+  if (current !== screen || requests.length === 0) return;
+  region.replaceChildren(
+    h("h2", {}, `${trustName()} asks you for credentials`),
+    h(
+      "ul",
+      { class: "plain", id: "request-list" },
+      requests.map((request) => {
+        const described = `request-${request.requestId}`;
+        return h("li", { class: "card request" }, [
+          h("div", { id: described }, [
+            h("p", {}, `Asked on ${when(request.createdAt)} for:`),
+            h(
+              "ul",
+              {},
+              request.credentialTypes.map((type) => h("li", {}, displayName(type))),
+            ),
+            request.message ? h("p", { class: "hint" }, `Message: ${request.message}`) : undefined,
+          ]),
+          h(
+            "button",
+            { type: "button", "aria-describedby": described, onclick: () => answer(request) },
+            "Share these",
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              "aria-describedby": described,
+              onclick: () => decline(request),
+            },
+            "Decline",
+          ),
+        ]);
+      }),
+    ),
+  );
+}
+
+/** Answers a request: the credentials list with the requested ones ticked; the share carries its requestId. */
+function answer(request: CredentialRequest): void {
+  answering = request;
+  selected = new Set(request.credentialTypes);
+  void credentials(
+    `${trustName()} asked for the ticked credentials. Untick any you do not hold or do not want to share.`,
+  );
+}
+
+// Declining a request: the reason is required and reaches the trust.
+function decline(request: CredentialRequest): void {
+  const current = next();
+  const problem = h("div", { "aria-live": "polite" });
+  const reason = h("textarea", {
+    id: "reason",
+    name: "reason",
+    rows: "4",
+    maxlength: String(REASON_MAX),
+    "aria-describedby": "reason-hint",
+  }) as HTMLTextAreaElement;
+  const submit = async () => {
+    const text = reason.value.trim();
+    if (text === "" || text.length > REASON_MAX) {
+      problem.replaceChildren(
+        h("p", { class: "error-message" }, `Say why you are declining, in at most ${REASON_MAX} characters.`),
+      );
+      return;
+    }
+    const token = session;
+    if (token === undefined) return accessKeyQuestion();
+    try {
+      await api.declineRequest(token, request.requestId, text);
+    } catch (error) {
+      if (handleSessionError(error) || current !== screen) return;
+      problem.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+      return;
+    }
+    if (current === screen) home(`You declined the request. ${trustName()} is told your reason.`);
+  };
+  show(
+    h("h1", {}, "Decline the request"),
+    h("div", { class: "card" }, [
+      h("p", {}, `${trustName()} asked on ${when(request.createdAt)} for:`),
+      h(
+        "ul",
+        { id: "declining-list" },
+        request.credentialTypes.map((type) => h("li", {}, displayName(type))),
+      ),
+    ]),
+    h(
+      "form",
+      {
+        class: "card",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          void submit();
+        },
+      },
+      [
+        h("label", { for: "reason" }, "Why are you declining?"),
+        h(
+          "p",
+          { class: "hint", id: "reason-hint" },
+          `Required, at most ${REASON_MAX} characters. ${trustName()} receives this reason.`,
+        ),
+        reason,
+        problem,
+        h("div", {}, h("button", { type: "submit" }, "Decline the request")),
+      ],
+    ),
+    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back")),
   );
 }
 
@@ -327,6 +494,9 @@ function summary(): void {
     h("h1", {}, "Check the credentials you are sharing"),
     h("div", { class: "card" }, [
       h("p", {}, `You are about to share these credentials with ${trustName()}:`),
+      answering
+        ? h("p", { class: "hint" }, `This answers its request of ${when(answering.createdAt)}.`)
+        : undefined,
       h(
         "ul",
         { id: "summary-list" },
@@ -361,11 +531,15 @@ async function share(types: string[]): Promise<void> {
   const current = next();
   const token = session;
   if (token === undefined) return accessKeyQuestion();
+  const requestId = answering?.requestId;
   let started: StartedShare;
   try {
-    started = await api.startShare(token, types);
+    started = await api.startShare(token, types, requestId);
   } catch (error) {
     if (handleSessionError(error)) return;
+    // The request is gone or no longer open: the credentials can still be shared without answering it.
+    if (requestId !== undefined && error instanceof ApiError && [404, 409].includes(error.status))
+      answering = undefined;
     return void credentials(errorText(error));
   }
   if (current !== screen) return;
@@ -467,8 +641,11 @@ function shared(view: ShareView): void {
       h(
         "ul",
         {},
-        (view.credentials ?? []).map((credential) => h("li", {}, displayName(credential.type))),
+        (view.credentials ?? []).map((credential) =>
+          h("li", {}, decisionText(credential.type, credential.decision)),
+        ),
       ),
+      missingNote(view),
     ]),
     h(
       "p",
@@ -492,8 +669,6 @@ async function history(): Promise<void> {
     return home(errorText(error));
   }
   if (current !== screen) return;
-  const when = (text: string) =>
-    new Date(text).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
   show(
     h("h1", {}, "Your share history"),
     shares.length === 0
@@ -518,12 +693,29 @@ async function history(): Promise<void> {
                 h("td", {}, when(entry.sharedAt ?? entry.createdAt)),
                 h("td", {}, trustNameOf(entry.trustId)),
                 h("td", {}, entry.status),
-                h("td", {}, entry.credentialTypes.map(displayName).join(", ")),
+                h("td", {}, [
+                  entry.credentialTypes.map(displayName).join(", "),
+                  decisionList(entry),
+                  missingNote(entry),
+                ]),
               ]),
             ),
           ),
         ]),
     h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back to the start")),
+  );
+}
+
+/** The trust's decisions on a share's credentials, one line each; nothing before it has made any. */
+function decisionList(view: ShareView): HTMLElement | undefined {
+  const decided = (view.credentials ?? []).filter((credential) => credential.decision !== undefined);
+  if (decided.length === 0) return undefined;
+  return h(
+    "ul",
+    { class: "decisions" },
+    decided.map((credential) =>
+      h("li", { class: credential.decision?.decision }, decisionText(credential.type, credential.decision)),
+    ),
   );
 }
 

@@ -1,9 +1,15 @@
-// The demo trust's page: every share event it received (GET /events on this origin), with its signature check
-// and the credentials it carries, refreshed every two seconds.
+// The demo trust's page, as the HR system of every trust the demo trust plays: every share event it received
+// (GET /events on this origin) with its signature check and, for shared credentials, Accept and Reject (with a
+// reason) through POST /control/decide; a form asking a member of staff for credentials (POST /control/request)
+// and the requests made with their status (GET /control/requests). Refreshed every two seconds.
+import { SHAREABLE_CREDENTIAL_TYPES } from "../../../src/domain/catalogue.js";
 import { credentialName, h } from "../shared/dom.js";
 
-const SET_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
+const SHARED_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
+const DECLINED_EVENT = "urn:nhs:staff-passport:event:credential-request-declined";
 const REFRESH_MS = 2000;
+/** The longest reason or message the service takes (API.md section 7). */
+const REASON_MAX = 500;
 
 type SharedCredential = {
   type: string;
@@ -11,92 +17,323 @@ type SharedCredential = {
   revocationStatus: string;
   claims: Record<string, unknown>;
 };
+type SharedData = {
+  shareId?: string;
+  sharedAt?: string;
+  requestId?: string;
+  staff?: Record<string, string>;
+  credentials?: SharedCredential[];
+};
+type DeclinedData = { requestId?: string; staffId?: string; reason?: string; declinedAt?: string };
 type Received = {
   jti: string | null;
   aud: string | string[] | null;
   verified: boolean;
   duplicate: boolean;
-  claims: {
-    iat?: number;
-    events?: Record<
-      string,
-      { sharedAt?: string; staff?: Record<string, string>; credentials?: SharedCredential[] }
-    >;
-  } | null;
+  claims: { iat?: number; events?: { [SHARED_EVENT]?: SharedData; [DECLINED_EVENT]?: DeclinedData } } | null;
   err?: string;
 };
+type CredentialRequest = {
+  requestId: string;
+  trustId: string;
+  staffId: string;
+  credentialTypes: string[];
+  message?: string;
+  status: "open" | "fulfilled" | "declined" | "withdrawn";
+  createdAt: string;
+  shareId?: string;
+  missingTypes?: string[];
+  reason?: string;
+};
 
-function eventCard(event: Received, index: number): HTMLElement {
-  const data = event.claims?.events?.[SET_EVENT];
-  const staff = Object.entries(data?.staff ?? {})
+const when = (text: string) =>
+  new Date(text).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
+
+/** A control call: the service's status and body, passed on by the demo trust. */
+async function control(path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(path, {
+    method: body === undefined ? "GET" : "POST",
+    ...(body === undefined
+      ? {}
+      : { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
+}
+
+/** What the service (or the demo trust) said when it refused. */
+function refusal(answer: { status: number; body: unknown }): string {
+  const body = (answer.body ?? {}) as { detail?: string; title?: string; error?: string };
+  return `The service answered ${answer.status}: ${body.detail ?? body.title ?? body.error ?? "no detail"}`;
+}
+
+const errorLine = (text: string) => h("p", { class: "error-message" }, text);
+
+/** Accept, or Reject with a reason, for one credential of a shared event; then the decision the service kept. */
+function decisionControls(trustId: string, shareId: string, type: string, id: string): HTMLElement {
+  const region = h("div", { class: "decision", "aria-live": "polite" });
+  const decide = async (decision: "accepted" | "rejected", reason?: string) => {
+    let answer: { status: number; body: unknown };
+    try {
+      answer = await control("/control/decide", {
+        trustId,
+        shareId,
+        type,
+        decision,
+        ...(reason === undefined ? {} : { reason }),
+      });
+    } catch {
+      return region.replaceChildren(errorLine("Cannot reach the demo trust."), ...buttons());
+    }
+    if (answer.status !== 200) return region.replaceChildren(errorLine(refusal(answer)), ...buttons());
+    const made = answer.body as { decision: string; reason?: string; decidedAt: string };
+    region.replaceChildren(
+      h(
+        "p",
+        { class: made.decision === "accepted" ? "verified" : "refused" },
+        `${made.decision === "accepted" ? "Accepted" : "Rejected"} on ${when(made.decidedAt)}` +
+          (made.reason === undefined ? "" : `. Reason: ${made.reason}`),
+      ),
+    );
+  };
+  const askReason = () => {
+    const reason = h("textarea", {
+      id: `${id}-reason`,
+      name: "reason",
+      rows: "3",
+      maxlength: String(REASON_MAX),
+    }) as HTMLTextAreaElement;
+    const problem = h("div", { "aria-live": "polite" });
+    const form = h(
+      "form",
+      {
+        class: "reason",
+        onsubmit: (event: Event) => {
+          event.preventDefault();
+          const text = reason.value.trim();
+          if (text === "") return problem.replaceChildren(errorLine("Give the reason for rejecting it."));
+          void decide("rejected", text);
+        },
+      },
+      [
+        h("label", { for: `${id}-reason` }, `Reason for rejecting ${credentialName(type)}`),
+        reason,
+        problem,
+        h("div", {}, [
+          h("button", { type: "submit" }, "Reject"),
+          h(
+            "button",
+            { type: "button", class: "secondary", onclick: () => region.replaceChildren(...buttons()) },
+            "Cancel",
+          ),
+        ]),
+      ],
+    );
+    region.replaceChildren(form);
+    reason.focus();
+  };
+  const buttons = () => [
+    h("button", { type: "button", "aria-describedby": id, onclick: () => void decide("accepted") }, "Accept"),
+    h("button", { type: "button", class: "secondary", "aria-describedby": id, onclick: askReason }, "Reject"),
+  ];
+  region.replaceChildren(...buttons());
+  return region;
+}
+
+function sharedContent(event: Received, data: SharedData, index: number): HTMLElement[] {
+  const staff = Object.entries(data.staff ?? {})
     .map(([name, value]) => `${name} ${value}`)
     .join(", ");
+  const trustId = String(event.aud ?? "");
+  return [
+    h("p", {}, `Shared at ${data.sharedAt ?? "?"}${staff ? ` by staff ${staff}` : ""}`),
+    data.requestId ? h("p", { class: "hint" }, `Answers request ${data.requestId}`) : undefined,
+    h(
+      "ul",
+      { class: "plain credentials" },
+      (data.credentials ?? []).map((credential) => {
+        const id = `event-${index}-${credential.type}`;
+        const claims = Object.entries(credential.claims)
+          .map(([name, value]) => `${name}: ${String(value)}`)
+          .join("; ");
+        return h("li", { class: "credential" }, [
+          h("p", { id }, h("strong", {}, credentialName(credential.type))),
+          h("p", { class: "hint" }, `Issuer ${credential.issuer}, ${credential.revocationStatus}`),
+          claims ? h("p", { class: "hint" }, `Claims: ${claims}`) : undefined,
+          event.verified && data.shareId
+            ? decisionControls(trustId, data.shareId, credential.type, id)
+            : undefined,
+        ]);
+      }),
+    ),
+  ].filter((node): node is HTMLElement => node !== undefined);
+}
+
+function declinedContent(data: DeclinedData): HTMLElement[] {
+  return [
+    h("p", {}, `Request declined by staff ${data.staffId ?? "?"} at ${data.declinedAt ?? "?"}`),
+    h("p", {}, `Reason: ${data.reason ?? ""}`),
+    h("p", { class: "hint" }, `Request ${data.requestId ?? "?"}`),
+  ];
+}
+
+function eventCard(event: Received, index: number): HTMLElement {
+  const shared = event.claims?.events?.[SHARED_EVENT];
+  const declined = event.claims?.events?.[DECLINED_EVENT];
+  const kind = declined ? "Request declined" : "Credentials shared";
   return h("article", { class: "card" }, [
-    h("h2", {}, `Event ${index + 1}${event.aud ? ` for ${String(event.aud)}` : ""}`),
+    h(
+      "h3",
+      {},
+      `Event ${index + 1}${event.verified ? `: ${kind}` : ""}${event.aud ? ` for ${String(event.aud)}` : ""}`,
+    ),
     event.verified
       ? h("p", { class: "verified" }, "Signature verified against the service's keys")
       : h("p", { class: "refused" }, `Refused: ${event.err ?? "not verified"}`),
     event.duplicate ? h("p", {}, "Duplicate delivery of an event already received (same jti).") : undefined,
     h("p", { class: "hint" }, `jti ${event.jti ?? "none"}`),
-    data?.sharedAt ? h("p", {}, `Shared at ${data.sharedAt}${staff ? ` by staff ${staff}` : ""}`) : undefined,
-    data?.credentials
-      ? h("table", {}, [
-          h("caption", { class: "visually-hidden" }, "Credentials carried by this event"),
-          h(
-            "thead",
-            {},
-            h("tr", {}, [
-              h("th", { scope: "col" }, "Credential"),
-              h("th", { scope: "col" }, "Issuer"),
-              h("th", { scope: "col" }, "Status"),
-              h("th", { scope: "col" }, "Claims"),
-            ]),
-          ),
-          h(
-            "tbody",
-            {},
-            data.credentials.map((credential) =>
-              h("tr", {}, [
-                h("td", {}, credentialName(credential.type)),
-                h("td", {}, credential.issuer),
-                h("td", {}, credential.revocationStatus),
-                h(
-                  "td",
-                  {},
-                  Object.entries(credential.claims)
-                    .map(([name, value]) => `${name}: ${String(value)}`)
-                    .join("; "),
-                ),
-              ]),
-            ),
-          ),
-        ])
-      : undefined,
+    shared ? sharedContent(event, shared, index) : undefined,
+    declined ? declinedContent(declined) : undefined,
   ]);
 }
 
-let shown = -1;
+function requestForm(): HTMLElement {
+  const result = h("div", { id: "request-result", "aria-live": "polite" });
+  const field = (id: string, label: string, hint: string, input: HTMLElement) =>
+    h("div", { class: "field" }, [
+      h("label", { for: id }, label),
+      h("p", { class: "hint", id: `${id}-hint` }, hint),
+      input,
+    ]);
+  const input = (id: string, name: string) =>
+    h("input", { id, name, type: "text", autocomplete: "off", "aria-describedby": `${id}-hint` });
+  const onsubmit = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const credentialTypes = form.getAll("credential").map(String);
+    const message = String(form.get("message") ?? "").trim();
+    if (credentialTypes.length === 0)
+      return result.replaceChildren(errorLine("Tick at least one credential to ask for."));
+    const answer = await control("/control/request", {
+      trustId: String(form.get("trustId") ?? "").trim(),
+      staffId: String(form.get("staffId") ?? "").trim(),
+      credentialTypes,
+      ...(message === "" ? {} : { message }),
+    }).catch(() => undefined);
+    if (answer === undefined) return result.replaceChildren(errorLine("Cannot reach the demo trust."));
+    if (answer.status !== 201) return result.replaceChildren(errorLine(refusal(answer)));
+    result.replaceChildren(
+      h("p", { class: "status ok" }, `Request ${(answer.body as CredentialRequest).requestId} sent.`),
+    );
+    void refreshRequests();
+  };
+  return h("form", { class: "card", onsubmit: (event: Event) => void onsubmit(event) }, [
+    field("trust-id", "Trust id", "The trust asking, for example RTH", input("trust-id", "trustId")),
+    field(
+      "staff-id",
+      "Staff id",
+      "As on the member of staff's access key, for example RTH-2205117",
+      input("staff-id", "staffId"),
+    ),
+    h("fieldset", {}, [
+      h("legend", {}, "Credentials to ask for"),
+      SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
+        h("div", { class: "choice" }, [
+          h("input", { type: "checkbox", name: "credential", id: `ask-${entry.type}`, value: entry.type }),
+          h("label", { for: `ask-${entry.type}` }, entry.displayName),
+        ]),
+      ),
+    ]),
+    field(
+      "message",
+      "Message (optional)",
+      `At most ${REASON_MAX} characters; the member of staff sees it.`,
+      h("textarea", {
+        id: "message",
+        name: "message",
+        rows: "2",
+        maxlength: String(REASON_MAX),
+        "aria-describedby": "message-hint",
+      }),
+    ),
+    h("div", {}, h("button", { type: "submit" }, "Send the request")),
+    result,
+  ]);
+}
 
-async function refresh(): Promise<void> {
+function statusText(request: CredentialRequest): string {
+  const missing = request.missingTypes?.length
+    ? ` (not shared: ${request.missingTypes.map(credentialName).join(", ")})`
+    : "";
+  if (request.status === "fulfilled") return `fulfilled by share ${request.shareId ?? "?"}${missing}`;
+  if (request.status === "declined") return `declined. Reason: ${request.reason ?? ""}`;
+  return request.status;
+}
+
+function requestItem(request: CredentialRequest): HTMLElement {
+  return h("li", { class: "card request", "data-request-id": request.requestId }, [
+    h(
+      "p",
+      {},
+      `${request.trustId} asked staff ${request.staffId} on ${when(request.createdAt)} for ` +
+        `${request.credentialTypes.map(credentialName).join(", ")}`,
+    ),
+    request.message ? h("p", { class: "hint" }, `Message: ${request.message}`) : undefined,
+    h("p", { class: `request-status ${request.status}` }, `Status: ${statusText(request)}`),
+  ]);
+}
+
+let requestsShown = "";
+
+async function refreshRequests(): Promise<void> {
+  const summary = document.getElementById("requests-summary");
+  try {
+    const answer = await control("/control/requests");
+    const { requests } = answer.body as { requests: CredentialRequest[] };
+    const text = JSON.stringify(requests);
+    if (text === requestsShown) return;
+    requestsShown = text;
+    if (summary) {
+      const open = requests.filter((request) => request.status === "open").length;
+      summary.textContent =
+        requests.length === 0 ? "No requests made yet." : `${requests.length} made, ${open} open.`;
+    }
+    document.getElementById("requests")?.replaceChildren(...requests.map(requestItem));
+  } catch {
+    if (summary) summary.textContent = "Cannot reach the demo trust.";
+  }
+}
+
+/** Events only ever arrive: new ones are added, so a reason being typed under an older one is kept. */
+let eventsShown: number | undefined;
+
+async function refreshEvents(): Promise<void> {
   const summary = document.getElementById("summary");
   try {
     const response = await fetch("/events");
     const { events } = (await response.json()) as { events: Received[] };
-    if (events.length !== shown) {
-      shown = events.length;
-      const verified = events.filter((event) => event.verified).length;
-      if (summary) {
-        summary.textContent =
-          events.length === 0
-            ? "No share events yet."
-            : `${events.length} received, ${verified} with a verified signature.`;
-      }
-      document.getElementById("events")?.replaceChildren(...events.map(eventCard));
+    if (events.length === eventsShown) return;
+    const verified = events.filter((event) => event.verified).length;
+    if (summary) {
+      summary.textContent =
+        events.length === 0
+          ? "No share events yet."
+          : `${events.length} received, ${verified} with a verified signature.`;
     }
+    const from = eventsShown ?? 0;
+    document
+      .getElementById("events")
+      ?.append(...events.slice(from).map((event, offset) => eventCard(event, from + offset)));
+    eventsShown = events.length;
   } catch {
     if (summary) summary.textContent = "Cannot reach the demo trust.";
   }
+}
+
+async function refresh(): Promise<void> {
+  await Promise.all([refreshEvents(), refreshRequests()]);
   setTimeout(() => void refresh(), REFRESH_MS);
 }
 
+document.getElementById("request-form")?.replaceChildren(requestForm());
 void refresh();
