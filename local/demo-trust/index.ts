@@ -1,13 +1,14 @@
 // The local demo receiving trust (API.md section 5): plays a trust's HR system receiving RFC 8935 pushes. It
 // verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err, description }, lists
-// what it received at GET /events, and can be told to fail (POST /control) so that retries can be seen.
+// what it received at GET /events, and can be told to fail (POST /control) so that retries can be seen: always,
+// or at random (`{ "mode": "random", "failRate": 0.3 }` answers 503 to that share of pushes, for the soak).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
 import { type Site, serveSite } from "../pages/site.js";
 
-export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout";
-const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout"];
+export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout" | "random";
+const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout", "random"];
 
 export type ReceivedEvent = {
   jti: string | null;
@@ -32,6 +33,8 @@ export type DemoTrustOptions = {
   log?: (line: string) => void;
   /** The page listing what was received, served at /. */
   site?: Site;
+  /** Decides the random failures of mode `random`. */
+  random?: () => number;
 };
 
 export type DemoTrust = {
@@ -114,6 +117,8 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   const seen = new Set<string>();
   const held = new Set<ServerResponse>();
   let mode: DemoTrustMode = "ok";
+  let failRate = 0;
+  const random = options.random ?? Math.random;
 
   const verify = async (token: string): Promise<JWTPayload> => {
     let keys: { keys: JWK[] };
@@ -145,7 +150,9 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   };
 
   const receive = async (request: IncomingMessage, response: ServerResponse) => {
-    if (mode === "fail-5xx") return send(response, 503, { error: "failing on purpose" });
+    if (mode === "fail-5xx" || (mode === "random" && random() < failRate)) {
+      return send(response, 503, { error: "failing on purpose" });
+    }
     if (mode === "fail-400") {
       return send(response, 400, { err: "access_denied", description: "The demo trust refuses on purpose." });
     }
@@ -195,20 +202,27 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
     void (async () => {
       if (route === "POST /events") return receive(request, response);
       if (route === "GET /events") return send(response, 200, { events: received });
-      if (route === "GET /control") return send(response, 200, { mode });
+      const control = () => (mode === "random" ? { mode, failRate } : { mode });
+      if (route === "GET /control") return send(response, 200, control());
       if (route === "POST /control") {
-        let next: unknown;
+        let body: { mode?: unknown; failRate?: unknown } = {};
         try {
-          next = (JSON.parse(await readBody(request)) as { mode?: unknown }).mode;
+          const parsed: unknown = JSON.parse(await readBody(request));
+          if (typeof parsed === "object" && parsed !== null) body = parsed;
         } catch {
-          next = undefined;
+          body = {};
         }
-        if (!MODES.includes(next as DemoTrustMode)) {
+        if (!MODES.includes(body.mode as DemoTrustMode)) {
           return send(response, 400, { error: `mode must be one of ${MODES.join(", ")}` });
         }
-        mode = next as DemoTrustMode;
-        log(`[information] demo trust mode ${mode}`);
-        return send(response, 200, { mode });
+        const rate = body.failRate;
+        if (body.mode === "random" && (typeof rate !== "number" || !(rate >= 0 && rate <= 1))) {
+          return send(response, 400, { error: "mode random needs a failRate from 0 to 1" });
+        }
+        mode = body.mode as DemoTrustMode;
+        failRate = typeof rate === "number" && mode === "random" ? rate : 0;
+        log(`[information] demo trust mode ${mode}${mode === "random" ? ` failRate ${failRate}` : ""}`);
+        return send(response, 200, control());
       }
       return send(response, 404, { error: "not found" });
     })().catch(() => {
