@@ -1,5 +1,6 @@
 // The fault matrix over real shares, from the wallet to the trust: Cosmos DB cut while the consumers record and
-// deliver, Service Bus cut while pushes are in flight. Cuts go through fault-injecting TCP proxies, so the
+// deliver, and the app's Service Bus connection cut while pushes are in flight (the in-process host's triggers
+// connect to the emulator directly, so their messages keep coming while the handlers cannot send). Cuts go through fault-injecting TCP proxies, so the
 // emulators keep their data; afterwards every accepted share is recorded once and delivered once, with one
 // event id, and nothing is left in an outbox. (Service Bus cut during the callback, and Cosmos DB cut during it,
 // are in shareFaults.test.ts; the trust failing, timing out and refusing in shareEvents.test.ts.)
