@@ -33,6 +33,11 @@ export type SystemOptions = {
   settings?: Record<string, string>;
   /** Serve the demo pages: the portal at the host's /, the wallet at the simulator's /, the trust's at its /. */
   pages?: boolean;
+  /**
+   * The Functions host runs in a process of its own (local/host/cli.ts) on this port, with `settings` of the
+   * started system: everything else starts here. Tests use it to kill the host and start it again.
+   */
+  externalHost?: { port: number };
 };
 
 export type LocalSystem = {
@@ -42,11 +47,12 @@ export type LocalSystem = {
   serviceBus: ServiceBusEmulator;
   verifiedId: VerifiedIdSimulator;
   demoTrust: DemoTrust;
-  host: LocalHost;
+  /** Undefined when the host runs in a process of its own. */
+  host: LocalHost | undefined;
   close(): Promise<void>;
 };
 
-function readHostJson(): HostJson {
+export function readHostJson(): HostJson {
   return JSON.parse(readFileSync(new URL("../host.json", import.meta.url), "utf8")) as HostJson;
 }
 
@@ -105,17 +111,21 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     };
     // The host's own port must be known before the settings that name it, so it starts first; its handlers
     // read settings only when invoked.
-    const host = await startLocalHost(options.functions ?? allFunctions, {
-      port: options.ports.host,
-      hostJson: readHostJson(),
-      settings: localSettings(ports, serviceBus.connectionString),
-      ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
-      ...(log ? { log } : {}),
-      ...site(portalPage),
-    });
-    stops.push(() => host.close());
+    const host = options.externalHost
+      ? undefined
+      : await startLocalHost(options.functions ?? allFunctions, {
+          port: options.ports.host,
+          hostJson: readHostJson(),
+          settings: localSettings(ports, serviceBus.connectionString),
+          ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
+          ...(log ? { log } : {}),
+          ...site(portalPage),
+        });
+    if (host) stops.push(() => host.close());
+    const hostPort = host?.port ?? options.externalHost?.port ?? 0;
+    const hostUrl = host?.url ?? `http://127.0.0.1:${hostPort}`;
     const settings = {
-      ...localSettings({ ...ports, host: host.port }, serviceBus.connectionString),
+      ...localSettings({ ...ports, host: hostPort }, serviceBus.connectionString),
       ...options.settings,
     };
 
@@ -128,10 +138,10 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     const seed = await loadSeedTrusts();
     const demoTrust = await startDemoTrust({
       port: options.ports.demoTrust,
-      jwksUrl: `${host.url}/api/.well-known/jwks.json`,
+      jwksUrl: `${hostUrl}/api/.well-known/jwks.json`,
       issuer: settings.SESSION_ISSUER ?? "",
       audiences: seed.map((trust) => trust.id),
-      trustApi: { baseUrl: `${host.url}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
+      trustApi: { baseUrl: `${hostUrl}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
       ...(log ? { log } : {}),
       ...site(trustPage),
     });
@@ -143,7 +153,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
 
     return {
       urls: {
-        host: host.url,
+        host: hostUrl,
         verifiedId: verifiedId.url,
         demoTrust: demoTrust.url,
         cosmos: cosmos.endpoint,

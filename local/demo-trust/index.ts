@@ -1,15 +1,16 @@
 // The local demo receiving trust (API.md sections 5 and 7): plays every seeded trust's HR system. It receives
 // RFC 8935 pushes, verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err,
 // description }, lists what it received at GET /events, and can be told to fail (POST /control) so that retries
-// can be seen. It also calls the trust API as each trust, with keys it makes at start (trustApi.ts).
+// can be seen: always, or at random (`{ "mode": "random", "failRate": 0.3 }` answers 503 to that share of pushes,
+// for the soak). It also calls the trust API as each trust, with keys it makes at start (trustApi.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
 import { type Site, serveSite } from "../pages/site.js";
 import { demoTrustKeys, type TrustApi, trustApiControl } from "./trustApi.js";
 
-export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout";
-const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout"];
+export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout" | "random";
+const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout", "random"];
 
 export type ReceivedEvent = {
   jti: string | null;
@@ -36,6 +37,8 @@ export type DemoTrustOptions = {
   site?: Site;
   /** The trust API it calls as each trust it plays: the API's base URL and its audience. */
   trustApi?: TrustApi;
+  /** Decides the random failures of mode `random`. */
+  random?: () => number;
 };
 
 export type DemoTrust = {
@@ -129,6 +132,8 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   let mode: DemoTrustMode = "ok";
   const keys = await demoTrustKeys(options.audiences);
   const control = options.trustApi === undefined ? undefined : trustApiControl(keys, options.trustApi);
+  let failRate = 0;
+  const random = options.random ?? Math.random;
 
   const verify = async (token: string): Promise<JWTPayload> => {
     let keys: { keys: JWK[] };
@@ -160,7 +165,9 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   };
 
   const receive = async (request: IncomingMessage, response: ServerResponse) => {
-    if (mode === "fail-5xx") return send(response, 503, { error: "failing on purpose" });
+    if (mode === "fail-5xx" || (mode === "random" && random() < failRate)) {
+      return send(response, 503, { error: "failing on purpose" });
+    }
     if (mode === "fail-400") {
       return send(response, 400, { err: "access_denied", description: "The demo trust refuses on purpose." });
     }
@@ -210,20 +217,27 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
     void (async () => {
       if (route === "POST /events") return receive(request, response);
       if (route === "GET /events") return send(response, 200, { events: received });
-      if (route === "GET /control") return send(response, 200, { mode });
+      const modeNow = () => (mode === "random" ? { mode, failRate } : { mode });
+      if (route === "GET /control") return send(response, 200, modeNow());
       if (route === "POST /control") {
-        let next: unknown;
+        let body: { mode?: unknown; failRate?: unknown } = {};
         try {
-          next = (JSON.parse(await readBody(request)) as { mode?: unknown }).mode;
+          const parsed: unknown = JSON.parse(await readBody(request));
+          if (typeof parsed === "object" && parsed !== null) body = parsed;
         } catch {
-          next = undefined;
+          body = {};
         }
-        if (!MODES.includes(next as DemoTrustMode)) {
+        if (!MODES.includes(body.mode as DemoTrustMode)) {
           return send(response, 400, { error: `mode must be one of ${MODES.join(", ")}` });
         }
-        mode = next as DemoTrustMode;
-        log(`[information] demo trust mode ${mode}`);
-        return send(response, 200, { mode });
+        const rate = body.failRate;
+        if (body.mode === "random" && (typeof rate !== "number" || !(rate >= 0 && rate <= 1))) {
+          return send(response, 400, { error: "mode random needs a failRate from 0 to 1" });
+        }
+        mode = body.mode as DemoTrustMode;
+        failRate = typeof rate === "number" && mode === "random" ? rate : 0;
+        log(`[information] demo trust mode ${mode}${mode === "random" ? ` failRate ${failRate}` : ""}`);
+        return send(response, 200, modeNow());
       }
       const jwks = /^GET \/trusts\/([A-Z0-9]{3,5})\/jwks\.json$/.exec(route)?.[1];
       if (jwks !== undefined) {

@@ -97,7 +97,13 @@ export async function deliverShareEvent(
     return "malformed";
   }
 
-  const taken = await takeAttempt(deps, stored, ref, attemptLog);
+  const taken = await takeAttempt(
+    deps,
+    stored,
+    ref,
+    message.correlationId ?? stored.value.correlationId,
+    attemptLog,
+  );
   if (taken.kind === "done") return taken.outcome;
   const { doc, endpoint } = taken;
   const correlationId = message.correlationId ?? doc.correlationId;
@@ -204,6 +210,7 @@ async function takeAttempt(
   deps: DeliverDeps,
   first: VersionedEvent,
   ref: DeliveryRetry,
+  correlationId: string | undefined,
   log: Logger,
 ): Promise<Taken> {
   const trust = await deps.trusts.get(first.value.trustId);
@@ -221,8 +228,17 @@ async function takeAttempt(
       return { kind: "done", outcome: "duplicate" };
     }
     const leaseOver = delivery.leaseUntil === undefined || Date.parse(delivery.leaseUntil) <= now.getTime();
-    if (delivery.attempt > ref.attempt || (delivery.attempt === ref.attempt && !leaseOver)) {
-      log.info("delivery attempt already made or in flight; nothing changed");
+    if (delivery.attempt > ref.attempt) {
+      log.info("delivery attempt already made; nothing changed");
+      return { kind: "done", outcome: "duplicate" };
+    }
+    if (delivery.attempt === ref.attempt && delivery.leaseUntil !== undefined && !leaseOver) {
+      // In flight under another copy's lease. If that copy's instance dies, no other message would finish the
+      // attempt: look again when the lease ends, and take the attempt over then if it is still unfinished.
+      await deps.scheduler.schedule(ref, new Date(delivery.leaseUntil), correlationId);
+      log.info("delivery attempt in flight elsewhere; looking again when its lease ends", {
+        leaseUntil: delivery.leaseUntil,
+      });
       return { kind: "done", outcome: "duplicate" };
     }
     if (delivery.attempt === ref.attempt && delivery.leaseUntil === undefined) {

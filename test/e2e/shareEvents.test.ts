@@ -144,9 +144,11 @@ describe("retries", () => {
     });
     expect(failed.delivery.reason).toBe("access_denied: The demo trust refuses on purpose.");
     expect(failed.delivery.attempts).toEqual([expect.objectContaining({ outcome: "failed", status: 400 })]);
-    // Well past the first retry's time, still one attempt.
+    // Well past the first retry's time, still one attempt, one record, and nothing received.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect((await storedEvent(event))?.delivery.attempts).toHaveLength(1);
+    expect(await documentsFor(event.eventId)).toBe(1);
+    expect(await deliveredTo(event.eventId)).toEqual([]);
   });
 
   it("retries after a timeout", async () => {
@@ -162,6 +164,7 @@ describe("retries", () => {
     await setMode(system, "ok");
     await until(async () => (await storedEvent(event))?.delivery.status === "delivered");
     expect(await deliveredTo(event.eventId)).toHaveLength(1);
+    expect(await documentsFor(event.eventId)).toBe(1);
   });
 });
 

@@ -8,7 +8,7 @@ function running(child: ChildProcess): boolean {
 }
 
 /** Kills the child's whole process group (npm and what it started), if any of it is still there. */
-async function killGroup(child: ChildProcess): Promise<void> {
+export async function killGroup(child: ChildProcess): Promise<void> {
   const exited = running(child) ? new Promise((resolve) => child.once("exit", resolve)) : undefined;
   try {
     if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");

@@ -1,0 +1,35 @@
+// Command line entry: runs the local Functions host alone, on PORT, with the app settings taken from the
+// environment (as the Functions host reads local.settings.json), against emulators already running elsewhere.
+// Tests run it in a process of its own so that they can kill it mid-pipeline and start it again.
+import { functions } from "../../functions/index.js";
+import { loadConfig } from "../../src/config.js";
+import { readHostJson } from "../system.js";
+import { startLocalHost } from "./index.js";
+
+const port = Number(process.env.PORT ?? 7071);
+if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+  console.error(`Invalid PORT '${process.env.PORT}'.`);
+  process.exit(2);
+}
+
+try {
+  loadConfig(process.env);
+  const host = await startLocalHost(functions, {
+    port,
+    hostJson: readHostJson(),
+    settings: process.env,
+    log: (line) => console.log(line),
+  });
+  console.log(`Functions host ready at ${host.url}`);
+  const stop = (): void => {
+    host.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(1);
+}
