@@ -45,7 +45,7 @@ export type LocalSystem = {
   close(): Promise<void>;
 };
 
-function readHostJson(): HostJson {
+export function readHostJson(): HostJson {
   return JSON.parse(readFileSync(new URL("../host.json", import.meta.url), "utf8")) as HostJson;
 }
 
@@ -53,6 +53,16 @@ function readHostJson(): HostJson {
 function pushingTo(trust: Trust, demoTrustEndpoint: string): Trust {
   if (trust.delivery?.mode !== "push" || !isLoopbackUrl(trust.delivery.endpoint)) return trust;
   return { ...trust, delivery: { mode: "push", endpoint: demoTrustEndpoint } };
+}
+
+/**
+ * Creates the database and containers and loads the seed's trusts, their push endpoints pointed at the demo
+ * trust, through the services the environment's settings name.
+ */
+export async function prepareStore(seed: readonly Trust[], demoTrustUrl: string): Promise<void> {
+  const { cosmos: client, config, trusts } = services();
+  await ensureContainers(await ensureDatabase(await client(), config.COSMOS_DATABASE));
+  await trusts.upsertAll(seed.map((trust) => pushingTo(trust, `${demoTrustUrl}/events`)));
 }
 
 /** Starts every part, stopping what already started if a later part fails. */
@@ -123,9 +133,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     });
     stops.push(() => demoTrust.close());
 
-    const { cosmos: client, config, trusts } = services();
-    await ensureContainers(await ensureDatabase(await client(), config.COSMOS_DATABASE));
-    await trusts.upsertAll(seed.map((trust) => pushingTo(trust, `${demoTrust.url}/events`)));
+    await prepareStore(seed, demoTrust.url);
 
     return {
       urls: {
