@@ -4,7 +4,7 @@
 // - cosmos: the Cosmos DB emulator, counting the operations it serves (`stats`, `reset`);
 // - servicebus: the Service Bus emulator with the local Config.json;
 // - verifiedid: the Verified ID simulator;
-// - trust: the demo trust (BENCH_JWKS_URL, BENCH_ISSUER);
+// - trust: the demo trust (BENCH_JWKS_URL, BENCH_ISSUER), telling when each verified SET arrived (`receipts`);
 // - host: the local Functions host on BENCH_HOST_PORT, wired to the parts above (BENCH_COSMOS_PORT,
 //   BENCH_SERVICEBUS_CONNECTION, BENCH_VERIFIEDID_PORT, BENCH_TRUST_URL); BENCH_HOST_FUNCTIONS=http serves the
 //   HTTP functions alone. It counts the Service Bus messages it sends (`stats`) and collects garbage (`gc`);
@@ -110,11 +110,22 @@ async function trust(): Promise<void> {
     issuer: env("BENCH_ISSUER"),
     audiences: (await loadSeedTrusts()).map((seeded) => seeded.id),
   });
-  serve(
-    { port: trust.port, url: trust.url },
-    { received: () => ({ count: trust.received().length }) },
-    trust.close,
-  );
+  // When each verified SET arrived, by share id (`txn`), stamped by a check every millisecond or two.
+  const receipts: Record<string, number> = {};
+  let seen = 0;
+  const stamp = setInterval(() => {
+    const received = trust.received();
+    const at = performance.timeOrigin + performance.now();
+    for (; seen < received.length; seen++) {
+      const event = received[seen];
+      const txn = event?.claims?.txn;
+      if (event?.verified && typeof txn === "string") receipts[txn] ??= at;
+    }
+  }, 1);
+  serve({ port: trust.port, url: trust.url }, { receipts: () => receipts }, async () => {
+    clearInterval(stamp);
+    await trust.close();
+  });
 }
 
 /** Counts every message the host's Service Bus clients send or schedule. */

@@ -7,8 +7,11 @@ import type { Agent } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { presentedCredential, requestIdOf, subjectOf, verifiedShareBody } from "../test/support/journeys.js";
+
+export { requestIdOf };
+
 import { freePort } from "../test/support/ports.js";
-import { ok, type Part, startPart } from "./support.js";
+import { closedLoop, ok, type Part, startPart } from "./support.js";
 
 export type Stack = {
   urls: { api: string; sim: string; trust: string };
@@ -132,3 +135,38 @@ export const verifiedCallback = (
   session: string,
   credentials: Record<string, unknown>[],
 ) => verifiedShareBody(share, subjectOf(session), credentials);
+
+/** `count` pending shares, made `concurrency` at a time. */
+export async function pendingShares(
+  agent: Agent,
+  urls: Stack["urls"],
+  session: string,
+  count: number,
+  concurrency = 10,
+): Promise<PendingShare[]> {
+  const shares: PendingShare[] = [];
+  await closedLoop(concurrency, count, async () => {
+    shares.push(await pendingShare(agent, urls, session));
+  });
+  return shares;
+}
+
+/** When the demo trust received a verified SET for each share (epoch ms), waiting up to `timeoutMs` for all. */
+export async function receipts(
+  stack: Stack,
+  shareIds: readonly string[],
+  timeoutMs = 120_000,
+): Promise<Record<string, number>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const received = await stack.parts.trust.command<Record<string, number>>("receipts");
+    const missing = shareIds.filter((id) => received[id] === undefined);
+    if (missing.length === 0) return received;
+    if (Date.now() > deadline)
+      throw new Error(`${missing.length} of ${shareIds.length} shares never reached the trust`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Epoch ms with sub-millisecond precision, comparable across processes. */
+export const epochNow = () => performance.timeOrigin + performance.now();
