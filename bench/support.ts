@@ -126,7 +126,12 @@ export function callJson<T = Record<string, unknown>>(
         response.on("error", reject);
       },
     );
-    req.on("error", reject);
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      // A kept-alive connection the server closed as the request went out: send it again on a fresh one.
+      if (req.reusedSocket && error.code === "ECONNRESET")
+        callJson<T>(agent, url, init).then(resolve, reject);
+      else reject(error);
+    });
     req.end(payload);
   });
 }
@@ -143,7 +148,9 @@ export async function ok<T = Record<string, unknown>>(
   return reply.body;
 }
 
-export const keepAlive = (connections: number) => new Agent({ keepAlive: true, maxSockets: connections });
+/** Keep-alive connections, dropped after 4 s idle, before a Node.js server's 5 s keep-alive timeout closes them. */
+export const keepAlive = (connections: number) =>
+  new Agent({ keepAlive: true, maxSockets: connections, timeout: 4_000 });
 
 /**
  * A closed loop of `connections` workers on as many keep-alive connections (as autocannon runs), each taking the
@@ -223,4 +230,68 @@ export async function startPart(
       await exited;
     },
   };
+}
+
+export type NpmStart = {
+  child: ChildProcess;
+  /** From spawning `npm start` to its `ready` line, and what the line says the system's own start took. */
+  readyMs: number;
+  ownStartMs: number;
+  urls: { api: string; sim: string; trust: string };
+  stop(): Promise<void>;
+};
+
+/** `npm start` as a user runs it, on free ports (PORT and the other overrides), in a process group of its own. */
+export async function npmStart(ports: Record<string, number>): Promise<NpmStart> {
+  const started = performance.now();
+  const child = spawn("npm", ["start", "--silent"], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      ...Object.fromEntries(Object.entries(ports).map(([name, port]) => [name, String(port)])),
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const stop = async () => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // The group is gone already.
+    }
+    await exited;
+  };
+  try {
+    const line = await new Promise<string>((resolve, reject) => {
+      let output = "";
+      const timer = setTimeout(
+        () => reject(new Error(`npm start printed no ready line:\n${output}`)),
+        60_000,
+      );
+      const onData = (chunk: Buffer) => {
+        output += chunk.toString();
+        const ready = output.split("\n").find((text) => /\bready\b/.test(text));
+        if (ready) {
+          clearTimeout(timer);
+          resolve(ready);
+        }
+      };
+      child.stdout?.on("data", onData);
+      child.stderr?.on("data", onData);
+      child.once("exit", () => reject(new Error(`npm start exited before ready:\n${output}`)));
+    });
+    const readyMs = performance.now() - started;
+    const find = (name: string) => new RegExp(`\\b${name}=(\\S+)`).exec(line)?.[1] ?? "";
+    return {
+      child,
+      readyMs,
+      ownStartMs: Number(/ready in (\d+) ms/.exec(line)?.[1] ?? Number.NaN),
+      urls: { api: `${find("host")}/api`, sim: find("verifiedId"), trust: find("demoTrust") },
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
