@@ -74,19 +74,23 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
   };
   const log = options.log;
   try {
-    const [portalPage, walletPage, trustPage] = options.pages
-      ? await Promise.all([buildSite("portal"), buildSite("wallet"), buildSite("trust")])
-      : [];
+    // The pages build (in esbuild's own process) while the emulators start.
+    const pages = options.pages
+      ? Promise.all([buildSite("portal"), buildSite("wallet"), buildSite("trust")])
+      : Promise.resolve([]);
     const site = (page: Site | undefined) => (page ? { site: page } : {});
-    const [cosmos, serviceBus, verifiedId] = await Promise.all([
+    const [[portalPage, , trustPage], cosmos, serviceBus, verifiedId] = await Promise.all([
+      pages,
       startCosmosEmulator({ port: options.ports.cosmos }),
       startServiceBusEmulator({ port: options.ports.serviceBus, config: SERVICEBUS_CONFIG }),
-      startVerifiedIdSimulator({
-        port: options.ports.verifiedId,
-        ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
-        ...(log ? { log } : {}),
-        ...site(walletPage),
-      }),
+      pages.then(([, walletPage]) =>
+        startVerifiedIdSimulator({
+          port: options.ports.verifiedId,
+          ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
+          ...(log ? { log } : {}),
+          ...site(walletPage),
+        }),
+      ),
     ]);
     stops.push(
       () => cosmos.close(),
