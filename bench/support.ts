@@ -48,7 +48,7 @@ export function report(
     baseline: { ...result.baseline, value: round(result.baseline.value, 3) },
     ratio: round(result.ratio ?? result.value / result.baseline.value, 3),
   };
-  console.table(rows);
+  if (rows.length > 0) console.table(rows);
   console.log(
     `${complete.name}: ${complete.value} ${complete.unit}; ${complete.baseline.name} ${complete.baseline.value}; ` +
       `ratio ${complete.ratio}`,
