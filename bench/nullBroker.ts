@@ -8,9 +8,16 @@ import type { AddressInfo } from "node:net";
 import rhea, { type Message, type Sender } from "rhea";
 import { acceptedOutcome } from "../local/servicebus/amqp/rheaTypes.js";
 
+const BATCH_FORMAT = 0x80013700;
 const queues = new Map<string, Message[]>();
 const receivers = new Map<string, Sender[]>();
 const queueOf = (address: string) => queues.get(address) ?? queues.set(address, []).get(address) ?? [];
+
+function unpackBatch(envelope: Buffer): Message[] {
+  const body = rhea.message.decode(envelope).body as { content?: Buffer | Buffer[]; multiple?: boolean };
+  const parts = body.multiple ? (body.content as Buffer[]) : [body.content as Buffer];
+  return parts.map((part) => rhea.message.decode(part) as unknown as Message);
+}
 
 /** Hands queued messages to the address's receivers while they have credit. */
 function pump(address: string): void {
@@ -58,8 +65,20 @@ container.on("message", (context) => {
     });
     return;
   }
-  // The SDK tracks a received message by its id.
-  queueOf(address).push({ ...message, message_id: message.message_id ?? randomUUID() });
+  // A batch (message format 0x80013700) arrives undecoded: an envelope whose data sections each hold one message.
+  const batch =
+    context.delivery?.format === BATCH_FORMAT ? unpackBatch(context.message as unknown as Buffer) : [message];
+  for (const one of batch) {
+    // The SDK tracks a received message by its id and times its lock renewal from its locked-until annotation.
+    queueOf(address).push({
+      ...one,
+      message_id: one.message_id ?? randomUUID(),
+      message_annotations: {
+        ...one.message_annotations,
+        "x-opt-locked-until": new Date(Date.now() + 60_000),
+      },
+    });
+  }
   pump(address);
 });
 
