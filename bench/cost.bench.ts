@@ -72,7 +72,7 @@ try {
     .map(([kind, entry]) => ({
       operation: kind,
       perShare: round(entry.count / SHARES, 2),
-      requestUnitsPerShare: round(requestUnits(kind, entry) / SHARES, 2),
+      requestUnitsPerShare: round(requestUnits(kind.split(" ")[0] ?? "", entry) / SHARES, 2),
     }));
   const documentOperations = rows
     .filter((row) => row.operation !== "metadata")

@@ -1,7 +1,7 @@
 // One part of the local system in a process of its own, for the benchmarks: `node --import tsx bench/parts.ts
 // <part>`, settings from the environment. It prints `ready <json>` once serving, answers each command line on
 // stdin with `reply <json>`, and stops on SIGTERM. Parts:
-// - cosmos: the Cosmos DB emulator, counting the operations it serves (`stats`, `reset`);
+// - cosmos: the Cosmos DB emulator, counting the operations it serves by kind and container (`stats`, `reset`);
 // - servicebus: the Service Bus emulator with the local Config.json;
 // - verifiedid: the Verified ID simulator;
 // - trust: the demo trust (BENCH_JWKS_URL, BENCH_ISSUER), telling when each verified SET arrived (`receipts`);
@@ -59,13 +59,15 @@ async function cosmos(): Promise<void> {
   const emulator = await startCosmosEmulator({ port: 0 });
   let operations: Record<string, { count: number; requestBytes: number; responseBytes: number }> = {};
   emulator.server.prependListener("request", (request, response) => {
+    const container = /\/colls\/([^/]+)/.exec(request.url ?? "")?.[1];
     const kind = operationOf(
       request.method ?? "",
       new URL(request.url ?? "/", "https://x").pathname,
       request.headers,
     );
-    operations[kind] ??= { count: 0, requestBytes: 0, responseBytes: 0 };
-    const entry = operations[kind];
+    const key = kind === "metadata" || container === undefined ? kind : `${kind} ${container}`;
+    operations[key] ??= { count: 0, requestBytes: 0, responseBytes: 0 };
+    const entry = operations[key];
     entry.count++;
     entry.requestBytes += Number(request.headers["content-length"] ?? 0);
     const end = response.end.bind(response);

@@ -72,9 +72,9 @@ try {
     rows.push({
       "shares/s offered": rate,
       shares: shares.length,
-      ...perRate[rate],
-      ...cpuPerShare,
-      cpuPerShare: undefined,
+      p50: perRate[rate]?.p50,
+      p99: perRate[rate]?.p99,
+      ...Object.fromEntries(Object.entries(cpuPerShare).map(([name, ms]) => [`${name} CPU ms`, ms])),
     });
   }
 

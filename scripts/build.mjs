@@ -87,4 +87,6 @@ try {
 } finally {
   rmSync(entries, { recursive: true, force: true });
 }
-console.log(`built dist/main.cjs, dist/functions.cjs and ${Object.keys(LAZY_SDKS).length} SDK bundles in dist/sdk/`);
+console.log(
+  `built dist/main.cjs, dist/functions.cjs and ${Object.keys(LAZY_SDKS).length} SDK bundles in dist/sdk/`,
+);

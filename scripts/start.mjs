@@ -72,6 +72,8 @@ if (!(await upToDate())) {
   });
   await mkdir(dirname(outfile), { recursive: true });
   for (const file of outputFiles) await writeAtomically(file.path, file.contents);
-  await writeAtomically(inputsFile, JSON.stringify(Object.keys(metafile.inputs)));
+  // The project's own files, and for the packages the lock file, which changes whenever node_modules does.
+  const inputs = Object.keys(metafile.inputs).filter((input) => !input.includes("node_modules/"));
+  await writeAtomically(inputsFile, JSON.stringify([...inputs, "package-lock.json"]));
 }
 await import(pathToFileURL(outfile).href);
