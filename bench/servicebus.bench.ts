@@ -1,15 +1,18 @@
 // Service Bus emulator benchmark: messages per second for send → peek-lock receive → complete through the real SDK
-// with 1 and 16 receivers, and send-to-handler latency at a fixed 1,000 msg/s. Run: npx tsx bench/servicebus.bench.ts
+// with 1 and 16 receivers (16 twice: cold, on a fresh process, and warm), against the same workload on the null
+// broker (bench/nullBroker.ts) in the same run, and the emulator's send-to-handler latency at a fixed 1,000 msg/s.
+// Writes bench/results/servicebus.json: the emulator's rate as a fraction of the null broker's.
 // Unique messages are counted (a redelivery is a problem, not throughput), and the run exits non-zero if a handler
 // reported an error, a message was lost or handled twice, or anything was left in a queue.
-// The emulator runs in its own process (through its command line), as it does for the service, so that the SDK
-// clients here do not share its event loop.
+// Each broker runs in its own process (the emulator through its command line), so that the SDK clients here do
+// not share its event loop.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
+import { report, round } from "./support.js";
 
 const SCENARIO_TIME_LIMIT_MS = 60_000;
 const SEND_BATCH = 100;
@@ -98,7 +101,11 @@ async function expectEmpty(connectionString: string, queue: string): Promise<voi
   }
 }
 
-async function throughput(connectionString: string, receiverCount: number, total: number) {
+/** A broker to drive: the emulator, whose queues can be checked for leftovers, or the null broker. */
+type Broker = { name: string; connectionString: string; checked: boolean };
+
+async function throughput(broker: Broker, receiverCount: number, total: number) {
+  const { connectionString } = broker;
   const sendClient = new ServiceBusClient(connectionString);
   const receiveClient = new ServiceBusClient(connectionString);
   const queue = `bench-${receiverCount}`;
@@ -136,9 +143,11 @@ async function throughput(connectionString: string, receiverCount: number, total
   await consumers.stop();
   await sendClient.close();
   await receiveClient.close();
-  if (received < total) problems.push(`${queue}: ${total - received} of ${total} messages never handled`);
-  if (redeliveries > 0) problems.push(`${queue}: ${redeliveries} messages handled more than once`);
-  await expectEmpty(connectionString, queue);
+  if (received < total)
+    problems.push(`${broker.name} ${queue}: ${total - received} of ${total} messages never handled`);
+  if (redeliveries > 0)
+    problems.push(`${broker.name} ${queue}: ${redeliveries} messages handled more than once`);
+  if (broker.checked) await expectEmpty(connectionString, queue);
   return { receivers: receiverCount, messages: received, seconds, perSecond: received / seconds };
 }
 
@@ -196,29 +205,25 @@ async function latency(connectionString: string, rate: number, durationMs: numbe
   return { sent, received: samples.length, p50: at(0.5), p99: at(0.99) };
 }
 
-async function startEmulatorProcess(
-  configPath: string,
+/** Runs a broker's command line in its own process, until it prints the port it listens on. */
+async function startBrokerProcess(
+  args: string[],
 ): Promise<{ child: ChildProcess; connectionString: string }> {
   const child = spawn(
     process.execPath,
     [
-      ...(process.env.BENCH_PROF ? ["--cpu-prof", "--cpu-prof-dir=/tmp/sbprof"] : []),
+      // BENCH_PROF_DIR=<dir> writes each broker's CPU profile there.
+      ...(process.env.BENCH_PROF_DIR ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_PROF_DIR}`] : []),
       "--import",
       "tsx",
-      "local/servicebus/cli.ts",
-      "--port",
-      "0",
-      "--host",
-      "127.0.0.1",
-      "--config",
-      configPath,
+      ...args,
     ],
     { stdio: ["ignore", "pipe", "inherit"] },
   );
   const port = await new Promise<number>((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`the emulator did not start: ${output}`)), 30_000);
-    child.once("exit", (code) => reject(new Error(`the emulator exited with ${code}: ${output}`)));
+    const timer = setTimeout(() => reject(new Error(`${args[0]} did not start: ${output}`)), 30_000);
+    child.once("exit", (code) => reject(new Error(`${args[0]} exited with ${code}: ${output}`)));
     child.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on port (\d+)/.exec(output);
@@ -234,31 +239,104 @@ async function startEmulatorProcess(
   };
 }
 
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGTERM");
+  await exited;
+}
+
+type Scenario = { receivers: number; messages: number; seconds: number; perSecond: number };
+
+/** One receiver, then 16 receivers twice: the first run on a fresh process (cold), the second after it (warm). */
+async function workload(broker: Broker): Promise<{ one: Scenario; cold: Scenario; warm: Scenario }> {
+  const one = await throughput(broker, 1, 5_000);
+  const cold = await throughput(broker, 16, MESSAGES);
+  const warm = await throughput(broker, 16, MESSAGES);
+  return { one, cold, warm };
+}
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
 const dir = await mkdtemp(join(tmpdir(), "servicebus-bench-"));
 const configPath = join(dir, "Config.json");
 await writeFile(configPath, JSON.stringify(config));
-const emulator = await startEmulatorProcess(configPath);
+const children: ChildProcess[] = [];
 try {
-  const one = await throughput(emulator.connectionString, 1, 5_000);
-  const sixteen = await throughput(emulator.connectionString, 16, 30_000);
+  const nullProcess = await startBrokerProcess(["bench/nullBroker.ts"]);
+  children.push(nullProcess.child);
+  const ceiling = await workload({
+    name: "null broker",
+    connectionString: nullProcess.connectionString,
+    checked: false,
+  });
+  await stopProcess(nullProcess.child);
+
+  const emulatorProcess = await startBrokerProcess([
+    "local/servicebus/cli.ts",
+    "--port",
+    "0",
+    "--host",
+    "127.0.0.1",
+    "--config",
+    configPath,
+  ]);
+  children.push(emulatorProcess.child);
+  const emulator: Broker = {
+    name: "emulator",
+    connectionString: emulatorProcess.connectionString,
+    checked: true,
+  };
+  const measured = await workload(emulator);
   const lat = await latency(emulator.connectionString, 1_000, 5_000);
-  console.log("Service Bus emulator: send → peek-lock receive → complete, real @azure/service-bus SDK");
-  console.table(
-    [one, sixteen].map((r) => ({
-      receivers: r.receivers,
-      messages: r.messages,
-      seconds: Number(r.seconds.toFixed(2)),
-      "msg/s": Math.round(r.perSecond),
-    })),
-  );
-  console.log("Latency from send to handler at a fixed 1,000 msg/s (16 receivers)");
+  console.log("send → peek-lock receive → complete, real @azure/service-bus SDK");
+  const row = (name: string, scenario: string, r: Scenario) => ({
+    broker: name,
+    scenario,
+    receivers: r.receivers,
+    messages: r.messages,
+    seconds: round(r.seconds, 2),
+    "msg/s": Math.round(r.perSecond),
+  });
+  const rows = (["one", "cold", "warm"] as const).flatMap((key) => [
+    row("emulator", key, measured[key]),
+    row("null broker", key, ceiling[key]),
+  ]);
+  const coldRatio = measured.cold.perSecond / ceiling.cold.perSecond;
+  const warmRatio = measured.warm.perSecond / ceiling.warm.perSecond;
+  console.log("Emulator latency from send to handler at a fixed 1,000 msg/s (16 receivers)");
   console.table([{ sent: lat.sent, received: lat.received, "p50 ms": lat.p50, "p99 ms": lat.p99 }]);
+  report(
+    {
+      name: "servicebus",
+      unit: "ratio of the emulator's msg/s to the null broker's (16 receivers, the lower of cold and warm)",
+      value: Math.min(coldRatio, warmRatio),
+      baseline: { name: "null broker msg/s (16 receivers, warm)", value: ceiling.warm.perSecond },
+      ratio: Math.min(coldRatio, warmRatio),
+      params: {
+        target: 0.8,
+        messages: MESSAGES,
+        coldRatio: round(coldRatio, 3),
+        warmRatio: round(warmRatio, 3),
+        oneReceiverRatio: round(measured.one.perSecond / ceiling.one.perSecond, 3),
+        emulatorPerSecond: {
+          one: Math.round(measured.one.perSecond),
+          cold: Math.round(measured.cold.perSecond),
+          warm: Math.round(measured.warm.perSecond),
+        },
+        nullBrokerPerSecond: {
+          one: Math.round(ceiling.one.perSecond),
+          cold: Math.round(ceiling.cold.perSecond),
+          warm: Math.round(ceiling.warm.perSecond),
+        },
+        latencyAt1000: { p50: lat.p50, p99: lat.p99 },
+      },
+    },
+    rows,
+  );
 } catch (error) {
   problems.push(`the benchmark failed: ${(error as Error).message}`);
 } finally {
-  const exited = new Promise((resolve) => emulator.child.once("exit", resolve));
-  emulator.child.kill("SIGTERM");
-  await exited;
+  for (const child of children) await stopProcess(child);
   await rm(dir, { recursive: true, force: true });
 }
 if (problems.length > 0) {

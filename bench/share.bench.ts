@@ -3,11 +3,13 @@
 //   wallet call returns; the portal then reads `shared`);
 // - delivery: from the wallet presenting (which sends the callback) to the demo trust listing the verified SET
 //   (outbox, topic, deliver consumer, signed push), polled every 2 ms.
-// Prints p50 and p99 of each and writes bench/results/share.json.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+// Prints p50 and p99 of each and writes bench/results/share.json. (The whole system in this one process, as in
+// the tests; the pipeline benchmark runs each part in its own.)
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startSystem } from "../local/system.js";
+import { report } from "./support.js";
 
 const SHARES = Number(process.env.BENCH_SHARES ?? 100);
 const WARM_UP = 5;
@@ -97,27 +99,22 @@ async function main(): Promise<void> {
       );
       console.log(`| ${name} | ${SHARES} | ${row.join(" | ")} |`);
     }
-    const results = new URL("./results/", import.meta.url);
-    mkdirSync(results, { recursive: true });
-    writeFileSync(
-      new URL("share.json", results),
-      `${JSON.stringify(
-        {
-          name: "share",
-          unit: "ms",
-          value: Number(p50.toFixed(1)),
-          params: {
-            shares: SHARES,
-            p99: Number(p99.toFixed(1)),
-            deliveryP50: Number(percentile(delivered, 50).toFixed(1)),
-            deliveryP99: Number(percentile(delivered, 99).toFixed(1)),
-            types: 2,
-            sequential: true,
-          },
+    report(
+      {
+        name: "share",
+        unit: "ms",
+        value: p50,
+        baseline: { name: "callback to the trust's receipt, p50 ms", value: percentile(delivered, 50) },
+        params: {
+          shares: SHARES,
+          p99: Number(p99.toFixed(1)),
+          deliveryP50: Number(percentile(delivered, 50).toFixed(1)),
+          deliveryP99: Number(percentile(delivered, 99).toFixed(1)),
+          types: 2,
+          sequential: true,
         },
-        null,
-        2,
-      )}\n`,
+      },
+      [],
     );
   } finally {
     await system.close();

@@ -74,6 +74,16 @@ function atDemoTrust(trust: Trust, demoTrustUrl: string): Trust {
   return { ...trust, ...delivery, ...jwksUri };
 }
 
+/**
+ * Creates the database and containers and loads the seed's trusts, their push endpoints and JWKS URIs pointed at
+ * the demo trust, through the services the environment's settings name.
+ */
+export async function prepareStore(seed: readonly Trust[], demoTrustUrl: string): Promise<void> {
+  const { cosmos: client, config, trusts } = services();
+  await ensureContainers(await ensureDatabase(await client(), config.COSMOS_DATABASE));
+  await trusts.upsertAll(seed.map((trust) => atDemoTrust(trust, demoTrustUrl)));
+}
+
 /** Starts every part, stopping what already started if a later part fails. */
 export async function startSystem(options: SystemOptions): Promise<LocalSystem> {
   const stops: (() => Promise<void>)[] = [];
@@ -83,19 +93,23 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
   };
   const log = options.log;
   try {
-    const [portalPage, walletPage, trustPage] = options.pages
-      ? await Promise.all([buildSite("portal"), buildSite("wallet"), buildSite("trust")])
-      : [];
+    // The pages build (in esbuild's own process) while the emulators start.
+    const pages = options.pages
+      ? Promise.all([buildSite("portal"), buildSite("wallet"), buildSite("trust")])
+      : Promise.resolve([]);
     const site = (page: Site | undefined) => (page ? { site: page } : {});
-    const [cosmos, serviceBus, verifiedId] = await Promise.all([
+    const [[portalPage, , trustPage], cosmos, serviceBus, verifiedId] = await Promise.all([
+      pages,
       startCosmosEmulator({ port: options.ports.cosmos }),
       startServiceBusEmulator({ port: options.ports.serviceBus, config: SERVICEBUS_CONFIG }),
-      startVerifiedIdSimulator({
-        port: options.ports.verifiedId,
-        ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
-        ...(log ? { log } : {}),
-        ...site(walletPage),
-      }),
+      pages.then(([, walletPage]) =>
+        startVerifiedIdSimulator({
+          port: options.ports.verifiedId,
+          ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
+          ...(log ? { log } : {}),
+          ...site(walletPage),
+        }),
+      ),
     ]);
     stops.push(
       () => cosmos.close(),
@@ -147,9 +161,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     });
     stops.push(() => demoTrust.close());
 
-    const { cosmos: client, config, trusts } = services();
-    await ensureContainers(await ensureDatabase(await client(), config.COSMOS_DATABASE));
-    await trusts.upsertAll(seed.map((trust) => atDemoTrust(trust, demoTrust.url)));
+    await prepareStore(seed, demoTrust.url);
 
     return {
       urls: {

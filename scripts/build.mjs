@@ -1,11 +1,12 @@
-// Builds the deployable: one CommonJS bundle of every function, loaded by the Azure Functions host through
-// package.json "main", and one bundle per Azure SDK beside it in dist/sdk/. The service imports those SDKs only
-// dynamically, when the first call needs one, so a cold start parses and evaluates the function declarations
-// and not some 1.7 MB of SDK code it may never use. @azure/functions-core is provided by the host's worker, so it
-// stays external.
+// Builds the deployable: dist/main.cjs, loaded by the Azure Functions host through package.json "main", declares
+// every trigger and holds nothing else; dist/functions.cjs, the functions' code and the settings' validation, which
+// main.cjs requires on the first invocation (or when the worker starts, to validate the settings); and one bundle
+// per Azure SDK in dist/sdk/, imported only when the first call needs one. A cold start thus parses and evaluates
+// the trigger list and @azure/functions, and not the service's code or some 1.7 MB of SDK code it may never use.
+// @azure/functions-core is provided by the host's worker, so it stays external.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { build } from "esbuild";
 
 /** The SDKs loaded on demand, each bundled into dist/sdk/<file>. */
@@ -41,16 +42,37 @@ const lazySdks = {
   },
 };
 
+/** register.ts's dynamic imports of the function list and of the settings resolve to dist/functions.cjs. */
+const LAZY_CODE = ["./index.js", "../src/config.js"];
+const lazyCode = {
+  name: "lazy-code",
+  setup(builder) {
+    builder.onResolve({ filter: /^\.\.?\// }, (args) =>
+      args.kind === "dynamic-import" && args.importer.endsWith("register.ts") && LAZY_CODE.includes(args.path)
+        ? { path: "./functions.cjs", external: true }
+        : undefined,
+    );
+  },
+};
+
 await build({
   ...common,
   entryPoints: ["functions/register.ts"],
   outfile: "dist/main.cjs",
-  plugins: [lazySdks],
+  plugins: [lazyCode],
 });
 
 mkdirSync("dist/sdk", { recursive: true });
 const entries = mkdtempSync(join(tmpdir(), "sdk-entries-"));
 try {
+  const code = join(entries, "functions.mjs");
+  writeFileSync(
+    code,
+    `export { functions } from ${JSON.stringify(resolve("functions/index.ts"))};\n` +
+      `export { loadConfig } from ${JSON.stringify(resolve("src/config.ts"))};\n`,
+  );
+  await build({ ...common, entryPoints: [code], outfile: "dist/functions.cjs", plugins: [lazySdks] });
+
   for (const [name, file] of Object.entries(LAZY_SDKS)) {
     const entry = join(entries, `${file}.mjs`);
     writeFileSync(entry, `export * from ${JSON.stringify(name)};\n`);
@@ -65,4 +87,6 @@ try {
 } finally {
   rmSync(entries, { recursive: true, force: true });
 }
-console.log(`built dist/main.cjs and ${Object.keys(LAZY_SDKS).length} SDK bundles in dist/sdk/`);
+console.log(
+  `built dist/main.cjs, dist/functions.cjs and ${Object.keys(LAZY_SDKS).length} SDK bundles in dist/sdk/`,
+);

@@ -1,9 +1,9 @@
 // The Request Service side of the simulator: POST /v1.0/verifiableCredentials/createPresentationRequest, with the
 // real service's authentication, validation, response and error shapes.
-import QRCode from "qrcode";
 import type { SimulatorContext } from "./context.js";
 import { validateCreateRequest } from "./createRequest.js";
 import { parseJson, type Reply, type Route } from "./http.js";
+import { qrCodeDataUrl } from "./qrCode.js";
 import { serviceError } from "./serviceErrors.js";
 
 export function serviceRoutes(context: SimulatorContext): Route[] {
@@ -33,11 +33,7 @@ export function serviceRoutes(context: SimulatorContext): Route[] {
         const url = `openid-vc://?request_uri=${context.baseUrl}/wallet/requests/${stored.requestId}`;
         const created: Record<string, unknown> = { requestId: stored.requestId, url, expiry: stored.expiry };
         if (validated.body.includeQRCode === true) {
-          created.qrCode = await QRCode.toDataURL(url, {
-            type: "image/png",
-            errorCorrectionLevel: "M",
-            margin: 2,
-          });
+          created.qrCode = qrCodeDataUrl(url);
         }
         context.log(`created presentation request ${stored.requestId}`);
         return { status: 201, body: created };

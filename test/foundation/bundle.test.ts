@@ -62,7 +62,30 @@ describe("the deployable bundle", () => {
     };
     expect(loaded).toEqual([]);
     expect(exported).toEqual(["function", "function", "function", "function"]);
-    const bundle = await readFile(new URL("dist/main.cjs", root), "utf8");
-    for (const file of Object.keys(expected)) expect(bundle).toContain(`./sdk/${file}`);
+    const code = await readFile(new URL("dist/functions.cjs", root), "utf8");
+    for (const file of Object.keys(expected)) expect(code).toContain(`./sdk/${file}`);
+  });
+
+  it("declares the functions without their code: main.cjs requires functions.cjs only when first invoked", async () => {
+    const script = `
+      require("./dist/main.cjs");
+      console.log(JSON.stringify(Object.keys(require.cache).filter((file) => file.includes("dist/functions"))));
+      const { functions, loadConfig } = require("./dist/functions.cjs");
+      console.log(JSON.stringify([functions.map((fn) => fn.name), typeof loadConfig]));`;
+    const { stdout } = await run(process.execPath, ["-e", script], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    const [loaded, [names, loadConfig]] = stdout
+      .trim()
+      .split("\n")
+      .slice(-2)
+      .map((line) => JSON.parse(line)) as [string[], [string[], string]];
+    expect(loaded).toEqual([]);
+    expect(names).toEqual(functions.map((fn) => fn.name));
+    expect(loadConfig).toBe("function");
+    const main = await readFile(new URL("dist/main.cjs", root), "utf8");
+    expect(main).toContain("./functions.cjs");
+    expect(main).not.toContain("./sdk/");
   });
 });

@@ -1,0 +1,105 @@
+// Cost: Cosmos DB operations and Service Bus messages per share on the happy path, counted by instrumentation
+// (the Cosmos DB emulator counts what it serves, by kind; the host counts what its Service Bus senders send or
+// schedule), over BENCH_SHARES whole shares one after another: POST /api/shares, the wallet scans and presents,
+// the portal reads the share once, and the trust receives the SET (recorded and delivered). Request units are
+// estimated from the bytes of each operation (the emulator charges 1 for everything): a point read 1 RU per KB,
+// a query 2.5 RU plus 1 per KB returned, a create, replace or upsert 5.5 RU per KB written, a delete 5 RU.
+// Baseline: the targets, 5 operations and 3 messages.
+import { logIn, receipts, requestIdOf, SHARED_TYPES, startStack } from "./stack.js";
+import { keepAlive, ok, report, round } from "./support.js";
+
+const SHARES = Number(process.env.BENCH_SHARES ?? 50);
+
+type Operations = Record<string, { count: number; requestBytes: number; responseBytes: number }>;
+
+function requestUnits(
+  kind: string,
+  entry: { requestBytes: number; responseBytes: number; count: number },
+): number {
+  const kb = (bytes: number) => Math.max(1, bytes / 1024);
+  const perOperation = (bytes: number) => bytes / Math.max(1, entry.count);
+  switch (kind) {
+    case "read":
+      return entry.count * Math.ceil(kb(perOperation(entry.responseBytes)));
+    case "query":
+    case "readFeed":
+      return entry.count * (2.5 + kb(perOperation(entry.responseBytes)));
+    case "create":
+    case "replace":
+    case "upsert":
+    case "patch":
+      return entry.count * 5.5 * Math.ceil(kb(perOperation(entry.requestBytes)));
+    case "delete":
+      return entry.count * 5;
+    default:
+      return 0;
+  }
+}
+
+const stack = await startStack();
+try {
+  const agent = keepAlive(10);
+  const session = await logIn(agent, stack.urls);
+  const auth = { authorization: `Bearer ${session}` };
+  const share = async () => {
+    const started = await ok<{ shareId: string; url: string }>(agent, `${stack.urls.api}/shares`, {
+      body: { credentialTypes: SHARED_TYPES },
+      headers: auth,
+    });
+    await ok(agent, `${stack.urls.sim}/wallet/wallets/demo/scan`, { body: { url: started.url } });
+    await ok(agent, `${stack.urls.sim}/wallet/wallets/demo/present`, {
+      body: { requestId: requestIdOf(started.url) },
+    });
+    const view = await ok<{ status: string }>(agent, `${stack.urls.api}/shares/${started.shareId}`, {
+      headers: auth,
+    });
+    if (view.status !== "shared") throw new Error(`share is ${view.status}`);
+    await receipts(stack, [started.shareId]);
+  };
+  for (let i = 0; i < 5; i++) await share();
+
+  await stack.parts.cosmos.command("reset");
+  const sentBefore = (await stack.parts.host.command<{ serviceBusMessages: number }>("stats"))
+    .serviceBusMessages;
+  for (let i = 0; i < SHARES; i++) await share();
+  const operations = await stack.parts.cosmos.command<Operations>("stats");
+  const sent =
+    (await stack.parts.host.command<{ serviceBusMessages: number }>("stats")).serviceBusMessages - sentBefore;
+  agent.destroy();
+
+  const rows = Object.entries(operations)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, entry]) => ({
+      operation: kind,
+      perShare: round(entry.count / SHARES, 2),
+      requestUnitsPerShare: round(requestUnits(kind.split(" ")[0] ?? "", entry) / SHARES, 2),
+    }));
+  const documentOperations = rows
+    .filter((row) => row.operation !== "metadata")
+    .reduce((sum, row) => sum + row.perShare, 0);
+  const units = rows.reduce((sum, row) => sum + row.requestUnitsPerShare, 0);
+  rows.push({
+    operation: "all document operations",
+    perShare: round(documentOperations, 2),
+    requestUnitsPerShare: round(units, 2),
+  });
+  report(
+    {
+      name: "cost",
+      unit: "Cosmos DB operations per share",
+      value: documentOperations,
+      baseline: { name: "target: Cosmos DB operations per share", value: 5 },
+      params: {
+        shares: SHARES,
+        serviceBusMessages: round(sent / SHARES, 2),
+        serviceBusMessagesTarget: 3,
+        requestUnits: round(units, 2),
+        metadataOperations: round((operations.metadata?.count ?? 0) / SHARES, 2),
+        byKind: Object.fromEntries(rows.map((row) => [row.operation, row.perShare])),
+      },
+    },
+    rows,
+  );
+} finally {
+  await stack.close();
+}

@@ -1,0 +1,76 @@
+// Memory: the host process's resident set before and after BENCH_SHARES (10,000) shares through the whole
+// pipeline (callback to the trust's receipt), each reading taken after a full garbage collection (the host runs
+// with --expose-gc). Shares go in rounds of 500: made pending, then their callbacks on 20 connections. Baseline:
+// the host's resident set before the run.
+import {
+  logIn,
+  type PendingShare,
+  pendingShares,
+  presentedShared,
+  receipts,
+  startStack,
+  verifiedCallback,
+} from "./stack.js";
+import { callJson, closedLoop, keepAlive, report, round } from "./support.js";
+
+const SHARES = Number(process.env.BENCH_SHARES ?? 10_000);
+const ROUND = 500;
+const MB = 1024 * 1024;
+
+const stack = await startStack();
+try {
+  const agent = keepAlive(20);
+  const session = await logIn(agent, stack.urls);
+  const credentials = await presentedShared(stack.urls);
+  const run = async (count: number) => {
+    const shares = await pendingShares(agent, stack.urls, session, count);
+    await closedLoop(20, shares.length, async (index) => {
+      const share = shares[index] as PendingShare;
+      const reply = await callJson(agent, `${stack.urls.api}/verifiedid/callback`, {
+        body: verifiedCallback(share, session, credentials),
+        headers: { "api-key": share.apiKey },
+      });
+      if (reply.status !== 200) throw new Error(`callback answered ${reply.status}`);
+    });
+    await receipts(
+      stack,
+      shares.map((share) => share.shareId),
+    );
+  };
+  await run(200);
+  const before = await stack.parts.host.command<{ rss: number; heapUsed: number }>("gc");
+  const rows: Record<string, unknown>[] = [
+    { shares: 0, rssMB: round(before.rss / MB, 1), heapMB: round(before.heapUsed / MB, 1) },
+  ];
+  for (let done = 0; done < SHARES; done += ROUND) {
+    await run(Math.min(ROUND, SHARES - done));
+    if ((done + ROUND) % 2_000 === 0 || done + ROUND >= SHARES) {
+      const now = await stack.parts.host.command<{ rss: number; heapUsed: number }>("gc");
+      rows.push({
+        shares: Math.min(SHARES, done + ROUND),
+        rssMB: round(now.rss / MB, 1),
+        heapMB: round(now.heapUsed / MB, 1),
+      });
+    }
+  }
+  const after = await stack.parts.host.command<{ rss: number; heapUsed: number }>("gc");
+  agent.destroy();
+  report(
+    {
+      name: "memory",
+      unit: "MB of host RSS growth",
+      value: (after.rss - before.rss) / MB,
+      baseline: { name: "host RSS before, MB", value: before.rss / MB },
+      params: {
+        shares: SHARES,
+        target: 10,
+        heapGrowthMB: round((after.heapUsed - before.heapUsed) / MB, 2),
+        bytesPerShare: round((after.rss - before.rss) / SHARES, 0),
+        rssAfterMB: round(after.rss / MB, 1),
+      },
+    },
+    rows,
+  );
+} finally {
+  await stack.close();
+}
