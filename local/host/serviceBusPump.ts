@@ -132,10 +132,33 @@ export function startServiceBusPump(
   return {
     async close() {
       closing = true;
-      await Promise.allSettled(subscriptions.map((subscription) => subscription.close()));
+      // Stopping the receivers and closing the connections need the broker; when it has gone away the SDK would
+      // wait for its own timeouts, so each step waits a few seconds at most. Running handlers are always awaited.
+      await settledWithin(
+        SUBSCRIPTION_CLOSE_MS,
+        subscriptions.map((subscription) => subscription.close()),
+      );
       while (running.size > 0) await Promise.allSettled([...running]);
-      await Promise.allSettled(receivers.map((receiver) => receiver.close()));
-      await Promise.allSettled([...clients.values()].map((client) => client.close()));
+      await settledWithin(
+        SUBSCRIPTION_CLOSE_MS,
+        receivers.map((receiver) => receiver.close()),
+      );
+      await settledWithin(
+        SUBSCRIPTION_CLOSE_MS,
+        [...clients.values()].map((client) => client.close()),
+      );
     },
   };
+}
+
+/** How long each step of close() that needs the broker may take before close() goes on regardless. */
+const SUBSCRIPTION_CLOSE_MS = 3_000;
+
+async function settledWithin(ms: number, promises: readonly Promise<unknown>[]): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const elapsed = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(promises), elapsed]);
+  clearTimeout(timer);
 }
