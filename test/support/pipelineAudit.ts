@@ -114,8 +114,9 @@ function fateOf(
     return reason ? { kind: "failed", reason } : { kind: "lost", why: "failed without a reason" };
   }
   const dead = deadLetters.get(event.id);
+  // The delivery is dead-lettered before the event is marked so: for a moment both can be seen. Lost if it stays so.
   if (dead !== undefined)
-    return { kind: "lost", why: `broker dead letter while the event says ${status}: ${dead}` };
+    return { kind: "unsettled", why: `broker dead letter while the event says ${status}: ${dead}` };
   return { kind: "unsettled", why: `delivery ${status}` };
 }
 
