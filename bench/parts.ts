@@ -12,6 +12,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
+import { closeOnSignals } from "../local/cli.js";
 import { SERVICEBUS_CONFIG } from "../local/system.js";
 
 type Commands = Record<string, () => unknown>;
@@ -29,12 +30,7 @@ function serve(info: Record<string, unknown>, commands: Commands, close: () => P
       `reply ${JSON.stringify(command ? (command() ?? {}) : { error: `unknown command ${line}` })}`,
     );
   });
-  process.once("SIGTERM", () => {
-    close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
+  closeOnSignals(close, ["SIGTERM"]);
   console.log(`ready ${JSON.stringify(info)}`);
 }
 

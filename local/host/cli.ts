@@ -3,14 +3,11 @@
 // Tests run it in a process of its own so that they can kill it mid-pipeline and start it again.
 import { functions } from "../../functions/index.js";
 import { loadConfig } from "../../src/config.js";
+import { closeOnSignals, portOrExit } from "../cli.js";
 import { readHostJson } from "../system.js";
 import { startLocalHost } from "./index.js";
 
-const port = Number(process.env.PORT ?? 7071);
-if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`Invalid PORT '${process.env.PORT}'.`);
-  process.exit(2);
-}
+const port = portOrExit(process.env.PORT, 7071, "PORT");
 
 try {
   loadConfig(process.env);
@@ -21,14 +18,7 @@ try {
     log: (line) => console.log(line),
   });
   console.log(`Functions host ready at ${host.url}`);
-  const stop = (): void => {
-    host.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  closeOnSignals(() => host.close());
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

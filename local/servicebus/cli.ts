@@ -1,5 +1,6 @@
 // Command line entry: `npm run servicebus -- --port N --config FILE [--key K]` runs the emulator until stopped.
 import { parseArgs } from "node:util";
+import { closeOnSignals, portOrExit } from "../cli.js";
 import { startServiceBusEmulator } from "./index.js";
 
 const { values } = parseArgs({
@@ -12,11 +13,7 @@ const { values } = parseArgs({
   },
 });
 
-const port = Number(values.port ?? process.env.SERVICEBUS_PORT ?? 5672);
-if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-  console.error(`Invalid --port '${values.port ?? process.env.SERVICEBUS_PORT}'.`);
-  process.exit(2);
-}
+const port = portOrExit(values.port ?? process.env.SERVICEBUS_PORT, 5672, "--port");
 
 try {
   const emulator = await startServiceBusEmulator({
@@ -28,14 +25,7 @@ try {
   });
   console.log(`Service Bus emulator listening on port ${emulator.port}`);
   console.log(`Connection string: ${emulator.connectionString}`);
-  const stop = (): void => {
-    emulator.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
+  closeOnSignals(() => emulator.close());
 } catch (error) {
   console.error((error as Error).message);
   process.exit(1);

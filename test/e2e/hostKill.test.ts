@@ -17,7 +17,7 @@ import {
 import { settledAudit } from "../support/pipelineAudit.js";
 import { freePort } from "../support/ports.js";
 import { setMode, until } from "../support/shareEvents.js";
-import { startTestSystem } from "../support/system.js";
+import { serviceBusConnectionVia, startTestSystem } from "../support/system.js";
 
 let system: LocalSystem;
 let serviceBusProxy: FaultProxy;
@@ -32,7 +32,7 @@ beforeAll(async () => {
     externalHost: { port: hostPort },
     settings: {
       // The host reaches Service Bus through the proxy, so the test can cut it; the test's own reads do not.
-      ServiceBusConnection: `Endpoint=sb://localhost:${serviceBusProxy.port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
+      ServiceBusConnection: serviceBusConnectionVia(serviceBusProxy.port),
       // Long enough that the pushes are surely in flight when the host is killed.
       SHARE_DELIVERY_TIMEOUT_SECONDS: "20",
     },

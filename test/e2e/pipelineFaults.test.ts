@@ -7,13 +7,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
-import { type FaultProxy, startFaultProxy } from "../support/faultProxy.js";
+import type { FaultProxy } from "../support/faultProxy.js";
 import { logIn, present, type StartedShare, startedShare, type Urls } from "../support/journeys.js";
 import { settledAudit } from "../support/pipelineAudit.js";
-import { freePort } from "../support/ports.js";
 import { setMode, until } from "../support/shareEvents.js";
-import { startTestSystem } from "../support/system.js";
+import { type ProxiedSystem, startProxiedTestSystem } from "../support/system.js";
 
+let proxied: ProxiedSystem;
 let system: LocalSystem;
 let urls: Urls;
 let cosmosProxy: FaultProxy;
@@ -21,24 +21,13 @@ let serviceBusProxy: FaultProxy;
 let session = "";
 
 beforeAll(async () => {
-  const [cosmosPort, serviceBusPort] = [await freePort(), await freePort()];
-  cosmosProxy = await startFaultProxy({ port: cosmosPort });
-  serviceBusProxy = await startFaultProxy({ port: serviceBusPort });
-  system = await startTestSystem({
-    ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: cosmosPort, serviceBus: serviceBusPort },
-    settings: {
-      COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}/`,
-      ServiceBusConnection: `Endpoint=sb://localhost:${serviceBusProxy.port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
-      SHARE_DELIVERY_TIMEOUT_SECONDS: "3",
-    },
-  });
+  proxied = await startProxiedTestSystem({ settings: { SHARE_DELIVERY_TIMEOUT_SECONDS: "3" } });
+  ({ system, cosmosProxy, serviceBusProxy } = proxied);
   urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
   session = await logIn(urls, "demo", "RTH");
 });
 afterAll(async () => {
-  await system?.close();
-  await cosmosProxy?.close();
-  await serviceBusProxy?.close();
+  await proxied?.close();
 });
 
 /** Shares the wallet presents, each accepted by its callback, while the trust holds every push. */

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
-import { type FaultProxy, startFaultProxy } from "../support/faultProxy.js";
+import type { FaultProxy } from "../support/faultProxy.js";
 import {
   apiKeyOf,
   bearer,
@@ -15,12 +15,12 @@ import {
   type Urls,
   verifiedShareBody,
 } from "../support/journeys.js";
-import { freePort } from "../support/ports.js";
-import { call, startTestSystem } from "../support/system.js";
+import { call, type ProxiedSystem, startProxiedTestSystem } from "../support/system.js";
 import { collectSubscription, type TopicCollector } from "../support/topicCollector.js";
 
 const IDENTITY = "StaffPassportIdentity";
 
+let proxied: ProxiedSystem;
 let system: LocalSystem;
 let urls: Urls;
 let cosmosProxy: FaultProxy;
@@ -29,18 +29,11 @@ let collector: TopicCollector;
 let session = "";
 
 beforeAll(async () => {
-  const [cosmosPort, serviceBusPort] = [await freePort(), await freePort()];
-  cosmosProxy = await startFaultProxy({ port: cosmosPort });
-  serviceBusProxy = await startFaultProxy({ port: serviceBusPort });
-  system = await startTestSystem({
-    ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: cosmosPort, serviceBus: serviceBusPort },
+  proxied = await startProxiedTestSystem({
     // The Service Bus consumers are left out, so that this file's receiver is the only one on `record`.
     functions: functions.filter((fn) => fn.kind !== "serviceBusTopic" && fn.kind !== "serviceBusQueue"),
-    settings: {
-      COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}/`,
-      ServiceBusConnection: `Endpoint=sb://localhost:${serviceBusProxy.port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
-    },
   });
+  ({ system, cosmosProxy, serviceBusProxy } = proxied);
   urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
   // The test's own receiver goes straight to the emulator: only the service's path is cut.
   collector = collectSubscription(system.serviceBus.connectionString, "share-events", "record");
@@ -48,9 +41,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await collector?.close();
-  await system?.close();
-  await cosmosProxy?.close();
-  await serviceBusProxy?.close();
+  await proxied?.close();
 });
 
 const messagesFor = (shareId: string) => collector.forShare(shareId);

@@ -3,6 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalSystem, type SystemOptions, startSystem } from "../../local/system.js";
+import { type FaultProxy, startFaultProxy } from "./faultProxy.js";
+import { freePort } from "./ports.js";
 
 export async function startTestSystem(options: Partial<SystemOptions> = {}): Promise<LocalSystem> {
   return startSystem({
@@ -10,6 +12,54 @@ export async function startTestSystem(options: Partial<SystemOptions> = {}): Pro
     ...options,
     settings: { LOCAL_KEYS_DIR: mkdtempSync(join(tmpdir(), "staff-passport-keys-")), ...options.settings },
   });
+}
+
+/** The Service Bus emulator's connection string, for a client that reaches it on the port given. */
+export const serviceBusConnectionVia = (port: number) =>
+  `Endpoint=sb://localhost:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`;
+
+export type ProxiedSystem = {
+  readonly system: LocalSystem;
+  readonly cosmosProxy: FaultProxy;
+  readonly serviceBusProxy: FaultProxy;
+  close(): Promise<void>;
+};
+
+/**
+ * The whole system with the app reaching Cosmos DB and Service Bus through fault-injecting proxies, so that a test
+ * can cut either while the emulators keep their data.
+ */
+export async function startProxiedTestSystem(options: Partial<SystemOptions> = {}): Promise<ProxiedSystem> {
+  const [cosmosPort, serviceBusPort] = [await freePort(), await freePort()];
+  const cosmosProxy = await startFaultProxy({ port: cosmosPort });
+  const serviceBusProxy = await startFaultProxy({ port: serviceBusPort });
+  const closeProxies = async () => {
+    await cosmosProxy.close();
+    await serviceBusProxy.close();
+  };
+  try {
+    const system = await startTestSystem({
+      ...options,
+      ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: cosmosPort, serviceBus: serviceBusPort },
+      settings: {
+        COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}/`,
+        ServiceBusConnection: serviceBusConnectionVia(serviceBusProxy.port),
+        ...options.settings,
+      },
+    });
+    return {
+      system,
+      cosmosProxy,
+      serviceBusProxy,
+      async close() {
+        await system.close();
+        await closeProxies();
+      },
+    };
+  } catch (error) {
+    await closeProxies();
+    throw error;
+  }
 }
 
 export type JsonResponse<T> = { status: number; body: T; headers: Headers };

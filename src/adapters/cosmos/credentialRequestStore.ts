@@ -4,13 +4,7 @@
 import type { CredentialRequestStore } from "../../app/ports.js";
 import type { CredentialRequest } from "../../domain/credentialRequest.js";
 import type { ContainerRef } from "./client.js";
-import { cosmosCall, replaceIfMatch, stripSystemFields } from "./errors.js";
-
-function versioned(document: Record<string, unknown> | undefined) {
-  return document !== undefined && typeof document._etag === "string"
-    ? [{ value: stripSystemFields<CredentialRequest>(document), etag: document._etag }]
-    : [];
-}
+import { cosmosCall, replaceIfMatch, stripSystemFields, versionedOf, waitingInOutbox } from "./errors.js";
 
 export function credentialRequestStore(containerRef: ContainerRef): CredentialRequestStore {
   return {
@@ -23,7 +17,7 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
       const { resource } = await cosmosCall(() =>
         container.item(id, trustId).read<Record<string, unknown>>(),
       );
-      return versioned(resource)[0];
+      return versionedOf<CredentialRequest>(resource);
     },
     async replace(request, etag) {
       const container = await containerRef();
@@ -44,18 +38,8 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
       return resources.map((document) => stripSystemFields<CredentialRequest>(document));
     },
     async unpublished(before, limit) {
-      const container = await containerRef();
-      // Across partitions, but only declined requests whose event waits: the outbox goes once it is published.
-      const query = {
-        query:
-          `SELECT TOP ${limit} * FROM c WHERE IS_DEFINED(c.outbox) AND c.outbox.storedAt < @before` +
-          " ORDER BY c.outbox.storedAt",
-        parameters: [{ name: "@before", value: before.toISOString() }],
-      };
-      const { resources } = await cosmosCall(() =>
-        container.items.query<Record<string, unknown>>(query).fetchAll(),
-      );
-      return resources.flatMap(versioned);
+      // Only declined requests whose event waits.
+      return waitingInOutbox<CredentialRequest>(await containerRef(), before, limit);
     },
   };
 }

@@ -4,7 +4,7 @@
 import type { RequestStore } from "../../app/ports.js";
 import type { VerifiedIdRequest } from "../../domain/verifiedIdRequest.js";
 import type { ContainerRef } from "./client.js";
-import { cosmosCall, replaceIfMatch, stripSystemFields } from "./errors.js";
+import { cosmosCall, replaceIfMatch, versionedOf } from "./errors.js";
 
 export function requestStore(containerRef: ContainerRef): RequestStore {
   return {
@@ -15,8 +15,7 @@ export function requestStore(containerRef: ContainerRef): RequestStore {
     async get(id) {
       const container = await containerRef();
       const { resource } = await cosmosCall(() => container.item(id, id).read<Record<string, unknown>>());
-      if (!resource || typeof resource._etag !== "string") return undefined;
-      return { value: stripSystemFields<VerifiedIdRequest>(resource), etag: resource._etag };
+      return versionedOf<VerifiedIdRequest>(resource);
     },
     async replace(request, etag, ttlSeconds) {
       const container = await containerRef();

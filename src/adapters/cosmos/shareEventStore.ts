@@ -5,12 +5,10 @@
 import type { ShareEventStore, VersionedEvent } from "../../app/ports.js";
 import type { StoredShareEvent } from "../../domain/shareDelivery.js";
 import type { ContainerRef } from "./client.js";
-import { cosmosCall, cosmosStatus, replaceIfMatch, stripSystemFields } from "./errors.js";
+import { cosmosCall, cosmosStatus, replaceIfMatch, versionedOf } from "./errors.js";
 
-function versioned(resource: Record<string, unknown> | undefined): VersionedEvent | undefined {
-  if (resource === undefined || typeof resource._etag !== "string") return undefined;
-  return { value: stripSystemFields<StoredShareEvent>(resource), etag: resource._etag };
-}
+const versioned = (resource: Record<string, unknown> | undefined): VersionedEvent | undefined =>
+  versionedOf<StoredShareEvent>(resource);
 
 export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
   return {

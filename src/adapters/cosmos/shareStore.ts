@@ -5,7 +5,7 @@
 import type { ShareStore } from "../../app/ports.js";
 import type { Share } from "../../domain/share.js";
 import type { ContainerRef } from "./client.js";
-import { cosmosCall, replaceIfMatch, stripSystemFields } from "./errors.js";
+import { cosmosCall, replaceIfMatch, stripSystemFields, versionedOf, waitingInOutbox } from "./errors.js";
 
 export function shareStore(containerRef: ContainerRef): ShareStore {
   return {
@@ -18,8 +18,7 @@ export function shareStore(containerRef: ContainerRef): ShareStore {
       const { resource } = await cosmosCall(() =>
         container.item(id, subject).read<Record<string, unknown>>(),
       );
-      if (!resource || typeof resource._etag !== "string") return undefined;
-      return { value: stripSystemFields<Share>(resource), etag: resource._etag };
+      return versionedOf<Share>(resource);
     },
     async replace(share, etag) {
       const container = await containerRef();
@@ -44,18 +43,7 @@ export function shareStore(containerRef: ContainerRef): ShareStore {
       return resources.map((document) => stripSystemFields<Share>(document));
     },
     async unpublished(before, limit) {
-      const container = await containerRef();
-      // Across partitions, but only shares whose event waits: the outbox is removed once it is published.
-      const query = {
-        query:
-          `SELECT TOP ${limit} * FROM c WHERE IS_DEFINED(c.outbox) AND c.outbox.storedAt < @before` +
-          " ORDER BY c.outbox.storedAt",
-        parameters: [{ name: "@before", value: before.toISOString() }],
-      };
-      const { resources } = await cosmosCall(() =>
-        container.items.query<Record<string, unknown>>(query).fetchAll(),
-      );
-      return resources.flatMap(versioned);
+      return waitingInOutbox<Share>(await containerRef(), before, limit);
     },
     async findForTrust(trustId, id) {
       const container = await containerRef();
@@ -71,13 +59,7 @@ export function shareStore(containerRef: ContainerRef): ShareStore {
       const { resources } = await cosmosCall(() =>
         container.items.query<Record<string, unknown>>(query).fetchAll(),
       );
-      return resources.flatMap(versioned)[0];
+      return versionedOf<Share>(resources[0]);
     },
   };
-}
-
-function versioned(document: Record<string, unknown>) {
-  return typeof document._etag === "string"
-    ? [{ value: stripSystemFields<Share>(document), etag: document._etag }]
-    : [];
 }
