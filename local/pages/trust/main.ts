@@ -3,6 +3,7 @@
 // reason) through POST /control/decide; a form asking a member of staff for credentials (POST /control/request)
 // and the requests made with their status (GET /control/requests). Refreshed every two seconds.
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../../src/domain/catalogue.js";
+import type { CredentialRequest as OpenRequest } from "../portal/api.js";
 import { credentialName, h } from "../shared/dom.js";
 
 const SHARED_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
@@ -33,18 +34,8 @@ type Received = {
   claims: { iat?: number; events?: { [SHARED_EVENT]?: SharedData; [DECLINED_EVENT]?: DeclinedData } } | null;
   err?: string;
 };
-type CredentialRequest = {
-  requestId: string;
-  trustId: string;
-  staffId: string;
-  credentialTypes: string[];
-  message?: string;
-  status: "open" | "fulfilled" | "declined" | "withdrawn";
-  createdAt: string;
-  shareId?: string;
-  missingTypes?: string[];
-  reason?: string;
-};
+/** A request as the trust reads it: what the staff member sees, and how it ended. */
+type CredentialRequest = OpenRequest & { shareId?: string; missingTypes?: string[]; reason?: string };
 
 const when = (text: string) =>
   new Date(text).toLocaleString("en-GB", { dateStyle: "medium", timeStyle: "short" });
