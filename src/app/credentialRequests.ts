@@ -57,8 +57,7 @@ export async function createCredentialRequest(
     },
     deps.clock(),
   );
-  await deps.credentialRequests.create(request);
-  return credentialRequestView(request);
+  return credentialRequestView(await deps.credentialRequests.createOnce(request, caller.jti));
 }
 
 /** The trust's own request; another trust's is unknown, since the partition is the caller's. */

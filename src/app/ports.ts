@@ -54,7 +54,11 @@ export type ShareStore = {
 
 /** Credential requests in `credentialRequests`, partitioned by trust id. */
 export type CredentialRequestStore = {
-  create(request: CredentialRequest): Promise<void>;
+  /**
+   * Stores the request once per call: the same `call` (a trust's token id) again answers the request it made
+   * first, so a retried or replayed call never makes a second one.
+   */
+  createOnce(request: CredentialRequest, call: string): Promise<CredentialRequest>;
   get(trustId: string, id: string): Promise<Versioned<CredentialRequest> | undefined>;
   /** Replaces the request if it is still at `etag`: its new ETag, or undefined when another writer got there first. */
   replace(request: CredentialRequest, etag: string): Promise<string | undefined>;

@@ -121,11 +121,16 @@ export function memoryCredentialRequests(): CredentialRequestStore & {
   documents: Documents<CredentialRequest>;
 } {
   const documents = new Documents<CredentialRequest>();
+  const calls = new Map<string, string>();
   return {
     documents,
-    async create(request) {
-      if (documents.get(`${request.trustId}/${request.id}`)) throw new Error("conflict");
+    async createOnce(request, call) {
+      const made = calls.get(`${request.trustId}/${call}`);
+      if (made !== undefined)
+        return structuredClone(documents.get(`${request.trustId}/${made}`)?.value ?? request);
+      calls.set(`${request.trustId}/${call}`, request.id);
       documents.put(`${request.trustId}/${request.id}`, request);
+      return request;
     },
     async get(trustId, id) {
       return documents.get(`${trustId}/${id}`);

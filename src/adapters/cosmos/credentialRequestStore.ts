@@ -1,24 +1,59 @@
 // Credential requests in the `credentialRequests` container, partitioned by the trust's id: the trust's reads are
 // point reads, and a staff member's open requests at the session's trust are one query inside that partition.
 // Every replace names the ETag it read.
+import { createHash } from "node:crypto";
 import type { CredentialRequestStore } from "../../app/ports.js";
 import type { CredentialRequest } from "../../domain/credentialRequest.js";
 import type { ContainerRef } from "./client.js";
-import { cosmosCall, replaceIfMatch, stripSystemFields, versionedOf, waitingInOutbox } from "./errors.js";
+import {
+  cosmosCall,
+  cosmosStatus,
+  replaceIfMatch,
+  stripSystemFields,
+  versionedOf,
+  waitingInOutbox,
+} from "./errors.js";
+
+/** The marker of one trust call, by its token id: hashed, since a `jti` may hold characters an id may not. */
+const callMarkerId = (call: string) => `call-${createHash("sha256").update(call).digest("base64url")}`;
 
 export function credentialRequestStore(containerRef: ContainerRef): CredentialRequestStore {
+  const read = async (trustId: string, id: string) => {
+    const container = await containerRef();
+    const { resource } = await cosmosCall(() => container.item(id, trustId).read<Record<string, unknown>>());
+    return versionedOf<CredentialRequest>(resource);
+  };
   return {
-    async create(request) {
+    async createOnce(request, call) {
       const container = await containerRef();
-      await cosmosCall(() => container.items.create(request));
+      // A call marker in the same partition, created first: its id is unique there, so of two copies of one call
+      // only one gets past it. The request may be missing behind a marker when the first copy stopped in between;
+      // the later copy then makes it under the marker's request id.
+      const marker = { id: callMarkerId(call), trustId: request.trustId, requestId: request.id };
+      let requestId = request.id;
+      try {
+        await cosmosCall(() => container.items.create(marker), [409]);
+      } catch (error) {
+        if (cosmosStatus(error) !== 409) throw error;
+        const { resource } = await cosmosCall(() =>
+          container.item(marker.id, request.trustId).read<{ requestId: string }>(),
+        );
+        requestId = resource?.requestId ?? request.id;
+        const made = await read(request.trustId, requestId);
+        if (made !== undefined) return made.value;
+      }
+      const stored = { ...request, id: requestId };
+      try {
+        await cosmosCall(() => container.items.create(stored), [409]);
+      } catch (error) {
+        if (cosmosStatus(error) !== 409) throw error;
+        const made = await read(request.trustId, requestId);
+        if (made !== undefined) return made.value;
+        throw error;
+      }
+      return stored;
     },
-    async get(trustId, id) {
-      const container = await containerRef();
-      const { resource } = await cosmosCall(() =>
-        container.item(id, trustId).read<Record<string, unknown>>(),
-      );
-      return versionedOf<CredentialRequest>(resource);
-    },
+    get: read,
     async replace(request, etag) {
       const container = await containerRef();
       return replaceIfMatch(container.item(request.id, request.trustId), request, etag);

@@ -38,8 +38,14 @@ async function sharedShare({ deps }: World, requestId?: string): Promise<string>
   return started.shareId;
 }
 
+let calls = 0;
+/** A request made by a call of its own (a token id never used before). */
 const requestFor = (w: World, staffId = session.staff.staffId ?? "", trustId = "RTH") =>
-  createCredentialRequest(w.deps, { trustId, jti: "t-2" }, { staffId, credentialTypes: [IDENTITY, DBS] });
+  createCredentialRequest(
+    w.deps,
+    { trustId, jti: `call-${++calls}` },
+    { staffId, credentialTypes: [IDENTITY, DBS] },
+  );
 
 describe("decisions", () => {
   it("records the decision on the credential, where the staff member's share view shows it", async () => {
@@ -197,6 +203,20 @@ describe("credential requests", () => {
     await expect(withdrawCredentialRequest(w.deps, RTH, declined.requestId)).rejects.toBeInstanceOf(
       CredentialRequestClosed,
     );
+  });
+
+  it("makes one request for one call: the same token id again answers the request it made", async () => {
+    const w = world();
+    const caller = { trustId: "RTH", jti: "the-same-call" };
+    const input = { staffId: session.staff.staffId ?? "", credentialTypes: [IDENTITY] };
+    const first = await createCredentialRequest(w.deps, caller, input);
+    const again = await createCredentialRequest(w.deps, caller, input);
+    expect(again).toEqual(first);
+    expect((await listOpenRequests(w.deps, session)).requests.map((r) => r.requestId)).toEqual([
+      first.requestId,
+    ]);
+    const other = await createCredentialRequest(w.deps, { ...caller, jti: "another-call" }, input);
+    expect(other.requestId).not.toBe(first.requestId);
   });
 
   it("is fulfilled by a share answering it, which says which requested types are missing", async () => {
