@@ -2,34 +2,13 @@
 // share, scan and present with a simulated wallet, and read the api-key Verified ID holds for a request.
 import { decodeJwt } from "jose";
 import { expect } from "vitest";
+import type * as z from "zod";
+import type { shareViewSchema, startedShareSchema } from "../../src/http/shareSchemas.js";
 import { call, type JsonResponse } from "./system.js";
 
-export type StartedShare = {
-  shareId: string;
-  trustId: string;
-  credentialTypes: string[];
-  url: string;
-  qrCode: string;
-  expiresAt: string;
-};
-
-export type ShareView = {
-  shareId: string;
-  trustId: string;
-  status: string;
-  credentialTypes: string[];
-  createdAt: string;
-  expiresAt: string;
-  sharedAt?: string;
-  credentials?: {
-    type: string;
-    issuer: string;
-    decision?: { decision: string; reason?: string; decidedAt: string };
-  }[];
-  error?: { code: string; message: string };
-  requestId?: string;
-  missingTypes?: string[];
-};
+/** The answers of POST /api/shares and GET /api/shares/{id}, as the service's own schemas declare them. */
+export type StartedShare = z.infer<typeof startedShareSchema>;
+export type ShareView = z.infer<typeof shareViewSchema>;
 
 export type Urls = { api: string; sim: string };
 

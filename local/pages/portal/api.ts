@@ -1,4 +1,6 @@
 // The portal's calls, all to the service's public API (API.md section 1) on this page's own origin.
+import type * as z from "zod";
+import type { shareViewSchema, startedShareSchema } from "../../../src/http/shareSchemas.js";
 
 export type Trust = { id: string; name: string };
 export type CredentialType = { type: string; displayName: string; description: string };
@@ -17,30 +19,11 @@ export type LoginView = {
   sessionToken?: string;
   error?: { code: string; message: string };
 };
-export type StartedShare = {
-  shareId: string;
-  trustId: string;
-  credentialTypes: string[];
-  url: string;
-  qrCode: string;
-  expiresAt: string;
-};
-export type ShareView = {
-  shareId: string;
-  trustId: string;
-  status: "pending" | "scanned" | "shared" | "failed" | "expired" | "cancelled";
-  credentialTypes: string[];
-  createdAt: string;
-  expiresAt: string;
-  sharedAt?: string;
-  credentials?: { type: string; issuer: string; decision?: Decision }[];
-  error?: { code: string; message: string };
-  /** The credential request the share answers, and the requested types it leaves out. */
-  requestId?: string;
-  missingTypes?: string[];
-};
+/** The service's answers, as its own schemas declare them (types only: nothing of them is bundled). */
+export type StartedShare = z.infer<typeof startedShareSchema>;
+export type ShareView = z.infer<typeof shareViewSchema>;
 /** A receiving trust's decision on one shared credential. */
-export type Decision = { decision: "accepted" | "rejected"; reason?: string; decidedAt: string };
+export type Decision = NonNullable<NonNullable<ShareView["credentials"]>[number]["decision"]>;
 /** A trust's request for credentials, as the staff member it asks sees it while it is open. */
 export type CredentialRequest = {
   requestId: string;
