@@ -150,7 +150,7 @@ export async function declineCredentialRequest(
     () => staffRequest(deps, session, requestId),
     (request, now) => declineRequest(request, { reason, eventId, correlationId }, now),
   );
-  await publishFromOutbox(deps, credentialRequestOutbox(deps.credentialRequests), declined);
+  await publishFromOutbox(deps, credentialRequestOutbox(deps.credentialRequests), declined.value);
   return credentialRequestView(declined.value);
 }
 

@@ -3,7 +3,7 @@
 // (Service Bus was unreachable, or the instance stopped in between). Duplicate detection on `messageId` =
 // `eventId` makes a second publish harmless, so publishing twice never hurts and not publishing is never final.
 import type { CredentialRequest } from "../domain/credentialRequest.js";
-import { type OutboxCarrier, withoutOutbox } from "../domain/outbox.js";
+import type { OutboxCarrier } from "../domain/outbox.js";
 import type { Share } from "../domain/share.js";
 import { describeError } from "../log.js";
 import type {
@@ -25,17 +25,19 @@ export type OutboxDeps = {
 
 /** A kind of document that carries an outbox, as the publisher reads and writes it. */
 export type OutboxDocuments<T extends OutboxCarrier> = {
-  reread(document: T): Promise<Versioned<T> | undefined>;
-  replace(document: T, etag: string): Promise<string | undefined>;
+  /** Drops the document's outbox (one conditional write, whatever else has changed on it since). */
+  dropOutbox(document: T): Promise<void>;
   unpublished(before: Date, limit: number): Promise<Versioned<T>[]>;
   /** The document's identifiers for a log line. */
   fields(document: T): LogFields;
 };
 
-export function shareOutbox(shares: ShareStore): OutboxDocuments<Share> {
+/** What the outbox needs of a share: where it is, and its outbox. */
+export type ShareInOutbox = Pick<Share, "id" | "subject" | "outbox">;
+
+export function shareOutbox(shares: ShareStore): OutboxDocuments<ShareInOutbox> {
   return {
-    reread: (share) => shares.get(share.subject, share.id),
-    replace: (share, etag) => shares.replace(share, etag),
+    dropOutbox: (share) => shares.dropOutbox(share.subject, share.id),
     unpublished: (before, limit) => shares.unpublished(before, limit),
     fields: (share) => ({ shareId: share.id }),
   };
@@ -45,8 +47,7 @@ export function credentialRequestOutbox(
   requests: CredentialRequestStore,
 ): OutboxDocuments<CredentialRequest> {
   return {
-    reread: (request) => requests.get(request.trustId, request.id),
-    replace: (request, etag) => requests.replace(request, etag),
+    dropOutbox: (request) => requests.dropOutbox(request.trustId, request.id),
     unpublished: (before, limit) => requests.unpublished(before, limit),
     fields: (request) => ({ requestId: request.id, trustId: request.trustId }),
   };
@@ -56,20 +57,19 @@ export function credentialRequestOutbox(
 export const OUTBOX_GRACE_MS = 5_000;
 /** At most this many events a sweep of each kind of document, so that one run stays short; the next takes the rest. */
 export const OUTBOX_BATCH = 100;
-const MAX_ATTEMPTS = 5;
 
 /**
  * Publishes the document's event and drops it from the outbox. Never throws: a failure is logged and left to the
- * sweeper. True when the event is published and marked so.
+ * sweeper. True when the event is published and dropped.
  */
 export async function publishFromOutbox<T extends OutboxCarrier>(
   deps: Pick<OutboxDeps, "publisher" | "log">,
   documents: OutboxDocuments<T>,
-  stored: Versioned<T>,
+  document: T,
 ): Promise<boolean> {
-  const { outbox } = stored.value;
+  const { outbox } = document;
   if (outbox === undefined) return true;
-  const fields = { ...documents.fields(stored.value), eventId: outbox.event.eventId };
+  const fields = { ...documents.fields(document), eventId: outbox.event.eventId };
   try {
     await deps.publisher.publish(outbox.event, outbox.correlationId);
   } catch (error) {
@@ -80,12 +80,7 @@ export async function publishFromOutbox<T extends OutboxCarrier>(
     return false;
   }
   try {
-    let current: Versioned<T> | undefined = stored;
-    for (let attempt = 1; current?.value.outbox !== undefined; attempt++) {
-      if (attempt > MAX_ATTEMPTS) throw new Error("The document kept changing while being marked published.");
-      if ((await documents.replace(withoutOutbox(current.value), current.etag)) !== undefined) break;
-      current = await documents.reread(current.value);
-    }
+    await documents.dropOutbox(document);
   } catch (error) {
     // Published but still in the outbox: the sweep publishes it again, and duplicate detection drops that copy.
     deps.log.warn("share event published but not marked", { ...fields, ...describeError(error) });
@@ -103,7 +98,7 @@ async function sweep<T extends OutboxCarrier>(
   const waiting = await documents.unpublished(before, OUTBOX_BATCH);
   let published = 0;
   for (const stored of waiting) {
-    if (await publishFromOutbox(deps, documents, stored)) published++;
+    if (await publishFromOutbox(deps, documents, stored.value)) published++;
   }
   return { published, pending: waiting.length - published };
 }

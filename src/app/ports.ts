@@ -4,7 +4,8 @@
 import type { CryptoKey, JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
 import type { CredentialRequest } from "../domain/credentialRequest.js";
-import type { Share } from "../domain/share.js";
+import type { Outbox } from "../domain/outbox.js";
+import type { Share, ShareProgress } from "../domain/share.js";
 import type { PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
 import type { Trust } from "../domain/trust.js";
@@ -35,12 +36,28 @@ export type RequestStore = {
 /** A page position in a subject's history: the sort key of the last share the caller saw. */
 export type HistoryPage = { readonly after?: string; readonly limit: number };
 
+/** A callback's move of a share: its new progress, and the event to publish when the move stores one. */
+export type ShareChange = { readonly progress: ShareProgress; readonly outbox?: Outbox };
+
 /** Shares, kept per wallet holder (the staff member's history) with their outbox. */
 export type ShareStore = {
   create(share: Share): Promise<void>;
   get(subject: string, id: string): Promise<Versioned<Share> | undefined>;
   /** Replaces the share if it is still at `etag`: its new ETag, or undefined when another writer got there first. */
   replace(share: Share, etag: string): Promise<string | undefined>;
+  /**
+   * Moves the share on in one conditional write, without reading it first: its progress (and outbox) become the
+   * change's if its stored status is one of `from`. False when it is not, or there is no such share: another
+   * callback or a cancellation got there first.
+   */
+  advance(
+    subject: string,
+    id: string,
+    change: ShareChange,
+    from: readonly ("pending" | "scanned")[],
+  ): Promise<boolean>;
+  /** Drops the share's outbox once its event is published; nothing happens when it is already gone. */
+  dropOutbox(subject: string, id: string): Promise<void>;
   /** The subject's shares, newest first, after the page position. */
   history(subject: string, page: HistoryPage): Promise<Share[]>;
   /** Shares whose event was stored before `before` and is not yet marked published, oldest first. */
@@ -62,6 +79,8 @@ export type CredentialRequestStore = {
   get(trustId: string, id: string): Promise<Versioned<CredentialRequest> | undefined>;
   /** Replaces the request if it is still at `etag`: its new ETag, or undefined when another writer got there first. */
   replace(request: CredentialRequest, etag: string): Promise<string | undefined>;
+  /** Drops the request's outbox once its event is published; nothing happens when it is already gone. */
+  dropOutbox(trustId: string, id: string): Promise<void>;
   /** The open requests of the trust for the staff id, newest first. */
   openFor(trustId: string, staffId: string, limit: number): Promise<CredentialRequest[]>;
   /** Requests whose event was stored before `before` and is not yet marked published, oldest first. */

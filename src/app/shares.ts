@@ -108,7 +108,14 @@ export async function startShare(
       includeReceipt: false,
       requestedCredentials,
     },
-    (base): ShareRequest => ({ ...base, kind: "share", subject: session.subject }),
+    (base): ShareRequest => ({
+      ...base,
+      kind: "share",
+      subject: session.subject,
+      staff: session.staff,
+      credentialTypes: [...credentialTypes],
+      ...(answers === undefined ? {} : { answers }),
+    }),
   );
   const share = newShare(
     {

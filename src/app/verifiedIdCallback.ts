@@ -8,16 +8,16 @@ import {
 } from "../domain/acceptPresentation.js";
 import type { LoginRequest, Verified } from "../domain/login.js";
 import type { CallbackReport, Presentation } from "../domain/presentation.js";
-import { advance, type ProgressEvent, whyIgnored } from "../domain/requestProgress.js";
+import { advance, hasExpired, type ProgressEvent, whyIgnored } from "../domain/requestProgress.js";
 import { hashSecret, MINTED_ID, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
-import { type Share, type ShareRequest, shareAccepted } from "../domain/share.js";
+import { type ShareRequest, shareAccepted } from "../domain/share.js";
 import type { Trust } from "../domain/trust.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 import { ServiceError, TrustDocumentInvalid } from "../errors.js";
 import { describeError } from "../log.js";
 import { fulfilCredentialRequest } from "./credentialRequests.js";
 import { type OutboxDeps, publishFromOutbox, shareOutbox } from "./outbox.js";
-import type { Clock, RequestStore, TrustDirectory, Versioned } from "./ports.js";
+import type { Clock, RequestStore, ShareChange, TrustDirectory, Versioned } from "./ports.js";
 import { REQUEST_TTL_SECONDS } from "./presentationRequests.js";
 
 export type CallbackDeps = OutboxDeps & { trusts: TrustDirectory; requests: RequestStore; clock: Clock };
@@ -171,7 +171,7 @@ async function applyToLogin(
  * Fulfils the request the share answers, at once so that the staff member and the trust see it. Never throws:
  * the share is shared whatever happens here, and the record consumer fulfils it when it records the event.
  */
-async function fulfilAnsweredRequest(deps: CallbackDeps, share: Share): Promise<void> {
+async function fulfilAnsweredRequest(deps: CallbackDeps, share: ShareRequest): Promise<void> {
   if (share.answers === undefined) return;
   const answering = {
     trustId: share.trustId,
@@ -192,50 +192,55 @@ async function fulfilAnsweredRequest(deps: CallbackDeps, share: Share): Promise<
 
 type AcceptedShare = { readonly status: "shared"; readonly credentials: readonly AcceptedCredential[] };
 
+/**
+ * Judges the callback against the share's request record, which holds what the share asked for, then moves the
+ * share on with one write conditional on its stored status: a share another callback or a cancellation has moved
+ * on is never changed. Only when that write finds the share elsewhere is the share read, to say why.
+ */
 async function applyToShare(
   deps: CallbackDeps,
   request: ShareRequest,
   report: CallbackReport,
   correlationId: string,
 ): Promise<CallbackOutcome> {
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+  const now = deps.clock();
+  const notApplied = async (): Promise<CallbackOutcome> => {
     const stored = await deps.shares.get(request.subject, request.id);
     if (stored === undefined) throw new InvalidCallback();
-    const share = stored.value;
-    const now = deps.clock();
-    const ignored = whyIgnored(share, now);
-    if (ignored !== undefined)
-      return { applied: false, requestId: share.id, kind: request.kind, reason: ignored };
+    const reason = whyIgnored(stored.value, now) ?? "repeated";
+    return { applied: false, requestId: request.id, kind: request.kind, reason };
+  };
+  // The request's expiry is the share's: past it, no callback moves the share whatever its status.
+  if (hasExpired(request, now)) return notApplied();
 
-    const event = await progressEventOf<AcceptedShare>(report, async (presentation) => {
-      const trust = await trustFor(deps, share.trustId);
-      if (trust === "invalid") return TRUST_INVALID;
-      if (!trust?.active) return TRUST_GONE;
-      const expected = { types: share.credentialTypes, subject: share.subject, staff: share.staff };
-      const accepted = acceptSharePresentation(expected, presentation, now);
-      if (!accepted.ok) return { type: "failed", error: accepted.error };
-      return { type: "done", progress: { status: "shared", credentials: accepted.credentials } };
-    });
-    const step = advance(share, event, now);
-    if (!step.changed)
-      return { applied: false, requestId: share.id, kind: request.kind, reason: step.reason };
-    // The event is minted once, in the write that marks the share shared: a lost race re-reads a final share.
-    const next: Share =
-      step.progress.status === "shared"
-        ? shareAccepted(
-            share,
-            { eventId: mintId(), credentials: step.progress.credentials },
-            now,
-            correlationId,
-          )
-        : { ...share, progress: step.progress };
-    const etag = await deps.shares.replace(next, stored.etag);
-    if (etag !== undefined) {
-      if (next.outbox !== undefined)
-        await publishFromOutbox(deps, shareOutbox(deps.shares), { value: next, etag });
-      if (next.progress.status === "shared") await fulfilAnsweredRequest(deps, next);
-      return { applied: true, requestId: share.id, kind: request.kind, status: next.progress.status };
-    }
+  const event = await progressEventOf<AcceptedShare>(report, async (presentation) => {
+    const trust = await trustFor(deps, request.trustId);
+    if (trust === "invalid") return TRUST_INVALID;
+    if (!trust?.active) return TRUST_GONE;
+    const expected = { types: request.credentialTypes, subject: request.subject, staff: request.staff };
+    const accepted = acceptSharePresentation(expected, presentation, now);
+    if (!accepted.ok) return { type: "failed", error: accepted.error };
+    return { type: "done", progress: { status: "shared", credentials: accepted.credentials } };
+  });
+  // Judged as if still pending: the condition of the write below is what decides whether the share may move.
+  const step = advance({ expiresAt: request.expiresAt, progress: { status: "pending" } }, event, now);
+  if (!step.changed) return notApplied();
+  // The event is minted once, in the write that marks the share shared: a lost race finds a final share.
+  const change: ShareChange =
+    step.progress.status === "shared"
+      ? shareAccepted(
+          request,
+          { eventId: mintId(), credentials: step.progress.credentials },
+          now,
+          correlationId,
+        )
+      : { progress: step.progress };
+  const from = event.type === "retrieved" ? (["pending"] as const) : (["pending", "scanned"] as const);
+  if (!(await deps.shares.advance(request.subject, request.id, change, from))) return notApplied();
+  if (change.outbox !== undefined) {
+    const shared = { id: request.id, subject: request.subject, outbox: change.outbox };
+    await publishFromOutbox(deps, shareOutbox(deps.shares), shared);
+    await fulfilAnsweredRequest(deps, request);
   }
-  throw new ServiceError("dependency_unavailable", "The share is changing too often; try again.");
+  return { applied: true, requestId: request.id, kind: request.kind, status: change.progress.status };
 }

@@ -12,9 +12,3 @@ export type Outbox = {
 
 /** A document that may carry an outbox. */
 export type OutboxCarrier = { readonly id: string; readonly outbox?: Outbox };
-
-/** The document once its event is on the topic: the outbox, and with it any claim values, is gone. */
-export function withoutOutbox<T extends OutboxCarrier>(document: T): T {
-  const { outbox: _published, ...rest } = document;
-  return rest as T;
-}

@@ -17,11 +17,17 @@ import {
 import { CREDENTIALS_SHARED_EVENT, type CredentialsSharedEvent } from "./shareEvent.js";
 import type { RequestBase } from "./verifiedIdRequest.js";
 
-/** The request record a share leaves for its callbacks: where to find the share (its subject's partition). */
+/**
+ * The request record a share leaves for its callbacks: where the share is (its subject's partition) and what it
+ * asked for, so that a callback judges the presentation and moves the share on without reading the share.
+ */
 export type ShareRequest = RequestBase & {
   readonly kind: "share";
   /** The wallet holder's DID from the session; the share document's partition. */
   readonly subject: string;
+  readonly staff: StaffClaims;
+  readonly credentialTypes: readonly string[];
+  readonly answers?: AnsweredRequest;
 };
 
 /** The receiving trust's verdict on one shared credential (API.md section 7); a reason comes with a rejection. */
@@ -128,13 +134,16 @@ export function shareView(share: Share, now: Date): ShareView {
   return base;
 }
 
-/** A share the wallet presented and the rules accepted: `shared`, with its event in the outbox. */
+/** What the share event of a share tells about it; a share and its request record both hold it. */
+export type SharedBy = Pick<Share, "id" | "subject" | "trustId" | "staff" | "answers">;
+
+/** A share the wallet presented and the rules accepted: `shared`, with its event for the outbox. */
 export function shareAccepted(
-  share: Share,
+  share: SharedBy,
   accepted: { readonly eventId: string; readonly credentials: readonly AcceptedCredential[] },
   now: Date,
   correlationId: string,
-): Share {
+): { readonly progress: Shared; readonly outbox: Outbox } {
   const sharedAt = now.toISOString();
   const event: CredentialsSharedEvent = {
     eventId: accepted.eventId,
@@ -152,7 +161,6 @@ export function shareAccepted(
     },
   };
   return {
-    ...share,
     progress: {
       status: "shared",
       sharedAt,

@@ -39,6 +39,22 @@ class Documents<T> {
   replace(key: string, value: T, etag: string): string | undefined {
     return this.items.get(key)?.etag === etag ? this.put(key, value) : undefined;
   }
+
+  /** Changes the stored value in one step, as a conditional patch does: false when `change` declines or it is absent. */
+  patch(key: string, change: (value: T) => T | undefined): boolean {
+    const found = this.get(key);
+    const next = found && change(found.value);
+    if (next === undefined) return false;
+    this.put(key, next);
+    return true;
+  }
+}
+
+/** The document without its outbox, if it has one. */
+function withoutOutbox<T extends { outbox?: unknown }>(document: T): T | undefined {
+  if (document.outbox === undefined) return undefined;
+  const { outbox: _published, ...rest } = document;
+  return rest as T;
 }
 
 /** Documents whose outbox was stored before `before`, oldest first. */
@@ -97,6 +113,14 @@ export function memoryShares(): ShareStore & { documents: Documents<Share> } {
     async replace(share, etag) {
       return documents.replace(`${share.subject}/${share.id}`, share, etag);
     },
+    async advance(subject, id, change, from) {
+      return documents.patch(`${subject}/${id}`, (share) =>
+        (from as readonly string[]).includes(share.progress.status) ? { ...share, ...change } : undefined,
+      );
+    },
+    async dropOutbox(subject, id) {
+      documents.patch(`${subject}/${id}`, withoutOutbox);
+    },
     async history(subject, page) {
       return all()
         .filter(
@@ -137,6 +161,9 @@ export function memoryCredentialRequests(): CredentialRequestStore & {
     },
     async replace(request, etag) {
       return documents.replace(`${request.trustId}/${request.id}`, request, etag);
+    },
+    async dropOutbox(trustId, id) {
+      documents.patch(`${trustId}/${id}`, withoutOutbox);
     },
     async openFor(trustId, staffId, limit) {
       return [...documents.items.values()]

@@ -8,6 +8,7 @@ import type { ContainerRef } from "./client.js";
 import {
   cosmosCall,
   cosmosStatus,
+  dropOutbox,
   replaceIfMatch,
   stripSystemFields,
   versionedOf,
@@ -57,6 +58,10 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
     async replace(request, etag) {
       const container = await containerRef();
       return replaceIfMatch(container.item(request.id, request.trustId), request, etag);
+    },
+    async dropOutbox(trustId, id) {
+      const container = await containerRef();
+      await dropOutbox(container.item(id, trustId));
     },
     async openFor(trustId, staffId, limit) {
       const container = await containerRef();

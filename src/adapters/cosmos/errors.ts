@@ -75,3 +75,44 @@ export async function replaceIfMatch(item: Item, body: object, etag: string): Pr
     throw error;
   }
 }
+
+/** One operation of a Cosmos DB partial document update. */
+export type PatchOperation =
+  | { readonly op: "set"; readonly path: string; readonly value: unknown }
+  | { readonly op: "remove"; readonly path: string };
+
+/**
+ * Changes part of the item in one write if `condition` (a `FROM c WHERE ...` clause over the stored document)
+ * holds: the document as written, or undefined when the condition does not hold or there is no such item. The
+ * store checks the condition and writes atomically, so no read is needed first and no ETag can go stale.
+ * Conditions name lowercase properties only: the local emulator lowercases the condition's text, which would
+ * make a camelCase property read as undefined there (Cosmos DB itself is case-sensitive).
+ */
+export async function patchIf(
+  item: Item,
+  condition: string,
+  operations: readonly PatchOperation[],
+): Promise<Record<string, unknown> | undefined> {
+  if (/[A-Z]/.test(condition.replace(/^FROM c WHERE /, "").replace(/\b(?:NOT|AND|OR|IN|IS_DEFINED)\b/g, "")))
+    throw new RangeError(`A patch condition must name lowercase properties only: ${condition}`);
+  try {
+    const { resource } = await cosmosCall(
+      () =>
+        item.patch<Record<string, unknown>>({
+          condition,
+          operations: operations.map((operation) => ({ ...operation })),
+        }),
+      [404, 412],
+    );
+    return resource;
+  } catch (error) {
+    const status = cosmosStatus(error);
+    if (status === 404 || status === 412) return undefined;
+    throw error;
+  }
+}
+
+/** Drops the document's outbox once its event is published; nothing happens when it is already gone. */
+export async function dropOutbox(item: Item): Promise<void> {
+  await patchIf(item, "FROM c WHERE IS_DEFINED(c.outbox)", [{ op: "remove", path: "/outbox" }]);
+}

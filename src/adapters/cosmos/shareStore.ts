@@ -1,11 +1,21 @@
 // Shares in the `shares` container, partitioned by the wallet holder's DID: a staff member's history is one
 // partition, and reading another holder's share is a miss, not a check. Every replace names the ETag it read.
 // A trust finds its share by id alone (findForTrust): one query across partitions, on the id and trust id.
+// A callback moves a share on with one conditional write (advance), and a published event leaves the outbox the
+// same way, so neither reads the share first.
 
 import type { ShareStore } from "../../app/ports.js";
 import type { Share } from "../../domain/share.js";
 import type { ContainerRef } from "./client.js";
-import { cosmosCall, replaceIfMatch, stripSystemFields, versionedOf, waitingInOutbox } from "./errors.js";
+import {
+  cosmosCall,
+  dropOutbox,
+  patchIf,
+  replaceIfMatch,
+  stripSystemFields,
+  versionedOf,
+  waitingInOutbox,
+} from "./errors.js";
 
 export function shareStore(containerRef: ContainerRef): ShareStore {
   return {
@@ -23,6 +33,22 @@ export function shareStore(containerRef: ContainerRef): ShareStore {
     async replace(share, etag) {
       const container = await containerRef();
       return replaceIfMatch(container.item(share.id, share.subject), share, etag);
+    },
+    async advance(subject, id, change, from) {
+      const container = await containerRef();
+      // The statuses are the store's own constants, never input, so they are written into the condition.
+      const condition = `FROM c WHERE c.progress.status IN (${from.map((status) => `'${status}'`).join(", ")})`;
+      const written = await patchIf(container.item(id, subject), condition, [
+        { op: "set", path: "/progress", value: change.progress },
+        ...(change.outbox === undefined
+          ? []
+          : [{ op: "set" as const, path: "/outbox", value: change.outbox }]),
+      ]);
+      return written !== undefined;
+    },
+    async dropOutbox(subject, id) {
+      const container = await containerRef();
+      await dropOutbox(container.item(id, subject));
     },
     async history(subject, page) {
       const container = await containerRef();
