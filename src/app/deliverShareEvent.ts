@@ -13,6 +13,7 @@ import {
   type StoredShareEvent,
   withoutClaims,
 } from "../domain/shareDelivery.js";
+import type { ShareEvent } from "../domain/shareEvent.js";
 import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import type { Logger } from "../log.js";
 import type {
@@ -80,30 +81,28 @@ export async function deliverShareEvent(
     round: ref.round,
   });
 
-  let stored = await deps.events.get(ref.trustId, ref.eventId);
-  if (stored === undefined && parsed.value.kind === "event") {
-    // Delivery may run before the record consumer: either creates the document, the other finds it.
-    const fresh = newStoredShareEvent(parsed.value.event, {
-      now: deps.clock(),
-      retentionMs: deps.retentionMs,
-      correlationId: message.correlationId,
-      recorded: false,
-    });
-    stored = (await deps.events.create(fresh)) ?? (await deps.events.get(ref.trustId, ref.eventId));
+  const first =
+    parsed.value.kind === "event"
+      ? await takeFirstAttempt(deps, parsed.value.event, message.correlationId, attemptLog)
+      : undefined;
+  let taken: Taken;
+  if (first !== undefined) {
+    taken = first;
+  } else {
+    const stored = await deps.events.get(ref.trustId, ref.eventId);
+    if (stored === undefined) {
+      await deps.deadLetters.deadLetter(message, "ShareEventNotRecorded", "no event document for this retry");
+      attemptLog.warn("retry for an unknown share event dead-lettered");
+      return "malformed";
+    }
+    taken = await takeAttempt(
+      deps,
+      stored,
+      ref,
+      message.correlationId ?? stored.value.correlationId,
+      attemptLog,
+    );
   }
-  if (stored === undefined) {
-    await deps.deadLetters.deadLetter(message, "ShareEventNotRecorded", "no event document for this retry");
-    attemptLog.warn("retry for an unknown share event dead-lettered");
-    return "malformed";
-  }
-
-  const taken = await takeAttempt(
-    deps,
-    stored,
-    ref,
-    message.correlationId ?? stored.value.correlationId,
-    attemptLog,
-  );
   if (taken.kind === "done") return taken.outcome;
   const { doc, endpoint } = taken;
   const correlationId = message.correlationId ?? doc.correlationId;
@@ -150,43 +149,8 @@ export async function deliverShareEvent(
     );
   }
 
-  await update(deps.events, ref, (current) => {
-    // Someone took this attempt over after our lease ended; their outcome is the one to keep.
-    if (current.delivery.attempt !== ref.attempt) return undefined;
-    const { leaseUntil: _lease, nextAttemptAt: _next, reason: _reason, ...delivery } = current.delivery;
-    const attempts = [...delivery.attempts, record];
-    switch (outcome) {
-      case "delivered":
-        return withoutClaims(
-          {
-            ...current,
-            delivery: { ...delivery, status: "delivered", attempts, deliveredAt: now.toISOString() },
-          },
-          now,
-          "delivered",
-        );
-      case "failed":
-        return {
-          ...current,
-          delivery: { ...delivery, status: "failed", attempts, reason: record.reason ?? "failed" },
-        };
-      case "retry":
-        return {
-          ...current,
-          delivery: {
-            ...delivery,
-            status: "retrying",
-            attempts,
-            ...(record.nextAttemptAt === undefined ? {} : { nextAttemptAt: record.nextAttemptAt }),
-          },
-        };
-      case "dead-lettered":
-        return {
-          ...current,
-          delivery: { ...delivery, status: "dead-lettered", attempts, reason: record.reason ?? "exhausted" },
-        };
-    }
-  });
+  // Someone took a later attempt over after our lease ended; their outcome is the one to keep.
+  await deps.events.settleAttempt(settled(doc, outcome, record, now));
   attemptLog.info("share event delivery attempt", {
     outcome,
     status: record.status,
@@ -198,9 +162,87 @@ export async function deliverShareEvent(
   return outcome === "retry" ? "retrying" : outcome;
 }
 
+/** The event once an attempt's outcome is written: the attempt listed, and the claims gone once delivered. */
+function settled(
+  doc: StoredShareEvent,
+  outcome: AttemptOutcome,
+  record: DeliveryAttempt,
+  now: Date,
+): StoredShareEvent {
+  const { leaseUntil: _lease, nextAttemptAt: _next, reason: _reason, ...delivery } = doc.delivery;
+  const attempts = [...delivery.attempts, record];
+  switch (outcome) {
+    case "delivered":
+      return withoutClaims(
+        { ...doc, delivery: { ...delivery, status: "delivered", attempts, deliveredAt: now.toISOString() } },
+        now,
+        "delivered",
+      );
+    case "failed":
+      return {
+        ...doc,
+        delivery: { ...delivery, status: "failed", attempts, reason: record.reason ?? "failed" },
+      };
+    case "retry":
+      return {
+        ...doc,
+        delivery: {
+          ...delivery,
+          status: "retrying",
+          attempts,
+          ...(record.nextAttemptAt === undefined ? {} : { nextAttemptAt: record.nextAttemptAt }),
+        },
+      };
+    case "dead-lettered":
+      return {
+        ...doc,
+        delivery: { ...delivery, status: "dead-lettered", attempts, reason: record.reason ?? "exhausted" },
+      };
+  }
+}
+
 type Taken =
   | { kind: "done"; outcome: DeliverOutcome }
   | { kind: "taken"; doc: StoredShareEvent; endpoint: string };
+
+/** How long an attempt taken now stays taken. */
+function leaseFrom(deps: DeliverDeps, now: Date): string {
+  return new Date(now.getTime() + deps.timeoutMs + LEASE_MARGIN_MS).toISOString();
+}
+
+/**
+ * The first attempt of an event from the topic, in one write on the happy path: the document is created with the
+ * attempt already taken (or in its final state when nothing is to be pushed), or, when the record consumer
+ * created it first, the attempt is taken with one conditional write. Undefined when neither applies (a
+ * redelivery, or an attempt already taken): the caller reads the document and decides as for any other message.
+ */
+async function takeFirstAttempt(
+  deps: DeliverDeps,
+  event: ShareEvent,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<Taken | undefined> {
+  const now = deps.clock();
+  const trust = await deps.trusts.get(event.trustId);
+  const fresh = newStoredShareEvent(event, {
+    now,
+    retentionMs: deps.retentionMs,
+    correlationId,
+    recorded: false,
+  });
+  const finish = finalWithoutAttempt(trust, fresh, now);
+  if (finish !== undefined) {
+    if ((await deps.events.create(finish.doc)) === undefined) return undefined;
+    log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
+    return { kind: "done", outcome: finish.outcome };
+  }
+  if (trust?.delivery?.mode !== "push") return undefined;
+  const leaseUntil = leaseFrom(deps, now);
+  const taken =
+    (await deps.events.create({ ...fresh, delivery: { ...fresh.delivery, attempt: 1, leaseUntil } })) ??
+    (await deps.events.takeFirstAttempt(event.trustId, event.eventId, leaseUntil));
+  return taken && { kind: "taken", doc: taken.value, endpoint: trust.delivery.endpoint };
+}
 
 /**
  * Decides whether this message may make its attempt, and takes it with an ETag condition so that of two copies
@@ -257,7 +299,7 @@ async function takeAttempt(
       return { kind: "done", outcome: finish.outcome };
     }
 
-    const leaseUntil = new Date(now.getTime() + deps.timeoutMs + LEASE_MARGIN_MS).toISOString();
+    const leaseUntil = leaseFrom(deps, now);
     const takenDoc: StoredShareEvent = {
       ...doc,
       delivery: { ...delivery, attempt: ref.attempt, leaseUntil },
@@ -297,20 +339,4 @@ function finalWithoutAttempt(
     return failed("retention_expired", withoutClaims(doc, now, "retention"));
   }
   return undefined;
-}
-
-/** Applies a change to the latest document, re-reading after a lost race; `undefined` from change writes nothing. */
-async function update(
-  events: ShareEventStore,
-  ref: DeliveryRetry,
-  change: (current: StoredShareEvent) => StoredShareEvent | undefined,
-): Promise<void> {
-  for (let race = 0; race < MAX_WRITE_RACES; race++) {
-    const stored = await events.get(ref.trustId, ref.eventId);
-    if (stored === undefined) return;
-    const next = change(stored.value);
-    if (next === undefined) return;
-    if ((await events.replace(next, stored.etag)) !== undefined) return;
-  }
-  throw new Error(`Lost ${MAX_WRITE_RACES} write races in a row recording a delivery attempt.`);
 }

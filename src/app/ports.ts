@@ -199,6 +199,21 @@ export type ShareEventStore = {
   create(event: StoredShareEvent): Promise<VersionedEvent | undefined>;
   /** Replaces the document if it is still at `etag`; undefined when another writer got there first. */
   replace(event: StoredShareEvent, etag: string): Promise<VersionedEvent | undefined>;
+  /**
+   * Marks the event recorded unless it already is, in one conditional write: false when it already was (or there
+   * is no such document).
+   */
+  markRecorded(trustId: string, eventId: string, at: string): Promise<boolean>;
+  /**
+   * Takes the first attempt of an event that nothing has tried yet (pending, attempt 0) under a lease, in one
+   * conditional write: the document as taken, or undefined when it is not waiting for its first attempt.
+   */
+  takeFirstAttempt(trustId: string, eventId: string, leaseUntil: string): Promise<VersionedEvent | undefined>;
+  /**
+   * Writes an attempt's outcome (the delivery, and the data once its claims are dropped) if the document is still
+   * at that attempt, whatever else changed on it: false when a later attempt has been taken.
+   */
+  settleAttempt(event: StoredShareEvent): Promise<boolean>;
   /** Events that still hold claim values after `before`, their retention limit, oldest first. */
   claimsDue(before: Date, limit: number): Promise<VersionedEvent[]>;
 };

@@ -20,9 +20,6 @@ export type RecordDeps = {
 
 export type RecordOutcome = "recorded" | "already-recorded" | "dead-lettered";
 
-/** Writes that lose a race re-read and try again; more than a few losses in a row means something is wrong. */
-const MAX_WRITE_RACES = 5;
-
 export async function recordShareEvent(
   deps: RecordDeps,
   message: ReceivedMessage,
@@ -53,34 +50,25 @@ export async function recordShareEvent(
     await fulfilCredentialRequest(deps, answering, eventLog);
   }
 
-  for (let race = 0; race < MAX_WRITE_RACES; race++) {
-    const now = deps.clock();
-    const stored = await deps.events.get(event.trustId, event.eventId);
-    if (stored === undefined) {
-      const created = await deps.events.create(
-        newStoredShareEvent(event, {
-          now,
-          retentionMs: deps.retentionMs,
-          correlationId: message.correlationId,
-          recorded: true,
-        }),
-      );
-      if (created !== undefined) {
-        eventLog.info("share event recorded");
-        return "recorded";
-      }
-      continue; // the deliver consumer created it first: mark that one recorded
-    }
-    if (stored.value.recordedAt !== undefined) {
-      eventLog.info("share event already recorded; nothing changed");
-      return "already-recorded";
-    }
-    // Only the mark: the deliver consumer owns the rest of the document and may have dropped the claims already.
-    const marked = await deps.events.replace({ ...stored.value, recordedAt: now.toISOString() }, stored.etag);
-    if (marked !== undefined) {
-      eventLog.info("share event recorded (delivery had created it)");
-      return "recorded";
-    }
+  const now = deps.clock();
+  const created = await deps.events.create(
+    newStoredShareEvent(event, {
+      now,
+      retentionMs: deps.retentionMs,
+      correlationId: message.correlationId,
+      recorded: true,
+    }),
+  );
+  if (created !== undefined) {
+    eventLog.info("share event recorded");
+    return "recorded";
   }
-  throw new Error(`Lost ${MAX_WRITE_RACES} write races in a row recording a share event.`);
+  // The deliver consumer created it first, or this is a redelivery: only the mark, since the deliver consumer
+  // owns the rest of the document and may have dropped the claims already.
+  if (await deps.events.markRecorded(event.trustId, event.eventId, now.toISOString())) {
+    eventLog.info("share event recorded (delivery had created it)");
+    return "recorded";
+  }
+  eventLog.info("share event already recorded; nothing changed");
+  return "already-recorded";
 }

@@ -73,7 +73,7 @@ type StoredEventFields = {
   readonly occurredAt: string;
   readonly correlationId?: string;
   /** When the record consumer saw the event; the deliver consumer may have created the document first. */
-  readonly recordedAt?: string;
+  readonly recorded?: { readonly at: string };
   /** Claim values (and a decline's reason) are dropped by this time at the latest, delivered or not. */
   readonly retainClaimsUntil: string;
   readonly claimsRemoved?: { readonly at: string; readonly why: "delivered" | "retention" | "subscription" };
@@ -111,7 +111,7 @@ export function newStoredShareEvent(
       : { type: event.type, data: event.data }),
     occurredAt: event.occurredAt,
     ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
-    ...(options.recorded ? { recordedAt: options.now.toISOString() } : {}),
+    ...(options.recorded ? { recorded: { at: options.now.toISOString() } } : {}),
     retainClaimsUntil: new Date(from + options.retentionMs).toISOString(),
     delivery: { status: "pending", attempt: 0, attempts: [] },
   };

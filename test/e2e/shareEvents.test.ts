@@ -45,7 +45,7 @@ describe("recording and delivering a share event", () => {
     await publish(system, event);
     const stored = await until(async () => {
       const doc = await storedEvent(event);
-      return doc?.delivery.status === "delivered" && doc.recordedAt !== undefined ? doc : undefined;
+      return doc?.delivery.status === "delivered" && doc.recorded !== undefined ? doc : undefined;
     });
     expect(await documentsFor(event.eventId)).toBe(1);
     const at = await deliveredTo(event.eventId);
@@ -235,12 +235,12 @@ describe("record and deliver on the same document", () => {
       message(event, "share-events/subscriptions/deliver"),
       quiet,
     );
-    expect((await storedEvent(event))?.recordedAt).toBeUndefined();
+    expect((await storedEvent(event))?.recorded).toBeUndefined();
     expect(await recordShareEvent(services().shareEventRecording, message(event, "record"), quiet)).toBe(
       "recorded",
     );
     const doc = await storedEvent(event);
-    expect(doc).toMatchObject({ recordedAt: expect.any(String), delivery: { status: "delivered" } });
+    expect(doc).toMatchObject({ recorded: { at: expect.any(String) }, delivery: { status: "delivered" } });
     expect(JSON.stringify(doc)).not.toContain("001234567890");
   });
 
@@ -360,7 +360,7 @@ describe("a trust that reads its own subscription", () => {
     }
     const doc = await until(async () => {
       const stored = await storedEvent(mine);
-      return stored?.delivery.status === "subscription" && stored.recordedAt ? stored : undefined;
+      return stored?.delivery.status === "subscription" && stored.recorded ? stored : undefined;
     });
     expect(doc.delivery.attempts).toEqual([]);
     expect(await deliveredTo(mine.eventId)).toEqual([]);

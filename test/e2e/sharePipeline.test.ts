@@ -51,8 +51,8 @@ describe("one share, from the wallet to the trust", () => {
       const { resource } = await (await services().database())
         .container("shareEvents")
         .item(eventId, "RTH")
-        .read<{ recordedAt?: string; delivery: { status: string } }>();
-      return resource?.recordedAt !== undefined && resource.delivery.status === "delivered"
+        .read<{ recorded?: { at: string }; delivery: { status: string } }>();
+      return resource?.recorded !== undefined && resource.delivery.status === "delivered"
         ? resource
         : undefined;
     });

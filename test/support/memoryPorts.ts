@@ -194,6 +194,31 @@ export function memoryShareEvents(): ShareEventStore & { documents: Documents<St
       const next = documents.replace(key(event.trustId, event.id), event, etag);
       return next === undefined ? undefined : { value: event, etag: next };
     },
+    async markRecorded(trustId, eventId, at) {
+      return documents.patch(key(trustId, eventId), (event) =>
+        event.recorded === undefined ? { ...event, recorded: { at } } : undefined,
+      );
+    },
+    async takeFirstAttempt(trustId, eventId, leaseUntil) {
+      const taken = documents.patch(key(trustId, eventId), (event) =>
+        event.delivery.status === "pending" && event.delivery.attempt === 0
+          ? { ...event, delivery: { ...event.delivery, attempt: 1, leaseUntil } }
+          : undefined,
+      );
+      return taken ? documents.get(key(trustId, eventId)) : undefined;
+    },
+    async settleAttempt(event) {
+      return documents.patch(key(event.trustId, event.id), (current) => {
+        if (current.delivery.attempt !== event.delivery.attempt) return undefined;
+        const { claimsRemoved } = event;
+        return {
+          ...current,
+          delivery: event.delivery,
+          data: event.data,
+          ...(claimsRemoved ? { claimsRemoved } : {}),
+        } as StoredShareEvent;
+      });
+    },
     async claimsDue() {
       return [];
     },

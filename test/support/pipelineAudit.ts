@@ -38,7 +38,7 @@ type ShareDoc = { id: string; subject: string; progress: { status: string }; out
 type EventDoc = {
   id: string;
   data: { shareId: string };
-  recordedAt?: string;
+  recorded?: { at: string };
   delivery: { status: string; reason?: string };
 };
 type Receipt = { jti: string | null; verified: boolean; duplicate: boolean; claims: { txn?: string } | null };
@@ -96,7 +96,7 @@ function fateOf(
   if (share.outbox !== undefined) return { kind: "unsettled", why: "its event waits in the outbox" };
   const [event] = events;
   if (event === undefined) return { kind: "unsettled", why: "no share event document" };
-  if (event.recordedAt === undefined) return { kind: "unsettled", why: "the event is not recorded" };
+  if (event.recorded === undefined) return { kind: "unsettled", why: "the event is not recorded" };
   const { status, reason } = event.delivery;
   if (status === "delivered") {
     return firstReceipts.length === 1
@@ -133,7 +133,7 @@ export async function auditPipeline(
     await all<ShareDoc>("shares", "SELECT c.id, c.subject, c.progress, c.outbox FROM c")
   ).filter((share) => share.progress.status === "shared" && wanted(share.id));
   const eventsByShare = groupBy(
-    await all<EventDoc>("shareEvents", "SELECT c.id, c.data, c.recordedAt, c.delivery FROM c"),
+    await all<EventDoc>("shareEvents", "SELECT c.id, c.data, c.recorded, c.delivery FROM c"),
     (event) => event.data.shareId,
   );
   const { events: receipts } = (await call<{ events: Receipt[] }>(`${system.urls.demoTrust}/events`)).body;
@@ -158,7 +158,7 @@ export async function auditPipeline(
   for (const share of shares) {
     const events = eventsByShare.get(share.id) ?? [];
     const received = receiptsByShare.get(share.id) ?? [];
-    audit.recorded += events.filter((event) => event.recordedAt !== undefined).length;
+    audit.recorded += events.filter((event) => event.recorded !== undefined).length;
     audit.redelivered += received.filter((receipt) => receipt.duplicate).length;
     let fate = fateOf(share, events, received, deadLetters);
     if (fate.kind === "unsettled" && options.settled) fate = { kind: "lost", why: fate.why };

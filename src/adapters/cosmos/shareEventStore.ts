@@ -1,11 +1,11 @@
 // Share events in the `shareEvents` container (partition /trustId, id = eventId), with optimistic concurrency:
 // the record and deliver consumers race on the same document, and every write either creates it only if absent
-// or names the ETag it read.
+// or names the ETag it read, or changes only the fields it owns under a condition on the stored document.
 
 import type { ShareEventStore, VersionedEvent } from "../../app/ports.js";
 import type { StoredShareEvent } from "../../domain/shareDelivery.js";
 import type { ContainerRef } from "./client.js";
-import { cosmosCall, cosmosStatus, replaceIfMatch, versionedOf } from "./errors.js";
+import { cosmosCall, cosmosStatus, patchIf, replaceIfMatch, versionedOf } from "./errors.js";
 
 const versioned = (resource: Record<string, unknown> | undefined): VersionedEvent | undefined =>
   versionedOf<StoredShareEvent>(resource);
@@ -33,6 +33,42 @@ export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
       const container = await containerRef();
       const next = await replaceIfMatch(container.item(event.id, event.trustId), event, etag);
       return next === undefined ? undefined : { value: event, etag: next };
+    },
+    async markRecorded(trustId, eventId, at) {
+      const container = await containerRef();
+      const written = await patchIf(
+        container.item(eventId, trustId),
+        "FROM c WHERE NOT IS_DEFINED(c.recorded)",
+        [{ op: "set", path: "/recorded", value: { at } }],
+      );
+      return written !== undefined;
+    },
+    async takeFirstAttempt(trustId, eventId, leaseUntil) {
+      const container = await containerRef();
+      const condition = "FROM c WHERE c.delivery.status = 'pending' AND c.delivery.attempt = 0";
+      return versioned(
+        await patchIf(container.item(eventId, trustId), condition, [
+          { op: "set", path: "/delivery/attempt", value: 1 },
+          { op: "set", path: "/delivery/leaseUntil", value: leaseUntil },
+        ]),
+      );
+    },
+    async settleAttempt(event) {
+      const container = await containerRef();
+      const { attempt } = event.delivery;
+      if (!Number.isSafeInteger(attempt)) throw new RangeError("An attempt number is a whole number.");
+      const written = await patchIf(
+        container.item(event.id, event.trustId),
+        `FROM c WHERE c.delivery.attempt = ${attempt}`,
+        [
+          { op: "set", path: "/delivery", value: event.delivery },
+          { op: "set", path: "/data", value: event.data },
+          ...(event.claimsRemoved === undefined
+            ? []
+            : [{ op: "set" as const, path: "/claimsRemoved", value: event.claimsRemoved }]),
+        ],
+      );
+      return written !== undefined;
     },
     async claimsDue(before, limit) {
       const container = await containerRef();
