@@ -35,8 +35,8 @@ export function cachedTrusts(directory: TrustDirectory, options: CachedTrustsOpt
       if (entries.size <= maxEntries) break;
       entries.delete(oldest);
     }
-    // Concurrent callers share the read while it is in flight; a failed one is dropped, unless it was already
-    // replaced (a later read, or a write that forgot it).
+    // The entry holds the read from its start, so concurrent callers share it. A failed read is dropped, unless a
+    // later read has replaced it or a write has forgotten it already.
     entry.read.catch(() => {
       if (entries.get(id) === entry) entries.delete(id);
     });
