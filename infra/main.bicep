@@ -296,6 +296,9 @@ module functionApp 'modules/functionApp.bicep' = {
       KEY_VAULT_URL: keyVault.outputs.vaultUri
       SIGNING_KEY_SECRET_NAME: signingKeySecretName
       LOG_LEVEL: logLevel
+      // How long each instance keeps a trust document: a deactivation or a new endpoint or key takes effect
+      // within this many seconds.
+      TRUST_CACHE_SECONDS: '60'
       // Read by the Functions host for the sweepOutbox timer: often enough to publish a stranded share event
       // soon after Service Bus recovers, rarely enough that an idle app is not kept awake.
       OUTBOX_SWEEP_SCHEDULE: '0 */5 * * * *'

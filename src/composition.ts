@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { CosmosClient, Database } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
+import { cachedTrustStore } from "./adapters/cosmos/cachedTrusts.js";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
 import { requestStore } from "./adapters/cosmos/requestStore.js";
@@ -176,7 +177,11 @@ function buildServices(config: Config): Services {
           credential,
           publishLeadMs,
         });
-  const trusts = trustStore(container("trusts"));
+  // Every use case reads trusts through one cache per instance; the seed's load writes through it.
+  const trusts = cachedTrustStore(trustStore(container("trusts")), {
+    ttlSeconds: config.TRUST_CACHE_SECONDS,
+    clock: () => new Date(),
+  });
   const credentialRequests = credentialRequestStore(container("credentialRequests"));
   const healthChecks = dependencyChecks(database, serviceBus);
   return {

@@ -51,6 +51,8 @@ const settingsShape = z.object({
   // Per-client limits of the anonymous endpoints, per instance (src/http/rateLimit.ts).
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  // How long each instance keeps a trust document it read (src/adapters/cosmos/cachedTrusts.ts); 0 reads every time.
+  TRUST_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 });
 
 /** URL settings that must be https unless they point at this machine. */

@@ -31,6 +31,17 @@ describe("configuration", () => {
     expect(error.settings).toEqual(["COSMOS_ENDPOINT", "SESSION_TTL_SECONDS"]);
   });
 
+  it("keeps trust documents 60 seconds unless told otherwise, and 0 to 3600 seconds when told", () => {
+    expect(loadConfig({ ...valid, TRUST_CACHE_SECONDS: undefined }).TRUST_CACHE_SECONDS).toBe(60);
+    expect(loadConfig({ ...valid, TRUST_CACHE_SECONDS: "0" }).TRUST_CACHE_SECONDS).toBe(0);
+    expect(loadConfig({ ...valid, TRUST_CACHE_SECONDS: "3600" }).TRUST_CACHE_SECONDS).toBe(3600);
+    for (const wrong of ["-1", "3601", "1.5", "soon"]) {
+      expect(errorOf({ ...valid, TRUST_CACHE_SECONDS: wrong }).settings, wrong).toEqual([
+        "TRUST_CACHE_SECONDS",
+      ]);
+    }
+  });
+
   it("requires a Service Bus connection string or namespace", () => {
     expect(errorOf({ ...valid, ServiceBusConnection: "" }).settings).toEqual(["ServiceBusConnection"]);
     expect(
