@@ -4,6 +4,7 @@
 // not the share-events consumers'. Baseline: a bare node:http server that parses the same bodies and answers
 // 200, driven the same way in the same run. Median of BENCH_ROUNDS rounds of BENCH_CALLBACKS callbacks.
 
+import { createCosmosClient, ensureDatabase } from "../src/adapters/cosmos/client.js";
 import {
   logIn,
   type PendingShare,
@@ -25,8 +26,46 @@ import {
 } from "./support.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const FLOOR_OPERATIONS = 500;
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 500);
 const CONNECTIONS = [10, 50];
+
+/**
+ * The floor the SDK sets: the CPU this process spends on one Cosmos DB point read and one conditional patch
+ * through @azure/cosmos (client side only, with the host's own client settings) against the same emulator, one
+ * after another. A verified callback makes one read and two patches (the share's move and the outbox's drop).
+ */
+async function sdkFloor(cosmosPort: number): Promise<{ readMs: number; patchMs: number }> {
+  const client = await createCosmosClient(`https://127.0.0.1:${cosmosPort}/`, () => {
+    throw new Error("no Entra credential is used on loopback");
+  });
+  try {
+    const database = await ensureDatabase(client, "bench-floor");
+    const { container } = await database.containers.createIfNotExists({
+      id: "floor",
+      partitionKey: { paths: ["/id"] },
+    });
+    await container.items.upsert({ id: "one", progress: { status: "pending" }, n: 0 });
+    const item = container.item("one", "one");
+    const cpuPer = async (operation: (i: number) => Promise<unknown>) => {
+      for (let i = 0; i < 50; i++) await operation(i);
+      const before = process.cpuUsage();
+      for (let i = 0; i < FLOOR_OPERATIONS; i++) await operation(i);
+      const used = process.cpuUsage(before);
+      return (used.user + used.system) / 1000 / FLOOR_OPERATIONS;
+    };
+    const readMs = await cpuPer(() => item.read());
+    const patchMs = await cpuPer((i) =>
+      item.patch({
+        condition: "FROM c WHERE c.progress.status IN ('pending', 'scanned')",
+        operations: [{ op: "set", path: "/n", value: i }],
+      }),
+    );
+    return { readMs, patchMs };
+  } finally {
+    client.dispose();
+  }
+}
 
 type Run = {
   connections: number;
@@ -107,6 +146,12 @@ try {
     { server: "local host, durable callback", connections, ...summary(service, connections) },
     { server: "bare node:http, parse and 200", connections, ...summary(baseline, connections) },
   ]);
+  const floor = await sdkFloor(Number(stack.parts.cosmos.info.port));
+  const floorPerCallback = floor.readMs + 2 * floor.patchMs;
+  console.log(
+    `@azure/cosmos client CPU: ${round(floor.readMs, 3)} ms a point read, ${round(floor.patchMs, 3)} ms a ` +
+      `conditional patch; a verified callback's three operations: ${round(floorPerCallback, 3)} ms`,
+  );
   const value = median(service.map((run) => run.cpuPerCallback));
   const base = median(baseline.map((run) => run.cpuPerCallback));
   report(
@@ -119,6 +164,9 @@ try {
         rounds: ROUNDS,
         callbacksPerRound: CALLBACKS,
         target: 0.5,
+        sdkReadMs: round(floor.readMs, 3),
+        sdkPatchMs: round(floor.patchMs, 3),
+        sdkFloorPerCallback: round(floorPerCallback, 3),
         ...Object.fromEntries(
           CONNECTIONS.flatMap((connections) => [
             [`at${connections}`, summary(service, connections)],
