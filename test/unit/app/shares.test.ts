@@ -96,6 +96,47 @@ describe("the callback", () => {
     expect(deps.publisher.published).toHaveLength(0);
   });
 
+  it("moves the share on from its request record, and says why a callback that cannot move it changed nothing", async () => {
+    const { deps, advance } = world();
+    const started = await startShare(deps, session, ["StaffPassportIdentity"]);
+    const stored = await authenticateCallback(deps, "api-key-1", started.shareId);
+    const retrieved = { requestId: "vid-1", state: started.shareId, status: "retrieved" } as const;
+    expect(await applyCallback(deps, stored, retrieved, "c")).toMatchObject({
+      applied: true,
+      status: "scanned",
+    });
+    expect(await applyCallback(deps, stored, retrieved, "c")).toMatchObject({
+      applied: false,
+      reason: "repeated",
+    });
+    const presented = verified(started.shareId, "vid-1");
+    expect(await applyCallback(deps, stored, presented, "c")).toMatchObject({
+      applied: true,
+      status: "shared",
+    });
+    expect(await applyCallback(deps, stored, presented, "c")).toMatchObject({
+      applied: false,
+      reason: "final",
+    });
+    expect(await applyCallback(deps, stored, retrieved, "c")).toMatchObject({
+      applied: false,
+      reason: "final",
+    });
+    expect(deps.publisher.published).toHaveLength(1);
+
+    const late = await startShare(deps, session, ["StaffPassportIdentity"]);
+    const lateStored = await authenticateCallback(deps, "api-key-2", late.shareId);
+    advance(300_000);
+    expect(await applyCallback(deps, lateStored, verified(late.shareId, "vid-2"), "c")).toMatchObject({
+      applied: false,
+      reason: "expired",
+    });
+    expect((await deps.shares.get(session.subject, late.shareId))?.value.progress).toEqual({
+      status: "pending",
+    });
+    expect(deps.publisher.published).toHaveLength(1);
+  });
+
   it("changes nothing once the share is cancelled", async () => {
     const { deps } = world();
     const started = await startShare(deps, session, ["StaffPassportIdentity"]);
