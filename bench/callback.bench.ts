@@ -123,9 +123,16 @@ try {
         apiKey: share.apiKey,
         body: verifiedCallback(share, session, credentials),
       }));
+      // BENCH_WINDOW_PROF_DIR=<dir> profiles the host over the first round's callbacks at each load.
+      const profiled = round === 0 && process.env.BENCH_WINDOW_PROF_DIR !== undefined;
+      if (profiled) await stack.parts.host.command("profile-start");
       service.push(
         await drive(`${stack.urls.api}/verifiedid/callback`, stack.pids.host ?? 0, connections, calls),
       );
+      if (profiled)
+        console.log(
+          `host profile: ${(await stack.parts.host.command<{ file: string }>("profile-stop")).file}`,
+        );
       baseline.push(await drive(String(bare.info.url), bare.pid, connections, calls));
     }
   }

@@ -7,15 +7,47 @@
 // - trust: the demo trust (BENCH_JWKS_URL, BENCH_ISSUER), telling when each verified SET arrived (`receipts`);
 // - host: the local Functions host on BENCH_HOST_PORT, wired to the parts above (BENCH_COSMOS_PORT,
 //   BENCH_SERVICEBUS_CONNECTION, BENCH_VERIFIEDID_PORT, BENCH_TRUST_URL); BENCH_HOST_FUNCTIONS=http serves the
-//   HTTP functions alone. It counts the Service Bus messages it sends (`stats`) and collects garbage (`gc`);
+//   HTTP functions alone. It counts the Service Bus messages it sends (`stats`), collects garbage (`gc`), and
+//   profiles its CPU over a window (`profile-start`, then `profile-stop` writes a .cpuprofile into
+//   BENCH_WINDOW_PROF_DIR), so that a profile holds what a benchmark measures and not its set-up;
 // - bare: a bare node:http server that parses a JSON body and answers 200, the callback benchmark's baseline.
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { closeOnSignals } from "../local/cli.js";
 import { SERVICEBUS_CONFIG } from "../local/system.js";
 
 type Commands = Record<string, () => unknown>;
+
+/** CPU profiling of a window of this process, through the inspector (its callbacks run before `post` returns). */
+function windowProfiler(): Commands {
+  const session = new Session();
+  session.connect();
+  const post = (method: string) => {
+    let result: unknown;
+    session.post(method, (error, reply) => {
+      if (error) throw error;
+      result = reply;
+    });
+    return result;
+  };
+  return {
+    "profile-start": () => {
+      post("Profiler.enable");
+      post("Profiler.start");
+      return {};
+    },
+    "profile-stop": () => {
+      const { profile } = post("Profiler.stop") as { profile: unknown };
+      const file = join(env("BENCH_WINDOW_PROF_DIR"), `host-window-${Date.now()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      return { file };
+    },
+  };
+}
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -196,6 +228,7 @@ async function host(): Promise<void> {
         (globalThis as { gc?: () => void }).gc?.();
         return { rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed };
       },
+      ...(process.env.BENCH_WINDOW_PROF_DIR ? windowProfiler() : {}),
     },
     async () => {
       await localHost.close();
