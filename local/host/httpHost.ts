@@ -53,21 +53,44 @@ function headersOf(request: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/**
+ * Response headers by lower-case name. A plain record (what the endpoints return) is read directly; anything else
+ * fetch's Headers accepts goes through Headers. Names that differ only in case are joined as Headers joins them.
+ */
+function responseHeaders(init: HttpResponseInit["headers"]): Record<string, string> {
+  if (init === undefined || init === null) return {};
+  if (init instanceof Headers || Array.isArray(init) || Symbol.iterator in init) {
+    return Object.fromEntries(new Headers(init as ConstructorParameters<typeof Headers>[0]).entries());
+  }
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(init as Record<string, string>)) {
+    const key = name.toLowerCase();
+    const text = String(value).trim();
+    out[key] = out[key] === undefined ? text : `${out[key]}, ${text}`;
+  }
+  return out;
+}
+
+/** The body as bytes: strings and byte arrays as they are, anything else through fetch's Response. */
+async function bodyBytes(body: NonNullable<HttpResponseInit["body"]>): Promise<Uint8Array> {
+  if (typeof body === "string") return Buffer.from(body, "utf8");
+  if (body instanceof Uint8Array) return body;
+  return new Uint8Array(await new Response(body as ConstructorParameters<typeof Response>[0]).arrayBuffer());
+}
+
 async function writeResult(response: ServerResponse, result: HttpResponseInit | undefined): Promise<void> {
-  const headers = new Headers(result?.headers as ConstructorParameters<typeof Headers>[0]);
-  let body: Uint8Array | string | undefined;
+  const headers = responseHeaders(result?.headers);
+  let body: Uint8Array | undefined;
   if (result?.jsonBody !== undefined) {
-    body = JSON.stringify(result.jsonBody);
-    if (!headers.has("content-type")) headers.set("content-type", "application/json");
+    body = Buffer.from(JSON.stringify(result.jsonBody), "utf8");
+    headers["content-type"] ??= "application/json";
   } else if (result?.body !== undefined && result.body !== null) {
     // Anything fetch's Response accepts (string, bytes, streams, form data) is what the host accepts.
-    body = new Uint8Array(
-      await new Response(result.body as ConstructorParameters<typeof Response>[0]).arrayBuffer(),
-    );
-    if (typeof result.body === "string" && !headers.has("content-type"))
-      headers.set("content-type", "text/plain");
+    body = await bodyBytes(result.body);
+    if (typeof result.body === "string") headers["content-type"] ??= "text/plain";
   }
-  response.writeHead(result?.status ?? 200, Object.fromEntries(headers.entries()));
+  if (body !== undefined) headers["content-length"] = String(body.byteLength);
+  response.writeHead(result?.status ?? 200, headers);
   response.end(body);
 }
 

@@ -64,12 +64,36 @@ const upload: HttpFunctionDefinition = {
   },
 };
 
+/** Answers each shape of response a function may return, as the Functions host takes them. */
+const shapes: HttpFunctionDefinition = {
+  kind: "http",
+  name: "shapes",
+  options: {
+    route: "shapes/{kind}",
+    methods: ["GET"],
+    authLevel: "anonymous",
+    handler: async (request) => {
+      switch (request.params.kind) {
+        case "text":
+          return { status: 200, body: "héllo", headers: { "X-Thing": "a", "x-thing": "b" } };
+        case "bytes":
+          return { status: 201, body: new Uint8Array([1, 2, 3]), headers: new Headers({ "X-Bytes": "3" }) };
+        case "stream":
+          return { body: new Blob(["from a blob"]).stream(), headers: [["content-type", "text/csv"]] };
+        default:
+          return { status: 204 };
+      }
+    },
+  },
+  openapi: { method: "get", route: "shapes/{kind}", operationId: "shapes", summary: "Shapes", responses: {} },
+};
+
 let base = "";
 let close: () => Promise<void> = async () => {};
 const SMALL_LIMIT = 256 * 1024;
 
 beforeAll(async () => {
-  const host = await startHttpHost([echo, readThing, crash, upload], {
+  const host = await startHttpHost([echo, readThing, crash, upload, shapes], {
     port: 0,
     maxRequestBytes: SMALL_LIMIT,
   });
@@ -143,6 +167,37 @@ describe("local Functions host: routing", () => {
     const text = await response.text();
     expect(text).not.toContain("hunter2");
     expect(JSON.parse(text)).toMatchObject({ status: 500, title: "Internal server error" });
+  });
+});
+
+describe("local Functions host: responses", () => {
+  it("sends a string body as UTF-8 text with its length, joining headers named alike", async () => {
+    const response = await fetch(`${base}/shapes/text`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/plain");
+    expect(response.headers.get("content-length")).toBe(String(Buffer.byteLength("héllo")));
+    expect(response.headers.get("x-thing")).toBe("a, b");
+    expect(await response.text()).toBe("héllo");
+  });
+
+  it("sends bytes as they are, with headers given as a Headers object", async () => {
+    const response = await fetch(`${base}/shapes/bytes`);
+    expect(response.status).toBe(201);
+    expect(response.headers.get("x-bytes")).toBe("3");
+    expect([...new Uint8Array(await response.arrayBuffer())]).toEqual([1, 2, 3]);
+  });
+
+  it("reads a stream body whole, with headers given as pairs", async () => {
+    const response = await fetch(`${base}/shapes/stream`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("text/csv");
+    expect(await response.text()).toBe("from a blob");
+  });
+
+  it("sends no body when the function gives none", async () => {
+    const response = await fetch(`${base}/shapes/none`);
+    expect(response.status).toBe(204);
+    expect(await response.text()).toBe("");
   });
 });
 
