@@ -32,23 +32,31 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 export function qrCodeDataUrl(text: string): string {
-  const { modules } = QRCode.create(text, { errorCorrectionLevel: "M" });
+  // One byte-mode segment: a link is bytes anyway, and searching for the shortest mix of modes costs more than the
+  // rest of the symbol.
+  const { modules } = QRCode.create([{ data: Buffer.from(text, "utf8"), mode: "byte" }], {
+    errorCorrectionLevel: "M",
+  });
   const side = (modules.size + 2 * QUIET_ZONE_MODULES) * PIXELS_PER_MODULE;
   const rowBytes = Math.ceil(side / 8);
-  // Each row: filter type 0, then one bit a pixel, 1 white and 0 black.
-  const pixels = Buffer.alloc((rowBytes + 1) * side);
-  for (let y = 0; y < side; y++) {
-    const row = y * (rowBytes + 1) + 1;
-    const moduleRow = Math.floor(y / PIXELS_PER_MODULE) - QUIET_ZONE_MODULES;
+  const stride = rowBytes + 1;
+  // Each row: filter type 0, then one bit a pixel, 1 white and 0 black. The first row of each module row is drawn,
+  // the others are copies of it.
+  const pixels = Buffer.alloc(stride * side);
+  for (let y = 0; y < side; y += PIXELS_PER_MODULE) {
+    const start = y * stride;
+    const moduleRow = y / PIXELS_PER_MODULE - QUIET_ZONE_MODULES;
+    const rowInside = moduleRow >= 0 && moduleRow < modules.size;
     for (let x = 0; x < side; x++) {
       const moduleColumn = Math.floor(x / PIXELS_PER_MODULE) - QUIET_ZONE_MODULES;
-      const inside =
-        moduleRow >= 0 && moduleRow < modules.size && moduleColumn >= 0 && moduleColumn < modules.size;
+      const inside = rowInside && moduleColumn >= 0 && moduleColumn < modules.size;
       if (!inside || !modules.get(moduleRow, moduleColumn)) {
-        const at = row + (x >> 3);
+        const at = start + 1 + (x >> 3);
         pixels[at] = (pixels[at] ?? 0) | (0x80 >> (x & 7));
       }
     }
+    for (let copy = 1; copy < PIXELS_PER_MODULE; copy++)
+      pixels.copy(pixels, start + copy * stride, start, start + stride);
   }
   const header = Buffer.alloc(13);
   header.writeUInt32BE(side, 0);
