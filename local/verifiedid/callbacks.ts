@@ -59,7 +59,7 @@ export async function deliverCallback(
   const { url, headers } = request.body.callback;
   try {
     const status = await post(new URL(url), headers ?? {}, JSON.stringify(body));
-    log(`callback ${String(body.requestStatus)} for ${request.requestId}: ${status}`);
+    log(`[information] callback ${String(body.requestStatus)} for ${request.requestId}: ${status}`);
     return status;
   } catch (error) {
     log(

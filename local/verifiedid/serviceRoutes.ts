@@ -35,7 +35,8 @@ export function serviceRoutes(context: SimulatorContext): Route[] {
         if (validated.body.includeQRCode === true) {
           created.qrCode = qrCodeDataUrl(url);
         }
-        context.log(`created presentation request ${stored.requestId}`);
+        // Routine, as the host's information lines: `npm start` prints it only with LOG_LEVEL=debug.
+        context.log(`[information] created presentation request ${stored.requestId}`);
         return { status: 201, body: created };
       },
     },

@@ -17,7 +17,12 @@ describe("npm start", () => {
       // Killed with its whole process group when the test ends, even if it fails before the signal below.
       const child = spawnForTest("npm", ["start", "--silent"], {
         cwd: new URL("../../", import.meta.url),
-        env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) },
+        env: {
+          ...process.env,
+          // Prints information lines too, the simulator's among them.
+          LOG_LEVEL: "debug",
+          ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])),
+        },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let output = "";
