@@ -46,6 +46,9 @@ try {
   for (const rate of RATES) {
     const shares = await pendingShares(agent, stack.urls, session, rate * SECONDS);
     const sentAt = new Map<string, number>();
+    // BENCH_WINDOW_PROF_DIR=<dir> profiles the host over the 20 shares/s window alone.
+    const profiled = rate === 20 && process.env.BENCH_WINDOW_PROF_DIR !== undefined;
+    if (profiled) await stack.parts.host.command("profile-start");
     const { result: arrived, cpuMs } = await cpuDuring(stack.pids, async () => {
       const started = performance.now();
       const sends = shares.map(async (share, index) => {
@@ -60,6 +63,8 @@ try {
         shares.map((share) => share.shareId),
       );
     });
+    if (profiled)
+      console.log(`host profile: ${(await stack.parts.host.command<{ file: string }>("profile-stop")).file}`);
     const latencies = shares.map((share) => (arrived[share.shareId] ?? 0) - (sentAt.get(share.shareId) ?? 0));
     const cpuPerShare = Object.fromEntries(
       Object.entries(cpuMs).map(([name, ms]) => [name, round(ms / shares.length, 3)]),
