@@ -5,7 +5,9 @@
 // Unique messages are counted (a redelivery is a problem, not throughput), and the run exits non-zero if a handler
 // reported an error, a message was lost or handled twice, or anything was left in a queue.
 // Each broker runs in its own process (the emulator through its command line), so that the SDK clients here do
-// not share its event loop.
+// not share its event loop. On a shared machine the rates move with whatever else runs, so each of BENCH_ROUNDS
+// rounds (3) starts both brokers fresh and runs each scenario on one straight after the other; the figures are the
+// medians of the rounds, with the CPU each process spent per 1,000 messages (which moves much less).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";

@@ -93,6 +93,7 @@ export class MessageStore {
 
   /** Takes every ready message whose time-to-live has passed, rebuilding the ready list once for all of them. */
   takeExpired(now: number): StoredMessage[] {
+    // Most sweeps find nothing; look before rebuilding.
     let any = false;
     for (let i = this.head; i < this.ready.length && !any; i++)
       any = (this.ready[i]?.expiresAt ?? now + 1) <= now;
