@@ -6,7 +6,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import rhea, { type Message, type Sender } from "rhea";
-import { acceptedOutcome } from "../local/servicebus/amqp/rheaTypes.js";
+import { acceptedOutcome, linkCredit, unsentDeliveries } from "../local/servicebus/amqp/rheaTypes.js";
 
 const BATCH_FORMAT = 0x80013700;
 const queues = new Map<string, Message[]>();
@@ -19,11 +19,16 @@ function unpackBatch(envelope: Buffer): Message[] {
   return parts.map((part) => rhea.message.decode(part) as unknown as Message);
 }
 
-/** Hands queued messages to the address's receivers while they have credit. */
+/**
+ * Hands queued messages to the address's receivers while they have credit. rhea takes a message from the credit
+ * only once it transfers it, after this event, so the messages sent here and not yet transferred are counted off.
+ */
+const hasCredit = (sender: Sender) => sender.sendable() && linkCredit(sender) > unsentDeliveries(sender);
+
 function pump(address: string): void {
   const queue = queueOf(address);
   for (const sender of receivers.get(address) ?? []) {
-    while (queue.length > 0 && sender.sendable()) {
+    while (queue.length > 0 && hasCredit(sender)) {
       // The SDK reads a peek-lock message's lock token from its 16-byte delivery tag.
       sender.send(queue.shift() as Message, randomBytes(16));
     }

@@ -5,14 +5,16 @@
 // Unique messages are counted (a redelivery is a problem, not throughput), and the run exits non-zero if a handler
 // reported an error, a message was lost or handled twice, or anything was left in a queue.
 // Each broker runs in its own process (the emulator through its command line), so that the SDK clients here do
-// not share its event loop.
+// not share its event loop. On a shared machine the rates move with whatever else runs, so each of BENCH_ROUNDS
+// rounds (3) starts both brokers fresh and runs each scenario on one straight after the other; the figures are the
+// medians of the rounds, with the CPU each process spent per 1,000 messages (which moves much less).
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { ServiceBusClient, type ServiceBusReceiver } from "@azure/service-bus";
-import { report, round } from "./support.js";
+import { cpuDuring, median, report, round } from "./support.js";
 
 const SCENARIO_TIME_LIMIT_MS = 60_000;
 const SEND_BATCH = 100;
@@ -102,7 +104,7 @@ async function expectEmpty(connectionString: string, queue: string): Promise<voi
 }
 
 /** A broker to drive: the emulator, whose queues can be checked for leftovers, or the null broker. */
-type Broker = { name: string; connectionString: string; checked: boolean };
+type Broker = { name: string; connectionString: string; pid: number; checked: boolean };
 
 async function throughput(broker: Broker, receiverCount: number, total: number) {
   const { connectionString } = broker;
@@ -208,7 +210,7 @@ async function latency(connectionString: string, rate: number, durationMs: numbe
 /** Runs a broker's command line in its own process, until it prints the port it listens on. */
 async function startBrokerProcess(
   args: string[],
-): Promise<{ child: ChildProcess; connectionString: string }> {
+): Promise<{ child: ChildProcess; pid: number; connectionString: string }> {
   const child = spawn(
     process.execPath,
     [
@@ -235,6 +237,7 @@ async function startBrokerProcess(
   });
   return {
     child,
+    pid: child.pid ?? Number.NaN,
     connectionString: `Endpoint=sb://127.0.0.1:${port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;`,
   };
 }
@@ -246,31 +249,63 @@ async function stopProcess(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-type Scenario = { receivers: number; messages: number; seconds: number; perSecond: number };
+type Scenario = {
+  receivers: number;
+  messages: number;
+  seconds: number;
+  perSecond: number;
+  /** CPU time of the broker's process and of this one (the SDK clients) per 1,000 messages. */
+  brokerCpuPer1000: number;
+  clientCpuPer1000: number;
+};
 
-/** One receiver, then 16 receivers twice: the first run on a fresh process (cold), the second after it (warm). */
-async function workload(broker: Broker): Promise<{ one: Scenario; cold: Scenario; warm: Scenario }> {
-  const one = await throughput(broker, 1, 5_000);
-  const cold = await throughput(broker, 16, MESSAGES);
-  const warm = await throughput(broker, 16, MESSAGES);
-  return { one, cold, warm };
+/**
+ * Runs one scenario and adds the CPU both processes spent on it: on a shared machine the message rate varies with
+ * whatever else runs, the CPU per message much less. With BENCH_PROF_DIR, also prints the scenario's window on the
+ * monotonic clock that the CPU profiles' timestamps use, to cut a profile into scenarios.
+ */
+async function scenario(
+  broker: Broker,
+  name: string,
+  receiverCount: number,
+  total: number,
+): Promise<Scenario> {
+  const atMicroseconds = () => process.hrtime.bigint() / 1000n;
+  const start = atMicroseconds();
+  const { result, cpuMs } = await cpuDuring({ broker: broker.pid, client: process.pid }, () =>
+    throughput(broker, receiverCount, total),
+  );
+  if (process.env.BENCH_PROF_DIR) {
+    console.log(`profile window: ${broker.name} ${name} ${start} ${atMicroseconds()} µs`);
+  }
+  const per1000 = (ms: number | undefined) => ((ms ?? Number.NaN) * 1000) / result.messages;
+  return { ...result, brokerCpuPer1000: per1000(cpuMs.broker), clientCpuPer1000: per1000(cpuMs.client) };
 }
 
+const SCENARIOS = ["one", "cold", "warm"] as const;
+type ScenarioName = (typeof SCENARIOS)[number];
+type Workload = Record<ScenarioName, Scenario>;
+
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
-const dir = await mkdtemp(join(tmpdir(), "servicebus-bench-"));
-const configPath = join(dir, "Config.json");
-await writeFile(configPath, JSON.stringify(config));
-const children: ChildProcess[] = [];
-try {
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+
+/** One receiver, then 16 receivers twice: the first of these on a process that has not run it before (cold). */
+const receiversOf: Record<ScenarioName, number> = { one: 1, cold: 16, warm: 16 };
+const messagesOf = (name: ScenarioName) => (name === "one" ? 5_000 : MESSAGES);
+
+/**
+ * One round: both brokers start fresh, then run each scenario in turn, one broker straight after the other, in the
+ * order null-emulator, emulator-null, null-emulator (reversed in every other round). Both so meet the same load
+ * on a shared machine, and neither is always the one that runs first or second.
+ */
+async function runRound(
+  index: number,
+  configPath: string,
+  children: ChildProcess[],
+  last: (emulator: Broker) => Promise<void>,
+): Promise<{ emulator: Workload; ceiling: Workload }> {
   const nullProcess = await startBrokerProcess(["bench/nullBroker.ts"]);
   children.push(nullProcess.child);
-  const ceiling = await workload({
-    name: "null broker",
-    connectionString: nullProcess.connectionString,
-    checked: false,
-  });
-  await stopProcess(nullProcess.child);
-
   const emulatorProcess = await startBrokerProcess([
     "local/servicebus/cli.ts",
     "--port",
@@ -281,54 +316,101 @@ try {
     configPath,
   ]);
   children.push(emulatorProcess.child);
-  const emulator: Broker = {
-    name: "emulator",
-    connectionString: emulatorProcess.connectionString,
-    checked: true,
+  const brokers = {
+    ceiling: { name: "null broker", ...nullProcess, checked: false },
+    emulator: { name: "emulator", ...emulatorProcess, checked: true },
   };
-  const measured = await workload(emulator);
-  const lat = await latency(emulator.connectionString, 1_000, 5_000);
-  console.log("send → peek-lock receive → complete, real @azure/service-bus SDK");
-  const row = (name: string, scenario: string, r: Scenario) => ({
-    broker: name,
-    scenario,
-    receivers: r.receivers,
-    messages: r.messages,
-    seconds: round(r.seconds, 2),
-    "msg/s": Math.round(r.perSecond),
+  const results: Partial<Record<keyof typeof brokers, Partial<Workload>>> = { ceiling: {}, emulator: {} };
+  for (const [position, name] of SCENARIOS.entries()) {
+    const order = (["ceiling", "emulator"] as const).slice();
+    if ((position + index) % 2 === 1) order.reverse();
+    for (const key of order) {
+      const broker = brokers[key];
+      (results[key] ?? {})[name] = await scenario(broker, name, receiversOf[name], messagesOf(name));
+    }
+  }
+  await stopProcess(nullProcess.child);
+  await last(brokers.emulator);
+  await stopProcess(emulatorProcess.child);
+  return { emulator: results.emulator as Workload, ceiling: results.ceiling as Workload };
+}
+
+const middle = (values: number[]) => median(values.filter((value) => Number.isFinite(value)));
+
+const dir = await mkdtemp(join(tmpdir(), "servicebus-bench-"));
+const configPath = join(dir, "Config.json");
+await writeFile(configPath, JSON.stringify(config));
+const children: ChildProcess[] = [];
+try {
+  const rounds: { emulator: Workload; ceiling: Workload }[] = [];
+  let lat: Awaited<ReturnType<typeof latency>> | undefined;
+  for (let index = 0; index < ROUNDS; index++) {
+    rounds.push(
+      await runRound(index, configPath, children, async (emulator) => {
+        if (index === ROUNDS - 1) lat = await latency(emulator.connectionString, 1_000, 5_000);
+      }),
+    );
+  }
+  // Each round's ratio compares runs made one straight after the other; the figures are the rounds' medians.
+  const ratios = (name: ScenarioName) =>
+    rounds.map((r) => r.emulator[name].perSecond / r.ceiling[name].perSecond);
+  const ratioOf = (name: ScenarioName) => middle(ratios(name));
+  const medianOf = (side: "emulator" | "ceiling", name: ScenarioName, key: keyof Scenario) =>
+    middle(rounds.map((r) => r[side][name][key]));
+  console.log(
+    `send → peek-lock receive → complete, real @azure/service-bus SDK; medians of ${ROUNDS} round(s)`,
+  );
+  const row = (side: "emulator" | "ceiling", name: ScenarioName) => ({
+    broker: side === "emulator" ? "emulator" : "null broker",
+    scenario: name,
+    receivers: receiversOf[name],
+    messages: medianOf(side, name, "messages"),
+    seconds: round(medianOf(side, name, "seconds"), 2),
+    "msg/s": Math.round(medianOf(side, name, "perSecond")),
+    "broker CPU ms/1000": Math.round(medianOf(side, name, "brokerCpuPer1000")),
+    "client CPU ms/1000": Math.round(medianOf(side, name, "clientCpuPer1000")),
+    ...(side === "emulator" ? { ratio: round(ratioOf(name), 3) } : {}),
   });
-  const rows = (["one", "cold", "warm"] as const).flatMap((key) => [
-    row("emulator", key, measured[key]),
-    row("null broker", key, ceiling[key]),
-  ]);
-  const coldRatio = measured.cold.perSecond / ceiling.cold.perSecond;
-  const warmRatio = measured.warm.perSecond / ceiling.warm.perSecond;
-  console.log("Emulator latency from send to handler at a fixed 1,000 msg/s (16 receivers)");
-  console.table([{ sent: lat.sent, received: lat.received, "p50 ms": lat.p50, "p99 ms": lat.p99 }]);
+  const rows = SCENARIOS.flatMap((name) => [row("emulator", name), row("ceiling", name)]);
+  const perScenario = (side: "emulator" | "ceiling", key: keyof Scenario) =>
+    Object.fromEntries(SCENARIOS.map((name) => [name, Math.round(medianOf(side, name, key))]));
+  const coldRatio = ratioOf("cold");
+  const warmRatio = ratioOf("warm");
+  if (lat) {
+    console.log("Emulator latency from send to handler at a fixed 1,000 msg/s (16 receivers)");
+    console.table([{ sent: lat.sent, received: lat.received, "p50 ms": lat.p50, "p99 ms": lat.p99 }]);
+  }
   report(
     {
       name: "servicebus",
       unit: "ratio of the emulator's msg/s to the null broker's (16 receivers, the lower of cold and warm)",
       value: Math.min(coldRatio, warmRatio),
-      baseline: { name: "null broker msg/s (16 receivers, warm)", value: ceiling.warm.perSecond },
+      baseline: {
+        name: "null broker msg/s (16 receivers, warm)",
+        value: medianOf("ceiling", "warm", "perSecond"),
+      },
       ratio: Math.min(coldRatio, warmRatio),
       params: {
         target: 0.8,
         messages: MESSAGES,
+        rounds: ROUNDS,
         coldRatio: round(coldRatio, 3),
         warmRatio: round(warmRatio, 3),
-        oneReceiverRatio: round(measured.one.perSecond / ceiling.one.perSecond, 3),
-        emulatorPerSecond: {
-          one: Math.round(measured.one.perSecond),
-          cold: Math.round(measured.cold.perSecond),
-          warm: Math.round(measured.warm.perSecond),
+        oneReceiverRatio: round(ratioOf("one"), 3),
+        roundRatios: Object.fromEntries(
+          SCENARIOS.map((name) => [name, ratios(name).map((r) => round(r, 3))]),
+        ),
+        emulatorPerSecond: perScenario("emulator", "perSecond"),
+        nullBrokerPerSecond: perScenario("ceiling", "perSecond"),
+        brokerCpuMsPer1000: {
+          emulator: perScenario("emulator", "brokerCpuPer1000"),
+          nullBroker: perScenario("ceiling", "brokerCpuPer1000"),
         },
-        nullBrokerPerSecond: {
-          one: Math.round(ceiling.one.perSecond),
-          cold: Math.round(ceiling.cold.perSecond),
-          warm: Math.round(ceiling.warm.perSecond),
+        clientCpuMsPer1000: {
+          emulator: perScenario("emulator", "clientCpuPer1000"),
+          nullBroker: perScenario("ceiling", "clientCpuPer1000"),
         },
-        latencyAt1000: { p50: lat.p50, p99: lat.p99 },
+        ...(lat ? { latencyAt1000: { p50: lat.p50, p99: lat.p99 } } : {}),
       },
     },
     rows,

@@ -56,6 +56,22 @@ describe("Service Bus emulator: link credit", () => {
     expect(arrived).toEqual([1, 2, 3]);
   });
 
+  it("locks no more messages than the credit granted: the rest go to another receiver", async () => {
+    const { receiver, arrived } = await receiverWith(5);
+    receiver.add_credit(1);
+    await sleep(200);
+    expect(arrived).toEqual([1]);
+    // A message handed to a receiver beyond its credit would wait, locked, for credit that never comes.
+    const other = running?.client.createReceiver("q");
+    const received: unknown[] = [];
+    const deadline = Date.now() + 5_000;
+    while (other && received.length < 4 && Date.now() < deadline) {
+      const batch = await other.receiveMessages(4 - received.length, { maxWaitTimeInMs: 1_000 });
+      received.push(...batch.map((message) => message.body));
+    }
+    expect(received).toEqual([2, 3, 4, 5]);
+  });
+
   it("answers a drain with what is available and returns the credit left over", async () => {
     const { receiver, arrived } = await receiverWith(2);
     const answered = drained(receiver);

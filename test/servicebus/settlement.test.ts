@@ -192,6 +192,20 @@ describe("Service Bus emulator: settlement", () => {
     expect(await receiver.peekMessages(10)).toEqual([]);
   });
 
+  it("redelivers a message whose renewed lock expired, once its new expiry has passed", async () => {
+    const r = await withOne({ LockDuration: "PT1S" });
+    const first = r.client.createReceiver("work", { maxAutoLockRenewalDurationInMs: 0 });
+    const [message] = await first.receiveMessages(1, { maxWaitTimeInMs: 3000 });
+    if (!message) throw new Error("no message arrived");
+    await sleep(500);
+    const renewedUntil = (await first.renewMessageLock(message)).getTime();
+    const receiver = r.client.createReceiver("work");
+    const [again] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
+    expect(again?.messageId).toBe("job-1");
+    expect(again?.deliveryCount).toBe(1);
+    expect(Date.now()).toBeGreaterThanOrEqual(renewedUntil);
+  });
+
   it("dead-letters a message after MaxDeliveryCount deliveries with reason MaxDeliveryCountExceeded", async () => {
     const r = await withOne({ MaxDeliveryCount: 3 });
     const receiver = r.client.createReceiver("work");

@@ -4,30 +4,39 @@ import rhea, { type Message } from "rhea";
 
 /**
  * .NET's Guid.ToByteArray() order against RFC 4122 order: the first three fields are little-endian. Swapping them
- * is its own inverse, so the same reorder serves both directions.
+ * is its own inverse, so the same reorder serves both directions. Every delivery and settlement converts one lock
+ * token, so these work on hex text (one native conversion each way) rather than byte by byte.
  */
-function swapGuidOrder(b: Uint8Array): Buffer {
-  return Buffer.from([
-    b[3] ?? 0,
-    b[2] ?? 0,
-    b[1] ?? 0,
-    b[0] ?? 0,
-    b[5] ?? 0,
-    b[4] ?? 0,
-    b[7] ?? 0,
-    b[6] ?? 0,
-    ...b.subarray(8, 16),
-  ]);
+function swapGuidOrder(hex: string): string {
+  return (
+    hex.slice(6, 8) +
+    hex.slice(4, 6) +
+    hex.slice(2, 4) +
+    hex.slice(0, 2) +
+    hex.slice(10, 12) +
+    hex.slice(8, 10) +
+    hex.slice(14, 16) +
+    hex.slice(12, 14) +
+    hex.slice(16)
+  );
 }
+
+/** 32 hex digits as a GUID's text: 8-4-4-4-12, lower case. */
+function guidText(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+const GUID_TEXT = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The delivery tag for a lock token: the SDK reads the tag as a .NET Guid.ToByteArray(). */
 export function lockTokenToTag(lockToken: string): Buffer {
-  return swapGuidOrder(rhea.string_to_uuid(lockToken));
+  if (!GUID_TEXT.test(lockToken)) throw new TypeError(`Not a lock token: ${lockToken}`);
+  return Buffer.from(swapGuidOrder(lockToken.replaceAll("-", "")), "hex");
 }
 
 export function tagToLockToken(tag: Buffer | string): string | undefined {
   if (typeof tag === "string" || tag.length !== 16) return undefined;
-  return rhea.uuid_to_string(swapGuidOrder(tag));
+  return guidText(swapGuidOrder(tag.toString("hex")));
 }
 
 /** A lock token sent over $management: an AMQP uuid, decoded by rhea as 16 bytes in RFC order. */

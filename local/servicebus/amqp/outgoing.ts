@@ -8,12 +8,15 @@ import { type Disposition, settle } from "../broker/settlement.js";
 import { connectionState, type Detachable } from "./connectionState.js";
 import { deliveryMessage } from "./deliveryMessage.js";
 import { lockTokenToTag, tagToLockToken } from "./encoding.js";
-import { acceptedOutcome, rejectedOutcome } from "./rheaTypes.js";
+import { acceptedOutcome, linkCredit, rejectedOutcome, unsentDeliveries } from "./rheaTypes.js";
 
 export class OutgoingLink implements Consumer, Detachable {
   private closing = false;
   private gone = false;
   private nextTag = 0;
+  /** Messages sent on the link that rhea has not yet transferred, and so not yet taken from its credit. */
+  private unsent = 0;
+  private recountQueued = false;
   /** Set once the session is locked, before the link is attached to the entity. */
   sessionId: string | undefined = undefined;
 
@@ -23,14 +26,29 @@ export class OutgoingLink implements Consumer, Detachable {
     readonly receiveMode: ReceiveMode,
   ) {}
 
+  /**
+   * True while the client's credit covers one more message. Messages sent in the current event are not yet taken
+   * from rhea's count of the credit, so they are taken off here: without that, one dispatch would hand a receiver
+   * every ready message (locking each) when the receiver asked for one.
+   */
   hasCredit(): boolean {
-    return !this.closing && !this.gone && this.sender.sendable();
+    return !this.closing && !this.gone && this.sender.sendable() && linkCredit(this.sender) > this.unsent;
   }
 
   deliver(outgoing: OutgoingMessage): void {
     const message = deliveryMessage(outgoing.record, outgoing.deliveryCount, outgoing.lockedUntil);
     const tag = outgoing.lockToken ? lockTokenToTag(outgoing.lockToken) : Buffer.from(String(this.nextTag++));
     this.sender.send(message, tag);
+    this.unsent += 1;
+    if (!this.recountQueued) {
+      // rhea transfers what was sent on the next tick, queued by the send above; after that, what is still unsent
+      // is what the session's window holds back.
+      this.recountQueued = true;
+      process.nextTick(() => {
+        this.recountQueued = false;
+        this.unsent = unsentDeliveries(this.sender);
+      });
+    }
   }
 
   onCredit(): void {

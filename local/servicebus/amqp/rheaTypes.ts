@@ -79,3 +79,25 @@ export function holdAttach(l: link): void {
     state.open_requests -= 1;
   }
 }
+
+interface OutgoingInternals {
+  next_pending_delivery: number;
+  next_delivery_id: number;
+  deliveries: { by_id(id: number): { link: unknown } | undefined };
+}
+
+/** The link credit rhea holds for a sender (its typings leave the field out). */
+export const linkCredit = (sender: link): number => (sender as unknown as { credit: number }).credit;
+
+/**
+ * Deliveries handed to `sender.send` that rhea has not transferred yet. rhea takes a transfer from the link's credit
+ * only when it writes it (once the current event is done), so until then `credit` and `sendable()` still count it.
+ */
+export function unsentDeliveries(sender: link): number {
+  const outgoing = (sender.session as unknown as { outgoing: OutgoingInternals }).outgoing;
+  let count = 0;
+  for (let id = outgoing.next_pending_delivery; id < outgoing.next_delivery_id; id++) {
+    if (outgoing.deliveries.by_id(id)?.link === sender) count += 1;
+  }
+  return count;
+}

@@ -3,7 +3,7 @@
 import type { Message } from "rhea";
 import type { ValidEmulatorConfig } from "../config/schema.js";
 import { DuplicateWindow } from "../store/dedupe.js";
-import { type EntityHost, type ForwardFailure, MessageEntity } from "./entity.js";
+import { dispatchAfter, type EntityHost, type ForwardFailure, MessageEntity } from "./entity.js";
 import { BrokerError, Condition } from "./errors.js";
 import { messageIdOf, sessionIdOf } from "./messageFields.js";
 import { defaultRule, ruleFromConfig } from "./rules.js";
@@ -113,7 +113,7 @@ export class Namespace implements EntityHost {
    */
   send(target: SendTarget, messages: readonly Message[], now: number): (number | undefined)[] {
     for (const message of messages) this.validate(target, message);
-    return messages.map((message) => this.store(target, message, now));
+    return dispatchAfter(() => messages.map((message) => this.store(target, message, now)));
   }
 
   private store(target: SendTarget, message: Message, now: number): number | undefined {

@@ -17,6 +17,11 @@ export class MessageStore {
   /** Membership of the ready list, so removing a message that is not in it costs nothing. */
   private readonly readySet = new WeakSet<StoredMessage>();
   private readonly locks = new Map<string, StoredMessage>();
+  /**
+   * No lock runs out before this time: the sweep for expired locks skips its scan until then. A renewal only moves
+   * a lock's end later, so an earlier bound stays safe (the scan finds nothing and computes a new one).
+   */
+  private earliestLockEnd = Number.POSITIVE_INFINITY;
   private readonly scheduled = new Set<StoredMessage>();
 
   get size(): number {
@@ -88,6 +93,11 @@ export class MessageStore {
 
   /** Takes every ready message whose time-to-live has passed, rebuilding the ready list once for all of them. */
   takeExpired(now: number): StoredMessage[] {
+    // Most sweeps find nothing; look before rebuilding.
+    let any = false;
+    for (let i = this.head; i < this.ready.length && !any; i++)
+      any = (this.ready[i]?.expiresAt ?? now + 1) <= now;
+    if (!any) return [];
     const expired: StoredMessage[] = [];
     const kept: StoredMessage[] = [];
     for (let i = this.head; i < this.ready.length; i++) {
@@ -117,6 +127,7 @@ export class MessageStore {
     const token = randomUUID();
     record.lock = { token, until, holder };
     this.locks.set(token, record);
+    if (until < this.earliestLockEnd) this.earliestLockEnd = until;
     return token;
   }
 
@@ -140,10 +151,15 @@ export class MessageStore {
 
   /** Locked messages whose lock ran out; the caller decides what happens to them. */
   expiredLocks(now: number): StoredMessage[] {
+    if (now < this.earliestLockEnd) return [];
     const expired: StoredMessage[] = [];
+    let next = Number.POSITIVE_INFINITY;
     for (const record of this.locks.values()) {
-      if (record.lock && record.lock.until <= now) expired.push(record);
+      const until = record.lock?.until ?? Number.POSITIVE_INFINITY;
+      if (until <= now) expired.push(record);
+      if (until < next) next = until;
     }
+    this.earliestLockEnd = next;
     return expired;
   }
 
@@ -152,6 +168,7 @@ export class MessageStore {
   }
 
   dueScheduled(now: number): StoredMessage[] {
+    if (this.scheduled.size === 0) return [];
     const due = [...this.scheduled].filter((record) => (record.scheduledAt ?? 0) <= now);
     for (const record of due) this.scheduled.delete(record);
     return due.sort((a, b) => a.sequenceNumber - b.sequenceNumber);
