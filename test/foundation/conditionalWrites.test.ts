@@ -112,6 +112,17 @@ describe("a share's conditional writes", () => {
     expect(stored?.value.progress).toEqual(first.progress);
   });
 
+  it("judges the condition on the patched share alone, not on another holder's share with the same id", async () => {
+    const share = await storedShare();
+    const twin = { ...share, subject: `did:example:${mintId()}` };
+    await shares.create(twin);
+    const scanned = { progress: { status: "scanned" as const, scannedAt: new Date().toISOString() } };
+    expect(await shares.advance(twin.subject, twin.id, scanned, ["pending"])).toBe(true);
+    // The twin is scanned now; the emulator's own check queried every document and found the pending one.
+    expect(await shares.advance(twin.subject, twin.id, scanned, ["pending"])).toBe(false);
+    expect((await shares.get(share.subject, share.id))?.value.progress).toEqual({ status: "pending" });
+  });
+
   it("answers false for a share that does not exist, and creates nothing", async () => {
     const subject = `did:example:${mintId()}`;
     const id = mintId();
