@@ -17,6 +17,9 @@ const SHARES = Number(process.env.BENCH_SHARES ?? 10_000);
 const ROUND = 500;
 const MB = 1024 * 1024;
 
+/** The host's memory after a full garbage collection: the resident set, V8's heap, and memory outside it. */
+type Reading = { rss: number; heapUsed: number; external: number; arrayBuffers: number };
+
 const stack = await startStack();
 try {
   const agent = keepAlive(20);
@@ -38,22 +41,22 @@ try {
     );
   };
   await run(200);
-  const before = await stack.parts.host.command<{ rss: number; heapUsed: number }>("gc");
-  const rows: Record<string, unknown>[] = [
-    { shares: 0, rssMB: round(before.rss / MB, 1), heapMB: round(before.heapUsed / MB, 1) },
-  ];
+  const reading = () => stack.parts.host.command<Reading>("gc");
+  const row = (shares: number, at: Reading) => ({
+    shares,
+    rssMB: round(at.rss / MB, 1),
+    heapMB: round(at.heapUsed / MB, 1),
+    externalMB: round(at.external / MB, 1),
+  });
+  const before = await reading();
+  const rows: Record<string, unknown>[] = [row(0, before)];
   for (let done = 0; done < SHARES; done += ROUND) {
     await run(Math.min(ROUND, SHARES - done));
     if ((done + ROUND) % 2_000 === 0 || done + ROUND >= SHARES) {
-      const now = await stack.parts.host.command<{ rss: number; heapUsed: number }>("gc");
-      rows.push({
-        shares: Math.min(SHARES, done + ROUND),
-        rssMB: round(now.rss / MB, 1),
-        heapMB: round(now.heapUsed / MB, 1),
-      });
+      rows.push(row(Math.min(SHARES, done + ROUND), await reading()));
     }
   }
-  const after = await stack.parts.host.command<{ rss: number; heapUsed: number }>("gc");
+  const after = await reading();
   agent.destroy();
   report(
     {
@@ -65,6 +68,7 @@ try {
         shares: SHARES,
         target: 10,
         heapGrowthMB: round((after.heapUsed - before.heapUsed) / MB, 2),
+        externalGrowthMB: round((after.external - before.external) / MB, 2),
         bytesPerShare: round((after.rss - before.rss) / SHARES, 0),
         rssAfterMB: round(after.rss / MB, 1),
       },

@@ -226,7 +226,8 @@ async function host(): Promise<void> {
       stats: () => ({ serviceBusMessages: sent(), rss: process.memoryUsage().rss }),
       gc: () => {
         (globalThis as { gc?: () => void }).gc?.();
-        return { rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed };
+        const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
+        return { rss, heapUsed, external, arrayBuffers };
       },
       ...(process.env.BENCH_WINDOW_PROF_DIR ? windowProfiler() : {}),
     },
