@@ -197,12 +197,26 @@ type AcceptedShare = { readonly status: "shared"; readonly credentials: readonly
  * share on with one write conditional on its stored status: a share another callback or a cancellation has moved
  * on is never changed. Only when that write finds the share elsewhere is the share read, to say why.
  */
+/**
+ * The request record with what its share asked for. A record written before records held it (while such a
+ * presentation request may still be answered, up to its expiry) takes it from the share, at the cost of a read.
+ */
+async function withWhatWasAsked(deps: CallbackDeps, request: ShareRequest): Promise<ShareRequest> {
+  const recorded = request as Partial<ShareRequest>;
+  if (Array.isArray(recorded.credentialTypes) && recorded.staff !== undefined) return request;
+  const stored = await deps.shares.get(request.subject, request.id);
+  if (stored === undefined) throw new InvalidCallback();
+  const { credentialTypes, staff, answers } = stored.value;
+  return { ...request, credentialTypes, staff, ...(answers === undefined ? {} : { answers }) };
+}
+
 async function applyToShare(
   deps: CallbackDeps,
-  request: ShareRequest,
+  record: ShareRequest,
   report: CallbackReport,
   correlationId: string,
 ): Promise<CallbackOutcome> {
+  const request = await withWhatWasAsked(deps, record);
   const now = deps.clock();
   const notApplied = async (): Promise<CallbackOutcome> => {
     const stored = await deps.shares.get(request.subject, request.id);

@@ -5,6 +5,7 @@ import { OUTBOX_GRACE_MS, sweepOutbox } from "../../../src/app/outbox.js";
 import { cancelShare, readShare, startShare, TrustInactive } from "../../../src/app/shares.js";
 import { applyCallback, authenticateCallback, InvalidCallback } from "../../../src/app/verifiedIdCallback.js";
 import { ESR_ISSUER, NHS_ENGLAND_ISSUER } from "../../../src/domain/catalogue.js";
+import type { ShareRequest } from "../../../src/domain/share.js";
 import { transactionOf } from "../../../src/domain/shareEvent.js";
 import { session, trust, verified, world } from "../../support/memoryWorld.js";
 
@@ -135,6 +136,21 @@ describe("the callback", () => {
       status: "pending",
     });
     expect(deps.publisher.published).toHaveLength(1);
+  });
+
+  it("judges a request record written without the share's types and claims against the share itself", async () => {
+    const { deps } = world();
+    const started = await startShare(deps, session, ["StaffPassportIdentity"]);
+    const stored = await authenticateCallback(deps, "api-key-1", started.shareId);
+    const { credentialTypes: _types, staff: _staff, ...older } = stored.value as ShareRequest;
+    const outcome = await applyCallback(
+      deps,
+      { ...stored, value: older as ShareRequest },
+      verified(started.shareId, "vid-1"),
+      "c",
+    );
+    expect(outcome).toMatchObject({ applied: true, status: "shared" });
+    expect(deps.publisher.published[0]?.event).toMatchObject({ data: { staff: session.staff } });
   });
 
   it("changes nothing once the share is cancelled", async () => {
