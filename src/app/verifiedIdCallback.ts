@@ -193,11 +193,6 @@ async function fulfilAnsweredRequest(deps: CallbackDeps, share: ShareRequest): P
 type AcceptedShare = { readonly status: "shared"; readonly credentials: readonly AcceptedCredential[] };
 
 /**
- * Judges the callback against the share's request record, which holds what the share asked for, then moves the
- * share on with one write conditional on its stored status: a share another callback or a cancellation has moved
- * on is never changed. Only when that write finds the share elsewhere is the share read, to say why.
- */
-/**
  * The request record with what its share asked for. A record written before records held it (while such a
  * presentation request may still be answered, up to its expiry) takes it from the share, at the cost of a read.
  */
@@ -210,6 +205,11 @@ async function withWhatWasAsked(deps: CallbackDeps, request: ShareRequest): Prom
   return { ...request, credentialTypes, staff, ...(answers === undefined ? {} : { answers }) };
 }
 
+/**
+ * Judges the callback against the share's request record, which holds what the share asked for, then moves the
+ * share on with one write conditional on its stored status: a share another callback or a cancellation has moved
+ * on is never changed. Only when that write finds the share elsewhere is the share read, to say why.
+ */
 async function applyToShare(
   deps: CallbackDeps,
   record: ShareRequest,
