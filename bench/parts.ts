@@ -3,6 +3,7 @@
 // stdin with `reply <json>`, and stops on SIGTERM. Parts:
 // - cosmos: the Cosmos DB emulator, counting the operations it serves by kind and container (`stats`, `reset`);
 // - servicebus: the Service Bus emulator with the local Config.json;
+// - blob: Azurite's Blob service, where share event payloads rest;
 // - verifiedid: the Verified ID simulator;
 // - trust: the demo trust (BENCH_JWKS_URL, BENCH_ISSUER), telling when each verified SET arrived (`receipts`);
 // - host: the local Functions host on BENCH_HOST_PORT, wired to the parts above (BENCH_COSMOS_PORT,
@@ -123,6 +124,12 @@ async function serviceBus(): Promise<void> {
   serve({ port: emulator.port, connectionString: emulator.connectionString }, {}, emulator.close);
 }
 
+async function blob(): Promise<void> {
+  const { startBlobEmulator } = await import("../local/azurite.js");
+  const emulator = await startBlobEmulator({ port: 0 });
+  serve({ port: emulator.port, connectionString: emulator.connectionString }, {}, emulator.close);
+}
+
 async function verifiedId(): Promise<void> {
   const { startVerifiedIdSimulator } = await import("../local/verifiedid/index.js");
   const simulator = await startVerifiedIdSimulator({ port: 0 });
@@ -156,6 +163,22 @@ async function trust(): Promise<void> {
     clearInterval(stamp);
     await trust.close();
   });
+}
+
+/** Counts every Blob storage operation the host's payload store makes, by kind. */
+async function countBlobOperations(): Promise<() => Record<string, number>> {
+  const { BlockBlobClient } = await import("@azure/storage-blob");
+  const counts: Record<string, number> = {};
+  const prototype = BlockBlobClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  for (const name of ["upload", "getProperties", "downloadToBuffer", "deleteIfExists"]) {
+    const original = prototype[name];
+    if (original === undefined) continue;
+    prototype[name] = function (this: unknown, ...args: unknown[]) {
+      counts[name] = (counts[name] ?? 0) + 1;
+      return original.apply(this, args);
+    };
+  }
+  return () => ({ ...counts });
 }
 
 /** Counts every message the host's Service Bus clients send or schedule. */
@@ -194,6 +217,7 @@ async function host(): Promise<void> {
       import("../local/seed/index.js"),
     ]);
   const sent = await countServiceBusMessages();
+  const blobOperations = await countBlobOperations();
   const ports = {
     host: Number(env("BENCH_HOST_PORT")),
     cosmos: Number(env("BENCH_COSMOS_PORT")),
@@ -202,7 +226,11 @@ async function host(): Promise<void> {
     demoTrust: 0,
   };
   const settings = {
-    ...settingsModule.localSettings(ports, env("BENCH_SERVICEBUS_CONNECTION")),
+    ...settingsModule.localSettings(
+      ports,
+      env("BENCH_SERVICEBUS_CONNECTION"),
+      env("BENCH_PAYLOAD_STORAGE_CONNECTION"),
+    ),
     LOCAL_KEYS_DIR: env("BENCH_KEYS_DIR"),
     LOG_LEVEL: "warn",
   };
@@ -223,7 +251,11 @@ async function host(): Promise<void> {
   serve(
     { port: localHost.port, url: localHost.url },
     {
-      stats: () => ({ serviceBusMessages: sent(), rss: process.memoryUsage().rss }),
+      stats: () => ({
+        serviceBusMessages: sent(),
+        blobOperations: blobOperations(),
+        rss: process.memoryUsage().rss,
+      }),
       gc: () => {
         (globalThis as { gc?: () => void }).gc?.();
         const { rss, heapUsed, external, arrayBuffers } = process.memoryUsage();
@@ -258,6 +290,7 @@ async function bare(): Promise<void> {
 const parts: Record<string, () => Promise<void>> = {
   cosmos,
   servicebus: serviceBus,
+  blob,
   verifiedid: verifiedId,
   trust,
   host,

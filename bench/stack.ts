@@ -15,7 +15,7 @@ import { closedLoop, ok, type Part, startPart } from "./support.js";
 
 export type Stack = {
   urls: { api: string; sim: string; trust: string };
-  parts: { host: Part; cosmos: Part; servicebus: Part; verifiedid: Part; trust: Part };
+  parts: { host: Part; cosmos: Part; servicebus: Part; blob: Part; verifiedid: Part; trust: Part };
   /** Process ids by part, for CPU readings. */
   pids: Record<string, number>;
   close(): Promise<void>;
@@ -35,10 +35,10 @@ export async function startStack(
       started.push(part);
       return part;
     };
-    const [cosmos, servicebus, verifiedid] = await Promise.all(
-      ["cosmos", "servicebus", "verifiedid"].map(async (name) => keep(await startPart(name))),
+    const [cosmos, servicebus, verifiedid, blob] = await Promise.all(
+      ["cosmos", "servicebus", "verifiedid", "blob"].map(async (name) => keep(await startPart(name))),
     );
-    if (!cosmos || !servicebus || !verifiedid) throw new Error("an emulator did not start");
+    if (!cosmos || !servicebus || !verifiedid || !blob) throw new Error("an emulator did not start");
     const hostPort = await freePort();
     const api = `http://127.0.0.1:${hostPort}/api`;
     const trust = keep(
@@ -51,6 +51,7 @@ export async function startStack(
           BENCH_HOST_PORT: String(hostPort),
           BENCH_COSMOS_PORT: String(cosmos.info.port),
           BENCH_SERVICEBUS_CONNECTION: String(servicebus.info.connectionString),
+          BENCH_PAYLOAD_STORAGE_CONNECTION: String(blob.info.connectionString),
           BENCH_VERIFIEDID_PORT: String(verifiedid.info.port),
           BENCH_TRUST_URL: String(trust.info.url),
           BENCH_KEYS_DIR: keysDir,
@@ -66,7 +67,7 @@ export async function startStack(
         ],
       ),
     );
-    const parts = { host, cosmos, servicebus, verifiedid, trust };
+    const parts = { host, cosmos, servicebus, blob, verifiedid, trust };
     return {
       urls: { api, sim: String(verifiedid.info.url), trust: String(trust.info.url) },
       parts,

@@ -1,15 +1,22 @@
-// Timer: drops the claim values of recorded share events that reach their retention limit undelivered
-// (SHARE_EVENT_RETENTION_DAYS), so no claim is kept longer than that, whatever happened to its delivery.
+// Timer: deletes the payloads (claim values) of share events that reach their retention limit undelivered
+// (SHARE_EVENT_RETENTION_DAYS), so no claim is kept longer than that whatever happened to its delivery, and drops
+// the free text of credential requests closed for that long.
 import type { InvocationContext, Timer } from "@azure/functions";
-import { dropExpiredClaims } from "../src/app/shareEventRetention.js";
+import { applyRetention } from "../src/app/shareEventRetention.js";
 import { services } from "../src/composition.js";
 import { invocationLogger } from "../src/log.js";
 import type { TimerFunctionDefinition } from "./definition.js";
 
 export async function handleExpireShareEventClaims(_timer: Timer, context: InvocationContext): Promise<void> {
-  const dropped = await dropExpiredClaims(services().shareEventRecording);
-  if (dropped > 0)
-    invocationLogger(context).info("claim values dropped at their retention limit", { dropped });
+  const dropped = await applyRetention(services().shareEventRetention);
+  if (dropped.payloads + dropped.requests > 0)
+    invocationLogger(context).info(
+      "share event payloads and request texts dropped at their retention limit",
+      {
+        payloads: dropped.payloads,
+        requests: dropped.requests,
+      },
+    );
 }
 
 export const expireShareEventClaims: TimerFunctionDefinition = {

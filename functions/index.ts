@@ -13,6 +13,7 @@ import { listCredentialRequests } from "./listCredentialRequests.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
 import { listShares } from "./listShares.js";
 import { openApi } from "./openApi.js";
+import { pollShareEvents } from "./pollShareEvents.js";
 import { readCredentialRequest } from "./readCredentialRequest.js";
 import { readLogin } from "./readLogin.js";
 import { readShare } from "./readShare.js";
@@ -43,6 +44,7 @@ export const functions: readonly FunctionDefinition[] = [
   createCredentialRequest,
   readCredentialRequest,
   withdrawCredentialRequest,
+  pollShareEvents,
   sweepOutbox,
   recordShareEvent,
   deliverShareEvent,

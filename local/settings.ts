@@ -8,6 +8,8 @@ export type Ports = {
   demoTrust: number;
   cosmos: number;
   serviceBus: number;
+  /** Azurite's Blob service, for share event payloads; absent means any free port. */
+  blob?: number;
 };
 
 export const DEFAULT_PORTS: Ports = {
@@ -16,6 +18,7 @@ export const DEFAULT_PORTS: Ports = {
   demoTrust: 7073,
   cosmos: 8081,
   serviceBus: 5672,
+  blob: 10000,
 };
 
 const PORT_VARIABLES: Readonly<Record<keyof Ports, string>> = {
@@ -24,9 +27,13 @@ const PORT_VARIABLES: Readonly<Record<keyof Ports, string>> = {
   demoTrust: "DEMO_TRUST_PORT",
   cosmos: "COSMOS_PORT",
   serviceBus: "SERVICEBUS_PORT",
+  blob: "AZURITE_BLOB_PORT",
 };
 
-/** Ports from PORT, VERIFIEDID_SIM_PORT, DEMO_TRUST_PORT, COSMOS_PORT and SERVICEBUS_PORT, else the defaults. */
+/**
+ * Ports from PORT, VERIFIEDID_SIM_PORT, DEMO_TRUST_PORT, COSMOS_PORT, SERVICEBUS_PORT and AZURITE_BLOB_PORT, else
+ * the defaults.
+ */
 export function portsFromEnv(env: Record<string, string | undefined>): Ports {
   const ports = { ...DEFAULT_PORTS };
   for (const key of Object.keys(PORT_VARIABLES) as (keyof Ports)[]) {
@@ -51,12 +58,17 @@ export function sampleSettings(): Record<string, string> {
 }
 
 /** The settings for a local run whose components listen on these ports (0 is never passed here). */
-export function localSettings(ports: Ports, serviceBusConnection: string): Record<string, string> {
+export function localSettings(
+  ports: Ports,
+  serviceBusConnection: string,
+  payloadStorageConnection: string,
+): Record<string, string> {
   const host = `http://127.0.0.1:${ports.host}`;
   return {
     ...sampleSettings(),
     COSMOS_ENDPOINT: `https://127.0.0.1:${ports.cosmos}/`,
     ServiceBusConnection: serviceBusConnection,
+    PAYLOAD_STORAGE_CONNECTION_STRING: payloadStorageConnection,
     VERIFIEDID_BASE_URL: `http://127.0.0.1:${ports.verifiedId}`,
     VERIFIEDID_CALLBACK_URL: `${host}/api/verifiedid/callback`,
     SESSION_ISSUER: `${host}/api`,

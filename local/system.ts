@@ -4,12 +4,14 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { FunctionDefinition } from "../functions/definition.js";
 import { functions as allFunctions } from "../functions/index.js";
+import { ensurePayloadContainer, payloadContainer } from "../src/adapters/blob/payloadStore.js";
 import { ensureDatabase } from "../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../src/adapters/cosmos/containers.js";
 import { trustAudience } from "../src/adapters/keys/trustTokens.js";
 import { resetServices, services } from "../src/composition.js";
 import { isLoopbackUrl, loadConfig } from "../src/config.js";
 import type { Trust } from "../src/domain/trust.js";
+import { type BlobEmulator, startBlobEmulator } from "./azurite.js";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
 import { type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
@@ -41,9 +43,18 @@ export type SystemOptions = {
 };
 
 export type LocalSystem = {
-  urls: { host: string; verifiedId: string; demoTrust: string; cosmos: string; serviceBus: string };
+  urls: {
+    host: string;
+    verifiedId: string;
+    demoTrust: string;
+    cosmos: string;
+    serviceBus: string;
+    blob: string;
+  };
   settings: Record<string, string>;
   cosmos: CosmosEmulator;
+  /** Azurite's Blob service, where share event payloads rest. */
+  blob: BlobEmulator;
   serviceBus: ServiceBusEmulator;
   verifiedId: VerifiedIdSimulator;
   demoTrust: DemoTrust;
@@ -81,6 +92,12 @@ function atDemoTrust(trust: Trust, demoTrustUrl: string): Trust {
 export async function prepareStore(seed: readonly Trust[], demoTrustUrl: string): Promise<void> {
   const { cosmos: client, config, trusts } = services();
   await ensureContainers(await ensureDatabase(await client(), config.COSMOS_DATABASE));
+  // In Azure the template makes the payload container; locally it is made here, as the Cosmos DB containers are.
+  if (config.PAYLOAD_STORAGE_CONNECTION_STRING !== undefined) {
+    await ensurePayloadContainer(
+      payloadContainer({ connectionString: config.PAYLOAD_STORAGE_CONNECTION_STRING }),
+    );
+  }
   await trusts.upsertAll(seed.map((trust) => atDemoTrust(trust, demoTrustUrl)));
 }
 
@@ -98,7 +115,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       ? Promise.all([buildSite("portal"), buildSite("wallet"), buildSite("trust")])
       : Promise.resolve([]);
     const site = (page: Site | undefined) => (page ? { site: page } : {});
-    const [[portalPage, , trustPage], cosmos, serviceBus, verifiedId] = await Promise.all([
+    const [[portalPage, , trustPage], cosmos, serviceBus, verifiedId, blob] = await Promise.all([
       pages,
       startCosmosEmulator({ port: options.ports.cosmos }),
       startServiceBusEmulator({ port: options.ports.serviceBus, config: SERVICEBUS_CONFIG }),
@@ -110,8 +127,10 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
           ...site(walletPage),
         }),
       ),
+      startBlobEmulator({ port: options.ports.blob ?? 0 }),
     ]);
     stops.push(
+      () => blob.close(),
       () => cosmos.close(),
       () => serviceBus.close(),
       () => verifiedId.close(),
@@ -122,6 +141,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       cosmos: cosmos.port,
       serviceBus: serviceBus.port,
       verifiedId: verifiedId.port,
+      blob: blob.port,
     };
     // The host's own port must be known before the settings that name it, so it starts first; its handlers
     // read settings only when invoked.
@@ -130,7 +150,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       : await startLocalHost(options.functions ?? allFunctions, {
           port: options.ports.host,
           hostJson: readHostJson(),
-          settings: localSettings(ports, serviceBus.connectionString),
+          settings: localSettings(ports, serviceBus.connectionString, blob.connectionString),
           ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
           ...(log ? { log } : {}),
           ...site(portalPage),
@@ -139,7 +159,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     const hostPort = host?.port ?? options.externalHost?.port ?? 0;
     const hostUrl = host?.url ?? `http://127.0.0.1:${hostPort}`;
     const settings = {
-      ...localSettings({ ...ports, host: hostPort }, serviceBus.connectionString),
+      ...localSettings({ ...ports, host: hostPort }, serviceBus.connectionString, blob.connectionString),
       ...options.settings,
     };
 
@@ -170,9 +190,11 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
         demoTrust: demoTrust.url,
         cosmos: cosmos.endpoint,
         serviceBus: `sb://localhost:${serviceBus.port}`,
+        blob: `http://127.0.0.1:${blob.port}`,
       },
       settings,
       cosmos,
+      blob,
       serviceBus,
       verifiedId,
       demoTrust,

@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import type { CosmosClient, Database } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
+import { blobPayloadStore, payloadContainer } from "./adapters/blob/payloadStore.js";
 import { cachedTrustStore } from "./adapters/cosmos/cachedTrusts.js";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
@@ -28,6 +29,7 @@ import type {
   Clock,
   CredentialRequestStore,
   EventPublisher,
+  PayloadStore,
   RequestStore,
   SessionIssuer,
   ShareStore,
@@ -35,6 +37,7 @@ import type {
   VerifiedIdClient,
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
+import type { RetentionDeps } from "./app/shareEventRetention.js";
 import { type Config, loadConfig } from "./config.js";
 import { type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
 
@@ -48,6 +51,8 @@ export type Services = {
   requests: RequestStore;
   shares: ShareStore;
   credentialRequests: CredentialRequestStore;
+  /** Share event payloads in Blob storage: the only place claim values rest. */
+  payloads: PayloadStore;
   publisher: EventPublisher;
   verifiedId: VerifiedIdClient;
   keys: SigningKeys;
@@ -66,6 +71,8 @@ export type Services = {
   /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
   shareEventRecording: RecordDeps;
   shareEventDelivery: DeliverDeps;
+  /** What the retention run (and the trust's poll) reads and deletes. */
+  shareEventRetention: RetentionDeps;
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -77,16 +84,19 @@ function shareEventConsumers(
   trusts: TrustStore,
   keys: SigningKeys,
   credentialRequests: CredentialRequestStore,
-): Pick<Services, "shareEventRecording" | "shareEventDelivery"> {
+  payloads: PayloadStore,
+): Pick<Services, "shareEventRecording" | "shareEventDelivery" | "shareEventRetention"> {
   const events = shareEventStore(container("shareEvents"));
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
   return {
     shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
+    shareEventRetention: { events, payloads, credentialRequests, clock, retentionMs },
     shareEventDelivery: {
       events,
       trusts,
+      payloads,
       sign: securityEventTokenSigner(keys, config.SESSION_ISSUER),
       push: httpSetPusher(),
       scheduler: deliveryScheduler(serviceBus),
@@ -183,6 +193,13 @@ function buildServices(config: Config): Services {
     clock: () => new Date(),
   });
   const credentialRequests = credentialRequestStore(container("credentialRequests"));
+  const payloads = blobPayloadStore(
+    payloadContainer(
+      config.PAYLOAD_STORAGE_CONNECTION_STRING
+        ? { connectionString: config.PAYLOAD_STORAGE_CONNECTION_STRING }
+        : { url: config.PAYLOAD_STORAGE_URL ?? "", credential },
+    ),
+  );
   const healthChecks = dependencyChecks(database, serviceBus);
   return {
     config,
@@ -193,6 +210,7 @@ function buildServices(config: Config): Services {
     requests: requestStore(container("requests")),
     shares: shareStore(container("shares")),
     credentialRequests,
+    payloads,
     publisher: serviceBusEventPublisher(serviceBus),
     verifiedId: createVerifiedIdClient({
       baseUrl: config.VERIFIEDID_BASE_URL,
@@ -218,7 +236,7 @@ function buildServices(config: Config): Services {
         clock: () => new Date(),
       }),
     },
-    ...shareEventConsumers(config, container, serviceBus, trusts, keys, credentialRequests),
+    ...shareEventConsumers(config, container, serviceBus, trusts, keys, credentialRequests, payloads),
     async close() {
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();

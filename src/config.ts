@@ -21,6 +21,10 @@ const settingsShape = z.object({
   COSMOS_DATABASE: z.string().trim().min(1).default("staff-passport"),
   ServiceBusConnection: optionalText,
   ServiceBusConnection__fullyQualifiedNamespace: optionalText,
+  // Share event payloads (the claim check): the storage account's blob endpoint in Azure (managed identity), or a
+  // connection string locally (Azurite); the container is always `share-payloads`.
+  PAYLOAD_STORAGE_URL: url.optional(),
+  PAYLOAD_STORAGE_CONNECTION_STRING: optionalText,
   VERIFIEDID_BASE_URL: url.default("https://verifiedid.did.msidentity.com"),
   VERIFIEDID_AUTHORITY: z.string().startsWith("did:", "must be a DID"),
   VERIFIEDID_CALLBACK_URL: url,
@@ -62,6 +66,7 @@ const HTTPS_SETTINGS = [
   "VERIFIEDID_CALLBACK_URL",
   "SESSION_ISSUER",
   "KEY_VAULT_URL",
+  "PAYLOAD_STORAGE_URL",
 ] as const;
 
 /** Where the service itself and its data live: any of them off this machine makes it a deployment. */
@@ -71,6 +76,9 @@ const settingsSchema = settingsShape.superRefine((s, ctx) => {
   const need = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
   if (!s.ServiceBusConnection && !s.ServiceBusConnection__fullyQualifiedNamespace) {
     need("ServiceBusConnection", "set it, or ServiceBusConnection__fullyQualifiedNamespace in Azure");
+  }
+  if (!s.PAYLOAD_STORAGE_URL && !s.PAYLOAD_STORAGE_CONNECTION_STRING) {
+    need("PAYLOAD_STORAGE_URL", "set it, or PAYLOAD_STORAGE_CONNECTION_STRING for a local emulator");
   }
   if (s.VERIFIEDID_CREDENTIAL === "client-secret") {
     for (const name of [

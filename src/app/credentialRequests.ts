@@ -15,7 +15,15 @@ import { MINTED_ID, mintId } from "../domain/secrets.js";
 import type { AnsweredRequest } from "../domain/share.js";
 import { ServiceError } from "../errors.js";
 import { credentialRequestOutbox, type OutboxDeps, publishFromOutbox } from "./outbox.js";
-import type { Clock, CredentialRequestStore, Logger, Session, TrustCaller, Versioned } from "./ports.js";
+import type {
+  Clock,
+  CredentialRequestStore,
+  Logger,
+  PayloadStore,
+  Session,
+  TrustCaller,
+  Versioned,
+} from "./ports.js";
 
 export type CredentialRequestDeps = { credentialRequests: CredentialRequestStore; clock: Clock };
 
@@ -100,12 +108,22 @@ async function change(
   deps: CredentialRequestDeps,
   read: () => Promise<Versioned<CredentialRequest>>,
   next: (request: CredentialRequest, now: Date) => RequestChange,
+  payloads?: PayloadStore,
 ): Promise<Versioned<CredentialRequest>> {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const stored = await read();
     const changed = next(stored.value, deps.clock());
     if (!changed.ok) throw new CredentialRequestClosed(stored.value.state.status);
     if ("unchanged" in changed) return stored;
+    if ("payload" in changed && changed.payload !== undefined) {
+      const event = changed.request.outbox?.event;
+      if (event === undefined || payloads === undefined)
+        throw new Error(
+          "A change with a payload stores it in the payload store and its event in the outbox.",
+        );
+      // The payload first (the claim check): a request written with its event always has its payload.
+      await payloads.put(event.trustId, event.eventId, changed.payload);
+    }
     const etag = await deps.credentialRequests.replace(changed.request, stored.etag);
     if (etag !== undefined) return { value: changed.request, etag };
   }
@@ -137,7 +155,7 @@ export async function listOpenRequests(
 
 /** Declines the request with the staff member's reason; the trust hears it as a share event. */
 export async function declineCredentialRequest(
-  deps: CredentialRequestDeps & Omit<OutboxDeps, "credentialRequests">,
+  deps: CredentialRequestDeps & Omit<OutboxDeps, "credentialRequests"> & { payloads: PayloadStore },
   session: Session,
   requestId: string,
   reason: string,
@@ -149,6 +167,7 @@ export async function declineCredentialRequest(
     deps,
     () => staffRequest(deps, session, requestId),
     (request, now) => declineRequest(request, { reason, eventId, correlationId }, now),
+    deps.payloads,
   );
   await publishFromOutbox(deps, credentialRequestOutbox(deps.credentialRequests), declined.value);
   return credentialRequestView(declined.value);

@@ -1,25 +1,27 @@
-// deliverShareEvent: pushes a share event to its trust as a signed SET (RFC 8417, RFC 8935) and records every
-// attempt on the event document. One path for the first attempt (the topic's `deliver` subscription) and every
+// deliverShareEvent: pushes a share event to its trust as a signed SET (RFC 8417, RFC 8935), made from the event's
+// payload in Blob storage, and records every attempt on the event document; for a trust that polls (RFC 8936) it
+// marks the event available instead. One path for the first attempt (the topic's `deliver` subscription) and every
 // retry (scheduled messages on the delivery queue); transient failures are retried with backoff, then the
 // delivery is dead-lettered for an operator to replay.
 import {
   type AttemptOutcome,
   type DeliveryAttempt,
-  eventBodyOf,
   judgePush,
   newStoredShareEvent,
+  payloadRetained,
   type RetryPolicy,
   retryDelayMs,
   type StoredShareEvent,
-  withoutClaims,
+  withoutPayload,
 } from "../domain/shareDelivery.js";
 import type { ShareEvent } from "../domain/shareEvent.js";
 import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
-import type { Logger } from "../log.js";
+import { describeError, type Logger } from "../log.js";
 import type {
   DeliveryDeadLetters,
   DeliveryRetry,
   DeliveryScheduler,
+  PayloadStore,
   ReceivedMessage,
   SetPusher,
   SetSigner,
@@ -32,6 +34,7 @@ import { parseDeliveryMessage } from "./shareEventMessages.js";
 export type DeliverDeps = {
   events: ShareEventStore;
   trusts: TrustDirectory;
+  payloads: PayloadStore;
   sign: SetSigner;
   push: SetPusher;
   scheduler: DeliveryScheduler;
@@ -48,7 +51,7 @@ export type DeliverOutcome =
   | "failed"
   | "retrying"
   | "dead-lettered"
-  | "subscription"
+  | "available"
   | "duplicate"
   | "malformed";
 
@@ -108,8 +111,15 @@ export async function deliverShareEvent(
   const correlationId = message.correlationId ?? doc.correlationId;
 
   const startedAt = deps.clock();
-  const body = eventBodyOf(doc);
-  if (body === undefined) throw new Error("An attempt was taken for an event without its claims.");
+  const body = await deps.payloads.get(doc.trustId, doc.id);
+  if (body === undefined) {
+    // Deleted since the attempt was taken (the retention period ended): nothing can be sent any more.
+    const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
+    const gone = { ...delivery, status: "failed" as const, reason: "retention_expired" };
+    await deps.events.settleAttempt(withoutPayload({ ...doc, delivery: gone }, startedAt, "retention"));
+    attemptLog.warn("share event payload is gone; delivery failed", { reason: gone.reason });
+    return "failed";
+  }
   const { token, kid } = await deps.sign({ eventId: doc.id, trustId: doc.trustId, ...body }, startedAt);
   const result = await deps.push(endpoint, token, deps.timeoutMs);
   const verdict = judgePush(result);
@@ -149,8 +159,11 @@ export async function deliverShareEvent(
     );
   }
 
+  // The trust has the event: its payload goes at once. If Blob storage fails now, the event is settled without
+  // the mark, and the retention run deletes the payload when the event's retention period ends.
+  const payloadDeleted = outcome === "delivered" && (await deletePayload(deps, doc, attemptLog));
   // Someone took a later attempt over after our lease ended; their outcome is the one to keep.
-  await deps.events.settleAttempt(settled(doc, outcome, record, now));
+  await deps.events.settleAttempt(settled(doc, outcome, record, now, payloadDeleted));
   attemptLog.info("share event delivery attempt", {
     outcome,
     status: record.status,
@@ -168,16 +181,18 @@ function settled(
   outcome: AttemptOutcome,
   record: DeliveryAttempt,
   now: Date,
+  payloadDeleted: boolean,
 ): StoredShareEvent {
   const { leaseUntil: _lease, nextAttemptAt: _next, reason: _reason, ...delivery } = doc.delivery;
   const attempts = [...delivery.attempts, record];
   switch (outcome) {
-    case "delivered":
-      return withoutClaims(
-        { ...doc, delivery: { ...delivery, status: "delivered", attempts, deliveredAt: now.toISOString() } },
-        now,
-        "delivered",
-      );
+    case "delivered": {
+      const delivered: StoredShareEvent = {
+        ...doc,
+        delivery: { ...delivery, status: "delivered", attempts, deliveredAt: now.toISOString() },
+      };
+      return payloadDeleted ? withoutPayload(delivered, now, "delivered") : delivered;
+    }
     case "failed":
       return {
         ...doc,
@@ -261,11 +276,7 @@ async function takeAttempt(
     const now = deps.clock();
     const doc = stored.value;
     const { delivery } = doc;
-    if (
-      delivery.status === "delivered" ||
-      delivery.status === "failed" ||
-      delivery.status === "subscription"
-    ) {
+    if (delivery.status === "delivered" || delivery.status === "failed" || delivery.status === "available") {
       log.info("share event delivery already finished; nothing changed", { status: delivery.status });
       return { kind: "done", outcome: "duplicate" };
     }
@@ -313,30 +324,43 @@ async function takeAttempt(
   throw new Error(`Lost ${MAX_WRITE_RACES} write races in a row delivering a share event.`);
 }
 
-/** The event's final state when it must not be pushed at all, or undefined when it may be. */
+/**
+ * The event's state when it must not be pushed: waiting for the trust's poll, or failed for good. Undefined when
+ * it may be pushed.
+ */
 function finalWithoutAttempt(
   trust: Trust | undefined,
   doc: StoredShareEvent,
   now: Date,
 ): { doc: StoredShareEvent; outcome: DeliverOutcome; reason: string } | undefined {
   const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
-  if (trust?.delivery?.mode === "subscription") {
-    // The trust reads the event, claims included, from its own subscription: nothing is kept here for it.
-    return {
-      doc: withoutClaims({ ...doc, delivery: { ...delivery, status: "subscription" } }, now, "subscription"),
-      outcome: "subscription",
-      reason: "the trust reads its own subscription",
-    };
-  }
   const failed = (reason: string, stored: StoredShareEvent = doc) => ({
     doc: { ...stored, delivery: { ...delivery, status: "failed" as const, reason } },
     outcome: "failed" as const,
     reason,
   });
+  // Past retention the payload is the retention run's to delete (it marks the event when it has).
+  if (!payloadRetained(doc, now)) return failed("retention_expired");
+  if (trust?.delivery?.mode === "poll") {
+    // The trust fetches it (RFC 8936): it waits, payload and all, for the poll that acknowledges it.
+    return {
+      doc: { ...doc, delivery: { ...delivery, status: "available" } },
+      outcome: "available",
+      reason: "the trust polls for its events",
+    };
+  }
   if (trust?.delivery?.mode !== "push") return failed("no_delivery_endpoint");
   if (!isHttpsOrLoopback(trust.delivery.endpoint)) return failed("endpoint_not_https");
-  if (eventBodyOf(doc) === undefined || now.getTime() >= Date.parse(doc.retainClaimsUntil)) {
-    return failed("retention_expired", withoutClaims(doc, now, "retention"));
-  }
   return undefined;
+}
+
+/** Deletes the payload of an event the trust has; false (logged) when Blob storage fails. */
+async function deletePayload(deps: DeliverDeps, doc: StoredShareEvent, log: Logger): Promise<boolean> {
+  try {
+    await deps.payloads.delete(doc.trustId, doc.id);
+    return true;
+  } catch (error) {
+    log.warn("share event payload not deleted yet; the retention run will", describeError(error));
+    return false;
+  }
 }

@@ -6,7 +6,7 @@ import type { StaffClaims } from "../domain/acceptPresentation.js";
 import type { CredentialRequest } from "../domain/credentialRequest.js";
 import type { Outbox } from "../domain/outbox.js";
 import type { Share, ShareProgress } from "../domain/share.js";
-import type { PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
+import type { PayloadRemoval, PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
 import type { Trust } from "../domain/trust.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
@@ -85,10 +85,34 @@ export type CredentialRequestStore = {
   openFor(trustId: string, staffId: string, limit: number): Promise<CredentialRequest[]>;
   /** Requests whose event was stored before `before` and is not yet marked published, oldest first. */
   unpublished(before: Date, limit: number): Promise<Versioned<CredentialRequest>[]>;
+  /** Closed requests that still hold a message or a reason and were closed before `before`, in any trust. */
+  closedWithTextBefore(before: Date, limit: number): Promise<Versioned<CredentialRequest>[]>;
 };
+
+/** What a trust said of a polled event: it has it, or it could not use it and why. */
+export type PollOutcome =
+  | { readonly status: "delivered"; readonly at: string }
+  | { readonly status: "failed"; readonly reason: string };
+
+/** When and why an event's payload was deleted. */
+export type PayloadRemovalMark = { readonly at: string; readonly why: PayloadRemoval };
 
 /** A trust's system, as its verified token names it (API.md section 7). */
 export type TrustCaller = { readonly trustId: string; readonly jti: string };
+
+/**
+ * Share event payloads (the claim check, DESIGN.md "Events"): the claim values of a share, or a decline's reason,
+ * stored once by trust and event id before the event is, read to sign the trust's SETs, and deleted once the
+ * trust has the event or its retention period ends.
+ */
+export type PayloadStore = {
+  /** Stores the payload; storing the same event's payload again leaves one copy. */
+  put(trustId: string, eventId: string, payload: EventBody): Promise<void>;
+  /** The payload, or undefined when it was never stored or is deleted. */
+  get(trustId: string, eventId: string): Promise<EventBody | undefined>;
+  /** Deletes the payload; nothing happens when it is already gone. */
+  delete(trustId: string, eventId: string): Promise<void>;
+};
 
 /** Publishes share events to the `share-events` topic; idempotent by `eventId` (duplicate detection). */
 export type EventPublisher = {
@@ -214,8 +238,20 @@ export type ShareEventStore = {
    * at that attempt, whatever else changed on it: false when a later attempt has been taken.
    */
   settleAttempt(event: StoredShareEvent): Promise<boolean>;
-  /** Events that still hold claim values after `before`, their retention limit, oldest first. */
+  /** Events whose payload is not yet deleted and whose retention limit is before `before`, oldest first. */
   claimsDue(before: Date, limit: number): Promise<VersionedEvent[]>;
+  /**
+   * Marks the event's payload deleted, whatever else changed on it, in one write that touches nothing else (an
+   * event waiting for a poll is failed too, since it can no longer be signed): false when it already was marked.
+   */
+  markPayloadRemoved(trustId: string, eventId: string, removal: PayloadRemovalMark): Promise<boolean>;
+  /** The events waiting for the trust's poll (oldest first), whose payload is still kept. */
+  available(trustId: string, limit: number): Promise<VersionedEvent[]>;
+  /**
+   * Ends a polled event as the trust said (RFC 8936 `ack` or `setErrs`) if it is still waiting for a poll: false
+   * when it is not (unknown, another trust's, already acknowledged or reported).
+   */
+  settlePoll(trustId: string, eventId: string, outcome: PollOutcome): Promise<boolean>;
 };
 
 /** What a SET says (API.md sections 3 and 7); the signer adds iss, iat and the header. */

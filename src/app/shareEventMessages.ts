@@ -1,7 +1,7 @@
-// What the share event consumers accept as a message body: a ShareEvent (of either type) from the topic, or a
-// DeliveryRetry reference from the delivery queue. Anything else is malformed and goes to a dead-letter queue with the reason.
+// What the share event consumers accept as a message body: a ShareEvent reference (of either type; its payload is
+// in Blob storage, and anything else a body carries is dropped unread) from the topic, or a DeliveryRetry
+// reference from the delivery queue. Anything else is malformed and goes to a dead-letter queue with the reason.
 import * as z from "zod";
-import { ACCESS_KEY_STAFF_CLAIMS } from "../domain/catalogue.js";
 import {
   CREDENTIAL_REQUEST_DECLINED_EVENT,
   CREDENTIALS_SHARED_EVENT,
@@ -13,8 +13,6 @@ const text = z.string().min(1).max(1024);
 const trustId = z.string().regex(/^[A-Za-z0-9]{1,20}$/);
 const eventId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
 const instant = z.iso.datetime({ offset: true });
-
-const staffShape = Object.fromEntries(ACCESS_KEY_STAFF_CLAIMS.map((name) => [name, z.string().optional()]));
 
 const sameTrust = {
   message: "data.trustId differs from trustId",
@@ -30,8 +28,6 @@ const credentialsShared = z
     data: z.object({
       shareId: text,
       trustId,
-      subject: text,
-      staff: z.object(staffShape),
       sharedAt: instant,
       requestId: eventId.optional(),
       credentials: z
@@ -42,7 +38,6 @@ const credentialsShared = z
             issuanceDate: z.string().optional(),
             expirationDate: z.string().optional(),
             revocationStatus: text,
-            claims: z.record(z.string(), z.unknown()),
           }),
         )
         .min(1),
@@ -55,7 +50,7 @@ const credentialRequestDeclined = z.object({
   type: z.literal(CREDENTIAL_REQUEST_DECLINED_EVENT),
   trustId,
   occurredAt: instant,
-  data: z.object({ requestId: eventId, staffId: text, reason: text, declinedAt: instant }),
+  data: z.object({ requestId: eventId, staffId: text, declinedAt: instant }),
 });
 
 /** The schema a body is judged by: a decline by its own, anything else as a share, so errors name every field. */

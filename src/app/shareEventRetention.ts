@@ -1,19 +1,55 @@
-// Claim values in recorded share events do not outlive their purpose: delivery drops them at once, and this
-// drops them from any event that still holds them at its retention limit (never delivered, failed, or waiting
-// in a dead-letter queue), keeping its types, issuers and delivery log for audit.
-import { withoutClaims } from "../domain/shareDelivery.js";
-import type { Clock, ShareEventStore } from "./ports.js";
+// Nothing a member of staff shared outlives its purpose (API.md section 3, "Where claims rest"): an event's
+// payload in Blob storage is deleted when the trust has the event, and this deletes the payload of any event still
+// holding one at its retention limit (never delivered, failed, dead-lettered, or waiting for a poll), keeping the
+// event's record (types, issuers, delivery log). It also drops the free text of credential requests closed for the
+// same period: the trust's message and the staff member's reason.
+import { redactClosedRequest } from "../domain/credentialRequest.js";
+import type { Clock, CredentialRequestStore, PayloadStore, ShareEventStore } from "./ports.js";
 
-/** At most this many events a run, so one run stays short; the next run takes the rest. */
+/** At most this many events (and requests) a run, so one run stays short; the next run takes the rest. */
 export const RETENTION_BATCH = 100;
 
-/** Drops the claim values of every event past its retention limit; the number dropped. */
-export async function dropExpiredClaims(deps: { events: ShareEventStore; clock: Clock }): Promise<number> {
+export type RetentionDeps = {
+  events: ShareEventStore;
+  payloads: PayloadStore;
+  credentialRequests: CredentialRequestStore;
+  clock: Clock;
+  retentionMs: number;
+};
+
+/** Deletes the payload of every event past its retention limit and marks the event; the number deleted. */
+export async function dropExpiredPayloads(deps: Pick<RetentionDeps, "events" | "payloads" | "clock">) {
   const now = deps.clock();
   let dropped = 0;
-  for (const stored of await deps.events.claimsDue(now, RETENTION_BATCH)) {
-    // A lost race means another writer changed the event (a delivery, perhaps); the next run looks again.
-    if (await deps.events.replace(withoutClaims(stored.value, now, "retention"), stored.etag)) dropped++;
+  for (const { value: event } of await deps.events.claimsDue(now, RETENTION_BATCH)) {
+    // The payload first: if marking fails, the next run finds the event again and deleting twice is harmless.
+    await deps.payloads.delete(event.trustId, event.id);
+    await deps.events.markPayloadRemoved(event.trustId, event.id, {
+      at: now.toISOString(),
+      why: "retention",
+    });
+    dropped++;
   }
   return dropped;
+}
+
+/** Drops the message and reason of requests closed for longer than the retention period; the number changed. */
+export async function redactClosedRequests(
+  deps: Pick<RetentionDeps, "credentialRequests" | "clock" | "retentionMs">,
+): Promise<number> {
+  const now = deps.clock();
+  const before = new Date(now.getTime() - deps.retentionMs);
+  let redacted = 0;
+  for (const stored of await deps.credentialRequests.closedWithTextBefore(before, RETENTION_BATCH)) {
+    const next = redactClosedRequest(stored.value, now, deps.retentionMs);
+    // A lost race (the request changed meanwhile) is looked at again by the next run.
+    if (next !== undefined && (await deps.credentialRequests.replace(next, stored.etag)) !== undefined)
+      redacted++;
+  }
+  return redacted;
+}
+
+/** One retention run over everything that holds claims or free text; the numbers dropped. */
+export async function applyRetention(deps: RetentionDeps): Promise<{ payloads: number; requests: number }> {
+  return { payloads: await dropExpiredPayloads(deps), requests: await redactClosedRequests(deps) };
 }

@@ -17,10 +17,15 @@ import { ServiceError, TrustDocumentInvalid } from "../errors.js";
 import { describeError } from "../log.js";
 import { fulfilCredentialRequest } from "./credentialRequests.js";
 import { type OutboxDeps, publishFromOutbox, shareOutbox } from "./outbox.js";
-import type { Clock, RequestStore, ShareChange, TrustDirectory, Versioned } from "./ports.js";
+import type { Clock, PayloadStore, RequestStore, ShareChange, TrustDirectory, Versioned } from "./ports.js";
 import { REQUEST_TTL_SECONDS } from "./presentationRequests.js";
 
-export type CallbackDeps = OutboxDeps & { trusts: TrustDirectory; requests: RequestStore; clock: Clock };
+export type CallbackDeps = OutboxDeps & {
+  trusts: TrustDirectory;
+  requests: RequestStore;
+  payloads: PayloadStore;
+  clock: Clock;
+};
 
 /** Missing or wrong api-key, or a state/requestId pair we did not issue. One answer for all, so none is revealed. */
 export class InvalidCallback extends ServiceError {
@@ -190,6 +195,21 @@ async function fulfilAnsweredRequest(deps: CallbackDeps, share: ShareRequest): P
   }
 }
 
+/**
+ * Deletes the payload of an event that was never stored: another callback or a cancellation moved the share
+ * first. Never throws: Blob storage's lifecycle rule deletes a payload left behind after the retention period.
+ */
+async function dropOrphanPayload(deps: CallbackDeps, trustId: string, eventId: string): Promise<void> {
+  try {
+    await deps.payloads.delete(trustId, eventId);
+  } catch (error) {
+    deps.log.warn("payload of an unstored share event left to the lifecycle rule", {
+      eventId,
+      ...describeError(error),
+    });
+  }
+}
+
 type AcceptedShare = { readonly status: "shared"; readonly credentials: readonly AcceptedCredential[] };
 
 /**
@@ -240,17 +260,25 @@ async function applyToShare(
   const step = advance({ expiresAt: request.expiresAt, progress: { status: "pending" } }, event, now);
   if (!step.changed) return notApplied();
   // The event is minted once, in the write that marks the share shared: a lost race finds a final share.
-  const change: ShareChange =
-    step.progress.status === "shared"
-      ? shareAccepted(
-          request,
-          { eventId: mintId(), credentials: step.progress.credentials },
-          now,
-          correlationId,
-        )
-      : { progress: step.progress };
+  let accepted: ReturnType<typeof shareAccepted> | undefined;
+  let change: ShareChange;
+  if (step.progress.status === "shared") {
+    const minted = { eventId: mintId(), credentials: step.progress.credentials };
+    accepted = shareAccepted(request, minted, now, correlationId);
+    change = accepted;
+  } else {
+    change = { progress: step.progress };
+  }
   const from = event.type === "retrieved" ? (["pending"] as const) : (["pending", "scanned"] as const);
-  if (!(await deps.shares.advance(request.subject, request.id, change, from))) return notApplied();
+  if (accepted !== undefined) {
+    // The claim check: the payload is stored before the share is marked shared, so a shared share always has
+    // its payload, and a failure here leaves the share as it was and the callback answered 503, to be retried.
+    await deps.payloads.put(request.trustId, accepted.outbox.event.eventId, accepted.payload);
+  }
+  if (!(await deps.shares.advance(request.subject, request.id, change, from))) {
+    if (accepted !== undefined) await dropOrphanPayload(deps, request.trustId, accepted.outbox.event.eventId);
+    return notApplied();
+  }
   if (change.outbox !== undefined) {
     const shared = { id: request.id, subject: request.subject, outbox: change.outbox };
     await publishFromOutbox(deps, shareOutbox(deps.shares), shared);

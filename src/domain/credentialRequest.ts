@@ -4,7 +4,7 @@
 // the same write, as a share does.
 import type { Outbox } from "./outbox.js";
 import { missingTypes } from "./share.js";
-import { CREDENTIAL_REQUEST_DECLINED_EVENT, type CredentialRequestDeclinedEvent } from "./shareEvent.js";
+import { CREDENTIAL_REQUEST_DECLINED_EVENT, type EventBody, mintEvent } from "./shareEvent.js";
 
 export type RequestState =
   | { readonly status: "open" }
@@ -15,7 +15,8 @@ export type RequestState =
       readonly sharedTypes: readonly string[];
       readonly fulfilledAt: string;
     }
-  | { readonly status: "declined"; readonly reason: string; readonly declinedAt: string }
+  /** `reason` is the staff member's own words: dropped once the request has been closed for the retention period. */
+  | { readonly status: "declined"; readonly reason?: string; readonly declinedAt: string }
   | { readonly status: "withdrawn"; readonly withdrawnAt: string };
 
 export type RequestStatus = RequestState["status"];
@@ -32,6 +33,8 @@ export type CredentialRequest = {
   readonly state: RequestState;
   /** Present from the write that declines the request until its event is published. */
   readonly outbox?: Outbox;
+  /** When the trust's message and the staff member's reason were dropped, the retention period after closing. */
+  readonly redactedAt?: string;
 };
 
 export type NewCredentialRequest = Pick<
@@ -85,14 +88,19 @@ export function credentialRequestView(request: CredentialRequest): CredentialReq
         fulfilledAt: state.fulfilledAt,
       };
     case "declined":
-      return { ...base, reason: state.reason, declinedAt: state.declinedAt };
+      return {
+        ...base,
+        ...(state.reason === undefined ? {} : { reason: state.reason }),
+        declinedAt: state.declinedAt,
+      };
     case "withdrawn":
       return { ...base, withdrawnAt: state.withdrawnAt };
   }
 }
 
 export type RequestChange =
-  | { readonly ok: true; readonly request: CredentialRequest }
+  /** `payload`: a share event's payload that must be in the payload store before the request is written. */
+  | { readonly ok: true; readonly request: CredentialRequest; readonly payload?: EventBody }
   /** Already in the state asked for: nothing to write. */
   | { readonly ok: true; readonly request: CredentialRequest; readonly unchanged: true }
   | { readonly ok: false };
@@ -114,13 +122,13 @@ export function declineRequest(
 ): RequestChange {
   if (request.state.status !== "open") return { ok: false };
   const declinedAt = now.toISOString();
-  const event: CredentialRequestDeclinedEvent = {
-    eventId: decline.eventId,
-    type: CREDENTIAL_REQUEST_DECLINED_EVENT,
-    trustId: request.trustId,
-    occurredAt: declinedAt,
-    data: { requestId: request.id, staffId: request.staffId, reason: decline.reason, declinedAt },
-  };
+  const { event, payload } = mintEvent(
+    { eventId: decline.eventId, trustId: request.trustId, occurredAt: declinedAt },
+    {
+      type: CREDENTIAL_REQUEST_DECLINED_EVENT,
+      data: { requestId: request.id, staffId: request.staffId, reason: decline.reason, declinedAt },
+    },
+  );
   return {
     ok: true,
     request: {
@@ -128,6 +136,7 @@ export function declineRequest(
       state: { status: "declined", reason: decline.reason, declinedAt },
       outbox: { event, correlationId: decline.correlationId, storedAt: declinedAt },
     },
+    payload,
   };
 }
 
@@ -153,4 +162,40 @@ export function fulfilRequest(
       },
     },
   };
+}
+
+/** When the request was closed (fulfilled, declined or withdrawn); undefined while it is open. */
+export function closedAt(request: CredentialRequest): string | undefined {
+  const { state } = request;
+  switch (state.status) {
+    case "open":
+      return undefined;
+    case "fulfilled":
+      return state.fulfilledAt;
+    case "declined":
+      return state.declinedAt;
+    case "withdrawn":
+      return state.withdrawnAt;
+  }
+}
+
+/**
+ * The request without its free text (the trust's message, the staff member's reason), once it has been closed for
+ * the retention period: the record of what was asked and how it ended stays. Undefined when there is nothing to
+ * drop yet.
+ */
+export function redactClosedRequest(
+  request: CredentialRequest,
+  now: Date,
+  retentionMs: number,
+): CredentialRequest | undefined {
+  const closed = closedAt(request);
+  if (closed === undefined || Date.parse(closed) + retentionMs > now.getTime()) return undefined;
+  const { state } = request;
+  const hasReason = state.status === "declined" && state.reason !== undefined;
+  if (request.message === undefined && !hasReason) return undefined;
+  const { message: _message, ...kept } = request;
+  const keptState =
+    state.status === "declined" ? { status: state.status, declinedAt: state.declinedAt } : state;
+  return { ...kept, state: keptState, redactedAt: now.toISOString() };
 }

@@ -1,7 +1,8 @@
 // A share and its life: pending → scanned → shared | failed | cancelled, or expired when time runs out first
 // (the shared rules are in requestProgress.ts). The share document lives in the `shares` container under the
 // wallet holder's DID, which makes it the staff member's history, and it is the outbox of its share event: the
-// event is written in the same write that marks the share `shared`, and dropped once published. The receiving
+// event (a reference, never the claims) is written in the same write that marks the share `shared`, after its
+// payload is in Blob storage, and dropped once published. The receiving
 // trust's decisions on the shared credentials are written on it too (decision.ts).
 import type { AcceptedCredential, StaffClaims } from "./acceptPresentation.js";
 import type { Outbox } from "./outbox.js";
@@ -14,7 +15,7 @@ import {
   type RequestError,
   type Scanned,
 } from "./requestProgress.js";
-import { CREDENTIALS_SHARED_EVENT, type CredentialsSharedEvent } from "./shareEvent.js";
+import { CREDENTIALS_SHARED_EVENT, type EventBody, mintEvent } from "./shareEvent.js";
 import type { RequestBase } from "./verifiedIdRequest.js";
 
 /**
@@ -143,23 +144,23 @@ export function shareAccepted(
   accepted: { readonly eventId: string; readonly credentials: readonly AcceptedCredential[] },
   now: Date,
   correlationId: string,
-): { readonly progress: Shared; readonly outbox: Outbox } {
+): { readonly progress: Shared; readonly outbox: Outbox; readonly payload: EventBody } {
   const sharedAt = now.toISOString();
-  const event: CredentialsSharedEvent = {
-    eventId: accepted.eventId,
-    type: CREDENTIALS_SHARED_EVENT,
-    trustId: share.trustId,
-    occurredAt: sharedAt,
-    data: {
-      shareId: share.id,
-      trustId: share.trustId,
-      subject: share.subject,
-      staff: share.staff,
-      sharedAt,
-      ...(share.answers === undefined ? {} : { requestId: share.answers.requestId }),
-      credentials: accepted.credentials,
+  const { event, payload } = mintEvent(
+    { eventId: accepted.eventId, trustId: share.trustId, occurredAt: sharedAt },
+    {
+      type: CREDENTIALS_SHARED_EVENT,
+      data: {
+        shareId: share.id,
+        trustId: share.trustId,
+        subject: share.subject,
+        staff: share.staff,
+        sharedAt,
+        ...(share.answers === undefined ? {} : { requestId: share.answers.requestId }),
+        credentials: accepted.credentials,
+      },
     },
-  };
+  );
   return {
     progress: {
       status: "shared",
@@ -168,6 +169,7 @@ export function shareAccepted(
       credentials: accepted.credentials.map(({ type, issuer }) => ({ type, issuer })),
     },
     outbox: { event, correlationId, storedAt: sharedAt },
+    payload,
   };
 }
 

@@ -1,29 +1,20 @@
 // A share event as recorded in `shareEvents`, and the rules of its delivery: which HTTP outcomes are final,
-// when the next attempt is due, and what is kept of the claims once they have reached the trust.
-import type { StaffClaims } from "./acceptPresentation.js";
+// when the next attempt is due, and how long its payload (the claim values, in Blob storage) may be kept.
 import {
   type CREDENTIAL_REQUEST_DECLINED_EVENT,
   CREDENTIALS_SHARED_EVENT,
-  type CredentialRequestDeclined,
-  type CredentialsShared,
-  type EventBody,
-  type SharedCredential,
+  type CredentialRequestDeclinedRef,
+  type CredentialsSharedRef,
   type ShareEvent,
 } from "./shareEvent.js";
 
 /**
- * pending: nothing tried yet; retrying: a transient failure, the next attempt is scheduled; delivered: the trust
- * acknowledged it; failed: the trust refused it for good (RFC 8935 400 with `err`) or it cannot be sent;
- * dead-lettered: attempts exhausted, waiting for an operator's replay; subscription: the trust reads the topic
- * itself, so nothing is pushed.
+ * pending: nothing tried yet; retrying: a transient failure, the next attempt is scheduled; available: the trust
+ * polls (RFC 8936), and the event waits for its poll and acknowledgement; delivered: the trust acknowledged it;
+ * failed: the trust refused it for good (RFC 8935 400 with `err`, or an RFC 8936 `setErrs` entry) or it cannot be
+ * sent; dead-lettered: attempts exhausted, waiting for an operator's replay.
  */
-export type DeliveryStatus =
-  | "pending"
-  | "retrying"
-  | "delivered"
-  | "failed"
-  | "dead-lettered"
-  | "subscription";
+export type DeliveryStatus = "pending" | "retrying" | "available" | "delivered" | "failed" | "dead-lettered";
 
 export type AttemptOutcome = "delivered" | "failed" | "retry" | "dead-lettered";
 
@@ -54,18 +45,8 @@ export type Delivery = {
   readonly reason?: string;
 };
 
-/** A shared credential as stored: its claim values leave once the event is delivered or retained too long. */
-export type StoredCredential = Omit<SharedCredential, "claims"> & {
-  readonly claims?: SharedCredential["claims"];
-};
-
-export type StoredShareData = Omit<CredentialsShared, "staff" | "credentials"> & {
-  readonly staff?: StaffClaims;
-  readonly credentials: readonly StoredCredential[];
-};
-
-/** A decline as stored: the staff member's reason leaves with the claims of a share, on the same rules. */
-export type StoredDeclineData = Omit<CredentialRequestDeclined, "reason"> & { readonly reason?: string };
+/** Why an event's payload (its claim values, or a decline's reason) is gone. */
+export type PayloadRemoval = "delivered" | "retention" | "reported";
 
 type StoredEventFields = {
   readonly id: string;
@@ -74,20 +55,21 @@ type StoredEventFields = {
   readonly correlationId?: string;
   /** When the record consumer saw the event; the deliver consumer may have created the document first. */
   readonly recorded?: { readonly at: string };
-  /** Claim values (and a decline's reason) are dropped by this time at the latest, delivered or not. */
+  /** The payload in Blob storage is deleted by this time at the latest, delivered or not. */
   readonly retainClaimsUntil: string;
-  readonly claimsRemoved?: { readonly at: string; readonly why: "delivered" | "retention" | "subscription" };
+  /** Set once the payload is deleted: the event can no longer be signed for the trust. */
+  readonly claimsRemoved?: { readonly at: string; readonly why: PayloadRemoval };
   readonly delivery: Delivery;
 };
 
-/** The document in `shareEvents` (partition /trustId, id = eventId), for either kind of event. */
+/**
+ * The document in `shareEvents` (partition /trustId, id = eventId), for either kind of event: the event's
+ * reference (identifiers, types, issuers), never its payload.
+ */
 export type StoredShareEvent = StoredEventFields &
   (
-    | { readonly type: typeof CREDENTIALS_SHARED_EVENT; readonly data: StoredShareData }
-    | {
-        readonly type: typeof CREDENTIAL_REQUEST_DECLINED_EVENT;
-        readonly data: StoredDeclineData;
-      }
+    | { readonly type: typeof CREDENTIALS_SHARED_EVENT; readonly data: CredentialsSharedRef }
+    | { readonly type: typeof CREDENTIAL_REQUEST_DECLINED_EVENT; readonly data: CredentialRequestDeclinedRef }
   );
 
 /** A recorded share of credentials (not a decline). */
@@ -117,41 +99,15 @@ export function newStoredShareEvent(
   };
 }
 
-/** The stored event without claim values or a decline's reason: types, issuers, dates and the delivery log stay. */
-export function withoutClaims(
-  event: StoredShareEvent,
-  now: Date,
-  why: "delivered" | "retention" | "subscription",
-): StoredShareEvent {
+/** The stored event once its payload is deleted: the record (types, issuers, delivery log) stays. */
+export function withoutPayload(event: StoredShareEvent, now: Date, why: PayloadRemoval): StoredShareEvent {
   if (event.claimsRemoved !== undefined) return event;
-  const claimsRemoved = { at: now.toISOString(), why };
-  if (event.type !== CREDENTIALS_SHARED_EVENT) {
-    const { reason: _reason, ...data } = event.data;
-    return { ...event, data, claimsRemoved };
-  }
-  const { staff: _staff, credentials, ...data } = event.data;
-  return {
-    ...event,
-    data: { ...data, credentials: credentials.map(({ claims: _claims, ...rest }) => rest) },
-    claimsRemoved,
-  };
+  return { ...event, claimsRemoved: { at: now.toISOString(), why } };
 }
 
-/** The full type and payload for a SET, or undefined once the claim values (or the reason) are gone. */
-export function eventBodyOf(event: StoredShareEvent): EventBody | undefined {
-  if (event.claimsRemoved !== undefined) return undefined;
-  if (event.type !== CREDENTIALS_SHARED_EVENT) {
-    const { reason } = event.data;
-    return reason === undefined ? undefined : { type: event.type, data: { ...event.data, reason } };
-  }
-  const { staff, credentials } = event.data;
-  if (staff === undefined) return undefined;
-  const full: SharedCredential[] = [];
-  for (const credential of credentials) {
-    if (credential.claims === undefined) return undefined;
-    full.push({ ...credential, claims: credential.claims });
-  }
-  return { type: event.type, data: { ...event.data, staff, credentials: full } };
+/** True when the event may still be signed for the trust: its payload is neither deleted nor past retention. */
+export function payloadRetained(event: StoredShareEvent, now: Date): boolean {
+  return event.claimsRemoved === undefined && now.getTime() < Date.parse(event.retainClaimsUntil);
 }
 
 export type RetryPolicy = {

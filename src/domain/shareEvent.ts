@@ -1,7 +1,9 @@
 // The share events (API.md sections 3 and 7): what the service tells a receiving trust. There are two kinds: a
-// verified share (its credentials), and a credential request the staff member declined. Each is minted once, with
-// the document it belongs to, and travels unchanged: stored on that document (its outbox), published to the
-// `share-events` topic as the message body, recorded in `shareEvents` and signed into a Security Event Token.
+// verified share (its credentials), and a credential request the staff member declined. Each is minted once, in
+// two parts (the claim-check pattern, DESIGN.md "Events"): the payload, which holds the claim values (or the
+// staff member's reason) and goes only to Blob storage and into the trust's SETs; and the event, a reference to it
+// with identifiers, types and issuers only, which is stored on its document (the outbox), published to the
+// `share-events` topic as the message body and recorded in `shareEvents`.
 import type { StaffClaims } from "./acceptPresentation.js";
 
 /** The SET event type of a verified share (API.md section 3). */
@@ -41,6 +43,17 @@ export type CredentialRequestDeclined = {
   readonly declinedAt: string;
 };
 
+/** A shared credential as the event names it: what was shared and by whom it was issued, never its claims. */
+export type SharedCredentialRef = Omit<SharedCredential, "claims">;
+
+/** What the event (not its payload) says of a verified share. */
+export type CredentialsSharedRef = Omit<CredentialsShared, "subject" | "staff" | "credentials"> & {
+  readonly credentials: readonly SharedCredentialRef[];
+};
+
+/** What the event (not its payload) says of a declined request: not the staff member's reason. */
+export type CredentialRequestDeclinedRef = Omit<CredentialRequestDeclined, "reason">;
+
 type EventEnvelope = {
   /** The event's identity: the SET's `jti` and the Service Bus `messageId`. */
   readonly eventId: string;
@@ -50,21 +63,41 @@ type EventEnvelope = {
 
 export type CredentialsSharedEvent = EventEnvelope & {
   readonly type: typeof CREDENTIALS_SHARED_EVENT;
-  readonly data: CredentialsShared;
+  readonly data: CredentialsSharedRef;
 };
 
 export type CredentialRequestDeclinedEvent = EventEnvelope & {
   readonly type: typeof CREDENTIAL_REQUEST_DECLINED_EVENT;
-  readonly data: CredentialRequestDeclined;
+  readonly data: CredentialRequestDeclinedRef;
 };
 
-/** A share event, as the message body on the topic: its identity, its type, the trust it is for, the payload. */
+/**
+ * A share event as the outbox, the topic's message body and `shareEvents` hold it: its identity, its type, the
+ * trust it is for, and a reference to its payload (the payload store finds it by trust and event id).
+ */
 export type ShareEvent = CredentialsSharedEvent | CredentialRequestDeclinedEvent;
 
-/** What a SET says: the event's type and payload. */
+/** What a SET says (its `events` member): the event's type and its payload, claim values included. */
 export type EventBody =
-  | Pick<CredentialsSharedEvent, "type" | "data">
-  | Pick<CredentialRequestDeclinedEvent, "type" | "data">;
+  | { readonly type: typeof CREDENTIALS_SHARED_EVENT; readonly data: CredentialsShared }
+  | { readonly type: typeof CREDENTIAL_REQUEST_DECLINED_EVENT; readonly data: CredentialRequestDeclined };
+
+/** A share event as it is minted: the reference that travels, and the payload that goes to Blob storage only. */
+export type MintedEvent = { readonly event: ShareEvent; readonly payload: EventBody };
+
+/** The event's envelope and its payload, reduced to the reference that may travel and be stored. */
+export function mintEvent(envelope: EventEnvelope, payload: EventBody): MintedEvent {
+  if (payload.type === CREDENTIALS_SHARED_EVENT) {
+    const { subject: _subject, staff: _staff, credentials, ...rest } = payload.data;
+    const data = {
+      ...rest,
+      credentials: credentials.map(({ claims: _claims, ...credential }) => credential),
+    };
+    return { event: { ...envelope, type: payload.type, data }, payload };
+  }
+  const { reason: _reason, ...data } = payload.data;
+  return { event: { ...envelope, type: payload.type, data }, payload };
+}
 
 /** The SET's `txn` (RFC 8417 section 2.2): the share or the request the event is about. */
 export function transactionOf(body: EventBody): string {

@@ -4,12 +4,10 @@
 import * as z from "zod";
 
 /**
- * How a trust receives its share events: pushed to its RFC 8935 endpoint as signed SETs, or read by the trust
- * itself from the `share-events` topic through its own subscription filtered on `trustId`.
+ * How a trust receives its share events, always as signed SETs over HTTPS: pushed to its RFC 8935 endpoint, or
+ * fetched by the trust's own system from `POST /api/trust/events` (RFC 8936 poll). No trust reads Service Bus.
  */
-export type TrustDelivery =
-  | { readonly mode: "push"; readonly endpoint: string }
-  | { readonly mode: "subscription" };
+export type TrustDelivery = { readonly mode: "push"; readonly endpoint: string } | { readonly mode: "poll" };
 
 export type Trust = {
   /** ODS-style organisation code, e.g. "RBH". */
@@ -84,7 +82,9 @@ export const trustFields = {
         mode: z.literal("push"),
         endpoint: secureUrl,
       }),
-      z.strictObject({ mode: z.literal("subscription") }),
+      z.strictObject({ mode: z.literal("poll") }),
+      // Trusts once read their own Service Bus subscription; such a document now means a trust that polls.
+      z.strictObject({ mode: z.literal("subscription") }).transform(() => ({ mode: "poll" as const })),
     ])
     .exactOptional(),
   jwks: z.strictObject({ keys: z.array(trustPublicKey).min(1).max(20) }).exactOptional(),

@@ -61,3 +61,34 @@ export const credentialRequestViewSchema = z.object({
 });
 
 export const credentialRequestListSchema = z.object({ requests: z.array(credentialRequestViewSchema) });
+
+/** An event id (a SET's `jti`) as a trust names it in a poll. */
+const jti = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "an event id (the SET's jti)");
+
+/** RFC 8936 section 2.4: the poll request. Members other RFCs add are ignored, as the RFC asks. */
+export const pollRequestSchema = z
+  .object({
+    maxEvents: z.number().int().min(0).max(100).exactOptional(),
+    returnImmediately: z.boolean().exactOptional(),
+    ack: z.array(jti).max(100).exactOptional(),
+    setErrs: z
+      .record(
+        jti,
+        z.object({
+          err: z.string().regex(/^[A-Za-z0-9_]{1,64}$/, "an RFC 8935 error code"),
+          description: z.string().max(500).exactOptional(),
+        }),
+      )
+      .refine((errors) => Object.keys(errors).length <= 100, "at most 100 reported errors")
+      .exactOptional(),
+  })
+  .refine((body) => !(body.ack ?? []).some((id) => body.setErrs?.[id] !== undefined), {
+    message: "an event is either acknowledged or reported, not both",
+    path: ["setErrs"],
+  });
+
+/** RFC 8936 section 2.5: SETs by jti; `moreAvailable` when the trust should poll again at once. */
+export const pollAnswerSchema = z.object({
+  sets: z.record(z.string(), z.string()),
+  moreAvailable: z.boolean().optional(),
+});

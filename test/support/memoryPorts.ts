@@ -5,6 +5,7 @@ import type {
   DeadLetters,
   EventPublisher,
   Logger,
+  PayloadStore,
   PresentationRequestInput,
   RequestStore,
   ShareEventStore,
@@ -16,7 +17,7 @@ import type {
 import type { CredentialRequest } from "../../src/domain/credentialRequest.js";
 import type { Share } from "../../src/domain/share.js";
 import type { StoredShareEvent } from "../../src/domain/shareDelivery.js";
-import type { ShareEvent } from "../../src/domain/shareEvent.js";
+import type { EventBody, ShareEvent } from "../../src/domain/shareEvent.js";
 import type { Trust } from "../../src/domain/trust.js";
 import type { VerifiedIdRequest } from "../../src/domain/verifiedIdRequest.js";
 
@@ -175,7 +176,36 @@ export function memoryCredentialRequests(): CredentialRequestStore & {
     async unpublished(before, limit) {
       return unpublished(documents, before, limit);
     },
+    async closedWithTextBefore() {
+      return [];
+    },
   };
+}
+
+/** Payloads by trust and event id, as the blob store keeps them; `failing` makes every call throw. */
+export function memoryPayloads(): PayloadStore & { blobs: Map<string, EventBody>; failing: boolean } {
+  const blobs = new Map<string, EventBody>();
+  const store = {
+    blobs,
+    failing: false,
+    check() {
+      if (store.failing) throw new Error("Blob storage is unreachable");
+    },
+    async put(trustId: string, eventId: string, payload: EventBody) {
+      store.check();
+      blobs.set(`${trustId}/${eventId}`, structuredClone(payload));
+    },
+    async get(trustId: string, eventId: string) {
+      store.check();
+      const found = blobs.get(`${trustId}/${eventId}`);
+      return found && structuredClone(found);
+    },
+    async delete(trustId: string, eventId: string) {
+      store.check();
+      blobs.delete(`${trustId}/${eventId}`);
+    },
+  };
+  return store;
 }
 
 export function memoryShareEvents(): ShareEventStore & { documents: Documents<StoredShareEvent> } {
@@ -211,16 +241,31 @@ export function memoryShareEvents(): ShareEventStore & { documents: Documents<St
       return documents.patch(key(event.trustId, event.id), (current) => {
         if (current.delivery.attempt !== event.delivery.attempt) return undefined;
         const { claimsRemoved } = event;
-        return {
-          ...current,
-          delivery: event.delivery,
-          data: event.data,
-          ...(claimsRemoved ? { claimsRemoved } : {}),
-        } as StoredShareEvent;
+        return { ...current, delivery: event.delivery, ...(claimsRemoved ? { claimsRemoved } : {}) };
       });
     },
     async claimsDue() {
       return [];
+    },
+    async markPayloadRemoved(trustId, eventId, removal) {
+      return documents.patch(key(trustId, eventId), (event) =>
+        event.claimsRemoved === undefined ? { ...event, claimsRemoved: removal } : undefined,
+      );
+    },
+    async available(trustId, limit) {
+      return [...documents.items.values()]
+        .filter(({ value }) => value.trustId === trustId && value.delivery.status === "available")
+        .slice(0, limit);
+    },
+    async settlePoll(trustId, eventId, outcome) {
+      return documents.patch(key(trustId, eventId), (event) => {
+        if (event.delivery.status !== "available") return undefined;
+        const delivery =
+          outcome.status === "delivered"
+            ? { ...event.delivery, status: outcome.status, deliveredAt: outcome.at }
+            : { ...event.delivery, status: outcome.status, reason: outcome.reason };
+        return { ...event, delivery };
+      });
     },
   };
 }

@@ -7,6 +7,7 @@ import type { Trust } from "../../src/domain/trust.js";
 import {
   memoryCredentialRequests,
   memoryLogger,
+  memoryPayloads,
   memoryPublisher,
   memoryRequests,
   memoryShares,
@@ -38,6 +39,7 @@ export function world() {
     requests: memoryRequests(),
     shares: memoryShares(),
     credentialRequests: memoryCredentialRequests(),
+    payloads: memoryPayloads(),
     verifiedId: memoryVerifiedId(clock),
     publisher: memoryPublisher(),
     log: memoryLogger(),

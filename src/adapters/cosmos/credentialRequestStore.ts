@@ -81,5 +81,22 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
       // Only declined requests whose event waits.
       return waitingInOutbox<CredentialRequest>(await containerRef(), before, limit);
     },
+    async closedWithTextBefore(before, limit) {
+      const container = await containerRef();
+      // Across partitions, but only closed requests that still hold free text; call markers have no state.
+      const closedBefore = ["fulfilledAt", "declinedAt", "withdrawnAt"]
+        .map((field) => `c.state.${field} < @before`)
+        .join(" OR ");
+      const query = {
+        query:
+          `SELECT TOP ${limit} * FROM c WHERE c.state.status != "open"` +
+          ` AND (IS_DEFINED(c.message) OR IS_DEFINED(c.state.reason)) AND (${closedBefore})`,
+        parameters: [{ name: "@before", value: before.toISOString() }],
+      };
+      const { resources } = await cosmosCall(() =>
+        container.items.query<Record<string, unknown>>(query).fetchAll(),
+      );
+      return resources.flatMap((document) => versionedOf<CredentialRequest>(document) ?? []);
+    },
   };
 }

@@ -61,8 +61,9 @@ export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
         container.item(event.id, event.trustId),
         `FROM c WHERE c.delivery.attempt = ${attempt}`,
         [
+          // The delivery, and the mark once the payload is deleted: never the event's data, so a settle can
+          // only ever add to what retention removed, not write anything back.
           { op: "set", path: "/delivery", value: event.delivery },
-          { op: "set", path: "/data", value: event.data },
           ...(event.claimsRemoved === undefined
             ? []
             : [{ op: "set" as const, path: "/claimsRemoved", value: event.claimsRemoved }]),
@@ -72,7 +73,7 @@ export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
     },
     async claimsDue(before, limit) {
       const container = await containerRef();
-      // Across partitions, but only events that still hold claim values past their retention limit.
+      // Across partitions, but only events whose payload is still kept past their retention limit.
       const query = {
         query:
           `SELECT TOP ${limit} * FROM c WHERE NOT IS_DEFINED(c.claimsRemoved) AND c.retainClaimsUntil < @before` +
@@ -83,6 +84,58 @@ export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
         container.items.query<Record<string, unknown>>(query).fetchAll(),
       );
       return resources.flatMap((resource) => versioned(resource) ?? []);
+    },
+    async markPayloadRemoved(trustId, eventId, removal) {
+      const container = await containerRef();
+      const item = container.item(eventId, trustId);
+      // A read and a conditional replace (patch conditions cannot name camelCase properties on the emulator); a
+      // lost race reads again, so a delivery's settle meanwhile is kept.
+      for (let race = 0; race < 5; race++) {
+        const { resource } = await cosmosCall(() => item.read<Record<string, unknown>>());
+        const stored = versioned(resource);
+        if (stored === undefined || stored.value.claimsRemoved !== undefined) return false;
+        const { delivery } = stored.value;
+        const next: StoredShareEvent = {
+          ...stored.value,
+          claimsRemoved: removal,
+          // Waiting for a poll it can no longer be signed for: it ends here.
+          ...(delivery.status === "available"
+            ? { delivery: { ...delivery, status: "failed" as const, reason: "retention_expired" } }
+            : {}),
+        };
+        if ((await replaceIfMatch(item, next, stored.etag)) !== undefined) return true;
+      }
+      throw new Error("Lost 5 write races in a row marking a share event's payload removed.");
+    },
+    async available(trustId, limit) {
+      const container = await containerRef();
+      // One partition: the trust's own events, oldest first.
+      const query = {
+        query:
+          `SELECT TOP ${limit} * FROM c WHERE c.delivery.status = "available"` +
+          " AND NOT IS_DEFINED(c.claimsRemoved) ORDER BY c.occurredAt",
+      };
+      const { resources } = await cosmosCall(() =>
+        container.items.query<Record<string, unknown>>(query, { partitionKey: trustId }).fetchAll(),
+      );
+      return resources.flatMap((resource) => versioned(resource) ?? []);
+    },
+    async settlePoll(trustId, eventId, outcome) {
+      const container = await containerRef();
+      const written = await patchIf(
+        container.item(eventId, trustId),
+        "FROM c WHERE c.delivery.status = 'available'",
+        outcome.status === "delivered"
+          ? [
+              { op: "set", path: "/delivery/status", value: "delivered" },
+              { op: "set", path: "/delivery/deliveredAt", value: outcome.at },
+            ]
+          : [
+              { op: "set", path: "/delivery/status", value: "failed" },
+              { op: "set", path: "/delivery/reason", value: outcome.reason },
+            ],
+      );
+      return written !== undefined;
     },
   };
 }

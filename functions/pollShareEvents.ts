@@ -1,0 +1,37 @@
+// POST /api/trust/events: a trust fetches its share events (RFC 8936 poll delivery), acknowledging or reporting
+// the ones it fetched before; a long poll waits up to 30 seconds for one.
+import { setTimeout as sleep } from "node:timers/promises";
+import { pollShareEvents as poll } from "../src/app/pollShareEvents.js";
+import { services } from "../src/composition.js";
+import { httpEndpoint } from "../src/http/endpoint.js";
+import { requireTrust } from "../src/http/session.js";
+import { pollAnswerSchema, pollRequestSchema } from "../src/http/trustSchemas.js";
+
+export const pollShareEvents = httpEndpoint({
+  name: "pollShareEvents",
+  method: "POST",
+  route: "trust/events",
+  summary:
+    "Answers the trust's share events as SETs (RFC 8936), after settling those it acknowledges or reports",
+  tags: ["trust"],
+  security: "trust",
+  authenticate: (request) => requireTrust(services(), request),
+  body: pollRequestSchema,
+  responses: {
+    200: { description: "The SETs by jti, oldest events first", schema: pollAnswerSchema },
+    400: { description: "A malformed poll: maxEvents out of range, an id that is no event id" },
+    401: { description: "Missing or invalid trust token" },
+  },
+  handle: async ({ body, auth, log }) => {
+    const { shareEventRetention, shareEventDelivery } = services();
+    const deps = {
+      events: shareEventRetention.events,
+      payloads: shareEventRetention.payloads,
+      sign: shareEventDelivery.sign,
+      clock: shareEventDelivery.clock,
+      sleep: (ms: number) => sleep(ms),
+    };
+    const answer = await poll(deps, auth, body, log.with({ trustId: auth.trustId }));
+    return { status: 200, body: answer };
+  },
+});
