@@ -34,8 +34,8 @@ describe("seeded trusts", () => {
   });
 });
 
-it("has one trust that reads its own subscription and pushes to the demo trust for the others", () => {
-  expect(trusts.filter((trust) => trust.delivery?.mode === "subscription").map((t) => t.id)).toEqual(["R0A"]);
+it("has one trust that polls for its events and pushes to the demo trust for the others", () => {
+  expect(trusts.filter((trust) => trust.delivery?.mode === "poll").map((t) => t.id)).toEqual(["R0A"]);
 });
 
 describe("seeded wallets", () => {
