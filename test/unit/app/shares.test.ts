@@ -6,7 +6,7 @@ import { cancelShare, readShare, startShare, TrustInactive } from "../../../src/
 import { applyCallback, authenticateCallback, InvalidCallback } from "../../../src/app/verifiedIdCallback.js";
 import { ESR_ISSUER, NHS_ENGLAND_ISSUER } from "../../../src/domain/catalogue.js";
 import type { ShareRequest } from "../../../src/domain/share.js";
-import { transactionOf } from "../../../src/domain/shareEvent.js";
+import { CREDENTIALS_SHARED_EVENT } from "../../../src/domain/shareEvent.js";
 import { session, trust, verified, world } from "../../support/memoryWorld.js";
 
 describe("startShare", () => {
@@ -71,7 +71,11 @@ describe("the callback", () => {
     advance(OUTBOX_GRACE_MS + 1);
     expect(await sweepOutbox(deps)).toEqual({ published: 1, pending: 0 });
     expect(await sweepOutbox(deps)).toEqual({ published: 0, pending: 0 });
-    expect(deps.publisher.published.map((p) => transactionOf(p.event))).toEqual([started.shareId]);
+    expect(
+      deps.publisher.published.map(({ event }) =>
+        event.type === CREDENTIALS_SHARED_EVENT ? event.data.shareId : event.data.requestId,
+      ),
+    ).toEqual([started.shareId]);
   });
 
   it("refuses a wrong api-key, and a request id the state's request did not get", async () => {
@@ -150,7 +154,11 @@ describe("the callback", () => {
       "c",
     );
     expect(outcome).toMatchObject({ applied: true, status: "shared" });
-    expect(deps.publisher.published[0]?.event).toMatchObject({ data: { staff: session.staff } });
+    const event = deps.publisher.published[0]?.event;
+    expect(event).toBeDefined();
+    expect(await deps.payloads.get("RTH", event?.eventId ?? "")).toMatchObject({
+      data: { staff: session.staff },
+    });
   });
 
   it("changes nothing once the share is cancelled", async () => {

@@ -140,7 +140,7 @@ describe("credential requests", () => {
     ).rejects.toBeInstanceOf(CredentialRequestNotFound);
   });
 
-  it("declines with the reason, publishes the declined event once, and refuses a second decline", async () => {
+  it("declines with the reason, publishes the declined event once with its reason in the payload only, and refuses a second decline", async () => {
     const w = world();
     const { requestId } = await requestFor(w);
     const declined = await declineCredentialRequest(
@@ -157,15 +157,15 @@ describe("credential requests", () => {
         event: expect.objectContaining({
           type: CREDENTIAL_REQUEST_DECLINED_EVENT,
           trustId: "RTH",
-          data: {
-            requestId,
-            staffId: "RTH-1",
-            reason: "I no longer work here",
-            declinedAt: declined.declinedAt,
-          },
+          data: { requestId, staffId: "RTH-1", declinedAt: declined.declinedAt },
         }),
       },
     ]);
+    const eventId = w.deps.publisher.published[0]?.event.eventId ?? "";
+    expect(await w.deps.payloads.get("RTH", eventId)).toEqual({
+      type: CREDENTIAL_REQUEST_DECLINED_EVENT,
+      data: { requestId, staffId: "RTH-1", reason: "I no longer work here", declinedAt: declined.declinedAt },
+    });
     expect((await w.deps.credentialRequests.get("RTH", requestId))?.value.outbox).toBeUndefined();
     expect((await listOpenRequests(w.deps, session)).requests).toEqual([]);
     await expect(declineCredentialRequest(w.deps, session, requestId, "again", "c")).rejects.toBeInstanceOf(
