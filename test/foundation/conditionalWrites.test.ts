@@ -49,6 +49,7 @@ async function storedShare(): Promise<Share> {
   return share;
 }
 
+/** A share event as the outbox and `shareEvents` hold it: a reference, without the holder, staff or claims. */
 function sharedEvent(): ShareEvent {
   const now = new Date().toISOString();
   const shareId = mintId();
@@ -60,17 +61,8 @@ function sharedEvent(): ShareEvent {
     data: {
       shareId,
       trustId: "RTH",
-      subject: "did:example:holder",
-      staff,
       sharedAt: now,
-      credentials: [
-        {
-          type: "DBSCheck",
-          issuer: "did:example:dbs",
-          revocationStatus: "VALID",
-          claims: { level: "enhanced" },
-        },
-      ],
+      credentials: [{ type: "DBSCheck", issuer: "did:example:dbs", revocationStatus: "VALID" }],
     },
   };
 }
