@@ -1,5 +1,6 @@
 // SQL rule filters through the real SDK: each subscription below holds one expression, and the test checks
-// exactly which of a fixed set of messages it selects.
+// exactly which of a fixed set of messages it selects. Each rule is named `$Default`, so that it replaces the true
+// rule every subscription otherwise starts with (which would select every message).
 import type { ServiceBusMessage } from "@azure/service-bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Running, startWith, type TopicDefinition } from "./fixtures.js";
@@ -55,7 +56,9 @@ const topic: TopicDefinition = {
   Name: "filtered",
   Subscriptions: Object.entries(FILTERS).map(([name, expression]) => ({
     Name: name,
-    Rules: [{ Name: "only", Properties: { FilterType: "Sql", SqlFilter: { SqlExpression: expression } } }],
+    Rules: [
+      { Name: "$Default", Properties: { FilterType: "Sql", SqlFilter: { SqlExpression: expression } } },
+    ],
   })),
 };
 

@@ -14,6 +14,8 @@ async function bodiesIn(r: Running, topic: string, subscription: string): Promis
   return messages.map((m) => m.body);
 }
 
+// The filtered subscriptions name their rule `$Default`, so that it replaces the true rule a subscription otherwise
+// starts with and is the subscription's only filter.
 const eventsTopic: TopicDefinition = {
   Name: "share-events",
   Properties: { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: "PT10M" },
@@ -23,7 +25,7 @@ const eventsTopic: TopicDefinition = {
       Name: "trust-rx1",
       Rules: [
         {
-          Name: "for-rx1",
+          Name: "$Default",
           Properties: {
             FilterType: "Correlation",
             CorrelationFilter: { Label: "share.created", Properties: { trust: "RX1" } },
@@ -35,7 +37,7 @@ const eventsTopic: TopicDefinition = {
       Name: "urgent",
       Rules: [
         {
-          Name: "urgent-or-retry",
+          Name: "$Default",
           Properties: {
             FilterType: "Sql",
             SqlFilter: {

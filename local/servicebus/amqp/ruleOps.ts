@@ -91,8 +91,8 @@ export const ruleOperations: Record<string, Operation> = {
 
   "com.microsoft:remove-rule": ({ entityPath, body, namespace }) => {
     const subscription = namespace.subscription(entityPath);
-    const name = (field(body, "rule-name") ?? "").toLowerCase();
-    const index = subscription.rules.findIndex((rule) => rule.name.toLowerCase() === name);
+    const name = field(body, "rule-name") ?? "";
+    const index = subscription.rules.findIndex((rule) => rule.name.toLowerCase() === name.toLowerCase());
     if (index < 0) throw new BrokerError(Condition.notFound, `The rule '${name}' does not exist.`);
     subscription.rules.splice(index, 1);
     return ok();

@@ -6,7 +6,7 @@ import { DuplicateWindow } from "../store/dedupe.js";
 import { dispatchAfter, type EntityHost, type ForwardFailure, MessageEntity } from "./entity.js";
 import { BrokerError, Condition } from "./errors.js";
 import { messageIdOf, sessionIdOf } from "./messageFields.js";
-import { defaultRule, ruleFromConfig } from "./rules.js";
+import { subscriptionRules } from "./rules.js";
 import { receiveSettings, sendSettings } from "./settings.js";
 import { type Subscription, Topic } from "./topic.js";
 
@@ -37,11 +37,10 @@ export class Namespace implements EntityHost {
         const topic = new Topic(topicConfig.Name, settings);
         for (const sub of topicConfig.Subscriptions) {
           const path = `${topicConfig.Name}/Subscriptions/${sub.Name}`;
-          const rules = sub.Rules && sub.Rules.length > 0 ? sub.Rules.map(ruleFromConfig) : [defaultRule()];
           topic.addSubscription({
             name: sub.Name,
             entity: new MessageEntity(path, receiveSettings(sub), this),
-            rules,
+            rules: subscriptionRules(sub.Rules),
           });
         }
         this.topics.set(topicConfig.Name.toLowerCase(), topic);

@@ -1,5 +1,5 @@
 // Subscription rules: a named filter (true, false, SQL or correlation) that decides which topic messages a
-// subscription receives. A subscription without configured rules gets Service Bus's `$Default` true rule.
+// subscription receives. Every subscription starts with Service Bus's `$Default` true rule.
 import type { Message } from "rhea";
 import type { RuleConfig } from "../config/schema.js";
 import { type CorrelationSpec, matchesCorrelation } from "./filters/correlation.js";
@@ -39,7 +39,19 @@ export function createRule(name: string, filter: FilterSpec, action?: string): R
   return { name, filter, action, matches };
 }
 
-export const defaultRule = (): Rule => createRule("$Default", { kind: "true" });
+const DEFAULT_RULE_NAME = "$Default";
+
+/**
+ * The rules a subscription is created with: Service Bus's `$Default` true rule, then its configured rules.
+ * Rules are OR-ed, so beside `$Default` a configured filter filters nothing, as in Azure. A configured rule
+ * named `$Default` (names are case-insensitive) takes its place, as an ARM template declaring `$Default`
+ * replaces it.
+ */
+export function subscriptionRules(configured: readonly RuleConfig[] = []): Rule[] {
+  const rules = configured.map(ruleFromConfig);
+  const namesDefault = rules.some((rule) => rule.name.toLowerCase() === DEFAULT_RULE_NAME.toLowerCase());
+  return namesDefault ? rules : [createRule(DEFAULT_RULE_NAME, { kind: "true" }), ...rules];
+}
 
 export function ruleFromConfig(config: RuleConfig): Rule {
   const p = config.Properties;
