@@ -74,8 +74,12 @@ function grantsOf(assignment: Assignment): { principal: string; role: string | u
   const read = expression.match(/^\[parameters\('(\w+)'\)(\[copyIndex\(\)\](\.principalId)?)?\]$/);
   if (!read?.[1]) return [{ principal: expression, role: fixedRole }];
   const passed = at(assignment.module.parameters, `${read[1]}.value`);
-  if (read[2] === undefined) return [{ principal: String(passed), role: fixedRole }];
-  if (!Array.isArray(passed)) return [{ principal: JSON.stringify(passed), role: fixedRole }];
+  // A parameter built by a loop in main (a copy, not a value) is not followed: it counts as no one known.
+  const unresolved = `${read[1]} as main passes it: ${JSON.stringify(assignment.module.parameters[read[1]])}`;
+  if (read[2] === undefined) {
+    return [{ principal: typeof passed === "string" ? passed : unresolved, role: fixedRole }];
+  }
+  if (!Array.isArray(passed)) return [{ principal: unresolved, role: fixedRole }];
   return passed.map((element) => ({
     principal: String(read[3] === undefined ? element : at(element, "principalId")),
     role: fixedRole ?? roleGuid(String(at(element, "roleDefinitionId")), main),
