@@ -65,14 +65,9 @@ param operatorPrincipalId string = ''
 @allowed(['User', 'Group', 'ServicePrincipal'])
 param operatorPrincipalType string = 'User'
 
-@description('Trusts that read share-events themselves: each gets Data Receiver on its trust-<trustId> subscription, which Config.json must declare.')
-param trustTopicReaders {
-  @description('The trust\'s id, as in the trust directory.')
-  trustId: string
-  @description('Object id of the trust\'s identity (service principal or group).')
-  principalId: string
-  principalType: 'ServicePrincipal' | 'Group'
-}[] = []
+@description('Days a share event\'s payload (the claim values shared) may stay in Blob storage: the app deletes it once the trust has the event, and the lifecycle policy deletes whatever is left after this many days (SHARE_EVENT_RETENTION_DAYS).')
+@minValue(1)
+param shareEventRetentionDays int = 30
 
 @description('Put Azure Front Door with a rate-limiting WAF in front of the app, and accept traffic only from it.')
 param enableFrontDoor bool = false
@@ -95,6 +90,9 @@ var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, 
 var allTags = union(tags, { 'azd-env-name': environmentName })
 var functionAppName = 'func-${environmentName}-${resourceToken}'
 var databaseName = 'staff-passport'
+// The blob container the app stores share event payloads in (the claim-check pattern: Service Bus messages carry
+// only the event's reference), by the name the app uses.
+var payloadContainerName = 'share-payloads'
 
 // The Service Bus entities are the local emulator's: one file, so the two cannot drift.
 var serviceBusEntities = loadJsonContent('../local/servicebus/Config.json').UserConfig.Namespaces[0]
@@ -170,6 +168,16 @@ module storage 'modules/storageAccount.bicep' = {
         roleDefinitionId: builtInRoles.storageBlobDataOwner
       }
     ]
+    payloadContainerName: payloadContainerName
+    payloadRetentionDays: shareEventRetentionDays
+    // The app writes, reads and deletes payloads: on their container only.
+    payloadRoleAssignments: [
+      {
+        principalId: identity.outputs.principalId
+        principalType: 'ServicePrincipal'
+        roleDefinitionId: builtInRoles.storageBlobDataContributor
+      }
+    ]
   }
 }
 
@@ -201,14 +209,6 @@ module serviceBus 'modules/serviceBus.bicep' = {
     skuName: serviceBusSku
     entities: serviceBusEntities
     appPrincipalId: identity.outputs.principalId
-    subscriptionReaders: [
-      for reader in trustTopicReaders: {
-        topic: 'share-events'
-        subscription: 'trust-${reader.trustId}'
-        principalId: reader.principalId
-        principalType: reader.principalType
-      }
-    ]
   }
 }
 
@@ -278,6 +278,10 @@ module functionApp 'modules/functionApp.bicep' = {
       AzureWebJobsStorage__blobServiceUri: storage.outputs.blobEndpoint
       APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.outputs.connectionString
       APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identity.outputs.clientId};Authorization=AAD'
+      // Share event payloads: Blob storage by identity (the container is fixed), kept no longer than the lifecycle
+      // policy keeps them.
+      PAYLOAD_STORAGE_URL: storage.outputs.blobEndpoint
+      SHARE_EVENT_RETENTION_DAYS: string(shareEventRetentionDays)
       // Service Bus triggers and the app's own client.
       ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
       ServiceBusConnection__credential: 'managedidentity'

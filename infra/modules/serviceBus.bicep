@@ -1,5 +1,6 @@
 // Service Bus namespace and every queue, topic, subscription and rule of an emulator Config.json namespace, so the
-// entities in Azure are the ones the local emulator serves. Keys are disabled: callers use Entra ID and data roles.
+// entities in Azure are the ones the local emulator serves. The broker is internal: keys are disabled, and the
+// application's identity is the only one given a data role, on each entity it uses.
 metadata description = 'Service Bus namespace with local authentication disabled and entities taken from an emulator Config.json.'
 
 import { builtInRoles } from 'types.bicep'
@@ -23,19 +24,8 @@ param skuName string = 'Standard'
 @description('One namespace of a Service Bus emulator Config.json (UserConfig.Namespaces[0]): Queues and Topics with their Subscriptions and Rules.')
 param entities object
 
-@description('The application identity: it sends to every queue and topic and receives from every queue and every subscription except the trust-<ID> ones, which trusts read themselves.')
+@description('The application identity, the only one with a role here: it sends to every queue and topic and receives from every queue and every subscription.')
 param appPrincipalId string
-
-@description('Trusts that read the topic themselves: Data Receiver on their own subscription only.')
-param subscriptionReaders {
-  @description('Topic name.')
-  topic: string
-  @description('Subscription name, trust-<ID>.')
-  subscription: string
-  @description('Object id of the trust\'s identity.')
-  principalId: string
-  principalType: 'ServicePrincipal' | 'User' | 'Group'
-}[] = []
 
 // Config.json property names are the ARM ones with a capital first letter.
 func armName(configName string) string => '${toLower(take(configName, 1))}${skip(configName, 1)}'
@@ -172,7 +162,7 @@ resource topicSenders 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
 ]
 
 resource subscriptionReceivers 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (subscription, i) in subscriptions: if (!startsWith(subscription.Name, 'trust-')) {
+  for (subscription, i) in subscriptions: {
     name: guid(subscriptionResources[i].id, appPrincipalId, builtInRoles.serviceBusDataReceiver)
     scope: subscriptionResources[i]
     properties: {
@@ -180,25 +170,6 @@ resource subscriptionReceivers 'Microsoft.Authorization/roleAssignments@2022-04-
       principalType: 'ServicePrincipal'
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.serviceBusDataReceiver)
     }
-  }
-]
-
-resource readerSubscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' existing = [
-  for reader in subscriptionReaders: {
-    name: '${namespace.name}/${reader.topic}/${reader.subscription}'
-  }
-]
-
-resource trustReceivers 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (reader, i) in subscriptionReaders: {
-    name: guid(readerSubscriptions[i].id, reader.principalId, builtInRoles.serviceBusDataReceiver)
-    scope: readerSubscriptions[i]
-    properties: {
-      principalId: reader.principalId
-      principalType: reader.principalType
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.serviceBusDataReceiver)
-    }
-    dependsOn: [subscriptionResources]
   }
 ]
 

@@ -1,8 +1,8 @@
-// Storage for the Functions host (AzureWebJobsStorage) and the deployment package. Shared key access is off, so
-// every caller, the host included, authenticates with Entra ID and a blob data role.
-metadata description = 'Storage account with shared key access disabled and one private blob container.'
+// Storage for the Functions host (AzureWebJobsStorage), the deployment package and share event payloads. Shared key
+// access is off, so every caller, the host included, authenticates with Entra ID and a blob data role.
+metadata description = 'Storage account with shared key access disabled, private blob containers, and a payload container whose blobs a lifecycle rule deletes after a retention period.'
 
-import { roleAssignmentType } from 'types.bicep'
+import { builtInRoles, roleAssignmentType } from 'types.bicep'
 
 @description('Name of the storage account (3 to 24 lowercase letters and digits).')
 @minLength(3)
@@ -23,6 +23,18 @@ param containerNames string[] = []
 
 @description('Roles granted on the account.')
 param roleAssignments roleAssignmentType[] = []
+
+@description('Private blob container for share event payloads (claim values), which the lifecycle policy empties of anything older than payloadRetentionDays.')
+@minLength(3)
+@maxLength(63)
+param payloadContainerName string
+
+@description('Days after it was written that the lifecycle policy deletes a payload blob the app has not deleted itself.')
+@minValue(1)
+param payloadRetentionDays int = 30
+
+@description('Identities that may write, read and delete payloads (Storage Blob Data Contributor on the payload container only).')
+param payloadRoleAssignments roleAssignmentType[] = []
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -59,6 +71,41 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 ]
 
+resource payloadContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: payloadContainerName
+  properties: { publicAccess: 'None' }
+}
+
+// A backstop, not the way payloads normally go: the app deletes each one once the trust has its event. The policy
+// runs about once a day, so a blob can outlive the retention period by up to a day or so.
+resource lifecyclePolicy 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+  parent: account
+  name: 'default'
+  properties: {
+    policy: {
+      rules: [
+        {
+          name: 'delete-expired-payloads'
+          enabled: true
+          type: 'Lifecycle'
+          definition: {
+            filters: {
+              blobTypes: ['blockBlob']
+              // A prefix starts with the container's name; the slash keeps other containers that begin alike out.
+              prefixMatch: ['${payloadContainerName}/']
+            }
+            actions: {
+              // Creation, not modification: a payload is retained from when it was first written.
+              baseBlob: { delete: { daysAfterCreationGreaterThan: payloadRetentionDays } }
+            }
+          }
+        }
+      ]
+    }
+  }
+}
+
 // Storage accounts take metrics only; their logs are per service (blob here, the only one used).
 resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
@@ -87,6 +134,18 @@ resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
       principalId: assignment.principalId
       principalType: assignment.principalType
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.roleDefinitionId)
+    }
+  }
+]
+
+resource payloadRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for assignment in payloadRoleAssignments: {
+    name: guid(payloadContainer.id, assignment.principalId, builtInRoles.storageBlobDataContributor)
+    scope: payloadContainer
+    properties: {
+      principalId: assignment.principalId
+      principalType: assignment.principalType
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.storageBlobDataContributor)
     }
   }
 ]

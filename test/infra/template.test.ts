@@ -1,5 +1,6 @@
 // The infrastructure as compiled ARM JSON: it builds and lints cleanly, declares the same Service Bus entities and
-// Cosmos DB containers as the local set-up, and keeps the security posture the service depends on.
+// Cosmos DB containers as the local set-up, keeps the security posture the service depends on, and keeps claim
+// values off the broker (payloads in their own blob container, which only the app may use).
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
@@ -9,8 +10,10 @@ import type { EmulatorConfig } from "../../local/servicebus/config/schema.js";
 import { CONTAINERS } from "../../src/adapters/cosmos/containers.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import {
+  type ArmModule,
   type ArmObject,
   type ArmTemplate,
+  type ArmValue,
   allResources,
   at,
   type Build,
@@ -42,10 +45,96 @@ const ROLES: Record<string, string> = {
   "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": "Azure Service Bus Data Receiver",
   "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39": "Azure Service Bus Data Sender",
   "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+  "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
   "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
 };
 
 const appSettings = () => at(moduleNamed(main, "functionApp").parameters, "appSettings.value") as ArmObject;
+
+const PAYLOAD_CONTAINER = "share-payloads";
+const CONTAINER_TYPE = "Microsoft.Storage/storageAccounts/blobServices/containers";
+const isAppPrincipal = (expression: string) =>
+  expression.includes("reference('identity').outputs.principalId");
+const isOperatorPrincipal = (expression: string) => expression === "[parameters('operatorPrincipalId')]";
+
+type Assignment = ReturnType<typeof allResources>[number];
+
+/**
+ * Whom a role assignment grants which role (a GUID): the principal as main's expression, through the module
+ * parameter its principalId reads, whether one value or a list the assignment loops over; the role as the module
+ * fixes it or as each element of that list names it. Anything else comes back as it is written, so that it
+ * matches neither the app's identity nor the operator's.
+ */
+function grantsOf(assignment: Assignment): { principal: string; role: string | undefined }[] {
+  const expression = String(at(assignment, "properties.principalId"));
+  const fixedRole = roleGuid(
+    String(at(assignment, "properties.roleDefinitionId")),
+    assignment.module.template,
+  );
+  const read = expression.match(/^\[parameters\('(\w+)'\)(\[copyIndex\(\)\](\.principalId)?)?\]$/);
+  if (!read?.[1]) return [{ principal: expression, role: fixedRole }];
+  const passed = at(assignment.module.parameters, `${read[1]}.value`);
+  // A parameter built by a loop in main (a copy, not a value) is not followed: it counts as no one known.
+  const unresolved = `${read[1]} as main passes it: ${JSON.stringify(assignment.module.parameters[read[1]])}`;
+  if (read[2] === undefined) {
+    return [{ principal: typeof passed === "string" ? passed : unresolved, role: fixedRole }];
+  }
+  if (!Array.isArray(passed)) return [{ principal: unresolved, role: fixedRole }];
+  return passed.map((element) => ({
+    principal: String(read[3] === undefined ? element : at(element, "principalId")),
+    role: fixedRole ?? roleGuid(String(at(element, "roleDefinitionId")), main),
+  }));
+}
+
+const isRoleAssignment = (resource: Assignment) =>
+  resource.type === "Microsoft.Authorization/roleAssignments";
+
+/** A value main passes a module, when it is a literal, a variable of main or a parameter's default. */
+function mainString(value: ArmValue): string | undefined {
+  if (typeof value !== "string") return undefined;
+  if (!value.startsWith("[")) return value;
+  const variable = value.match(/^\[variables\('(\w+)'\)\]$/)?.[1];
+  const parameter = value.match(/^\[parameters\('(\w+)'\)\]$/)?.[1];
+  const found =
+    variable !== undefined
+      ? main.variables?.[variable]
+      : parameter !== undefined
+        ? main.parameters?.[parameter]?.defaultValue
+        : undefined;
+  return typeof found === "string" ? found : undefined;
+}
+
+/**
+ * What a string of a module evaluates to, as far as main fixes it: literals, the module's parameters (as
+ * mainString reads them) and format() over them. Undefined when it depends on the deployment.
+ */
+function moduleString(module: ArmModule, expression: string): string | undefined {
+  const argument = (text: string): string | undefined => {
+    const literal = text.match(/^'([^']*)'$/)?.[1];
+    if (literal !== undefined) return literal;
+    const parameter = text.match(/^parameters\('(\w+)'\)$/)?.[1];
+    return parameter === undefined ? undefined : mainString(at(module.parameters, `${parameter}.value`));
+  };
+  if (!expression.startsWith("[")) return expression;
+  const inner = expression.slice(1, -1);
+  const formatted = inner.match(/^format\('([^']*)', (.+)\)$/);
+  if (!formatted) return argument(inner);
+  const values = (formatted[2] ?? "").split(", ").map(argument);
+  if (values.some((value) => value === undefined)) return undefined;
+  return (formatted[1] ?? "").replace(/\{(\d+)\}/g, (_, index: string) => values[Number(index)] ?? "");
+}
+
+/**
+ * The names a child resource (or a resourceId() scope) can have: the last segment of its id, one name, or each
+ * name of a list parameter it loops over.
+ */
+function childNames(module: ArmModule, expression: string | undefined): (string | undefined)[] {
+  const last = expression?.match(/, (parameters\('(\w+)'\)(\[copyIndex\(\)\])?|'[^']*')\)\]$/);
+  if (!last?.[1]) return [undefined];
+  if (last[3] === undefined) return [moduleString(module, `[${last[1]}]`)];
+  const passed = at(module.parameters, `${last[2]}.value`);
+  return Array.isArray(passed) ? passed.map(mainString) : [undefined];
+}
 
 describe("bicep build and lint", () => {
   it("compile main.bicep, its modules and main.bicepparam with no warning or error", () => {
@@ -164,6 +253,26 @@ describe("Service Bus entities follow local/servicebus/Config.json", () => {
         sent.duplicateWindowMs,
       );
       expect(parseDuration(String(defaults.defaultMessageTimeToLive))).toBe(sent.defaultTtlMs);
+    }
+  });
+
+  it("declares no subscription of a trust's own, and no subscription or rule but those Config.json names", () => {
+    const subscriptions = (namespace?.Topics ?? []).flatMap((topic) => topic.Subscriptions ?? []);
+    expect(
+      subscriptions.map((subscription) => subscription.Name).filter((name) => /^trust-/.test(name)),
+    ).toEqual([]);
+    // A subscription without rules of its own keeps Azure's $Default rule, which takes every event; a rule on a
+    // trust's id would be a trust's own feed.
+    const rules = subscriptions.flatMap((subscription) => subscription.Rules ?? []);
+    expect(rules.filter((rule) => JSON.stringify(rule).includes("trustId"))).toEqual([]);
+    for (const [type, list] of [
+      ["Microsoft.ServiceBus/namespaces/topics/subscriptions", "subscriptions"],
+      ["Microsoft.ServiceBus/namespaces/topics/subscriptions/rules", "rules"],
+    ]) {
+      const declared = allResources(main).filter((resource) => resource.type === type);
+      expect(declared.map((resource) => `${resource.module.name}: ${resource.copy?.count}`)).toEqual([
+        `serviceBus: [length(variables('${list}'))]`,
+      ]);
     }
   });
 
@@ -365,6 +474,23 @@ describe("role assignments", () => {
     expect(resourcesOf(main).filter((resource) => resource.type.includes("roleAssignments"))).toEqual([]);
   });
 
+  it("on Service Bus, or anything in it, go to the app's identity alone (or the operator's)", () => {
+    const onBroker = assignments().filter(
+      (assignment) =>
+        assignment.module.name === "serviceBus" ||
+        (scopeType(assignment.scope) ?? "").startsWith("Microsoft.ServiceBus/"),
+    );
+    expect(onBroker.length).toBeGreaterThan(0);
+    const others = onBroker.flatMap((assignment) =>
+      grantsOf(assignment)
+        .map((grant) => grant.principal)
+        .filter((principal) => !isAppPrincipal(principal) && !isOperatorPrincipal(principal))
+        .map((principal) => `${assignment.module.name}/${assignment.symbol}: ${principal}`),
+    );
+    expect(others).toEqual([]);
+    expect(main.parameters).not.toHaveProperty("trustTopicReaders");
+  });
+
   it("give the app's identity exactly the roles it needs, each on the narrowest resource", () => {
     const isApp = (value: unknown) =>
       (JSON.stringify(value) ?? "").includes("reference('identity').outputs.principalId");
@@ -393,16 +519,16 @@ describe("role assignments", () => {
         }
       }
     }
-    const notTrustSubscription = "[not(startsWith(variables('subscriptions')[copyIndex()].Name, 'trust-'))]";
     expect(held.sort()).toEqual(
       [
         "Azure Service Bus Data Receiver on Microsoft.ServiceBus/namespaces/queues",
-        `Azure Service Bus Data Receiver on Microsoft.ServiceBus/namespaces/topics/subscriptions (${notTrustSubscription})`,
+        "Azure Service Bus Data Receiver on Microsoft.ServiceBus/namespaces/topics/subscriptions",
         "Azure Service Bus Data Sender on Microsoft.ServiceBus/namespaces/queues",
         "Azure Service Bus Data Sender on Microsoft.ServiceBus/namespaces/topics",
         "Cosmos DB Built-in Data Contributor on Microsoft.DocumentDB/databaseAccounts",
         "Key Vault Secrets User on Microsoft.KeyVault/vaults/secrets",
         "Monitoring Metrics Publisher on Microsoft.Insights/components",
+        "Storage Blob Data Contributor on Microsoft.Storage/storageAccounts/blobServices/containers",
         "Storage Blob Data Owner on Microsoft.Storage/storageAccounts",
       ].sort(),
     );
@@ -445,6 +571,8 @@ describe("diagnostic settings", () => {
     "Microsoft.ServiceBus/namespaces/topics/subscriptions",
     "Microsoft.ServiceBus/namespaces/topics/subscriptions/rules",
     "Microsoft.Storage/storageAccounts/blobServices/containers",
+    // A lifecycle policy is a setting of its account; its deletions show in the account's blob logs.
+    "Microsoft.Storage/storageAccounts/managementPolicies",
     "Microsoft.Web/sites/basicPublishingCredentialsPolicies",
   ];
 
@@ -479,10 +607,10 @@ describe("app settings", () => {
     const env: Record<string, string> = {};
     for (const [name, value] of Object.entries(appSettings())) {
       const text = String(value);
-      const parameter = text.match(/^\[parameters\('(\w+)'\)\]$/)?.[1] ?? "";
+      const parameter = text.match(/^\[(?:string\()?parameters\('(\w+)'\)\)?\]$/)?.[1] ?? "";
       const given = build.devParameters[parameter] ?? main.parameters?.[parameter]?.defaultValue;
       if (!text.startsWith("[")) env[name] = text;
-      else if (typeof given === "string") env[name] = given;
+      else if (typeof given === "string" || typeof given === "number") env[name] = String(given);
       else env[name] = "https://computed-at-deployment.example/";
     }
     try {
@@ -491,5 +619,73 @@ describe("app settings", () => {
       if (error instanceof ConfigError) expect.fail(`Bicep app settings miss or break: ${error.message}`);
       throw error;
     }
+  });
+});
+
+describe("share event payloads", () => {
+  const storage = () => moduleNamed(main, "storage");
+  const CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
+
+  it("have a share-payloads container with no public access", () => {
+    const payloads = allResources(main).filter(
+      (resource) =>
+        resource.type === CONTAINER_TYPE &&
+        childNames(resource.module, resource.name).includes(PAYLOAD_CONTAINER),
+    );
+    expect(payloads.map((resource) => resource.module.name)).toEqual(["storage"]);
+    expect(at(payloads[0], "properties.publicAccess")).toBe("None");
+  });
+
+  it("are deleted by the lifecycle policy after the retention parameter's days, whatever the app did", () => {
+    const policies = allResources(main).filter(
+      (resource) => resource.type === "Microsoft.Storage/storageAccounts/managementPolicies",
+    );
+    expect(policies.map((policy) => [policy.module.name, childNames(policy.module, policy.name)])).toEqual([
+      ["storage", ["default"]],
+    ]);
+    const rules = (at(policies[0], "properties.policy.rules") ?? []) as ArmObject[];
+    const payloadRules = rules.filter((rule) =>
+      ((at(rule, "definition.filters.prefixMatch") ?? []) as string[])
+        .map((prefix) => moduleString(storage(), prefix))
+        .includes(`${PAYLOAD_CONTAINER}/`),
+    );
+    expect(payloadRules).toHaveLength(1);
+    const rule = payloadRules[0];
+    expect(rule).toMatchObject({ enabled: true, type: "Lifecycle" });
+    expect(at(rule, "definition.filters.blobTypes")).toContain("blockBlob");
+    // A blob index filter would let a payload without the tag outlive the retention period.
+    expect(at(rule, "definition.filters.blobIndexMatch")).toBeUndefined();
+    const deletion = at(rule, "definition.actions.baseBlob.delete") as ArmObject | undefined;
+    const days = String(deletion?.daysAfterCreationGreaterThan ?? deletion?.daysAfterModificationGreaterThan);
+    const parameter = days.match(/^\[parameters\('(\w+)'\)\]$/)?.[1];
+    expect(at(storage().parameters, `${parameter}.value`)).toBe("[parameters('shareEventRetentionDays')]");
+    expect(main.parameters?.shareEventRetentionDays).toMatchObject({
+      type: "int",
+      defaultValue: 30,
+      minValue: 1,
+    });
+  });
+
+  it("are reached by the app's identity with a blob data role scoped to their container, not the account", () => {
+    const payloadRoles = allResources(main)
+      .filter(isRoleAssignment)
+      .filter((assignment) =>
+        grantsOf(assignment).some((grant) => isAppPrincipal(grant.principal) && grant.role === CONTRIBUTOR),
+      );
+    expect(payloadRoles.length).toBeGreaterThan(0);
+    for (const assignment of payloadRoles) {
+      expect(scopeType(assignment.scope), assignment.symbol).toBe(CONTAINER_TYPE);
+      expect(childNames(assignment.module, assignment.scope), assignment.symbol).toEqual([PAYLOAD_CONTAINER]);
+    }
+  });
+
+  it("are found by the app through PAYLOAD_STORAGE_URL, the host's own storage account, kept as long as SHARE_EVENT_RETENTION_DAYS says", () => {
+    const settings = appSettings();
+    expect(settings.PAYLOAD_STORAGE_URL).toBe("[reference('storage').outputs.blobEndpoint.value]");
+    expect(settings.PAYLOAD_STORAGE_URL).toBe(settings.AzureWebJobsStorage__blobServiceUri);
+    // The same parameter as the lifecycle rule's, so the app and the policy agree on the retention period.
+    expect(settings.SHARE_EVENT_RETENTION_DAYS).toBe("[string(parameters('shareEventRetentionDays'))]");
+    // The connection string (with a key) is for Azurite only.
+    expect(settings).not.toHaveProperty("PAYLOAD_STORAGE_CONNECTION_STRING");
   });
 });
