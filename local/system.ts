@@ -13,7 +13,7 @@ import { isLoopbackUrl, loadConfig } from "../src/config.js";
 import type { Trust } from "../src/domain/trust.js";
 import { type BlobEmulator, startBlobEmulator } from "./azurite.js";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
-import { type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
+import { type DeliveryMethod, type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
 import { buildSite, type Site } from "./pages/site.js";
 import { loadSeedTrusts } from "./seed/index.js";
@@ -101,6 +101,15 @@ export async function prepareStore(seed: readonly Trust[], demoTrustUrl: string)
   await trusts.upsertAll(seed.map((trust) => atDemoTrust(trust, demoTrustUrl)));
 }
 
+/** Sets how a trust receives its events, in its document, as an operator would (the demo trust's control). */
+async function setTrustDelivery(trustId: string, method: DeliveryMethod, endpoint: string): Promise<void> {
+  const { trusts } = services();
+  const trust = await trusts.get(trustId);
+  if (trust === undefined) throw new Error(`no trust ${trustId}`);
+  const delivery = method === "poll" ? { mode: "poll" as const } : { mode: "push" as const, endpoint };
+  await trusts.upsertAll([{ ...trust, delivery }]);
+}
+
 /** Starts every part, stopping what already started if a later part fails. */
 export async function startSystem(options: SystemOptions): Promise<LocalSystem> {
   const stops: (() => Promise<void>)[] = [];
@@ -176,6 +185,8 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       issuer: settings.SESSION_ISSUER ?? "",
       audiences: seed.map((trust) => trust.id),
       trustApi: { baseUrl: `${hostUrl}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
+      pollTrusts: seed.filter((trust) => trust.delivery?.mode === "poll").map((trust) => trust.id),
+      setDelivery: (trustId, method, endpoint) => setTrustDelivery(trustId, method, endpoint),
       ...(log ? { log } : {}),
       ...site(trustPage),
     });

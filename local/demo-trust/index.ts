@@ -2,11 +2,13 @@
 // RFC 8935 pushes, verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err,
 // description }, lists what it received at GET /events, and can be told to fail (POST /control) so that retries
 // can be seen: always, or at random (`{ "mode": "random", "failRate": 0.3 }` answers 503 to that share of pushes,
-// for the soak). It also calls the trust API as each trust, with keys it makes at start (trustApi.ts).
+// for the soak). It also calls the trust API as each trust, with keys it makes at start (trustApi.ts), and
+// receives by poll (RFC 8936) for the trusts set to poll (poller.ts, POST /control/delivery).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
 import { type Site, serveSite } from "../pages/site.js";
+import { type Poller, type PollVerdict, startPoller } from "./poller.js";
 import { demoTrustKeys, type TrustApi, trustApiControl } from "./trustApi.js";
 
 export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout" | "random";
@@ -19,9 +21,14 @@ export type ReceivedEvent = {
   duplicate: boolean;
   claims: JWTPayload | null;
   token: string;
+  /** How it arrived: pushed to POST /events, or fetched by poll. */
+  via: "push" | "poll";
   /** Why a token was refused (the `err` answered). */
   err?: string;
 };
+
+/** How a trust receives its events; the system writes it into the trust's document. */
+export type DeliveryMethod = "push" | "poll";
 
 export type DemoTrustOptions = {
   port: number;
@@ -39,6 +46,13 @@ export type DemoTrustOptions = {
   trustApi?: TrustApi;
   /** Decides the random failures of mode `random`. */
   random?: () => number;
+  /** The trusts that receive by poll from the start (the seed's). */
+  pollTrusts?: readonly string[];
+  /**
+   * Sets how the trust receives, in its document in the service's directory (for push, at this demo trust's
+   * POST /events); without it, POST /control/delivery is not offered.
+   */
+  setDelivery?: (trustId: string, method: DeliveryMethod, pushEndpoint: string) => Promise<void>;
 };
 
 export type DemoTrust = {
@@ -48,7 +62,8 @@ export type DemoTrust = {
   close(): Promise<void>;
 };
 
-const MAX_BODY_BYTES = 1024 * 1024;
+/** A SET with a photo claim runs to several MiB (API.md section 3 allows 5 MiB of claims). */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const TIMEOUT_MODE_HOLD_MS = 120_000;
 /** The SET event types it understands (API.md sections 3 and 7). */
 const SET_EVENTS = [
@@ -187,27 +202,77 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
       if (mediaType !== "application/secevent+jwt") {
         throw new Refusal("invalid_request", "Send the SET as application/secevent+jwt.");
       }
-      const payload = await verify(token);
-      const jti = String(payload.jti);
-      const duplicate = seen.has(jti);
-      seen.add(jti);
-      received.push({ jti, aud: payload.aud ?? null, verified: true, duplicate, claims: payload, token });
-      log(`[information] demo trust received SET jti=${jti}${duplicate ? " (duplicate)" : ""}`);
+      await list(token, "push");
       return send(response, 202);
     } catch (error) {
       if (!(error instanceof Refusal)) return send(response, 503, { error: "try again later" });
-      received.push({
-        jti: null,
-        aud: null,
-        verified: false,
-        duplicate: false,
-        claims: null,
-        token,
-        err: error.err,
-      });
-      log(`[warn] demo trust refused a SET: ${error.err}`);
+      refused(token, "push", error);
       return send(response, 400, { err: error.err, description: error.description });
     }
+  };
+
+  /** Verifies a SET and lists it; throws a Refusal for a bad one, anything else when it cannot tell. */
+  const list = async (token: string, via: "push" | "poll") => {
+    const payload = await verify(token);
+    const jti = String(payload.jti);
+    const duplicate = seen.has(jti);
+    seen.add(jti);
+    received.push({ jti, aud: payload.aud ?? null, verified: true, duplicate, claims: payload, token, via });
+    log(`[information] demo trust received SET jti=${jti} by ${via}${duplicate ? " (duplicate)" : ""}`);
+  };
+  const refused = (token: string, via: "push" | "poll", error: Refusal) => {
+    received.push({
+      jti: null,
+      aud: null,
+      verified: false,
+      duplicate: false,
+      claims: null,
+      token,
+      via,
+      err: error.err,
+    });
+    log(`[warn] demo trust refused a SET: ${error.err}`);
+  };
+  const acceptPolled = async (token: string): Promise<PollVerdict> => {
+    try {
+      await list(token, "poll");
+      return { ok: true };
+    } catch (error) {
+      if (!(error instanceof Refusal)) throw error;
+      refused(token, "poll", error);
+      return { ok: false, err: error.err, description: error.description };
+    }
+  };
+  const poller: Poller | undefined =
+    options.trustApi === undefined
+      ? undefined
+      : startPoller({
+          keys,
+          trustApi: options.trustApi,
+          accept: acceptPolled,
+          log,
+          trustIds: options.pollTrusts ?? [],
+        });
+  let url = "";
+
+  const setDelivery = async (request: IncomingMessage, response: ServerResponse) => {
+    let body: { trustId?: unknown; method?: unknown } = {};
+    try {
+      body = JSON.parse(await readBody(request)) as typeof body;
+    } catch {
+      return send(response, 400, { error: "send a JSON body" });
+    }
+    const { trustId, method } = body;
+    if (typeof trustId !== "string" || !options.audiences.includes(trustId))
+      return send(response, 400, { error: `trustId must be one of ${options.audiences.join(", ")}` });
+    if (method !== "push" && method !== "poll")
+      return send(response, 400, { error: "method must be push or poll" });
+    if (options.setDelivery === undefined || poller === undefined)
+      return send(response, 404, { error: "not found" });
+    await options.setDelivery(trustId, method, `${url}/events`);
+    poller.set(trustId, method === "poll");
+    log(`[information] demo trust ${trustId} receives by ${method}`);
+    return send(response, 200, { trustId, method });
   };
 
   const server = createServer((request, response) => {
@@ -217,6 +282,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
     void (async () => {
       if (route === "POST /events") return receive(request, response);
       if (route === "GET /events") return send(response, 200, { events: received });
+      if (route === "POST /control/delivery") return setDelivery(request, response);
       const modeNow = () => (mode === "random" ? { mode, failRate } : { mode });
       if (route === "GET /control") return send(response, 200, modeNow());
       if (route === "POST /control") {
@@ -269,15 +335,18 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
     server.listen(options.port, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  url = `http://${host}:${port}`;
   return {
-    url: `http://${host}:${port}`,
+    url,
     port,
     received: () => received,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await poller?.stop();
+      await new Promise<void>((resolve) => {
         for (const response of held) response.destroy();
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

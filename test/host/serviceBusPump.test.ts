@@ -18,7 +18,10 @@ const subscription = (name: string, maxDeliveryCount: number) => ({
     DeadLetteringOnMessageExpiration: false,
   },
   Rules: [
-    { Name: "mine", Properties: { FilterType: "Correlation" as const, CorrelationFilter: { Label: name } } },
+    {
+      Name: "$Default",
+      Properties: { FilterType: "Correlation" as const, CorrelationFilter: { Label: name } },
+    },
   ],
 });
 

@@ -163,7 +163,6 @@ describe("Service Bus emulator: configuration", () => {
     ).toEqual([
       ["record", 10, "PT1M"],
       ["deliver", 10, "PT1M"],
-      ["trust-R0A", 10, "PT1M"],
     ]);
   });
 
