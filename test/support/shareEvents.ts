@@ -1,6 +1,7 @@
-// Share events for the consumer tests: made-up events published to the topic exactly as the outbox publishes
-// them (messageId = eventId, application properties trustId, type, correlationId), and reading back the stored
-// documents and what the demo trust received.
+// Share events for the consumer tests: made-up events published to the topic exactly as the callback and the
+// outbox publish them (the payload stored in Blob storage first, then the reference as the message body, with
+// messageId = eventId and application properties trustId, type, correlationId), and reading back the stored
+// documents, the stored payloads and what the demo trust received.
 import { randomBytes } from "node:crypto";
 import { ServiceBusClient } from "@azure/service-bus";
 import type { LocalSystem } from "../../local/system.js";
@@ -8,53 +9,92 @@ import { services } from "../../src/composition.js";
 import type { StoredCredentialsShared } from "../../src/domain/shareDelivery.js";
 import {
   CREDENTIALS_SHARED_EVENT,
+  type CredentialsShared,
   type CredentialsSharedEvent,
+  type EventBody,
+  mintEvent,
   type ShareEvent,
 } from "../../src/domain/shareEvent.js";
 import { call } from "./system.js";
 
 export const newId = () => randomBytes(16).toString("base64url");
 
+/** The claim value every made-up share carries: no message, document or log line may ever hold it. */
+export const CLAIM_VALUE = "001234567890";
+
+/** The full payload of each event `shareEvent` made, by event id: what the callback writes to Blob storage. */
+const payloads = new Map<string, EventBody>();
+
+/**
+ * A share event as the callback mints it: the reference that travels (returned), and its payload with the holder,
+ * the staff member and the claim values (kept here, see `payloadOf`; `publish` stores it).
+ */
 export function shareEvent(
   trustId = "RTH",
-  overrides: Partial<CredentialsSharedEvent> = {},
+  overrides: Partial<Omit<CredentialsSharedEvent, "data">> = {},
 ): CredentialsSharedEvent {
   const now = new Date().toISOString();
-  return {
-    eventId: newId(),
-    type: CREDENTIALS_SHARED_EVENT,
+  const data: CredentialsShared = {
+    shareId: newId(),
     trustId,
-    occurredAt: now,
-    data: {
-      shareId: newId(),
-      trustId,
-      subject: "did:jwk:holder",
-      staff: { staffId: "S-1", givenName: "Ada", familyName: "Lovelace", jobTitle: "Nurse" },
-      sharedAt: now,
-      credentials: [
-        {
-          type: "StaffPassportDbsCheck",
-          issuer: "did:web:dbs.staffpassport.nhs.uk",
-          issuanceDate: "2026-01-01T00:00:00Z",
-          revocationStatus: "VALID",
-          claims: { certificateNumber: "001234567890", level: "enhanced" },
-        },
-      ],
-    },
-    ...overrides,
+    subject: "did:jwk:holder",
+    staff: { staffId: "S-1", givenName: "Ada", familyName: "Lovelace", jobTitle: "Nurse" },
+    sharedAt: now,
+    credentials: [
+      {
+        type: "StaffPassportDbsCheck",
+        issuer: "did:web:dbs.staffpassport.nhs.uk",
+        issuanceDate: "2026-01-01T00:00:00Z",
+        revocationStatus: "VALID",
+        claims: { certificateNumber: CLAIM_VALUE, level: "enhanced" },
+      },
+    ],
   };
+  const payload: EventBody = { type: CREDENTIALS_SHARED_EVENT, data };
+  const { event } = mintEvent({ eventId: newId(), trustId, occurredAt: now }, payload);
+  if (event.type !== CREDENTIALS_SHARED_EVENT)
+    throw new Error("a share's payload minted another kind of event");
+  const made = { ...event, ...overrides };
+  payloads.set(made.eventId, payload);
+  return made;
 }
 
-/** Publishes as the outbox does; `messageId` differs only where a test needs a second copy past deduplication. */
+/** The payload of an event `shareEvent` made: what the trust's SET says of it. */
+export function payloadOf(event: Pick<ShareEvent, "eventId">): EventBody {
+  const payload = payloads.get(event.eventId);
+  if (payload === undefined) throw new Error(`no payload was made for event ${event.eventId}`);
+  return payload;
+}
+
+/** Stores the event's payload in Blob storage as the callback does before it marks the share shared. */
+export async function storePayload(event: Pick<ShareEvent, "eventId" | "trustId">): Promise<void> {
+  await services().payloads.put(event.trustId, event.eventId, payloadOf(event));
+}
+
+/** The event's payload as Blob storage holds it now, or undefined once it is deleted. */
+export async function storedPayload(
+  event: Pick<ShareEvent, "eventId" | "trustId">,
+): Promise<EventBody | undefined> {
+  return services().payloads.get(event.trustId, event.eventId);
+}
+
+/**
+ * Publishes as the callback and the outbox do: the payload of an event `shareEvent` made is stored first (through
+ * the system's settings), then the reference is sent. `messageId` differs only where a test needs a second copy
+ * past deduplication.
+ */
 export async function publish(
   system: LocalSystem,
   event: ShareEvent | unknown,
   options: { correlationId?: string; messageId?: string; trustId?: string } = {},
 ): Promise<string> {
-  const client = new ServiceBusClient(system.settings.ServiceBusConnection ?? "");
-  const sender = client.createSender("share-events");
   const correlationId = options.correlationId ?? `corr-${newId()}`;
   const e = event as Partial<ShareEvent>;
+  if (e.eventId !== undefined && e.trustId !== undefined && payloads.has(e.eventId)) {
+    await storePayload({ eventId: e.eventId, trustId: e.trustId });
+  }
+  const client = new ServiceBusClient(system.settings.ServiceBusConnection ?? "");
+  const sender = client.createSender("share-events");
   try {
     await sender.sendMessages({
       body: event,
