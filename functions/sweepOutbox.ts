@@ -1,5 +1,7 @@
 // Timer: publishes share events still waiting in an outbox (Service Bus was unreachable when the share was
-// verified, or the instance stopped in between), so that no event is lost between the callback and the topic.
+// verified, or the instance stopped in between), so that no event is lost between the callback and the topic. An
+// event that keeps failing is tried later each time and then parked (src/app/outbox.ts): GET /api/health reports
+// it and `npm run outbox` releases it.
 import type { InvocationContext, Timer } from "@azure/functions";
 import { sweepOutbox as sweep } from "../src/app/outbox.js";
 import { services } from "../src/composition.js";

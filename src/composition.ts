@@ -25,6 +25,7 @@ import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/sha
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
 import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHealth.js";
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
+import { countParked } from "./app/outbox.js";
 import type {
   Clock,
   CredentialRequestStore,
@@ -228,7 +229,11 @@ function buildServices(config: Config): Services {
     clock: () => new Date(),
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks,
-    health: cachedHealth(healthChecks, { clock: () => new Date() }),
+    // Share events parked in an outbox make the service degraded, not unavailable (src/app/outbox.ts).
+    health: cachedHealth(healthChecks, {
+      clock: () => new Date(),
+      parked: () => countParked({ shares: shareStore(container("shares")), credentialRequests }),
+    }),
     rateLimits: {
       logins: tokenBucketLimiter({ perMinute: config.RATE_LIMIT_LOGINS_PER_MINUTE, clock: () => new Date() }),
       anonymous: tokenBucketLimiter({

@@ -4,7 +4,7 @@
 import type { CryptoKey, JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
 import type { CredentialRequest } from "../domain/credentialRequest.js";
-import type { Outbox } from "../domain/outbox.js";
+import type { Outbox, OutboxRetry } from "../domain/outbox.js";
 import type { Share, ShareProgress } from "../domain/share.js";
 import type { PayloadRemoval, PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
@@ -39,6 +39,34 @@ export type HistoryPage = { readonly after?: string; readonly limit: number };
 /** A callback's move of a share: its new progress, and the event to publish when the move stores one. */
 export type ShareChange = { readonly progress: ShareProgress; readonly outbox?: Outbox };
 
+/** Which outbox events the sweep takes: stored before `storedBefore`, not parked, and due by `now`. */
+export type OutboxDue = { readonly storedBefore: Date; readonly now: Date };
+
+/** A parked outbox event as an operator sees it: where it is and why, never the event itself. */
+export type ParkedOutbox = {
+  readonly id: string;
+  readonly partitionKey: string;
+  readonly eventId: string;
+  readonly trustId: string;
+  readonly tries: number;
+  readonly reason: string;
+  readonly parkedAt: string;
+};
+
+/** The outbox's retries on a kind of document, by the document's partition key and id. */
+export type OutboxRetries = {
+  /**
+   * Writes a failed publish on the document's outbox in one conditional write: only while the outbox holds one try
+   * fewer and is not parked, so that two sweeps never count one failure twice. False when it did not.
+   */
+  retryOutbox(partitionKey: string, id: string, retry: OutboxRetry): Promise<boolean>;
+  /** Every parked outbox event of this kind of document (an operator's list: parking is rare). */
+  parkedOutboxes(): Promise<ParkedOutbox[]>;
+  countParkedOutboxes(): Promise<number>;
+  /** Clears the park and the tries so that the next sweep takes the event at once; false when it was not parked. */
+  releaseOutbox(partitionKey: string, id: string, now: Date): Promise<boolean>;
+};
+
 /** Shares, kept per wallet holder (the staff member's history) with their outbox. */
 export type ShareStore = {
   create(share: Share): Promise<void>;
@@ -60,14 +88,14 @@ export type ShareStore = {
   dropOutbox(subject: string, id: string): Promise<void>;
   /** The subject's shares, newest first, after the page position. */
   history(subject: string, page: HistoryPage): Promise<Share[]>;
-  /** Shares whose event was stored before `before` and is not yet marked published, oldest first. */
-  unpublished(before: Date, limit: number): Promise<Versioned<Share>[]>;
+  /** Shares whose event waits in the outbox and is due (OutboxDue), oldest first; never a parked one. */
+  unpublished(due: OutboxDue, limit: number): Promise<Versioned<Share>[]>;
   /**
    * The trust's share with this id, wherever its subject's partition is: a trust knows the share id from its
    * share event, not the holder's DID. Undefined for another trust's share.
    */
   findForTrust(trustId: string, id: string): Promise<Versioned<Share> | undefined>;
-};
+} & OutboxRetries;
 
 /** Credential requests in `credentialRequests`, partitioned by trust id. */
 export type CredentialRequestStore = {
@@ -83,11 +111,11 @@ export type CredentialRequestStore = {
   dropOutbox(trustId: string, id: string): Promise<void>;
   /** The open requests of the trust for the staff id, newest first. */
   openFor(trustId: string, staffId: string, limit: number): Promise<CredentialRequest[]>;
-  /** Requests whose event was stored before `before` and is not yet marked published, oldest first. */
-  unpublished(before: Date, limit: number): Promise<Versioned<CredentialRequest>[]>;
+  /** Requests whose event waits in the outbox and is due (OutboxDue), oldest first; never a parked one. */
+  unpublished(due: OutboxDue, limit: number): Promise<Versioned<CredentialRequest>[]>;
   /** Closed requests that still hold a message or a reason and were closed before `before`, in any trust. */
   closedWithTextBefore(before: Date, limit: number): Promise<Versioned<CredentialRequest>[]>;
-};
+} & OutboxRetries;
 
 /** What a trust said of a polled event: it has it, or it could not use it and why. */
 export type PollOutcome =

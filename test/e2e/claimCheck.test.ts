@@ -78,7 +78,9 @@ async function receivedShare(shareId: string) {
     string,
     { credentials: { type: string; claims: Record<string, unknown> }[] }
   >;
-  return { via: (event as { via?: string }).via, payload: events[CREDENTIALS_SHARED_EVENT] };
+  const payload = events[CREDENTIALS_SHARED_EVENT];
+  if (payload === undefined) throw new Error(`the SET for ${shareId} carries no credentials-shared event`);
+  return { via: (event as { via?: string }).via, payload };
 }
 
 /** Every Service Bus message the service's entities hold, dead-letter queues included, as text. */

@@ -2,6 +2,8 @@
 // none depends on what an earlier one stopped, and no answer cached by another test is read.
 import { afterEach, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
+import { services } from "../../src/composition.js";
+import { mintId } from "../../src/domain/secrets.js";
 import { startTestSystem } from "../support/system.js";
 
 let system: LocalSystem | undefined;
@@ -20,7 +22,10 @@ describe("GET /api/health", () => {
     const { urls } = await started();
     const response = await fetch(`${urls.host}/api/health`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: "ok", checks: { cosmos: "ok", serviceBus: "ok" } });
+    expect(await response.json()).toEqual({
+      status: "ok",
+      checks: { cosmos: "ok", serviceBus: "ok", outbox: "ok" },
+    });
   });
 
   it("answers 503 naming Service Bus once the Service Bus emulator has stopped", async () => {
@@ -30,7 +35,7 @@ describe("GET /api/health", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       status: "unavailable",
-      checks: { cosmos: "ok", serviceBus: "unavailable" },
+      checks: { cosmos: "ok", serviceBus: "unavailable", outbox: "ok" },
     });
   });
 
@@ -41,7 +46,33 @@ describe("GET /api/health", () => {
     expect(response.status).toBe(503);
     expect(await response.json()).toEqual({
       status: "unavailable",
-      checks: { cosmos: "unavailable", serviceBus: "ok" },
+      checks: { cosmos: "unavailable", serviceBus: "ok", outbox: "unavailable" },
+    });
+  });
+
+  it("answers 200 degraded, with the outbox check naming the count, while share events are parked", async () => {
+    const { urls } = await started();
+    const database = await services().database();
+    const parked = (container: string, key: Record<string, string>) =>
+      database.container(container).items.create({
+        id: mintId(),
+        ...key,
+        outbox: {
+          event: { eventId: mintId(), trustId: "RTH", type: "test", occurredAt: new Date().toISOString() },
+          correlationId: "corr",
+          storedAt: new Date().toISOString(),
+          tries: 10,
+          parked: { reason: "MessageSizeExceeded", at: new Date().toISOString() },
+        },
+      });
+    await parked("shares", { subject: `did:example:${mintId()}`, trustId: "RTH" });
+    await parked("shares", { subject: `did:example:${mintId()}`, trustId: "RTH" });
+    await parked("credentialRequests", { trustId: "RTH" });
+    const response = await fetch(`${urls.host}/api/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: "degraded",
+      checks: { cosmos: "ok", serviceBus: "ok", outbox: "3 parked" },
     });
   });
 

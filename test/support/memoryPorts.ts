@@ -5,6 +5,8 @@ import type {
   DeadLetters,
   EventPublisher,
   Logger,
+  OutboxDue,
+  OutboxRetries,
   PayloadStore,
   PresentationRequestInput,
   RequestStore,
@@ -15,6 +17,7 @@ import type {
   Versioned,
 } from "../../src/app/ports.js";
 import type { CredentialRequest } from "../../src/domain/credentialRequest.js";
+import type { Outbox } from "../../src/domain/outbox.js";
 import type { Share } from "../../src/domain/share.js";
 import type { StoredShareEvent } from "../../src/domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../../src/domain/shareEvent.js";
@@ -58,17 +61,71 @@ function withoutOutbox<T extends { outbox?: unknown }>(document: T): T | undefin
   return rest as T;
 }
 
-/** Documents whose outbox was stored before `before`, oldest first. */
-function unpublished<T extends { outbox?: { storedAt: string } }>(
+type InOutbox = { readonly id: string; readonly outbox?: Outbox };
+
+/** Documents whose outbox is due as the Cosmos DB query takes them (OutboxDue), oldest first. */
+function unpublished<T extends InOutbox>(
   documents: Documents<T>,
-  before: Date,
+  due: OutboxDue,
   limit: number,
 ): Versioned<T>[] {
+  const storedBefore = due.storedBefore.toISOString();
+  const now = due.now.toISOString();
   return [...documents.items.values()]
-    .filter(({ value }) => value.outbox !== undefined && value.outbox.storedAt < before.toISOString())
+    .filter(({ value: { outbox } }) => {
+      if (outbox === undefined || outbox.storedAt >= storedBefore || outbox.parked !== undefined)
+        return false;
+      return outbox.nextTryAt === undefined || outbox.nextTryAt <= now;
+    })
     .sort((a, b) => ((a.value.outbox?.storedAt ?? "") < (b.value.outbox?.storedAt ?? "") ? -1 : 1))
     .slice(0, limit)
     .map(({ value, etag }) => ({ value: structuredClone(value), etag }));
+}
+
+/** The outbox retries over documents keyed `partitionKey/id`, with the conditions the Cosmos DB patches have. */
+function outboxRetries<T extends InOutbox>(
+  documents: Documents<T>,
+  partitionKeyOf: (document: T) => string,
+): OutboxRetries {
+  const parked = () =>
+    [...documents.items.values()].flatMap(({ value }) =>
+      value.outbox?.parked === undefined
+        ? []
+        : [
+            {
+              id: value.id,
+              partitionKey: partitionKeyOf(value),
+              eventId: value.outbox.event.eventId,
+              trustId: value.outbox.event.trustId,
+              tries: value.outbox.tries ?? 0,
+              reason: value.outbox.parked.reason,
+              parkedAt: value.outbox.parked.at,
+            },
+          ],
+    );
+  return {
+    async retryOutbox(partitionKey, id, retry) {
+      return documents.patch(`${partitionKey}/${id}`, (document) => {
+        const { outbox } = document;
+        if (outbox === undefined || outbox.parked !== undefined || (outbox.tries ?? 0) !== retry.tries - 1)
+          return undefined;
+        return { ...document, outbox: { ...outbox, ...retry } };
+      });
+    },
+    async parkedOutboxes() {
+      return parked().sort((a, b) => (a.parkedAt < b.parkedAt ? -1 : 1));
+    },
+    async countParkedOutboxes() {
+      return parked().length;
+    },
+    async releaseOutbox(partitionKey, id, now) {
+      return documents.patch(`${partitionKey}/${id}`, (document) => {
+        if (document.outbox?.parked === undefined) return undefined;
+        const { parked: _released, ...outbox } = document.outbox;
+        return { ...document, outbox: { ...outbox, tries: 0, nextTryAt: now.toISOString() } };
+      });
+    },
+  };
 }
 
 export function memoryTrusts(trusts: Trust[]): TrustDirectory & { trusts: Trust[] } {
@@ -130,8 +187,8 @@ export function memoryShares(): ShareStore & { documents: Documents<Share> } {
         .sort((a, b) => (a.historyKey < b.historyKey ? 1 : -1))
         .slice(0, page.limit);
     },
-    async unpublished(before, limit) {
-      return unpublished(documents, before, limit);
+    async unpublished(due, limit) {
+      return unpublished(documents, due, limit);
     },
     async findForTrust(trustId, id) {
       const found = [...documents.items.entries()].find(
@@ -139,6 +196,7 @@ export function memoryShares(): ShareStore & { documents: Documents<Share> } {
       );
       return found && documents.get(found[0]);
     },
+    ...outboxRetries(documents, (share) => share.subject),
   };
 }
 
@@ -173,12 +231,13 @@ export function memoryCredentialRequests(): CredentialRequestStore & {
         .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
         .slice(0, limit);
     },
-    async unpublished(before, limit) {
-      return unpublished(documents, before, limit);
+    async unpublished(due, limit) {
+      return unpublished(documents, due, limit);
     },
     async closedWithTextBefore() {
       return [];
     },
+    ...outboxRetries(documents, (request) => request.trustId),
   };
 }
 

@@ -12,8 +12,8 @@ import {
   replaceIfMatch,
   stripSystemFields,
   versionedOf,
-  waitingInOutbox,
 } from "./errors.js";
+import { dueInOutbox, outboxRetries } from "./outbox.js";
 
 /** The marker of one trust call, by its token id: hashed, since a `jti` may hold characters an id may not. */
 const callMarkerId = (call: string) => `call-${createHash("sha256").update(call).digest("base64url")}`;
@@ -77,9 +77,9 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
       );
       return resources.map((document) => stripSystemFields<CredentialRequest>(document));
     },
-    async unpublished(before, limit) {
+    async unpublished(due, limit) {
       // Only declined requests whose event waits.
-      return waitingInOutbox<CredentialRequest>(await containerRef(), before, limit);
+      return dueInOutbox<CredentialRequest>(await containerRef(), due, limit);
     },
     async closedWithTextBefore(before, limit) {
       const container = await containerRef();
@@ -98,5 +98,6 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
       );
       return resources.flatMap((document) => versionedOf<CredentialRequest>(document) ?? []);
     },
+    ...outboxRetries(containerRef, "trustId"),
   };
 }

@@ -1,6 +1,6 @@
 // Turns Cosmos DB failures into what the service means by them: a missing item, a lost race, or an unavailable
 // dependency (which the HTTP layer answers with 503 so that the caller retries).
-import type { Container, Item } from "@azure/cosmos";
+import type { Item } from "@azure/cosmos";
 import type { Versioned } from "../../app/ports.js";
 import { ServiceError } from "../../errors.js";
 
@@ -39,27 +39,6 @@ export function stripSystemFields<T>(document: Record<string, unknown>): T {
 export function versionedOf<T>(document: Record<string, unknown> | undefined): Versioned<T> | undefined {
   if (document === undefined || typeof document._etag !== "string") return undefined;
   return { value: stripSystemFields<T>(document), etag: document._etag };
-}
-
-/**
- * The documents whose event has waited in their outbox since before `before`, oldest first, across partitions:
- * only those, since the outbox is removed once its event is published.
- */
-export async function waitingInOutbox<T>(
-  container: Container,
-  before: Date,
-  limit: number,
-): Promise<Versioned<T>[]> {
-  const query = {
-    query:
-      `SELECT TOP ${limit} * FROM c WHERE IS_DEFINED(c.outbox) AND c.outbox.storedAt < @before` +
-      " ORDER BY c.outbox.storedAt",
-    parameters: [{ name: "@before", value: before.toISOString() }],
-  };
-  const { resources } = await cosmosCall(() =>
-    container.items.query<Record<string, unknown>>(query).fetchAll(),
-  );
-  return resources.flatMap((document) => versionedOf<T>(document) ?? []);
 }
 
 /** Replaces the item if it is still at `etag`: its new ETag, or undefined when another writer got there first. */

@@ -7,15 +7,8 @@
 import type { ShareStore } from "../../app/ports.js";
 import type { Share } from "../../domain/share.js";
 import type { ContainerRef } from "./client.js";
-import {
-  cosmosCall,
-  dropOutbox,
-  patchIf,
-  replaceIfMatch,
-  stripSystemFields,
-  versionedOf,
-  waitingInOutbox,
-} from "./errors.js";
+import { cosmosCall, dropOutbox, patchIf, replaceIfMatch, stripSystemFields, versionedOf } from "./errors.js";
+import { dueInOutbox, outboxRetries } from "./outbox.js";
 
 export function shareStore(containerRef: ContainerRef): ShareStore {
   return {
@@ -68,8 +61,8 @@ export function shareStore(containerRef: ContainerRef): ShareStore {
       );
       return resources.map((document) => stripSystemFields<Share>(document));
     },
-    async unpublished(before, limit) {
-      return waitingInOutbox<Share>(await containerRef(), before, limit);
+    async unpublished(due, limit) {
+      return dueInOutbox<Share>(await containerRef(), due, limit);
     },
     async findForTrust(trustId, id) {
       const container = await containerRef();
@@ -87,5 +80,6 @@ export function shareStore(containerRef: ContainerRef): ShareStore {
       );
       return versionedOf<Share>(resources[0]);
     },
+    ...outboxRetries(containerRef, "subject"),
   };
 }
