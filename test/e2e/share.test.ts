@@ -1,6 +1,6 @@
 // Sharing credentials with the trust, end to end: the local host over HTTP, the Cosmos DB emulator, the Service
-// Bus emulator (share events received by the real SDK through a subscription), the Verified ID simulator's
-// wallets and the production Verified ID client.
+// Bus emulator (share events received by the real SDK through a subscription), Azurite (the events' payloads),
+// the Verified ID simulator's wallets and the production Verified ID client.
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions/index.js";
@@ -25,6 +25,7 @@ import {
   verifiedShareBody,
   walletOf,
 } from "../support/journeys.js";
+import { storedPayload } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
 import { collectSubscription, type TopicCollector } from "../support/topicCollector.js";
 
@@ -74,7 +75,7 @@ const credentialOf = (walletId: string, type: string, overrides: Record<string, 
   presentedCredential(urls, walletId, type, overrides);
 
 describe("sharing credentials", () => {
-  it("shares the chosen credentials and publishes exactly one share event", async () => {
+  it("shares the chosen credentials and publishes exactly one share event, its claims in Blob storage only", async () => {
     const share = await startedShare(urls, demoSession, [IDENTITY, DBS]);
     expect(share).toMatchObject({ trustId: "RTH", credentialTypes: [IDENTITY, DBS] });
     expect(share.url).toMatch(/^openid-vc:\/\//);
@@ -109,10 +110,27 @@ describe("sharing credentials", () => {
     expect(message?.messageId).toBe(event.eventId);
     expect(message?.applicationProperties).toMatchObject({ trustId: "RTH", type: CREDENTIALS_SHARED_EVENT });
     expect(message?.applicationProperties?.correlationId).toEqual(expect.any(String));
-    const demo = await walletOf(urls, "demo");
-    expect(event).toMatchObject({
+    // The message is a reference: identifiers, types and issuers, never the holder, the staff member or a claim.
+    expect(event).toEqual({
+      eventId: expect.any(String),
       type: CREDENTIALS_SHARED_EVENT,
       trustId: "RTH",
+      occurredAt: view.sharedAt,
+      data: {
+        shareId: share.shareId,
+        trustId: "RTH",
+        sharedAt: view.sharedAt,
+        credentials: [
+          expect.objectContaining({ type: IDENTITY, issuer: expect.any(String), revocationStatus: "VALID" }),
+          expect.objectContaining({ type: DBS, issuer: expect.any(String), revocationStatus: "VALID" }),
+        ],
+      },
+    });
+    expect(JSON.stringify(message?.body)).not.toMatch(/claims|Okafor|RTH-2205117/);
+    // The payload, stored under the event's id, holds them; nothing delivers it in this file, so it stays.
+    const demo = await walletOf(urls, "demo");
+    expect(await storedPayload({ eventId: event.eventId, trustId: "RTH" })).toMatchObject({
+      type: CREDENTIALS_SHARED_EVENT,
       data: {
         shareId: share.shareId,
         trustId: "RTH",
