@@ -109,11 +109,13 @@ export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
     },
     async available(trustId, limit) {
       const container = await containerRef();
-      // One partition: the trust's own events, oldest first.
+      // One partition: the trust's own events, oldest first. The partition is named in the filter too: the local
+      // emulator applies TOP before it narrows a query to the partition the options name.
       const query = {
         query:
-          `SELECT TOP ${limit} * FROM c WHERE c.delivery.status = "available"` +
+          `SELECT TOP ${limit} * FROM c WHERE c.trustId = @trustId AND c.delivery.status = "available"` +
           " AND NOT IS_DEFINED(c.claimsRemoved) ORDER BY c.occurredAt",
+        parameters: [{ name: "@trustId", value: trustId }],
       };
       const { resources } = await cosmosCall(() =>
         container.items.query<Record<string, unknown>>(query, { partitionKey: trustId }).fetchAll(),
