@@ -13,6 +13,7 @@ describe("npm start", () => {
         DEMO_TRUST_PORT: await freePort(),
         COSMOS_PORT: await freePort(),
         SERVICEBUS_PORT: await freePort(),
+        AZURITE_BLOB_PORT: await freePort(),
       };
       // Killed with its whole process group when the test ends, even if it fails before the signal below.
       const child = spawnForTest("npm", ["start", "--silent"], {
