@@ -55,6 +55,13 @@ describe("configuration", () => {
     ).toBe("x.servicebus.windows.net");
   });
 
+  it("requires the payloads' Blob storage URL or, locally, a connection string", () => {
+    const neither = { ...valid, PAYLOAD_STORAGE_URL: "", PAYLOAD_STORAGE_CONNECTION_STRING: "" };
+    expect(errorOf(neither).settings).toEqual(["PAYLOAD_STORAGE_URL"]);
+    const url = "https://staffpassport.blob.core.windows.net/";
+    expect(loadConfig({ ...neither, PAYLOAD_STORAGE_URL: url }).PAYLOAD_STORAGE_URL).toBe(url);
+  });
+
   it("requires the client secret settings when Verified ID uses a client secret", () => {
     const error = errorOf({ ...valid, VERIFIEDID_CREDENTIAL: "client-secret" });
     expect(error.settings).toEqual([
@@ -81,12 +88,14 @@ describe("configuration", () => {
       SESSION_ISSUER: "http://portal.example.nhs.uk/api",
       SIGNING_KEYS: "key-vault",
       KEY_VAULT_URL: "http://staff-passport.vault.azure.net/",
+      PAYLOAD_STORAGE_URL: "http://staffpassport.blob.core.windows.net/",
     });
     expect(error.settings).toEqual([
       "COSMOS_ENDPOINT",
       "VERIFIEDID_CALLBACK_URL",
       "SESSION_ISSUER",
       "KEY_VAULT_URL",
+      "PAYLOAD_STORAGE_URL",
     ]);
     expect(error.message).toContain("must be https outside a loopback address");
   });
@@ -124,8 +133,11 @@ describe("configuration", () => {
       SESSION_ISSUER: "https://portal.example.nhs.uk/api",
       SIGNING_KEYS: "key-vault",
       KEY_VAULT_URL: "https://staff-passport.vault.azure.net/",
+      PAYLOAD_STORAGE_URL: "https://staffpassport.blob.core.windows.net/",
+      PAYLOAD_STORAGE_CONNECTION_STRING: "",
     });
     expect(config.SIGNING_KEYS).toBe("key-vault");
+    expect(config.PAYLOAD_STORAGE_URL).toBe("https://staffpassport.blob.core.windows.net/");
   });
 
   it("lists every setting in local.settings.sample.json and in README's table", () => {
