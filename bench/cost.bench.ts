@@ -59,12 +59,23 @@ try {
   for (let i = 0; i < 5; i++) await share();
 
   await stack.parts.cosmos.command("reset");
-  const sentBefore = (await stack.parts.host.command<{ serviceBusMessages: number }>("stats"))
-    .serviceBusMessages;
+  type HostStats = { serviceBusMessages: number; blobOperations: Record<string, number> };
+  const before = await stack.parts.host.command<HostStats>("stats");
   for (let i = 0; i < SHARES; i++) await share();
   const operations = await stack.parts.cosmos.command<Operations>("stats");
-  const sent =
-    (await stack.parts.host.command<{ serviceBusMessages: number }>("stats")).serviceBusMessages - sentBefore;
+  const after = await stack.parts.host.command<HostStats>("stats");
+  const sent = after.serviceBusMessages - before.serviceBusMessages;
+  // Blob storage operations on share event payloads (the claim check), by kind, per share.
+  const blobByKind = Object.fromEntries(
+    Object.entries(after.blobOperations).map(([kind, count]) => [
+      kind,
+      round((count - (before.blobOperations[kind] ?? 0)) / SHARES, 2),
+    ]),
+  );
+  const blobOperations = round(
+    Object.values(blobByKind).reduce((sum, perShare) => sum + perShare, 0),
+    2,
+  );
   agent.destroy();
 
   const rows = Object.entries(operations)
@@ -93,6 +104,8 @@ try {
         shares: SHARES,
         serviceBusMessages: round(sent / SHARES, 2),
         serviceBusMessagesTarget: 3,
+        blobOperations,
+        blobByKind,
         requestUnits: round(units, 2),
         metadataOperations: round((operations.metadata?.count ?? 0) / SHARES, 2),
         byKind: Object.fromEntries(rows.map((row) => [row.operation, row.perShare])),
