@@ -43,6 +43,7 @@ export const triggers = [
   http("createCredentialRequest", "POST", "trust/credential-requests"),
   http("readCredentialRequest", "GET", "trust/credential-requests/{requestId}"),
   http("withdrawCredentialRequest", "DELETE", "trust/credential-requests/{requestId}"),
+  http("pollShareEvents", "POST", "trust/events"),
   { kind: "timer", name: "sweepOutbox", options: { schedule: "%OUTBOX_SWEEP_SCHEDULE%" } },
   {
     kind: "serviceBusTopic",

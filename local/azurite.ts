@@ -1,7 +1,7 @@
 // Starts Azurite's Blob service (the `azurite` package, Microsoft's Azure Storage emulator) on a loopback port, for the share event payloads. Its data lives in memory and is gone when it stops, as the tests
 // and the demo want; the real @azure/storage-blob SDK talks to it with the emulator's well-known account.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire } from "node:module";
+import { createRequire as requireFrom } from "node:module";
 
 /** Azurite's documented development account; its key is public and works nowhere but an emulator. */
 const ACCOUNT = "devstoreaccount1";
@@ -16,7 +16,7 @@ export type BlobEmulator = {
 };
 
 /** Azurite's Blob service command line, as its `azurite-blob` command runs it. */
-const BLOB_MAIN = createRequire(import.meta.url).resolve("azurite/dist/src/blob/main.js");
+const BLOB_MAIN = requireFrom(import.meta.url).resolve("azurite/dist/src/blob/main.js");
 const LISTENING = /successfully listens on https?:\/\/[^:]+:(\d+)/;
 const START_TIMEOUT_MS = 30_000;
 
