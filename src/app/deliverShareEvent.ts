@@ -161,9 +161,11 @@ export async function deliverShareEvent(
 
   // The trust has the event: its payload goes at once. If Blob storage fails now, the event is settled without
   // the mark, and the retention run deletes the payload when the event's retention period ends.
-  const payloadDeleted = outcome === "delivered" && (await deletePayload(deps, doc, attemptLog));
+  // Settled first: a redelivered copy that finds the attempt unsettled must still find the payload to send.
   // Someone took a later attempt over after our lease ended; their outcome is the one to keep.
-  await deps.events.settleAttempt(settled(doc, outcome, record, now, payloadDeleted));
+  await deps.events.settleAttempt(settled(doc, outcome, record, now, false));
+  if (outcome === "delivered" && (await deletePayload(deps, doc, attemptLog)))
+    await deps.events.markPayloadRemoved(doc.trustId, doc.id, { at: now.toISOString(), why: "delivered" });
   attemptLog.info("share event delivery attempt", {
     outcome,
     status: record.status,
