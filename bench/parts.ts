@@ -170,7 +170,7 @@ async function countBlobOperations(): Promise<() => Record<string, number>> {
   const { BlockBlobClient } = await import("@azure/storage-blob");
   const counts: Record<string, number> = {};
   const prototype = BlockBlobClient.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  for (const name of ["upload", "getProperties", "downloadToBuffer", "deleteIfExists"]) {
+  for (const name of ["upload", "download", "deleteIfExists"]) {
     const original = prototype[name];
     if (original === undefined) continue;
     prototype[name] = function (this: unknown, ...args: unknown[]) {

@@ -15,6 +15,7 @@ export const LAZY_SDKS = {
   "@azure/service-bus": "service-bus.cjs",
   "@azure/identity": "identity.cjs",
   "@azure/keyvault-secrets": "keyvault-secrets.cjs",
+  "@azure/storage-blob": "storage-blob.cjs",
 };
 
 const common = {

@@ -193,6 +193,7 @@ function buildServices(config: Config): Services {
     ttlSeconds: config.TRUST_CACHE_SECONDS,
     clock: () => new Date(),
   });
+  const shares = shareStore(container("shares"));
   const credentialRequests = credentialRequestStore(container("credentialRequests"));
   const payloads = blobPayloadStore(
     payloadContainer(
@@ -209,7 +210,7 @@ function buildServices(config: Config): Services {
     serviceBus,
     trusts,
     requests: requestStore(container("requests")),
-    shares: shareStore(container("shares")),
+    shares,
     credentialRequests,
     payloads,
     publisher: serviceBusEventPublisher(serviceBus),
@@ -232,7 +233,7 @@ function buildServices(config: Config): Services {
     // Share events parked in an outbox make the service degraded, not unavailable (src/app/outbox.ts).
     health: cachedHealth(healthChecks, {
       clock: () => new Date(),
-      parked: () => countParked({ shares: shareStore(container("shares")), credentialRequests }),
+      parked: () => countParked({ shares, credentialRequests }),
     }),
     rateLimits: {
       logins: tokenBucketLimiter({ perMinute: config.RATE_LIMIT_LOGINS_PER_MINUTE, clock: () => new Date() }),

@@ -113,11 +113,12 @@ export async function deliverShareEvent(
   const startedAt = deps.clock();
   const body = await deps.payloads.get(doc.trustId, doc.id);
   if (body === undefined) {
-    // Deleted since the attempt was taken (the retention period ended): nothing can be sent any more.
+    // Deleted since the attempt was taken (the retention period ended), or never written: nothing can be sent.
     const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
-    const gone = { ...delivery, status: "failed" as const, reason: "retention_expired" };
+    const reason = payloadRetained(doc, startedAt) ? "payload_missing" : "retention_expired";
+    const gone = { ...delivery, status: "failed" as const, reason };
     await deps.events.settleAttempt(withoutPayload({ ...doc, delivery: gone }, startedAt, "retention"));
-    attemptLog.warn("share event payload is gone; delivery failed", { reason: gone.reason });
+    attemptLog.error("share event payload is gone; delivery failed", { reason });
     return "failed";
   }
   const { token, kid } = await deps.sign({ eventId: doc.id, trustId: doc.trustId, ...body }, startedAt);
@@ -159,11 +160,10 @@ export async function deliverShareEvent(
     );
   }
 
-  // The trust has the event: its payload goes at once. If Blob storage fails now, the event is settled without
-  // the mark, and the retention run deletes the payload when the event's retention period ends.
-  // Settled first: a redelivered copy that finds the attempt unsettled must still find the payload to send.
   // Someone took a later attempt over after our lease ended; their outcome is the one to keep.
-  await deps.events.settleAttempt(settled(doc, outcome, record, now, false));
+  await deps.events.settleAttempt(settled(doc, outcome, record, now));
+  // The trust has the event: its payload goes now, after the settle, so that a copy redelivered because the settle
+  // failed still finds it. If Blob storage fails here, the retention run deletes it at the retention limit.
   if (outcome === "delivered" && (await deletePayload(deps, doc, attemptLog)))
     await deps.events.markPayloadRemoved(doc.trustId, doc.id, { at: now.toISOString(), why: "delivered" });
   attemptLog.info("share event delivery attempt", {
@@ -183,18 +183,15 @@ function settled(
   outcome: AttemptOutcome,
   record: DeliveryAttempt,
   now: Date,
-  payloadDeleted: boolean,
 ): StoredShareEvent {
   const { leaseUntil: _lease, nextAttemptAt: _next, reason: _reason, ...delivery } = doc.delivery;
   const attempts = [...delivery.attempts, record];
   switch (outcome) {
-    case "delivered": {
-      const delivered: StoredShareEvent = {
+    case "delivered":
+      return {
         ...doc,
         delivery: { ...delivery, status: "delivered", attempts, deliveredAt: now.toISOString() },
       };
-      return payloadDeleted ? withoutPayload(delivered, now, "delivered") : delivered;
-    }
     case "failed":
       return {
         ...doc,
@@ -336,8 +333,8 @@ function finalWithoutAttempt(
   now: Date,
 ): { doc: StoredShareEvent; outcome: DeliverOutcome; reason: string } | undefined {
   const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
-  const failed = (reason: string, stored: StoredShareEvent = doc) => ({
-    doc: { ...stored, delivery: { ...delivery, status: "failed" as const, reason } },
+  const failed = (reason: string) => ({
+    doc: { ...doc, delivery: { ...delivery, status: "failed" as const, reason } },
     outcome: "failed" as const,
     reason,
   });

@@ -268,10 +268,7 @@ export type ShareEventStore = {
   settleAttempt(event: StoredShareEvent): Promise<boolean>;
   /** Events whose payload is not yet deleted and whose retention limit is before `before`, oldest first. */
   claimsDue(before: Date, limit: number): Promise<VersionedEvent[]>;
-  /**
-   * Marks the event's payload deleted, whatever else changed on it, in one write that touches nothing else (an
-   * event waiting for a poll is failed too, since it can no longer be signed): false when it already was marked.
-   */
+  /** Marks the event's payload deleted, in one write that touches nothing else: false when there is no such event. */
   markPayloadRemoved(trustId: string, eventId: string, removal: PayloadRemovalMark): Promise<boolean>;
   /** The events waiting for the trust's poll (oldest first), whose payload is still kept. */
   available(trustId: string, limit: number): Promise<VersionedEvent[]>;

@@ -28,6 +28,8 @@ export async function dropExpiredPayloads(deps: Pick<RetentionDeps, "events" | "
       at: now.toISOString(),
       why: "retention",
     });
+    // An event still waiting for its trust's poll can no longer be signed: it ends here.
+    await deps.events.settlePoll(event.trustId, event.id, { status: "failed", reason: "retention_expired" });
     dropped++;
   }
   return dropped;

@@ -275,6 +275,8 @@ async function applyToShare(
     // its payload, and a failure here leaves the share as it was and the callback answered 503, to be retried.
     await deps.payloads.put(request.trustId, accepted.outbox.event.eventId, accepted.payload);
   }
+  // A write that throws may still have landed (a timeout after Cosmos DB applied it), so only a write refused for
+  // certain makes the payload an orphan to delete; anything else is left to the lifecycle rule.
   if (!(await deps.shares.advance(request.subject, request.id, change, from))) {
     if (accepted !== undefined) await dropOrphanPayload(deps, request.trustId, accepted.outbox.event.eventId);
     return notApplied();

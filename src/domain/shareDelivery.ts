@@ -46,7 +46,7 @@ export type Delivery = {
 };
 
 /** Why an event's payload (its claim values, or a decline's reason) is gone. */
-export type PayloadRemoval = "delivered" | "retention" | "reported";
+export type PayloadRemoval = "delivered" | "retention";
 
 type StoredEventFields = {
   readonly id: string;

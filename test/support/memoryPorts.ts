@@ -307,9 +307,7 @@ export function memoryShareEvents(): ShareEventStore & { documents: Documents<St
       return [];
     },
     async markPayloadRemoved(trustId, eventId, removal) {
-      return documents.patch(key(trustId, eventId), (event) =>
-        event.claimsRemoved === undefined ? { ...event, claimsRemoved: removal } : undefined,
-      );
+      return documents.patch(key(trustId, eventId), (event) => ({ ...event, claimsRemoved: removal }));
     },
     async available(trustId, limit) {
       return [...documents.items.values()]

@@ -67,17 +67,21 @@ export function blobPayloadStore(container: () => Promise<ContainerClient>): Pay
     },
     async get(trustId, eventId) {
       const blob = (await container()).getBlockBlobClient(blobName(trustId, eventId));
-      let bytes: Buffer;
+      let downloaded: Awaited<ReturnType<typeof blob.download>>;
       try {
-        const properties = await storageCall(() => blob.getProperties(), [404]);
-        if ((properties.contentLength ?? 0) > MAX_PAYLOAD_BYTES)
-          throw new Error(`A share event payload is over ${MAX_PAYLOAD_BYTES} bytes.`);
-        bytes = await storageCall(() => blob.downloadToBuffer(), [404]);
+        downloaded = await storageCall(() => blob.download(), [404]);
       } catch (error) {
         if (statusOf(error) === 404) return undefined;
         throw error;
       }
-      return JSON.parse(bytes.toString("utf8")) as EventBody;
+      const body = downloaded.readableStreamBody;
+      if (body === undefined || (downloaded.contentLength ?? 0) > MAX_PAYLOAD_BYTES) {
+        (body as { destroy?: () => void } | undefined)?.destroy?.();
+        throw new Error(`A share event payload is missing its body or is over ${MAX_PAYLOAD_BYTES} bytes.`);
+      }
+      const chunks: Buffer[] = [];
+      for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+      return JSON.parse(Buffer.concat(chunks).toString("utf8")) as EventBody;
     },
     async delete(trustId, eventId) {
       const blob = (await container()).getBlockBlobClient(blobName(trustId, eventId));

@@ -87,25 +87,15 @@ export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
     },
     async markPayloadRemoved(trustId, eventId, removal) {
       const container = await containerRef();
-      const item = container.item(eventId, trustId);
-      // A read and a conditional replace (patch conditions cannot name camelCase properties on the emulator); a
-      // lost race reads again, so a delivery's settle meanwhile is kept.
-      for (let race = 0; race < 5; race++) {
-        const { resource } = await cosmosCall(() => item.read<Record<string, unknown>>());
-        const stored = versioned(resource);
-        if (stored === undefined || stored.value.claimsRemoved !== undefined) return false;
-        const { delivery } = stored.value;
-        const next: StoredShareEvent = {
-          ...stored.value,
-          claimsRemoved: removal,
-          // Waiting for a poll it can no longer be signed for: it ends here.
-          ...(delivery.status === "available"
-            ? { delivery: { ...delivery, status: "failed" as const, reason: "retention_expired" } }
-            : {}),
-        };
-        if ((await replaceIfMatch(item, next, stored.etag)) !== undefined) return true;
+      // One write without a read, touching the mark alone: a settle or a poll's acknowledgement meanwhile stays.
+      const operations = [{ op: "set" as const, path: "/claimsRemoved", value: removal }];
+      try {
+        await cosmosCall(() => container.item(eventId, trustId).patch(operations), [404]);
+        return true;
+      } catch (error) {
+        if (cosmosStatus(error) === 404) return false;
+        throw error;
       }
-      throw new Error("Lost 5 write races in a row marking a share event's payload removed.");
     },
     async available(trustId, limit) {
       const container = await containerRef();
