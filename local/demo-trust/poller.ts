@@ -33,7 +33,8 @@ export function startPoller(options: {
   const acks = new Map<string, string[]>();
   const errs = new Map<string, Record<string, { err: string; description: string }>>();
   let stopped = false;
-  let running: Promise<void> = Promise.resolve();
+  // One round at a time: a tick that finds the last round still running skips, so slow rounds never queue up.
+  let running: Promise<void> | undefined;
 
   const pollOnce = async (trustId: string): Promise<boolean> => {
     const token = await options.keys.token(trustId, options.trustApi.audience);
@@ -85,7 +86,9 @@ export function startPoller(options: {
   };
 
   const timer = setInterval(() => {
-    running = running.then(round);
+    running ??= round().finally(() => {
+      running = undefined;
+    });
   }, INTERVAL_MS);
 
   return {

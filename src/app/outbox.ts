@@ -5,7 +5,13 @@
 // An event the sweep fails to publish waits longer before each try and is parked after the last one, so that
 // events the broker refuses never keep the sweep from the others; an operator lists and releases parked events.
 import type { CredentialRequest } from "../domain/credentialRequest.js";
-import { afterFailedPublish, failureReason, type OutboxCarrier, type OutboxRetry } from "../domain/outbox.js";
+import {
+  afterFailedPublish,
+  failureReason,
+  isTransientFailure,
+  type OutboxCarrier,
+  type OutboxRetry,
+} from "../domain/outbox.js";
 import type { Share } from "../domain/share.js";
 import { describeError } from "../log.js";
 import type {
@@ -136,7 +142,7 @@ async function sweepOne<T extends OutboxCarrier>(
   const { outbox } = document;
   if (outbox === undefined) return false;
   const reason = failureReason(result.error);
-  const retry = afterFailedPublish(outbox, reason, deps.clock());
+  const retry = afterFailedPublish(outbox, reason, deps.clock(), isTransientFailure(result.error));
   let written = false;
   try {
     written = await documents.retryOutbox(document, retry);

@@ -1,8 +1,8 @@
 // The outbox: a share event stored on the document it belongs to (a share, or a credential request), in the same
 // write that changes the document, and dropped once the event is on the topic. So an event is never lost between
 // the change and the topic, and never published for a change that was not stored. An event the sweep cannot
-// publish is tried again later and later, and after OUTBOX_MAX_TRIES it is parked with its reason for an operator,
-// so that it never holds up the events behind it.
+// publish is tried again later and later, and one the broker refuses is parked with its reason for an operator after
+// OUTBOX_MAX_TRIES, so that it never holds up the events behind it.
 import type { ShareEvent } from "./shareEvent.js";
 
 /** Why and when an event was given up on: the failure's code or name (never its message, which may hold data). */
@@ -43,10 +43,19 @@ export function outboxRetryDelayMs(tries: number): number {
   return Math.min(OUTBOX_FIRST_RETRY_DELAY_MS * 2 ** Math.max(0, tries - 1), OUTBOX_MAX_RETRY_DELAY_MS);
 }
 
-/** The outbox's next state after a publish failed at `now` for `reason`. */
-export function afterFailedPublish(outbox: Pick<Outbox, "tries">, reason: string, now: Date): OutboxRetry {
+/**
+ * The outbox's next state after a publish failed at `now` for `reason`. A failure the broker calls transient (it is
+ * unreachable or busy) is tried again for as long as it lasts, an hour apart once the delay is at its cap, and never
+ * parks the event: only one the broker refuses, try after try, waits for an operator.
+ */
+export function afterFailedPublish(
+  outbox: Pick<Outbox, "tries">,
+  reason: string,
+  now: Date,
+  transient = false,
+): OutboxRetry {
   const tries = (outbox.tries ?? 0) + 1;
-  if (tries >= OUTBOX_MAX_TRIES) return { tries, parked: { reason, at: now.toISOString() } };
+  if (tries >= OUTBOX_MAX_TRIES && !transient) return { tries, parked: { reason, at: now.toISOString() } };
   return { tries, nextTryAt: new Date(now.getTime() + outboxRetryDelayMs(tries)).toISOString() };
 }
 
@@ -65,4 +74,9 @@ export function failureReason(error: unknown): string {
       return `${candidate}`;
   }
   return "unknown";
+}
+
+/** True for a failure the broker says may pass if tried again (Service Bus errors carry `retryable`). */
+export function isTransientFailure(error: unknown): boolean {
+  return (error as { retryable?: unknown } | null)?.retryable === true;
 }

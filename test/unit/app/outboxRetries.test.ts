@@ -16,6 +16,7 @@ import type { EventPublisher } from "../../../src/app/ports.js";
 import {
   afterFailedPublish,
   failureReason,
+  isTransientFailure,
   OUTBOX_MAX_TRIES,
   type Outbox,
   outboxRetryDelayMs,
@@ -44,6 +45,19 @@ describe("the retry schedule", () => {
       tries: OUTBOX_MAX_TRIES,
       parked: { reason: "X", at: now.toISOString() },
     });
+  });
+
+  it("never parks an event whose failures the broker calls transient, trying it an hour apart", () => {
+    const now = new Date();
+    expect(
+      afterFailedPublish({ tries: OUTBOX_MAX_TRIES + 5 }, "ServiceCommunicationProblem", now, true),
+    ).toEqual({
+      tries: OUTBOX_MAX_TRIES + 6,
+      nextTryAt: new Date(now.getTime() + HOUR_MS).toISOString(),
+    });
+    const unreachable = Object.assign(new Error("connect ECONNREFUSED"), { retryable: true });
+    const refused = Object.assign(new Error("too large"), { code: "MessageSizeExceeded", retryable: false });
+    expect([unreachable, refused, new Error("other")].map(isTransientFailure)).toEqual([true, false, false]);
   });
 
   it("stores a failure's code, else its name, and never its message", () => {
@@ -163,6 +177,30 @@ describe("the sweep with an event the broker refuses", () => {
     refused.add(share.outbox.event.eventId);
     expect(await publishFromOutbox(deps, shareOutbox(deps.shares), share)).toBe(false);
     expect(outboxOf(share)).toEqual(share.outbox);
+  });
+});
+
+describe("the sweep while the broker is unreachable", () => {
+  it("tries the event again for as long as the outage lasts and publishes it after, never parking it", async () => {
+    const { deps, stored, outboxOf, advance } = setup(new Set());
+    const share = stored(OUTBOX_GRACE_MS + 1);
+    let reachable = false;
+    const published: string[] = [];
+    deps.publisher = {
+      async publish(event) {
+        if (!reachable) throw Object.assign(new Error("connect ECONNREFUSED"), { retryable: true });
+        published.push(event.eventId);
+      },
+    };
+    for (let sweep = 0; sweep < OUTBOX_MAX_TRIES * 2; sweep++) {
+      await sweepOutbox(deps);
+      advance(HOUR_MS);
+    }
+    expect(outboxOf(share)?.parked).toBeUndefined();
+    expect(outboxOf(share)?.tries).toBe(OUTBOX_MAX_TRIES * 2);
+    reachable = true;
+    expect(await sweepOutbox(deps)).toEqual({ published: 1, pending: 0 });
+    expect(published).toEqual([share.outbox.event.eventId]);
   });
 });
 
