@@ -14,10 +14,16 @@ import {
 } from "../../src/adapters/blob/payloadStore.js";
 import { createCosmosClient, ensureDatabase } from "../../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
+import { credentialRequestStore } from "../../src/adapters/cosmos/credentialRequestStore.js";
 import { shareEventStore } from "../../src/adapters/cosmos/shareEventStore.js";
 import { LONG_POLL_MS, pollShareEvents } from "../../src/app/pollShareEvents.js";
 import type { PayloadStore, SetSigner, ShareEventStore } from "../../src/app/ports.js";
-import { dropExpiredPayloads } from "../../src/app/shareEventRetention.js";
+import { dropExpiredPayloads, redactClosedRequests } from "../../src/app/shareEventRetention.js";
+import {
+  type CredentialRequest,
+  newCredentialRequest,
+  type RequestState,
+} from "../../src/domain/credentialRequest.js";
 import { mintId } from "../../src/domain/secrets.js";
 import { newStoredShareEvent, type StoredShareEvent } from "../../src/domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT, mintEvent } from "../../src/domain/shareEvent.js";
@@ -272,4 +278,58 @@ describe("retention", () => {
     expect(await payloads.get("RRT", old.event.id)).toBeUndefined();
     expect((await events.get("RRT", fresh.event.id))?.value.claimsRemoved).toBeUndefined();
   }, 30_000);
+
+  it("drops the message and reason of requests closed for the retention period, and keeps the rest", async () => {
+    const now = new Date();
+    const requests = credentialRequestStore(async () => database.container("credentialRequests"));
+    const longAgo = new Date(now.getTime() - 31 * DAY_MS).toISOString();
+    const lately = new Date(now.getTime() - DAY_MS).toISOString();
+    const make = async (state: RequestState): Promise<CredentialRequest> => {
+      const request = {
+        ...newCredentialRequest(
+          {
+            id: mintId(),
+            trustId: "RCR",
+            staffId: "S-1",
+            credentialTypes: ["StaffPassportDbsCheck"],
+            message: "bring it",
+          },
+          new Date(now.getTime() - 40 * DAY_MS),
+        ),
+        state,
+      };
+      return requests.createOnce(request, mintId());
+    };
+    const declinedLongAgo = await make({ status: "declined", reason: "my own words", declinedAt: longAgo });
+    const withdrawnLongAgo = await make({ status: "withdrawn", withdrawnAt: longAgo });
+    const declinedLately = await make({ status: "declined", reason: "recent words", declinedAt: lately });
+    const open = await make({ status: "open" });
+
+    expect(
+      await redactClosedRequests({
+        credentialRequests: requests,
+        clock: () => now,
+        retentionMs: 30 * DAY_MS,
+      }),
+    ).toBe(2);
+    const read = async (request: CredentialRequest) => (await requests.get("RCR", request.id))?.value;
+    const redacted = await read(declinedLongAgo);
+    expect(redacted).not.toHaveProperty("message");
+    expect(redacted?.state).toEqual({ status: "declined", declinedAt: longAgo });
+    expect(redacted?.redactedAt).toBe(now.toISOString());
+    expect(await read(withdrawnLongAgo)).not.toHaveProperty("message");
+    expect(await read(declinedLately)).toMatchObject({
+      message: "bring it",
+      state: { reason: "recent words" },
+    });
+    expect(await read(open)).toMatchObject({ message: "bring it", state: { status: "open" } });
+    // A second run finds nothing left to drop.
+    expect(
+      await redactClosedRequests({
+        credentialRequests: requests,
+        clock: () => now,
+        retentionMs: 30 * DAY_MS,
+      }),
+    ).toBe(0);
+  });
 });
