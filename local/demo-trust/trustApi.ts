@@ -60,7 +60,8 @@ const segment = (value: unknown) => encodeURIComponent(text(value) ?? "-");
 
 /**
  * The control endpoints: POST /control/decide and POST /control/request make the trust API's calls as the trust
- * the body names, and GET /control/requests reads back every request made so far, as each trust sees it.
+ * the body names, GET /control/requests reads back every request made so far, as each trust sees it, and POST
+ * /control/token hands out a token signed as the trust.
  */
 export function trustApiControl(keys: DemoTrustKeys, api: TrustApi) {
   const made: { trustId: string; requestId: string }[] = [];
@@ -115,6 +116,14 @@ export function trustApiControl(keys: DemoTrustKeys, api: TrustApi) {
       if (answer.status === 201 && typeof requestId === "string")
         made.push({ trustId: String(trustId), requestId });
       return answer;
+    },
+    // A fresh token signed as the trust (API.md section 5), for trying the trust API by hand.
+    "POST /control/token": async (body) => {
+      const { trustId } = (body ?? {}) as Record<string, unknown>;
+      const token = await keys.token(String(trustId), api.audience);
+      if (token === undefined)
+        return { status: 400, body: { error: "trustId must be a trust this demo plays" } };
+      return { status: 200, body: { token } };
     },
     "GET /control/requests": async () => {
       const requests = [];

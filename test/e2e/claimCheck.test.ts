@@ -213,3 +213,38 @@ describe("a delivery given up on", () => {
     }
   }, 120_000);
 });
+
+describe("POST /api/trust/events", () => {
+  const poll = async (body: unknown, token?: string) =>
+    call<{ sets?: Record<string, string>; errors?: { path: string }[] }>(`${urls().api}/trust/events`, {
+      body,
+      ...(token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } }),
+    });
+  const tokenFor = async (trustId: string) =>
+    (await call<{ token: string }>(`${system.urls.demoTrust}/control/token`, { body: { trustId } })).body
+      .token;
+
+  it("refuses a poll without the trust's token with 401", async () => {
+    const answer = await poll({ returnImmediately: true });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get("content-type")).toContain("application/problem+json");
+  });
+
+  it("refuses a malformed poll with 400 naming the field, and answers a trust with nothing waiting at once", async () => {
+    const token = await tokenFor("RTH");
+    const malformed = [
+      [{ maxEvents: 101 }, "body.maxEvents"],
+      [{ ack: ["not an event id!"] }, "body.ack.0"],
+      [{ ack: ["abc"], setErrs: { abc: { err: "invalid_key" } } }, "body.setErrs"],
+      [{ setErrs: { abc: { err: "no spaces allowed" } } }, "body.setErrs.abc.err"],
+    ] as const;
+    for (const [body, path] of malformed) {
+      const answer = await poll(body, token);
+      expect(answer.status).toBe(400);
+      expect(answer.headers.get("content-type")).toContain("application/problem+json");
+      expect(answer.body.errors?.map((error) => error.path)).toContain(path);
+    }
+    // RTH is pushed to: nothing of it ever waits for a poll.
+    expect(await poll({ returnImmediately: true }, token)).toMatchObject({ status: 200, body: { sets: {} } });
+  });
+});
