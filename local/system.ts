@@ -186,7 +186,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       audiences: seed.map((trust) => trust.id),
       trustApi: { baseUrl: `${hostUrl}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
       pollTrusts: seed.filter((trust) => trust.delivery?.mode === "poll").map((trust) => trust.id),
-      setDelivery: (trustId, method, endpoint) => setTrustDelivery(trustId, method, endpoint),
+      setDelivery: setTrustDelivery,
       ...(log ? { log } : {}),
       ...site(trustPage),
     });
