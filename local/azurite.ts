@@ -1,7 +1,7 @@
-// Starts Azurite's Blob service (the `azurite` package, Microsoft's Azure Storage emulator) on a loopback port, for the share event payloads. Its data lives in memory and is gone when it stops, as the tests
-// and the demo want; the real @azure/storage-blob SDK talks to it with the emulator's well-known account.
-import { type ChildProcess, spawn } from "node:child_process";
-import { createRequire as requireFrom } from "node:module";
+// Starts Azurite's Blob service (the `azurite` package, Microsoft's Azure Storage emulator) on a loopback port, for
+// the share event payloads. Its data lives in memory and is gone when it stops, as the tests and the demo want; the
+// real @azure/storage-blob SDK talks to it with the emulator's well-known account.
+import { type AzuriteProcess, spawnAzurite } from "./azuriteProcess.mjs";
 
 /** Azurite's documented development account; its key is public and works nowhere but an emulator. */
 const ACCOUNT = "devstoreaccount1";
@@ -15,36 +15,19 @@ export type BlobEmulator = {
   close(): Promise<void>;
 };
 
-/** Azurite's Blob service command line, as its `azurite-blob` command runs it. */
-const BLOB_MAIN = requireFrom(import.meta.url).resolve("azurite/dist/src/blob/main.js");
 const LISTENING = /successfully listens on https?:\/\/[^:]+:(\d+)/;
 const START_TIMEOUT_MS = 30_000;
 
 /**
- * Azurite loads for over a second; in a process of its own it starts beside the other emulators instead of
- * holding this process's event loop. It is stopped with this process, however this process ends.
+ * Azurite loads for about a second; in a process of its own it starts beside the other emulators instead of
+ * holding this process's event loop. It is stopped with this process, however this process ends. `started` is one
+ * already spawned (npm start spawns it before it loads the system), to wait for rather than spawn again.
  */
 export async function startBlobEmulator(
-  options: { port?: number; host?: string } = {},
+  options: { port?: number; host?: string; started?: AzuriteProcess } = {},
 ): Promise<BlobEmulator> {
   const host = options.host ?? "127.0.0.1";
-  const child = spawn(
-    process.execPath,
-    [
-      BLOB_MAIN,
-      "--blobHost",
-      host,
-      "--blobPort",
-      String(options.port ?? 0),
-      "--inMemoryPersistence",
-      "--skipApiVersionCheck",
-      "--disableTelemetry",
-      "--silent",
-    ],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const stopWithUs = () => child.kill("SIGKILL");
-  process.once("exit", stopWithUs);
+  const child = options.started ?? spawnAzurite(host, options.port ?? 0);
   let output = "";
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -59,25 +42,27 @@ export async function startBlobEmulator(
       child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
         output += chunk;
       });
-      child.once("exit", (code) => {
+      const exited = (code: number | null) => {
         clearTimeout(timer);
         reject(new Error(`Azurite exited (${code}) before it listened: ${output.trim().slice(-500)}`));
-      });
+      };
+      // One spawned earlier may have ended already; its output is still buffered, unread.
+      if (child.exitCode !== null || child.signalCode !== null) exited(child.exitCode);
+      else child.once("exit", exited);
     });
     const endpoint = `http://${host}:${port}/${ACCOUNT}`;
     return {
       port,
       connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${endpoint};`,
-      close: () => stop(child, stopWithUs),
+      close: () => stop(child),
     };
   } catch (error) {
-    await stop(child, stopWithUs);
+    await stop(child);
     throw error;
   }
 }
 
-async function stop(child: ChildProcess, stopWithUs: () => void): Promise<void> {
-  process.removeListener("exit", stopWithUs);
+async function stop(child: AzuriteProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGTERM");

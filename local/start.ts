@@ -1,13 +1,16 @@
 // `npm start`: runs the whole system with the demo seed on the documented ports until Ctrl-C.
 import { ConfigError } from "../src/config.js";
+import type { AzuriteProcess } from "./azuriteProcess.mjs";
 import { portsFromEnv } from "./settings.js";
 import { startSystem } from "./system.js";
 
-async function main(): Promise<void> {
+/** Runs the system until Ctrl-C, with Azurite's process when scripts/start.mjs spawned it before loading this. */
+async function main(early: { azurite?: AzuriteProcess }): Promise<void> {
   const started = Date.now();
   const verbose = process.env.LOG_LEVEL === "debug";
   const system = await startSystem({
     ports: portsFromEnv(process.env),
+    ...(early.azurite ? { startedAzurite: early.azurite } : {}),
     pages: true,
     log: (line) => {
       if (verbose || !line.startsWith("[information]")) console.log(line);
@@ -32,10 +35,13 @@ async function main(): Promise<void> {
   process.on("SIGTERM", () => void stop("SIGTERM"));
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
-  else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
-    console.error(`A port is already in use: ${(error as Error).message}`);
-  } else console.error("Start-up failed:", error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+/** Runs main, and on failure says why and exits 1. */
+export async function run(early: Parameters<typeof main>[0]): Promise<void> {
+  await main(early).catch((error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message);
+    else if ((error as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      console.error(`A port is already in use: ${(error as Error).message}`);
+    } else console.error("Start-up failed:", error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -12,6 +12,7 @@ import { resetServices, services } from "../src/composition.js";
 import { isLoopbackUrl, loadConfig } from "../src/config.js";
 import type { Trust } from "../src/domain/trust.js";
 import { type BlobEmulator, startBlobEmulator } from "./azurite.js";
+import type { AzuriteProcess } from "./azuriteProcess.mjs";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
 import { type DeliveryMethod, type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
@@ -33,6 +34,8 @@ export type SystemOptions = {
   simulatorNow?: () => Date;
   /** Settings that replace the local ones (tests point LOCAL_KEYS_DIR at a folder of their own). */
   settings?: Record<string, string>;
+  /** Azurite's process when it was spawned already (npm start spawns it first, to load beside the system). */
+  startedAzurite?: AzuriteProcess;
   /** Serve the demo pages: the portal at the host's /, the wallet at the simulator's /, the trust's at its /. */
   pages?: boolean;
   /**
@@ -136,7 +139,10 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
           ...site(walletPage),
         }),
       ),
-      startBlobEmulator({ port: options.ports.blob ?? 0 }),
+      startBlobEmulator({
+        port: options.ports.blob ?? 0,
+        ...(options.startedAzurite ? { started: options.startedAzurite } : {}),
+      }),
     ]);
     stops.push(
       () => blob.close(),

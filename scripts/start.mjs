@@ -6,6 +6,11 @@
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { pathToFileURL } from "node:url";
+import { spawnAzurite } from "../local/azuriteProcess.mjs";
+
+// Azurite (Blob storage for share event payloads) loads for about a second: spawned before the system's bundle
+// is loaded, it loads on the other core meanwhile, and the system adopts it (local/azurite.ts).
+const azurite = spawnAzurite("127.0.0.1", Number(process.env.AZURITE_BLOB_PORT || 10000));
 
 const outfile = ".local/build/start.mjs";
 const inputsFile = ".local/build/start.inputs.json";
@@ -26,11 +31,12 @@ async function upToDate() {
 const sourceUrls = {
   name: "source-urls",
   setup(builder) {
-    builder.onLoad({ filter: /\.ts$/ }, async (args) => {
+    builder.onLoad({ filter: /\.m?[jt]s$/ }, async (args) => {
+      if (args.path.includes("node_modules")) return undefined;
       const source = await readFile(args.path, "utf8");
       return {
         contents: source.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)),
-        loader: "ts",
+        loader: args.path.endsWith(".ts") ? "ts" : "js",
       };
     });
   },
@@ -60,9 +66,11 @@ if (!(await upToDate())) {
       "@azure/functions-core",
       "@azure/identity",
       "@azure/keyvault-secrets",
+      "@azure/storage-blob",
     ],
     banner: {
-      js: 'import { createRequire } from "node:module"; const require = createRequire(import.meta.url);',
+      // Named so that it cannot clash with a bundled module's own import of createRequire.
+      js: 'import { createRequire as __bundleRequire } from "node:module"; const require = __bundleRequire(import.meta.url);',
     },
     sourcemap: "linked",
     logLevel: "warning",
@@ -76,4 +84,5 @@ if (!(await upToDate())) {
   const inputs = Object.keys(metafile.inputs).filter((input) => !input.includes("node_modules/"));
   await writeAtomically(inputsFile, JSON.stringify([...inputs, "package-lock.json"]));
 }
-await import(pathToFileURL(outfile).href);
+const { run } = await import(pathToFileURL(outfile).href);
+await run({ azurite });
