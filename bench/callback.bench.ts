@@ -29,11 +29,14 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const FLOOR_OPERATIONS = 500;
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 500);
 const CONNECTIONS = [10, 50];
+/** About the size of the payload a callback driven here stores (its credentials' claims, the staff, the holder). */
+const PAYLOAD_BYTES = 2_048;
 
 /**
  * The floor the SDK sets: the CPU this process spends on one Cosmos DB point read and one conditional patch
  * through @azure/cosmos (client side only, with the host's own client settings) against the same emulator, one
- * after another. A verified callback makes one read and two patches (the share's move and the outbox's drop).
+ * after another. A verified callback makes one read and two patches (the share's move and the outbox's drop), and
+ * one blob upload (its event's payload, blobFloor).
  */
 async function sdkFloor(cosmosPort: number): Promise<{ readMs: number; patchMs: number }> {
   const client = await createCosmosClient(`https://127.0.0.1:${cosmosPort}/`, () => {
@@ -65,6 +68,24 @@ async function sdkFloor(cosmosPort: number): Promise<{ readMs: number; patchMs: 
   } finally {
     client.dispose();
   }
+}
+
+/**
+ * The floor @azure/storage-blob sets for the callback's payload write: the CPU this process spends uploading one
+ * blob of `bytes` (a share event payload of the callbacks driven here is about that size) against the same Azurite.
+ */
+async function blobFloor(connectionString: string, bytes: number): Promise<number> {
+  const { BlobServiceClient } = await import("@azure/storage-blob");
+  const container =
+    BlobServiceClient.fromConnectionString(connectionString).getContainerClient("bench-floor");
+  await container.createIfNotExists();
+  const body = Buffer.alloc(bytes, "a");
+  const upload = (i: number) => container.getBlockBlobClient(`floor/${i}.json`).upload(body, body.length);
+  for (let i = 0; i < 50; i++) await upload(i);
+  const before = process.cpuUsage();
+  for (let i = 0; i < FLOOR_OPERATIONS; i++) await upload(i);
+  const used = process.cpuUsage(before);
+  return (used.user + used.system) / 1000 / FLOOR_OPERATIONS;
 }
 
 type Run = {
@@ -154,10 +175,13 @@ try {
     { server: "bare node:http, parse and 200", connections, ...summary(baseline, connections) },
   ]);
   const floor = await sdkFloor(Number(stack.parts.cosmos.info.port));
-  const floorPerCallback = floor.readMs + 2 * floor.patchMs;
+  const uploadMs = await blobFloor(String(stack.parts.blob.info.connectionString), PAYLOAD_BYTES);
+  const floorPerCallback = floor.readMs + 2 * floor.patchMs + uploadMs;
   console.log(
     `@azure/cosmos client CPU: ${round(floor.readMs, 3)} ms a point read, ${round(floor.patchMs, 3)} ms a ` +
-      `conditional patch; a verified callback's three operations: ${round(floorPerCallback, 3)} ms`,
+      `conditional patch; @azure/storage-blob: ${round(uploadMs, 3)} ms an upload of ${PAYLOAD_BYTES} bytes; ` +
+      `a verified callback's four operations: ${round(floorPerCallback, 3)} ms ` +
+      `(host CPU ${round(median(service.map((run) => run.cpuPerCallback)) / floorPerCallback, 2)}× that floor)`,
   );
   const value = median(service.map((run) => run.cpuPerCallback));
   const base = median(baseline.map((run) => run.cpuPerCallback));
@@ -173,6 +197,7 @@ try {
         target: 0.5,
         sdkReadMs: round(floor.readMs, 3),
         sdkPatchMs: round(floor.patchMs, 3),
+        sdkUploadMs: round(uploadMs, 3),
         sdkFloorPerCallback: round(floorPerCallback, 3),
         ...Object.fromEntries(
           CONNECTIONS.flatMap((connections) => [
