@@ -127,7 +127,12 @@ async function serviceBus(): Promise<void> {
 async function blob(): Promise<void> {
   const { startBlobEmulator } = await import("../local/azurite.js");
   const emulator = await startBlobEmulator({ port: 0 });
-  serve({ port: emulator.port, connectionString: emulator.connectionString }, {}, emulator.close);
+  // Azurite runs in a process of its own: its pid is the one whose CPU is the Blob service's.
+  serve(
+    { port: emulator.port, connectionString: emulator.connectionString, pid: emulator.pid },
+    {},
+    emulator.close,
+  );
 }
 
 async function verifiedId(): Promise<void> {

@@ -71,7 +71,10 @@ export async function startStack(
     return {
       urls: { api, sim: String(verifiedid.info.url), trust: String(trust.info.url) },
       parts,
-      pids: Object.fromEntries(Object.entries(parts).map(([name, part]) => [name, part.pid])),
+      // A part that serves from a child process of its own (Azurite) names that child's pid.
+      pids: Object.fromEntries(
+        Object.entries(parts).map(([name, part]) => [name, Number(part.info.pid ?? part.pid)]),
+      ),
       close,
     };
   } catch (error) {

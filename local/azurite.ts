@@ -10,6 +10,8 @@ const ACCOUNT_KEY =
 
 export type BlobEmulator = {
   port: number;
+  /** Azurite's own process, for CPU readings. */
+  pid: number | undefined;
   /** The connection string the service's PAYLOAD_STORAGE_CONNECTION_STRING takes. */
   connectionString: string;
   close(): Promise<void>;
@@ -53,6 +55,7 @@ export async function startBlobEmulator(
     const endpoint = `http://${host}:${port}/${ACCOUNT}`;
     return {
       port,
+      pid: child.pid,
       connectionString: `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${ACCOUNT_KEY};BlobEndpoint=${endpoint};`,
       close: () => stop(child),
     };
