@@ -83,6 +83,21 @@ async function receivedShare(shareId: string) {
   return { via: (event as { via?: string }).via, payload };
 }
 
+/** The share's event document (its id and delivery) once its delivery is in `status`. */
+async function eventOfShareIn(
+  shareId: string,
+  status: string,
+): Promise<{ id: string; delivery: { status: string } } | undefined> {
+  const { resources } = await (await services().database())
+    .container("shareEvents")
+    .items.query<{ id: string; delivery: { status: string } }>({
+      query: "SELECT c.id, c.delivery FROM c WHERE c.data.shareId = @shareId",
+      parameters: [{ name: "@shareId", value: shareId }],
+    })
+    .fetchAll();
+  return resources[0]?.delivery.status === status ? resources[0] : undefined;
+}
+
 /** Every Service Bus message the service's entities hold, dead-letter queues included, as text. */
 async function everyServiceBusMessage(): Promise<string[]> {
   const connection = system.settings.ServiceBusConnection ?? "";
@@ -159,20 +174,7 @@ describe("a share with a 3 MiB photo", () => {
     );
 
     const eventId = (
-      await until(
-        async () => {
-          const { resources } = await (await services().database())
-            .container("shareEvents")
-            .items.query<{ id: string; delivery: { status: string } }>({
-              query: "SELECT c.id, c.delivery FROM c WHERE c.data.shareId = @shareId",
-              parameters: [{ name: "@shareId", value: shareId }],
-            })
-            .fetchAll();
-          return resources[0]?.delivery.status === "delivered" ? resources[0] : undefined;
-        },
-        20_000,
-        "the polled event acknowledged",
-      )
+      await until(async () => eventOfShareIn(shareId, "delivered"), 20_000, "the polled event acknowledged")
     ).id;
     expect(await services().payloads.get("R0A", eventId)).toBeUndefined();
     expect(holdingAny(await everyServiceBusMessage(), wallet.markers)).toEqual([]);
@@ -188,16 +190,7 @@ describe("a delivery given up on", () => {
     try {
       const shareId = await shareEverything(wallet.id, "RTH");
       const stored = await until(
-        async () => {
-          const { resources } = await (await services().database())
-            .container("shareEvents")
-            .items.query<{ id: string; delivery: { status: string } }>({
-              query: "SELECT c.id, c.delivery FROM c WHERE c.data.shareId = @shareId",
-              parameters: [{ name: "@shareId", value: shareId }],
-            })
-            .fetchAll();
-          return resources[0]?.delivery.status === "dead-lettered" ? resources[0] : undefined;
-        },
+        async () => eventOfShareIn(shareId, "dead-lettered"),
         60_000,
         "the delivery dead-lettered",
       );

@@ -1,27 +1,14 @@
 // Container creation against the Cosmos DB emulator through the real @azure/cosmos SDK.
-import type { CosmosClient } from "@azure/cosmos";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CosmosEmulator, startCosmosEmulator } from "../../local/cosmos.js";
-import { createCosmosClient, ensureDatabase } from "../../src/adapters/cosmos/client.js";
+import { describe, expect, it } from "vitest";
+import { ensureDatabase } from "../../src/adapters/cosmos/client.js";
 import { CONTAINERS, ensureContainers } from "../../src/adapters/cosmos/containers.js";
+import { useCosmosEmulator } from "../support/cosmosEmulator.js";
 
-let emulator: CosmosEmulator;
-let client: CosmosClient;
-
-beforeAll(async () => {
-  emulator = await startCosmosEmulator();
-  client = await createCosmosClient(emulator.endpoint, () => {
-    throw new Error("no Entra credential is used on loopback");
-  });
-});
-afterAll(async () => {
-  client.dispose();
-  await emulator.close();
-});
+const cosmos = useCosmosEmulator();
 
 describe("Cosmos DB containers", () => {
   it("creates the database and every container of the design, with their partition keys", async () => {
-    const database = await ensureDatabase(client, "containers-test");
+    const database = await ensureDatabase(cosmos.client(), "containers-test");
     await ensureContainers(database);
     const { resources } = await database.containers.readAll().fetchAll();
     const found = Object.fromEntries(resources.map((c) => [c.id, c.partitionKey?.paths]));
@@ -35,10 +22,10 @@ describe("Cosmos DB containers", () => {
   });
 
   it("is idempotent: running it again keeps the containers and their items", async () => {
-    const database = await ensureDatabase(client, "idempotent-test");
+    const database = await ensureDatabase(cosmos.client(), "idempotent-test");
     await ensureContainers(database);
     await database.container("trusts").items.create({ id: "RBH", name: "Example" });
-    await ensureContainers(await ensureDatabase(client, "idempotent-test"));
+    await ensureContainers(await ensureDatabase(cosmos.client(), "idempotent-test"));
     const { resources } = await database.containers.readAll().fetchAll();
     expect(resources.map((c) => c.id).sort()).toEqual(CONTAINERS.map((c) => c.id).sort());
     const { resource } = await database.container("trusts").item("RBH", "RBH").read();

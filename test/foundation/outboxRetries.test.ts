@@ -2,35 +2,24 @@
 // the sweep takes only due, unparked events, a failed try is counted once however many sweeps race, and an
 // operator's list shows where a parked event is and why, never the event. Each test has a database of its own,
 // since the outbox queries read the whole container.
-import type { Container, CosmosClient, Database } from "@azure/cosmos";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CosmosEmulator, startCosmosEmulator } from "../../local/cosmos.js";
-import { createCosmosClient, ensureDatabase } from "../../src/adapters/cosmos/client.js";
+import type { Container, Database } from "@azure/cosmos";
+import { beforeEach, describe, expect, it } from "vitest";
+import { ensureDatabase } from "../../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
 import { credentialRequestStore } from "../../src/adapters/cosmos/credentialRequestStore.js";
 import { shareStore } from "../../src/adapters/cosmos/shareStore.js";
 import type { ShareStore } from "../../src/app/ports.js";
 import { afterFailedPublish, OUTBOX_MAX_TRIES, type Outbox } from "../../src/domain/outbox.js";
 import { mintId } from "../../src/domain/secrets.js";
+import { useCosmosEmulator } from "../support/cosmosEmulator.js";
 
-let emulator: CosmosEmulator;
-let client: CosmosClient;
 let database: Database;
 let container: Container;
 let shares: ShareStore;
 
-beforeAll(async () => {
-  emulator = await startCosmosEmulator();
-  client = await createCosmosClient(emulator.endpoint, () => {
-    throw new Error("no Entra credential is used on loopback");
-  });
-});
-afterAll(async () => {
-  client.dispose();
-  await emulator.close();
-});
+const cosmos = useCosmosEmulator();
 beforeEach(async () => {
-  database = await ensureDatabase(client, `outbox-${mintId()}`);
+  database = await ensureDatabase(cosmos.client(), `outbox-${mintId()}`);
   await ensureContainers(database);
   container = database.container("shares");
   shares = shareStore(async () => container);

@@ -1,15 +1,15 @@
 // `npm run outbox -- list|retry`: its arguments, and what it lists and releases in the Cosmos DB emulator through
 // the real stores: where a parked event is and why, never the event or the holder's DID, and a released event is
 // what the sweep's query takes next.
-import type { CosmosClient, Database } from "@azure/cosmos";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type CosmosEmulator, startCosmosEmulator } from "../../local/cosmos.js";
+import type { Database } from "@azure/cosmos";
+import { beforeEach, describe, expect, it } from "vitest";
 import { parseOutboxCommand, runOutboxCommand, UsageError } from "../../scripts/outbox.js";
-import { createCosmosClient, ensureDatabase } from "../../src/adapters/cosmos/client.js";
+import { ensureDatabase } from "../../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
 import { credentialRequestStore } from "../../src/adapters/cosmos/credentialRequestStore.js";
 import { shareStore } from "../../src/adapters/cosmos/shareStore.js";
 import { mintId } from "../../src/domain/secrets.js";
+import { useCosmosEmulator } from "../support/cosmosEmulator.js";
 
 describe("npm run outbox: arguments", () => {
   it("reads list, retry with ids, and retry --all", () => {
@@ -34,21 +34,10 @@ describe("npm run outbox: arguments", () => {
   });
 });
 
-let emulator: CosmosEmulator;
-let client: CosmosClient;
 let database: Database;
-beforeAll(async () => {
-  emulator = await startCosmosEmulator();
-  client = await createCosmosClient(emulator.endpoint, () => {
-    throw new Error("no Entra credential is used on loopback");
-  });
-});
-afterAll(async () => {
-  client.dispose();
-  await emulator.close();
-});
+const cosmos = useCosmosEmulator();
 beforeEach(async () => {
-  database = await ensureDatabase(client, `outbox-command-${mintId()}`);
+  database = await ensureDatabase(cosmos.client(), `outbox-command-${mintId()}`);
   await ensureContainers(database);
 });
 
