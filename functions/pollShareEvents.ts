@@ -1,6 +1,5 @@
 // POST /api/trust/events: a trust fetches its share events (RFC 8936 poll delivery), acknowledging or reporting
 // the ones it fetched before; a long poll waits up to 30 seconds for one.
-import { setTimeout as sleep } from "node:timers/promises";
 import { pollShareEvents as poll } from "../src/app/pollShareEvents.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
@@ -23,15 +22,7 @@ export const pollShareEvents = httpEndpoint({
     401: { description: "Missing or invalid trust token" },
   },
   handle: async ({ body, auth, log }) => {
-    const { shareEventRetention, shareEventDelivery } = services();
-    const deps = {
-      events: shareEventRetention.events,
-      payloads: shareEventRetention.payloads,
-      sign: shareEventDelivery.sign,
-      clock: shareEventDelivery.clock,
-      sleep: (ms: number) => sleep(ms),
-    };
-    const answer = await poll(deps, auth, body, log.with({ trustId: auth.trustId }));
+    const answer = await poll(services().shareEventPolling, auth, body, log.with({ trustId: auth.trustId }));
     return { status: 200, body: answer };
   },
 });

@@ -3,6 +3,7 @@
 // Key Vault) are loaded by the first call that needs each one, not when the app starts, so a cold start
 // evaluates the function declarations and little else.
 import { resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { CosmosClient, Database } from "@azure/cosmos";
 import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
@@ -26,6 +27,7 @@ import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifi
 import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHealth.js";
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import { countParked } from "./app/outbox.js";
+import type { PollDeps } from "./app/pollShareEvents.js";
 import type {
   Clock,
   CredentialRequestStore,
@@ -72,8 +74,10 @@ export type Services = {
   /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
   shareEventRecording: RecordDeps;
   shareEventDelivery: DeliverDeps;
-  /** What the retention run (and the trust's poll) reads and deletes. */
+  /** What the retention run reads and deletes. */
   shareEventRetention: RetentionDeps;
+  /** What a trust's poll (RFC 8936) reads, signs and settles. */
+  shareEventPolling: PollDeps;
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -86,19 +90,24 @@ function shareEventConsumers(
   keys: SigningKeys,
   credentialRequests: CredentialRequestStore,
   payloads: PayloadStore,
-): Pick<Services, "shareEventRecording" | "shareEventDelivery" | "shareEventRetention"> {
+): Pick<
+  Services,
+  "shareEventRecording" | "shareEventDelivery" | "shareEventRetention" | "shareEventPolling"
+> {
   const events = shareEventStore(container("shareEvents"));
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
+  const sign = securityEventTokenSigner(keys, config.SESSION_ISSUER);
   return {
     shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
     shareEventRetention: { events, payloads, credentialRequests, clock, retentionMs },
+    shareEventPolling: { events, payloads, sign, clock, sleep: (ms) => sleep(ms) },
     shareEventDelivery: {
       events,
       trusts,
       payloads,
-      sign: securityEventTokenSigner(keys, config.SESSION_ISSUER),
+      sign,
       push: httpSetPusher(),
       scheduler: deliveryScheduler(serviceBus),
       deadLetters,
