@@ -333,3 +333,17 @@ describe("retention", () => {
     ).toBe(0);
   });
 });
+
+describe("the payload store", () => {
+  it("refuses a payload that is not JSON without quoting any of it", async () => {
+    const container = await payloadContainer({ connectionString: blob.connectionString })();
+    // JSON.parse's message quotes about ten characters around the fault: the claim value sits right at it.
+    const text = '{"claims": {"certificateNumber": S3CRET}}';
+    await container.getBlockBlobClient("RBJ/broken.json").upload(text, text.length);
+    const failure = await payloads.get("RBJ", "broken").catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(Error);
+    expect(
+      JSON.stringify({ message: (failure as Error).message, stack: (failure as Error).stack }),
+    ).not.toContain("S3CRET");
+  });
+});

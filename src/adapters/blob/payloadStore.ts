@@ -81,7 +81,12 @@ export function blobPayloadStore(container: () => Promise<ContainerClient>): Pay
       }
       const chunks: Buffer[] = [];
       for await (const chunk of body) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-      return JSON.parse(Buffer.concat(chunks).toString("utf8")) as EventBody;
+      try {
+        return JSON.parse(Buffer.concat(chunks).toString("utf8")) as EventBody;
+      } catch {
+        // JSON.parse's own message quotes the text around the fault, which here is claim values: never passed on.
+        throw new Error("A share event payload is not valid JSON.");
+      }
     },
     async delete(trustId, eventId) {
       const blob = (await container()).getBlockBlobClient(blobName(trustId, eventId));
