@@ -311,7 +311,11 @@ export function memoryShareEvents(): ShareEventStore & { documents: Documents<St
     },
     async available(trustId, limit) {
       return [...documents.items.values()]
-        .filter(({ value }) => value.trustId === trustId && value.delivery.status === "available")
+        .filter(
+          ({ value }) =>
+            value.trustId === trustId && value.delivery.status === "available" && !value.claimsRemoved,
+        )
+        .sort((a, b) => (a.value.occurredAt < b.value.occurredAt ? -1 : 1))
         .slice(0, limit);
     },
     async settlePoll(trustId, eventId, outcome) {
