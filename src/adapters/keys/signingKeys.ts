@@ -50,24 +50,6 @@ export async function generateSigningJwk(): Promise<StoredSigningJwk> {
   return parseSigningJwk(await exportJWK(privateKey));
 }
 
-/**
- * Reads a stored key from JSON text. Errors never quote the text: it is private key material, and JSON.parse
- * messages include a snippet of their input.
- */
-export function parseSigningJwkText(text: string, where: string): StoredSigningJwk {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new SigningKeyUnavailable(`The signing key in ${where} is not JSON.`);
-  }
-  try {
-    return parseSigningJwk(value);
-  } catch {
-    throw new SigningKeyUnavailable(`The signing key in ${where} is not a P-256 private JWK.`);
-  }
-}
-
 export function parseSigningJwk(value: unknown): StoredSigningJwk {
   const parsed = storedSigningJwkSchema.safeParse(value);
   if (!parsed.success) throw new SigningKeyUnavailable("The signing key is not a P-256 private JWK.");
