@@ -251,7 +251,7 @@ describe("keyVaultSigningKeys, against the local Key Vault emulator", () => {
     expect((await keys.jwks()).keys.map((key) => key.kid)).toEqual([first.kid]);
   });
 
-  it("refuses an exportable key, and signs nothing with it", async () => {
+  it("refuses an exportable key: neither publishes it nor signs with it", async () => {
     await admin.createEcKey(KEY, {
       curve: "P-256",
       exportable: true,
@@ -261,6 +261,7 @@ describe("keyVaultSigningKeys, against the local Key Vault emulator", () => {
     const failure = issueSessionToken(storeFor(), sessionInput(clock));
     await expect(failure).rejects.toMatchObject({ code: "signing_key_unavailable" });
     await expect(failure).rejects.toThrow(/exportable/);
+    await expect(storeFor().jwks()).rejects.toMatchObject({ code: "signing_key_unavailable" });
     expect(vault.calls("sign")).toBe(0);
   });
 
@@ -268,8 +269,9 @@ describe("keyVaultSigningKeys, against the local Key Vault emulator", () => {
     ["a P-384 key", () => admin.createEcKey(KEY, { curve: "P-384", keyOps: ["sign", "verify"] })],
     ["an RSA key", () => admin.createRsaKey(KEY, { keyOps: ["sign", "verify"] })],
     ["a key that may only verify", () => admin.createEcKey(KEY, { curve: "P-256", keyOps: ["verify"] })],
-  ])("refuses %s, and signs nothing with it", async (_kind, create) => {
+  ])("refuses %s: neither publishes it nor signs with it", async (_kind, create) => {
     await create();
+    await expect(storeFor().jwks()).rejects.toMatchObject({ code: "signing_key_unavailable" });
     await expect(issueSessionToken(storeFor(), sessionInput(clock))).rejects.toMatchObject({
       code: "signing_key_unavailable",
     });
