@@ -14,7 +14,7 @@ export const LAZY_SDKS = {
   "@azure/cosmos": "cosmos.cjs",
   "@azure/service-bus": "service-bus.cjs",
   "@azure/identity": "identity.cjs",
-  "@azure/keyvault-secrets": "keyvault-secrets.cjs",
+  "@azure/keyvault-keys": "keyvault-keys.cjs",
   "@azure/storage-blob": "storage-blob.cjs",
 };
 

@@ -1,19 +1,22 @@
-// `npm run keys -- rotate`: creates a new ES256 signing key as a new version of the Key Vault secret the service
-// signs with, using the operator's own Azure credential (az login / azd auth login). The app picks it up within its
-// key cache time; the version before it stays in the JWKS so tokens already issued still verify.
+// `npm run keys -- rotate`: creates a new version of the Key Vault key the service signs with (EC P-256, not
+// exportable, so its private half never leaves the vault), using the operator's own Azure credential (az login /
+// azd auth login). The app starts signing with it once it has been published for a JWKS lifetime; the version before
+// it stays in the JWKS so tokens already issued still verify.
 import { pathToFileURL } from "node:url";
-import { DefaultAzureCredential } from "@azure/identity";
-import { SecretClient } from "@azure/keyvault-secrets";
-import { generateSigningJwk, loadSigningKey } from "../src/adapters/keys/signingKeys.js";
+import type { TokenCredential } from "@azure/identity";
+import { KeyClient } from "@azure/keyvault-keys";
+import { keyVaultClientOptions, vaultSigningKey } from "../src/adapters/keys/keyVaultSigningKeys.js";
+import { StaticTokenCredential } from "../src/adapters/verifiedId/index.js";
+import { isLoopbackUrl } from "../src/config.js";
 
-export const USAGE = `usage: npm run keys -- rotate [--vault <url>] [--secret <name>]
+export const USAGE = `usage: npm run keys -- rotate [--vault <url>] [--key <name>]
   --vault   the Key Vault URL (default: KEY_VAULT_URL)
-  --secret  the secret holding the signing key (default: SIGNING_KEY_SECRET_NAME, else session-signing-key)`;
+  --key     the key the service signs with (default: SIGNING_KEY_NAME, else share-signing-key)`;
 
 export type KeysCommand = {
   readonly command: "rotate";
   readonly vaultUrl: string;
-  readonly secretName: string;
+  readonly keyName: string;
 };
 
 export class UsageError extends Error {
@@ -33,38 +36,49 @@ export function parseKeysCommand(
   const options: Record<string, string> = {};
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1]];
-    if (flag !== "--vault" && flag !== "--secret") throw new UsageError(`unknown option "${flag}"`);
+    if (flag !== "--vault" && flag !== "--key") throw new UsageError(`unknown option "${flag}"`);
     if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value`);
     options[flag] = value;
   }
   const vaultUrl = options["--vault"] ?? env.KEY_VAULT_URL ?? "";
-  const secretName = options["--secret"] ?? (env.SIGNING_KEY_SECRET_NAME || "session-signing-key");
+  const keyName = options["--key"] ?? (env.SIGNING_KEY_NAME || "share-signing-key");
   if (vaultUrl === "") throw new UsageError("no vault: pass --vault or set KEY_VAULT_URL");
   if (!URL.canParse(vaultUrl) || new URL(vaultUrl).protocol !== "https:") {
     throw new UsageError(`the vault must be an https URL, not "${vaultUrl}"`);
   }
-  if (!/^[0-9A-Za-z-]{1,127}$/.test(secretName)) {
-    throw new UsageError(`"${secretName}" is not a Key Vault secret name (letters, digits and -)`);
+  if (!/^[0-9A-Za-z-]{1,127}$/.test(keyName)) {
+    throw new UsageError(`"${keyName}" is not a Key Vault key name (letters, digits and -)`);
   }
-  return { command, vaultUrl, secretName };
+  return { command, vaultUrl, keyName };
 }
 
-/** A fresh key as the secret value the Key Vault adapter reads (a P-256 private JWK as JSON), with its kid. */
-export async function newSigningKeySecret(): Promise<{ value: string; kid: string }> {
-  const jwk = await generateSigningJwk();
-  const { kid } = await loadSigningKey(jwk);
-  return { value: JSON.stringify(jwk), kid };
-}
-
-async function rotate({ vaultUrl, secretName }: KeysCommand): Promise<void> {
-  const client = new SecretClient(vaultUrl, new DefaultAzureCredential());
-  const { value, kid } = await newSigningKeySecret();
-  // The kid is public (it names the public half in the JWKS); the tag lets operators match versions to tokens.
-  const secret = await client.setSecret(secretName, value, {
-    contentType: "application/jwk+json",
-    tags: { kid },
+/**
+ * Creates the new version and reads it back as the service will (refusing anything but a non-exportable EC P-256
+ * signing key); returns its version and the kid it is published under.
+ */
+export async function rotateSigningKey(
+  { vaultUrl, keyName }: KeysCommand,
+  credential: TokenCredential,
+): Promise<{ version: string; kid: string }> {
+  const client = new KeyClient(vaultUrl, credential, keyVaultClientOptions(vaultUrl));
+  const created = await client.createEcKey(keyName, {
+    curve: "P-256",
+    exportable: false,
+    keyOps: ["sign", "verify"],
   });
-  console.log(`created version ${secret.properties.version} of ${secretName} in ${vaultUrl} (kid ${kid})`);
+  const { kid } = await vaultSigningKey(created, {
+    sign: () => Promise.reject(new Error("Only the service signs.")),
+  });
+  return { version: created.properties.version ?? "", kid };
+}
+
+async function rotate(command: KeysCommand): Promise<void> {
+  // A vault on this machine is the local emulator, which asks for a bearer token but checks no identity.
+  const credential = isLoopbackUrl(command.vaultUrl)
+    ? new StaticTokenCredential("local-key-vault-token")
+    : new (await import("@azure/identity")).DefaultAzureCredential();
+  const { version, kid } = await rotateSigningKey(command, credential);
+  console.log(`created version ${version} of key ${command.keyName} in ${command.vaultUrl} (kid ${kid})`);
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {

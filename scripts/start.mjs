@@ -65,7 +65,7 @@ if (!(await upToDate())) {
       "@vercel/cosmosdb-server",
       "@azure/functions-core",
       "@azure/identity",
-      "@azure/keyvault-secrets",
+      "@azure/keyvault-keys",
       "@azure/storage-blob",
     ],
     banner: {

@@ -41,7 +41,7 @@ import type {
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
 import type { RetentionDeps } from "./app/shareEventRetention.js";
-import { type Config, loadConfig } from "./config.js";
+import { type Config, isLoopbackUrl, loadConfig } from "./config.js";
 import { type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
 
 export type Services = {
@@ -193,8 +193,11 @@ function buildServices(config: Config): Services {
       ? localSigningKeys(resolve(config.LOCAL_KEYS_DIR), { publishLeadMs })
       : keyVaultSigningKeys({
           vaultUrl: config.KEY_VAULT_URL ?? "",
-          secretName: config.SIGNING_KEY_SECRET_NAME,
-          credential,
+          keyName: config.SIGNING_KEY_NAME,
+          // A vault on this machine is the local emulator, which asks for a bearer token but checks no identity.
+          credential: isLoopbackUrl(config.KEY_VAULT_URL ?? "")
+            ? new StaticTokenCredential("local-key-vault-token")
+            : credential,
           publishLeadMs,
         });
   // Every use case reads trusts through one cache per instance; the seed's load writes through it.

@@ -36,7 +36,12 @@ const settingsShape = z.object({
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
   SIGNING_KEYS: z.enum(["key-vault", "local"]).default("key-vault"),
   KEY_VAULT_URL: url.optional(),
-  SIGNING_KEY_SECRET_NAME: z.string().trim().min(1).default("session-signing-key"),
+  // The Key Vault key (EC P-256, not exportable) that signs session tokens and share events.
+  SIGNING_KEY_NAME: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault key name (1 to 127 letters, digits and -)")
+    .default("share-signing-key"),
   LOCAL_KEYS_DIR: z.string().trim().min(1).default(".local/keys"),
   AZURE_CLIENT_ID: optionalText,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),

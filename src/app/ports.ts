@@ -1,7 +1,7 @@
 // The ports the use cases depend on: what they need from storage, Verified ID, Service Bus, keys and time.
 // Adapters (src/adapters) implement them; src/app imports no adapter, so each use case runs against in-memory
 // implementations in unit tests and against the real services everywhere else.
-import type { CryptoKey, JWK } from "jose";
+import type { JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
 import type { CredentialRequest } from "../domain/credentialRequest.js";
 import type { Outbox, OutboxRetry } from "../domain/outbox.js";
@@ -190,8 +190,15 @@ export type VerifiedIdClient = {
   createPresentationRequest(input: PresentationRequestInput): Promise<PresentationRequestCreated>;
 };
 
-/** The key new tokens are signed with; `kid` names its public half in the JWKS. */
-export type SigningKey = { readonly kid: string; readonly privateKey: CryptoKey };
+/**
+ * The key new tokens are signed with; `kid` names its public half in the JWKS. The private half may live where it
+ * cannot be read (a Key Vault key), so the key is something that signs, not key material.
+ */
+export type SigningKey = {
+  readonly kid: string;
+  /** The ES256 signature of a JWS signing input: r and s, 32 bytes each (RFC 7518 section 3.4), not DER. */
+  sign(signingInput: Uint8Array): Promise<Uint8Array>;
+};
 
 /** The keys that sign session tokens and share events. */
 export type SigningKeys = {

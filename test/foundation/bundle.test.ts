@@ -44,7 +44,7 @@ describe("the deployable bundle", () => {
       "cosmos.cjs": "CosmosClient",
       "service-bus.cjs": "ServiceBusClient",
       "identity.cjs": "DefaultAzureCredential",
-      "keyvault-secrets.cjs": "SecretClient",
+      "keyvault-keys.cjs": "CryptographyClient",
       "storage-blob.cjs": "BlobServiceClient",
     };
     const script = `

@@ -55,6 +55,23 @@ describe("configuration", () => {
     ).toBe("x.servicebus.windows.net");
   });
 
+  it("signs with the Key Vault key SIGNING_KEY_NAME, share-signing-key unless told, and refuses a name Key Vault would not take", () => {
+    const inAzure = {
+      ...valid,
+      SIGNING_KEYS: "key-vault",
+      KEY_VAULT_URL: "https://staff-passport.vault.azure.net/",
+    };
+    expect(loadConfig({ ...inAzure, SIGNING_KEY_NAME: undefined }).SIGNING_KEY_NAME).toBe(
+      "share-signing-key",
+    );
+    expect(loadConfig({ ...inAzure, SIGNING_KEY_NAME: "signing-2" }).SIGNING_KEY_NAME).toBe("signing-2");
+    for (const wrong of ["share_signing_key", "share.signing", "x".repeat(128)]) {
+      expect(errorOf({ ...inAzure, SIGNING_KEY_NAME: wrong }).settings, wrong).toEqual(["SIGNING_KEY_NAME"]);
+    }
+    // The secret the key used to be kept in is no setting any more.
+    expect(SETTING_NAMES).not.toContain("SIGNING_KEY_SECRET_NAME");
+  });
+
   it("requires the payloads' Blob storage URL or, locally, a connection string", () => {
     const neither = { ...valid, PAYLOAD_STORAGE_URL: "", PAYLOAD_STORAGE_CONNECTION_STRING: "" };
     expect(errorOf(neither).settings).toEqual(["PAYLOAD_STORAGE_URL"]);

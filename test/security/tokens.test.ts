@@ -6,6 +6,7 @@ import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
+import { signJwt } from "../../src/adapters/keys/signingKeys.js";
 import { services } from "../../src/composition.js";
 import { bearer, logIn, type Urls } from "../support/journeys.js";
 import { call, startTestSystem } from "../support/system.js";
@@ -29,10 +30,9 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The genuine token's claims with a new lifetime, signed with the service's own current key. */
 async function ownKeySigned(iat: number, exp: number): Promise<string> {
-  const { kid, privateKey } = await services().keys.current();
-  return new SignJWT({ ...claims(), iat, exp })
-    .setProtectedHeader({ ...header(), alg: "ES256", kid })
-    .sign(privateKey);
+  const { typ } = header();
+  if (typeof typ !== "string") throw new Error("the genuine token has no typ");
+  return signJwt(await services().keys.current(), { typ }, { ...claims(), iat, exp });
 }
 
 /** Refused with 401 and a Bearer challenge where a session is needed: listing shares and starting one. */

@@ -25,9 +25,9 @@ afterEach(async () => {
 describe("localSigningKeys", () => {
   it("makes a P-256 key on first use, creating the folder", async () => {
     const keys = localSigningKeys(dir);
-    const { kid, privateKey } = await keys.current();
-    expect(privateKey.algorithm).toMatchObject({ name: "ECDSA", namedCurve: "P-256" });
-    expect(privateKey.extractable).toBe(false);
+    const { kid } = await keys.current();
+    const [published] = (await keys.jwks()).keys;
+    expect(published).toMatchObject({ kty: "EC", crv: "P-256", kid });
     expect(kid).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(await readdir(dir)).toEqual([LOCAL_KEYS_FILE]);
   });

@@ -23,7 +23,7 @@ import {
   type SessionTokenInput,
   verifySessionToken,
 } from "../../src/adapters/keys/sessionTokens.js";
-import type { SigningKeys } from "../../src/adapters/keys/signingKeys.js";
+import { type SigningKeys, signJwt } from "../../src/adapters/keys/signingKeys.js";
 
 const issuer = "https://passport.example.nhs.uk";
 const now = new Date("2026-03-01T12:00:00Z");
@@ -73,6 +73,23 @@ function forged(claims: Record<string, unknown> = {}) {
     .setIssuedAt(iat)
     .setExpirationTime(iat + 900)
     .setJti("forged-jti");
+}
+
+/** The claims `forged` starts from. */
+const forgedClaims = () => ({
+  trust: "RBH",
+  staff,
+  iss: issuer,
+  aud: SESSION_AUDIENCE,
+  sub: "did:ion:holder",
+  iat,
+  exp: iat + 900,
+  jti: "forged-jti",
+});
+
+/** A token signed with our own current key, as the service signs: with its kid and alg ES256. */
+async function ownKeySigned(typ: string, claims: Record<string, unknown>) {
+  return signJwt(await keys.current(), { typ }, claims);
 }
 
 describe("issueSessionToken", () => {
@@ -196,50 +213,29 @@ describe("verifySessionToken", () => {
   });
 
   it("refuses a token signed with our key but of another type, such as a share event", async () => {
-    const { kid, privateKey } = await keys.current();
-    const token = await forged()
-      .setProtectedHeader({ alg: "ES256", kid, typ: "secevent+jwt" })
-      .sign(privateKey);
+    const token = await ownKeySigned("secevent+jwt", forgedClaims());
     expect(causeCode(await refusal(token))).toBe("ERR_JWT_CLAIM_VALIDATION_FAILED:typ");
   });
 
   it("refuses a token signed with our key that lacks a required claim", async () => {
-    const { kid, privateKey } = await keys.current();
-    const header = { alg: "ES256", kid, typ: "session+jwt" };
-    const withoutTrust = new SignJWT({ staff })
-      .setProtectedHeader(header)
-      .setIssuer(issuer)
-      .setAudience(SESSION_AUDIENCE)
-      .setSubject("did:ion:holder")
-      .setIssuedAt(iat)
-      .setExpirationTime(iat + 900)
-      .setJti("j");
-    expect(await refusal(await withoutTrust.sign(privateKey))).toMatchObject({ code: "invalid_session" });
-    const withoutExp = new SignJWT({ trust: "RBH", staff })
-      .setProtectedHeader(header)
-      .setIssuer(issuer)
-      .setAudience(SESSION_AUDIENCE)
-      .setSubject("did:ion:holder")
-      .setIssuedAt(iat)
-      .setJti("j");
-    expect(await refusal(await withoutExp.sign(privateKey))).toMatchObject({ code: "invalid_session" });
+    const { trust: _trust, ...withoutTrust } = forgedClaims();
+    expect(await refusal(await ownKeySigned("session+jwt", withoutTrust))).toMatchObject({
+      code: "invalid_session",
+    });
+    const { exp: _exp, ...withoutExp } = forgedClaims();
+    expect(await refusal(await ownKeySigned("session+jwt", withoutExp))).toMatchObject({
+      code: "invalid_session",
+    });
   });
 
   it("refuses a token signed with our key that lives longer than 15 minutes", async () => {
-    const { kid, privateKey } = await keys.current();
-    const token = await forged()
-      .setProtectedHeader({ alg: "ES256", kid, typ: "session+jwt" })
-      .setExpirationTime(iat + 3600)
-      .sign(privateKey);
+    const token = await ownKeySigned("session+jwt", { ...forgedClaims(), exp: iat + 3600 });
     expect(await refusal(token)).toMatchObject({ code: "invalid_session" });
   });
 
   it("refuses a token signed with our key whose staff claim holds something we never issue", async () => {
-    const { kid, privateKey } = await keys.current();
     for (const badStaff of [{ role: "admin" }, { staffId: 7 }, ["S-1"], "S-1"]) {
-      const token = await forged({ staff: badStaff })
-        .setProtectedHeader({ alg: "ES256", kid, typ: "session+jwt" })
-        .sign(privateKey);
+      const token = await ownKeySigned("session+jwt", { ...forgedClaims(), staff: badStaff });
       expect(await refusal(token)).toMatchObject({ code: "invalid_session" });
     }
   });

@@ -1,14 +1,14 @@
 // Session tokens: the short-lived ES256 JWT a staff member gets once their access key is accepted, and the only
 // check that stands between a bearer and their shares. Verification trusts nothing but our own keys and ES256.
 
-import { type JWTPayload, SignJWT } from "jose";
+import type { JWTPayload } from "jose";
 import type { Session, SessionIssuer, SigningKeys } from "../../app/ports.js";
 import type { StaffClaimName, StaffClaims } from "../../domain/acceptPresentation.js";
 import { ACCESS_KEY_STAFF_CLAIMS } from "../../domain/catalogue.js";
 import { mintId } from "../../domain/secrets.js";
 import { ServiceError } from "../../errors.js";
 import { CLOCK_TOLERANCE_SECONDS, isExpired, verifyEs256 } from "./jwtVerification.js";
-import { SIGNING_ALGORITHM } from "./signingKeys.js";
+import { signJwt } from "./signingKeys.js";
 
 export const SESSION_AUDIENCE = "staff-passport-portal";
 /** API.md: `exp` at most 15 minutes after `iat`. */
@@ -48,17 +48,21 @@ export async function issueSessionToken(keys: SigningKeys, input: SessionTokenIn
   if (input.subject === "" || input.trustId === "") {
     throw new RangeError("A session needs a subject and a trust.");
   }
-  const { kid, privateKey } = await keys.current();
   const iat = Math.floor(input.now.getTime() / 1000);
-  return new SignJWT({ trust: input.trustId, staff: { ...input.staff } })
-    .setProtectedHeader({ alg: SIGNING_ALGORITHM, kid, typ: SESSION_TOKEN_TYPE })
-    .setIssuer(input.issuer)
-    .setAudience(input.audience ?? SESSION_AUDIENCE)
-    .setSubject(input.subject)
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + ttlSeconds)
-    .setJti(mintId())
-    .sign(privateKey);
+  return signJwt(
+    await keys.current(),
+    { typ: SESSION_TOKEN_TYPE },
+    {
+      trust: input.trustId,
+      staff: { ...input.staff },
+      iss: input.issuer,
+      aud: input.audience ?? SESSION_AUDIENCE,
+      sub: input.subject,
+      iat,
+      exp: iat + ttlSeconds,
+      jti: mintId(),
+    },
+  );
 }
 
 /** The session issuer port over our signing keys. */

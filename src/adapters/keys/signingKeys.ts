@@ -1,13 +1,15 @@
-// The port that signs session tokens and share events, and what every key store shares: the P-256 private JWK
-// format keys are kept in, turning one into a signing key, and publishing the public halves as a JWKS.
+// The port that signs session tokens and share events, and what every key store shares: assembling a compact JWS
+// around a signature made wherever the key lives, the local P-256 private JWK format, and publishing the JWKS.
 
 import {
+  base64url,
   type CryptoKey,
   calculateJwkThumbprint,
   exportJWK,
   generateKeyPair,
   importJWK,
   type JWK,
+  type JWTPayload,
 } from "jose";
 import * as z from "zod";
 import type { SigningKey, SigningKeys } from "../../app/ports.js";
@@ -36,7 +38,10 @@ const storedSigningJwkSchema = z.object({
   d: z.string().min(1),
 });
 
-/** A stored key made ready: the private key for signing and the public JWK to publish. */
+/** An ES256 signature is r and s side by side, 32 bytes each (RFC 7518 section 3.4). */
+export const ES256_SIGNATURE_BYTES = 64;
+
+/** A key made ready: something that signs, and the public JWK to publish. */
 export type LoadedSigningKey = SigningKey & { readonly publicJwk: JWK };
 
 /** A fresh P-256 key pair as a private JWK, ready to be stored. */
@@ -45,34 +50,29 @@ export async function generateSigningJwk(): Promise<StoredSigningJwk> {
   return parseSigningJwk(await exportJWK(privateKey));
 }
 
-/**
- * Reads a stored key from JSON text. Errors never quote the text: it is private key material, and JSON.parse
- * messages include a snippet of their input.
- */
-export function parseSigningJwkText(text: string, where: string): StoredSigningJwk {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new SigningKeyUnavailable(`The signing key in ${where} is not JSON.`);
-  }
-  try {
-    return parseSigningJwk(value);
-  } catch {
-    throw new SigningKeyUnavailable(`The signing key in ${where} is not a P-256 private JWK.`);
-  }
-}
-
 export function parseSigningJwk(value: unknown): StoredSigningJwk {
   const parsed = storedSigningJwkSchema.safeParse(value);
   if (!parsed.success) throw new SigningKeyUnavailable("The signing key is not a P-256 private JWK.");
   return parsed.data;
 }
 
-/** Imports a stored key. The kid is its RFC 7638 thumbprint, so it is stable and the same in every store. */
+/** The kid of a public key: its RFC 7638 thumbprint, so it is stable and the same in every store. */
+export function kidOf(publicJwk: { kty: string; crv: string; x: string; y: string }): Promise<string> {
+  return calculateJwkThumbprint({ kty: publicJwk.kty, crv: publicJwk.crv, x: publicJwk.x, y: publicJwk.y });
+}
+
+/** The JWK a key is published as, beside its kid. */
+export function publishedJwk(
+  publicPart: { kty: string; crv: string; x: string; y: string },
+  kid: string,
+): JWK {
+  const { kty, crv, x, y } = publicPart;
+  return { kty, crv, x, y, kid, alg: SIGNING_ALGORITHM, use: "sig" };
+}
+
+/** Imports a stored key to sign in this process. */
 export async function loadSigningKey(stored: StoredSigningJwk): Promise<LoadedSigningKey> {
-  const publicPart = { kty: stored.kty, crv: stored.crv, x: stored.x, y: stored.y };
-  const kid = await calculateJwkThumbprint(publicPart);
+  const kid = await kidOf(stored);
   let privateKey: CryptoKey | Uint8Array;
   try {
     // Not extractable: once loaded, the private key cannot be exported from this process by accident.
@@ -81,7 +81,37 @@ export async function loadSigningKey(stored: StoredSigningJwk): Promise<LoadedSi
     throw new SigningKeyUnavailable("The signing key could not be imported.", { cause });
   }
   if (privateKey instanceof Uint8Array) throw new SigningKeyUnavailable("The signing key is not an EC key.");
-  return { kid, privateKey, publicJwk: { ...publicPart, kid, alg: SIGNING_ALGORITHM, use: "sig" } };
+  const key = privateKey;
+  return {
+    kid,
+    // WebCrypto's ECDSA signature is already r||s, the form JWS uses.
+    sign: async (input) =>
+      new Uint8Array(
+        await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, key, new Uint8Array(input)),
+      ),
+    publicJwk: publishedJwk(stored, kid),
+  };
+}
+
+/**
+ * Signs a JWT with an ES256 key that may be out of reach (jose signs only with key material it holds): the header
+ * and claims are encoded as JWS compact serialization requires, the key signs the ASCII signing input, and a
+ * signature of any other shape than r||s is refused rather than published.
+ */
+export async function signJwt(
+  key: SigningKey,
+  header: { readonly typ: string } & Readonly<Record<string, unknown>>,
+  claims: JWTPayload,
+): Promise<string> {
+  const protectedHeader = { ...header, alg: SIGNING_ALGORITHM, kid: key.kid };
+  const signingInput = `${base64url.encode(JSON.stringify(protectedHeader))}.${base64url.encode(JSON.stringify(claims))}`;
+  const signature = await key.sign(new TextEncoder().encode(signingInput));
+  if (signature.length !== ES256_SIGNATURE_BYTES) {
+    throw new SigningKeyUnavailable(
+      `The signing key returned a ${signature.length}-byte signature where ES256 has ${ES256_SIGNATURE_BYTES}.`,
+    );
+  }
+  return `${signingInput}.${base64url.encode(signature)}`;
 }
 
 /** The JWKS for the current key and an optional previous one, without duplicates, frozen against edits. */
@@ -108,11 +138,20 @@ export async function loadKeyPair(
 ): Promise<LoadedKeyPair> {
   const loadedCurrent = await loadSigningKey(current);
   const loadedPrevious = previous === undefined ? undefined : await loadSigningKey(previous);
-  const published = publicJwkSet(loadedCurrent, loadedPrevious);
+  return keyPairOf(loadedCurrent, loadedPrevious, timing);
+}
+
+/** The pair to use from two keys made ready, whichever store they come from. */
+export function keyPairOf(
+  current: LoadedSigningKey,
+  previous?: LoadedSigningKey,
+  timing?: RotationTiming,
+): LoadedKeyPair {
+  const published = publicJwkSet(current, previous);
   const notYet =
     timing?.newestSignsFrom !== undefined && timing.now.getTime() < timing.newestSignsFrom.getTime();
-  if (notYet && loadedPrevious !== undefined) return { current: loadedPrevious, jwks: published };
-  return { current: loadedCurrent, jwks: published };
+  if (notYet && previous !== undefined) return { current: previous, jwks: published };
+  return { current, jwks: published };
 }
 
 /** The port over a loader; both stores call this with their own caching loader. */
@@ -129,7 +168,7 @@ export function signingKeysFrom(load: RefreshingCache<LoadedKeyPair>): SigningKe
   return {
     async current() {
       const { current } = await loaded();
-      return { kid: current.kid, privateKey: current.privateKey };
+      return { kid: current.kid, sign: current.sign };
     },
     async jwks() {
       return (await loaded()).jwks;
