@@ -10,7 +10,7 @@ import { createServer, type Server } from "node:https";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
-import { signP256Digest } from "./ecdsa.js";
+import { p256 } from "@noble/curves/nist.js";
 
 export type KeyVaultEmulator = {
   /** The vault URL, as KEY_VAULT_URL or `--vault` take it. */
@@ -196,10 +196,15 @@ export async function startKeyVaultEmulator(
     }
     const digest = Buffer.from(typeof body.value === "string" ? body.value : "", "base64url");
     if (digest.length !== 32) throw new VaultError(400, "BadParameter", "The digest is not 32 bytes.");
-    const signature = signP256Digest(Buffer.from(key.privateJwk.d ?? "", "base64url"), digest);
+    // Key Vault signs a digest the caller made; Node's crypto always hashes what it signs, so @noble/curves signs
+    // it as given (prehash off), answering the 64-byte r||s that Key Vault answers.
+    const signature = p256.sign(digest, Buffer.from(key.privateJwk.d ?? "", "base64url"), {
+      prehash: false,
+      format: options.derSignatures ? "der" : "compact",
+    });
     return {
       kid: kidOf(name, key.version),
-      value: Buffer.from(options.derSignatures ? toDer(signature) : signature).toString("base64url"),
+      value: Buffer.from(signature).toString("base64url"),
     };
   };
 
@@ -314,18 +319,4 @@ async function readBody(request: IncomingMessage): Promise<Record<string, unknow
   }
   if (!isObject(value)) throw new VaultError(400, "BadParameter", "The request body is not a JSON object.");
   return value as Record<string, unknown>;
-}
-
-/** r||s as an ASN.1 DER SEQUENCE of two INTEGERs. */
-function toDer(signature: Uint8Array): Buffer {
-  const integer = (bytes: Uint8Array) => {
-    let start = 0;
-    while (start < bytes.length - 1 && bytes[start] === 0) start++;
-    const trimmed = Buffer.from(bytes.subarray(start));
-    // A leading 1 bit would make the INTEGER negative.
-    const value = (trimmed[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.from([0]), trimmed]) : trimmed;
-    return Buffer.concat([Buffer.from([0x02, value.length]), value]);
-  };
-  const body = Buffer.concat([integer(signature.subarray(0, 32)), integer(signature.subarray(32))]);
-  return Buffer.concat([Buffer.from([0x30, body.length]), body]);
 }
