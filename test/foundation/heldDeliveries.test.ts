@@ -41,6 +41,7 @@ import {
 } from "../../src/adapters/servicebus/shareDeliveries.js";
 import { type DeliverDeps, deliverShareEvent, TRUST_INACTIVE } from "../../src/app/deliverShareEvent.js";
 import type { ReceivedMessage } from "../../src/app/ports.js";
+import { dropExpiredPayloads } from "../../src/app/shareEventRetention.js";
 import { mintId } from "../../src/domain/secrets.js";
 import { CREDENTIALS_SHARED_EVENT, mintEvent, type ShareEvent } from "../../src/domain/shareEvent.js";
 import type { Trust } from "../../src/domain/trust.js";
@@ -314,6 +315,31 @@ describe("a deactivated trust", () => {
     expect(await listDeadLetters(started(client, "Service Bus"), PARKING_QUEUE)).toEqual([]);
     expect(await onDeliveryQueue()).toEqual([]);
   }, 120_000);
+});
+
+describe("a held event past its retention limit", () => {
+  it("loses its payload to the retention run, and a replay then fails it without pushing anything", async () => {
+    await setTrust(false);
+    const { event } = await storedPayload();
+    expect(await deliver(topicMessage(event))).toBe("held");
+    await setTrust(true);
+
+    now = new Date(now.getTime() + 30 * DAY_MS + 1);
+    expect(
+      await dropExpiredPayloads({ events: deps.events, payloads: deps.payloads, clock: () => now }),
+    ).toBe(1);
+    expect(await deps.payloads.get("RTH", event.eventId)).toBeUndefined();
+    expect(await stored(event)).toMatchObject({
+      delivery: { status: "held" },
+      claimsRemoved: { why: "retention" },
+    });
+
+    expect(await replayDeadLetters(started(client, "Service Bus"), PARKING_QUEUE)).toHaveLength(1);
+    const [replay] = await receiveDeliveries(1);
+    expect(replay && (await deliver(replay))).toBe("failed");
+    expect((await stored(event))?.delivery).toMatchObject({ status: "failed", reason: "retention_expired" });
+    expect(receivedOf(event)).toEqual([]);
+  }, 60_000);
 });
 
 describe("a trust that answers 408 or 429", () => {
