@@ -2,7 +2,8 @@
 // RFC 8935 pushes, verifies every SET against the service's JWKS, answers 202 (duplicates too) or 400 { err,
 // description }, lists what it received at GET /events, and can be told to fail (POST /control) so that retries
 // can be seen: always, or at random (`{ "mode": "random", "failRate": 0.3 }` answers 503 to that share of pushes,
-// for the soak). It also calls the trust API as each trust, with keys it makes at start (trustApi.ts), and
+// for the soak), or with 408 or 429 (`fail-408`, `fail-429`, the latter with Retry-After), the answers RFC 8935
+// section 4 counts as recoverable. It also calls the trust API as each trust, with keys it makes at start (trustApi.ts), and
 // receives by poll (RFC 8936) for the trusts set to poll (poller.ts, POST /control/delivery).
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -11,8 +12,18 @@ import { type Site, serveSite } from "../pages/site.js";
 import { type Poller, type PollVerdict, startPoller } from "./poller.js";
 import { demoTrustKeys, type TrustApi, trustApiControl } from "./trustApi.js";
 
-export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "timeout" | "random";
-const MODES: readonly DemoTrustMode[] = ["ok", "fail-5xx", "fail-400", "timeout", "random"];
+export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "fail-408" | "fail-429" | "timeout" | "random";
+const MODES: readonly DemoTrustMode[] = [
+  "ok",
+  "fail-5xx",
+  "fail-400",
+  "fail-408",
+  "fail-429",
+  "timeout",
+  "random",
+];
+/** Seconds the 429 of mode `fail-429` asks the transmitter to wait. */
+export const DEMO_RETRY_AFTER_SECONDS = 1;
 
 export type ReceivedEvent = {
   jti: string | null;
@@ -182,6 +193,11 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   const receive = async (request: IncomingMessage, response: ServerResponse) => {
     if (mode === "fail-5xx" || (mode === "random" && random() < failRate)) {
       return send(response, 503, { error: "failing on purpose" });
+    }
+    if (mode === "fail-408") return send(response, 408, { error: "timing out on purpose" });
+    if (mode === "fail-429") {
+      response.setHeader("retry-after", String(DEMO_RETRY_AFTER_SECONDS));
+      return send(response, 429, { error: "throttling on purpose" });
     }
     if (mode === "fail-400") {
       return send(response, 400, { err: "access_denied", description: "The demo trust refuses on purpose." });

@@ -2,7 +2,8 @@
 // payload in Blob storage, and records every attempt on the event document; for a trust that polls (RFC 8936) it
 // marks the event available instead. One path for the first attempt (the topic's `deliver` subscription) and every
 // retry (scheduled messages on the delivery queue); transient failures are retried with backoff, then the
-// delivery is dead-lettered for an operator to replay.
+// delivery is dead-lettered for an operator to replay. Nothing is pushed to a trust that is not active: its
+// events are held, and dead-lettered so that the same replay delivers them once the trust is active again.
 import {
   type AttemptOutcome,
   type DeliveryAttempt,
@@ -52,12 +53,15 @@ export type DeliverOutcome =
   | "retrying"
   | "dead-lettered"
   | "available"
+  | "held"
   | "duplicate"
   | "malformed";
 
 /** How long past the push timeout an attempt stays taken, before a redelivered copy may take it over. */
 const LEASE_MARGIN_MS = 30_000;
 const MAX_WRITE_RACES = 5;
+/** The dead-letter reason of a held delivery, for the operator's list. */
+export const TRUST_INACTIVE = "TrustInactive";
 
 export async function deliverShareEvent(
   deps: DeliverDeps,
@@ -244,10 +248,11 @@ async function takeFirstAttempt(
     correlationId,
     recorded: false,
   });
-  const finish = finalWithoutAttempt(trust, fresh, now);
+  const finish = finalWithoutAttempt(trust, fresh, now, 1);
   if (finish !== undefined) {
     if ((await deps.events.create(finish.doc)) === undefined) return undefined;
     log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
+    if (finish.outcome === "held") await holdForReplay(deps, finish.doc, correlationId, log);
     return { kind: "done", outcome: finish.outcome };
   }
   if (trust?.delivery?.mode !== "push") return undefined;
@@ -293,12 +298,19 @@ async function takeAttempt(
       });
       return { kind: "done", outcome: "duplicate" };
     }
+    if (delivery.status === "held" && delivery.attempt === ref.attempt) {
+      // Held by this very message before, which then failed before its dead letter was sent, or a copy of it:
+      // dead-lettering again is the only way the event reaches the operator's replay. A second replay of the same
+      // attempt is skipped as a duplicate.
+      await holdForReplay(deps, doc, correlationId, log);
+      return { kind: "done", outcome: "held" };
+    }
     if (delivery.attempt === ref.attempt && delivery.leaseUntil === undefined) {
       log.info("delivery attempt already made; nothing changed");
       return { kind: "done", outcome: "duplicate" };
     }
 
-    const finish = finalWithoutAttempt(trust, doc, now);
+    const finish = finalWithoutAttempt(trust, doc, now, ref.attempt);
     if (finish !== undefined) {
       const written = await deps.events.replace(finish.doc, stored.etag);
       if (written === undefined) {
@@ -306,6 +318,7 @@ async function takeAttempt(
         continue;
       }
       log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
+      if (finish.outcome === "held") await holdForReplay(deps, finish.doc, correlationId, log);
       return { kind: "done", outcome: finish.outcome };
     }
 
@@ -324,13 +337,15 @@ async function takeAttempt(
 }
 
 /**
- * The event's state when it must not be pushed: waiting for the trust's poll, or failed for good. Undefined when
- * it may be pushed.
+ * The event's state when it must not be pushed: waiting for the trust's poll, failed for good, or held while the
+ * trust is not active (taking `attempt`, so that a copy of the message that held it is known). Undefined when it
+ * may be pushed.
  */
 function finalWithoutAttempt(
   trust: Trust | undefined,
   doc: StoredShareEvent,
   now: Date,
+  attempt: number,
 ): { doc: StoredShareEvent; outcome: DeliverOutcome; reason: string } | undefined {
   const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
   const failed = (reason: string) => ({
@@ -350,7 +365,35 @@ function finalWithoutAttempt(
   }
   if (trust?.delivery?.mode !== "push") return failed("no_delivery_endpoint");
   if (!isHttpsOrLoopback(trust.delivery.endpoint)) return failed("endpoint_not_https");
+  if (!trust.active) {
+    // A deactivated trust gets nothing, retries included; the payload stays until the retention limit, so that
+    // the operator's replay delivers the event if the trust is active again by then.
+    return {
+      doc: { ...doc, delivery: { ...delivery, status: "held", attempt, reason: "trust_inactive" } },
+      outcome: "held",
+      reason: "the trust is not active",
+    };
+  }
   return undefined;
+}
+
+/**
+ * Dead-letters a held delivery as the next attempt of a new round: the operator's replay of the dead letters
+ * (`npm run deadletters -- replay`) sends it to the delivery queue, and it is pushed if the trust is active again.
+ */
+async function holdForReplay(
+  deps: DeliverDeps,
+  doc: StoredShareEvent,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<void> {
+  await deps.deadLetters.deadLetterDelivery(
+    { eventId: doc.id, trustId: doc.trustId, attempt: doc.delivery.attempt + 1, round: 1 },
+    correlationId,
+    TRUST_INACTIVE,
+    "The trust is not active; replay once it is active again.",
+  );
+  log.warn("share event held: the trust is not active", { heldAttempt: doc.delivery.attempt });
 }
 
 /** Deletes the payload of an event the trust has; false (logged) when Blob storage fails. */

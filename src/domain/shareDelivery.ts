@@ -12,9 +12,18 @@ import {
  * pending: nothing tried yet; retrying: a transient failure, the next attempt is scheduled; available: the trust
  * polls (RFC 8936), and the event waits for its poll and acknowledgement; delivered: the trust acknowledged it;
  * failed: the trust refused it for good (RFC 8935 400 with `err`, or an RFC 8936 `setErrs` entry) or it cannot be
- * sent; dead-lettered: attempts exhausted, waiting for an operator's replay.
+ * sent; dead-lettered: attempts exhausted, waiting for an operator's replay; held: the trust is not active, so
+ * nothing is pushed to it: the event keeps its payload until the retention limit, and an operator replays it (as
+ * a dead letter) once the trust is active again.
  */
-export type DeliveryStatus = "pending" | "retrying" | "available" | "delivered" | "failed" | "dead-lettered";
+export type DeliveryStatus =
+  | "pending"
+  | "retrying"
+  | "available"
+  | "delivered"
+  | "failed"
+  | "dead-lettered"
+  | "held";
 
 export type AttemptOutcome = "delivered" | "failed" | "retry" | "dead-lettered";
 

@@ -155,6 +155,20 @@ describe("acceptLoginPresentation", () => {
     expect(acceptLoginPresentation(trust, presented(key), now).ok).toBe(true);
   });
 
+  it("accepts an access key issued exactly a minute ahead of our clock, and refuses one a millisecond later", () => {
+    const atTolerance = accessKey({ issuanceDate: new Date(now.getTime() + 60_000).toISOString() });
+    expect(acceptLoginPresentation(trust, presented(atTolerance), now).ok).toBe(true);
+    const past = accessKey({ issuanceDate: new Date(now.getTime() + 60_001).toISOString() });
+    expect(refusalCode(acceptLoginPresentation(trust, presented(past), now))).toBe(
+      "credential_not_yet_valid",
+    );
+  });
+
+  it("accepts an access key expiring a millisecond from now", () => {
+    const key = accessKey({ expirationDate: new Date(now.getTime() + 1).toISOString() });
+    expect(acceptLoginPresentation(trust, presented(key), now).ok).toBe(true);
+  });
+
   it("accepts an access key without validity dates", () => {
     const { issuanceDate: _issued, expirationDate: _expires, ...undated } = accessKey();
     expect(acceptLoginPresentation(trust, presented(undated), now).ok).toBe(true);
@@ -325,6 +339,16 @@ describe("acceptSharePresentation", () => {
     expect(refusalCode(acceptSharePresentation(expected, presented(someoneElse, dbs()), now))).toBe(
       "holder_mismatch",
     );
+  });
+
+  it("refuses an identity that carries no name claims at all, or only some of them", () => {
+    for (const claims of [{}, { givenName: "Ada" }, { familyName: "Lovelace" }]) {
+      const nameless = identity({ claims });
+      expect(
+        refusalCode(acceptSharePresentation(expected, presented(nameless, dbs()), now)),
+        JSON.stringify(claims),
+      ).toBe("holder_mismatch");
+    }
   });
 
   it("refuses validity dates that are not RFC 3339 date-times instead of guessing", () => {

@@ -65,12 +65,17 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
     },
     async openFor(trustId, staffId, limit) {
       const container = await containerRef();
-      // One partition, two equalities and an order on one property: the default range index serves it.
+      // One partition, equalities and an order on one property: the default range index serves it. The trust is
+      // in the condition as well as in the partition key option, so that the scope never rests on the option alone:
+      // a store that ignores it (the local emulator does) would otherwise answer every trust's requests.
       const query = {
         query:
-          `SELECT TOP ${limit} * FROM c WHERE c.staffId = @staffId AND c.state.status = "open"` +
-          " ORDER BY c.createdAt DESC",
-        parameters: [{ name: "@staffId", value: staffId }],
+          `SELECT TOP ${limit} * FROM c WHERE c.trustId = @trustId AND c.staffId = @staffId` +
+          ` AND c.state.status = "open" ORDER BY c.createdAt DESC`,
+        parameters: [
+          { name: "@trustId", value: trustId },
+          { name: "@staffId", value: staffId },
+        ],
       };
       const { resources } = await cosmosCall(() =>
         container.items.query<Record<string, unknown>>(query, { partitionKey: trustId }).fetchAll(),
