@@ -149,6 +149,9 @@ export function httpEndpoint<
   P extends z.ZodObject | undefined = undefined,
   A = undefined,
 >(spec: EndpointSpec<B, Q, P, A>): HttpFunctionDefinition {
+  // Set once this endpoint has counted a refused authentication: until then no source can be over the limit, and
+  // endpoints that never refuse one never look.
+  let refusalsCounted = false;
   const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = Date.now();
     const correlationId = correlationIdOf(request);
@@ -165,7 +168,7 @@ export function httpEndpoint<
     try {
       const retryAfter = spec.rateLimit?.().take(client());
       if (retryAfter !== undefined) throw new RateLimited(retryAfter);
-      if (spec.authenticate) {
+      if (refusalsCounted) {
         for (const limiter of Object.values(COUNTED_REFUSALS)) {
           const wait = limiter(services().rateLimits).wait(refusalKey());
           if (wait !== undefined) throw new RateLimited(wait);
@@ -207,15 +210,19 @@ export function httpEndpoint<
       const problem = problemFromError(error, new URL(request.url).pathname);
       if (problem.status >= 500)
         log.error("request failed", { status: problem.status, ...describeError(error) });
-      const code = error instanceof ServiceError ? error.code : "unauthorized";
       if (problem.status === 401) {
+        const code = error instanceof ServiceError ? error.code : "unauthorized";
         // Never the token or key: the code, the trust the caller claims, and where the attempt came from.
         log.warn("authentication refused", {
           errorCode: code,
           claimedTrust: claimedTrust(code, request),
           clientAddress: client(),
         });
-        COUNTED_REFUSALS[code]?.(services().rateLimits).take(refusalKey());
+        const counted = COUNTED_REFUSALS[code];
+        if (counted) {
+          counted(services().rateLimits).take(refusalKey());
+          refusalsCounted = true;
+        }
       }
       // RFC 6750: a refused bearer token says so, so that clients know to log in again.
       const challenge = BEARER_PROBLEMS.has(problem.type) ? { "www-authenticate": BEARER_CHALLENGE } : {};
