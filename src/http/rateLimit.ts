@@ -67,14 +67,16 @@ function normalised(address: string): string {
  * The client's address, as far as the platform vouches for it; a client cannot choose it by writing headers.
  *
  * - Through Front Door (`frontDoorId` set, and the request's X-Azure-FDID equal to it): X-Azure-SocketIP, the
- *   address of the TCP connection that reached Front Door. Front Door sets both headers itself; Microsoft's
- *   "Protocol support for HTTP headers in Azure Front Door" says X-Azure-ClientIP may differ from the socket's
- *   address "because the client IP can be arbitrarily overwritten by a user" (it follows X-Forwarded-For), so it
- *   is not used. The app's access restriction admits only that X-Azure-FDID when Front Door is on, so only Front
- *   Door reaches the app (infra/modules/functionApp.bicep); the WAF's rate limits count the same socket address.
- * - Otherwise: the last X-Forwarded-For hop, which the Functions front end appends with the address of the
- *   connection it accepted (the local host does the same, local/host/httpHost.ts). Every hop before it is what
- *   the client wrote, so the first hop is never read.
+ *   address of the TCP connection that reached Front Door. Front Door sets both headers itself. Microsoft's
+ *   "Protocol support for HTTP headers in Azure Front Door" says a request's client IP (X-Azure-ClientIP, which a
+ *   proxy's X-Forwarded-For may supply) can differ from its socket IP "because the client IP can be arbitrarily
+ *   overwritten by a user", so X-Azure-ClientIP is not used. When Front Door is on, the app's access restriction
+ *   admits only requests with its X-Azure-FDID (infra/modules/functionApp.bicep), so only Front Door reaches the
+ *   app; the WAF's rate limits count the same socket address.
+ * - Otherwise: the last X-Forwarded-For hop, which App Service's front end appends with the address (and port) of
+ *   the connection it accepted; it is the address it also writes, overwriting any sent, in its own `client-ip`
+ *   header (App Service's Linux documentation, "Headers on Azure App Service"). The local host appends the same
+ *   (local/host/httpHost.ts). Every hop before it is what the client, or a proxy of its own, wrote: never read.
  */
 export function clientAddress(request: HttpRequest, frontDoorId?: string): string {
   const fdid = request.headers.get("x-azure-fdid")?.trim().toLowerCase();
