@@ -261,9 +261,17 @@ export function httpEndpoint<
       ...(spec.body ? { body: spec.body as z.ZodType } : {}),
       ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
       ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
-      responses: spec.rateLimit
-        ? { ...spec.responses, 429: { description: "Too many requests from this client; see Retry-After" } }
-        : spec.responses,
+      responses:
+        spec.rateLimit || spec.callerLimit
+          ? {
+              ...spec.responses,
+              429: {
+                description: spec.callerLimit
+                  ? "Too many requests from this caller; see Retry-After"
+                  : "Too many requests from this client; see Retry-After",
+              },
+            }
+          : spec.responses,
     },
   };
 }
