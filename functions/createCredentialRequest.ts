@@ -13,6 +13,7 @@ export const createCredentialRequest = httpEndpoint({
   tags: ["trust"],
   security: "trust",
   authenticate: (request) => requireTrust(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.trust, key: (caller) => caller.trustId },
   body: newCredentialRequestSchema,
   responses: {
     201: { description: "The open request", schema: credentialRequestViewSchema },

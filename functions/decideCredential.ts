@@ -14,6 +14,7 @@ export const decideCredential = httpEndpoint({
   tags: ["trust"],
   security: "trust",
   authenticate: (request) => requireTrust(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.trust, key: (caller) => caller.trustId },
   params: decisionParams,
   body: decisionSchema,
   responses: {

@@ -14,6 +14,7 @@ export const declineCredentialRequest = httpEndpoint({
   tags: ["credential requests"],
   security: "session",
   authenticate: (request) => requireSession(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.declines, key: (session) => session.subject },
   params: requestIdParams,
   body: declineSchema,
   responses: {

@@ -1,4 +1,4 @@
-// GET /api/health: 200 when every dependency answers, 503 naming the one that does not; 200 "degraded" with the
+// GET (and HEAD, for Front Door's health probe) /api/health: 200 when every dependency answers, 503 naming the one that does not; 200 "degraded" with the
 // count when share events are parked in an outbox (an operator releases them with `npm run outbox`). The answer
 // may be a few seconds old (src/app/checkHealth.ts), so that anonymous probes cannot flood the dependencies.
 import * as z from "zod";
@@ -14,6 +14,7 @@ export const health = httpEndpoint({
   name: "health",
   method: "GET",
   route: "health",
+  head: true,
   rateLimit: () => services().rateLimits.anonymous,
   summary: "Reports whether the service and its dependencies answer",
   tags: ["operations"],

@@ -15,6 +15,7 @@ export const pollShareEvents = httpEndpoint({
   tags: ["trust"],
   security: "trust",
   authenticate: (request) => requireTrust(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.trust, key: (caller) => caller.trustId },
   body: pollRequestSchema,
   responses: {
     200: { description: "The SETs by jti, oldest events first", schema: pollAnswerSchema },

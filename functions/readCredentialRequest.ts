@@ -13,6 +13,7 @@ export const readCredentialRequest = httpEndpoint({
   tags: ["trust"],
   security: "trust",
   authenticate: (request) => requireTrust(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.trust, key: (caller) => caller.trustId },
   params: requestIdParams,
   responses: {
     200: { description: "The request", schema: credentialRequestViewSchema },

@@ -14,6 +14,7 @@ export const startShare = httpEndpoint({
   tags: ["shares"],
   security: "session",
   authenticate: (request) => requireSession(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.shares, key: (session) => session.subject },
   body: startShareSchema,
   responses: {
     201: { description: "The share, with the QR code to scan", schema: startedShareSchema },

@@ -19,13 +19,19 @@ export type TriggerDeclaration =
   | { kind: "serviceBusQueue"; name: string; options: { connection: string; queueName: string } }
   | { kind: "timer"; name: string; options: { schedule: string } };
 
-const http = (name: string, method: "GET" | "POST" | "PUT" | "DELETE", route: string) =>
-  ({ kind: "http", name, options: { route, methods: [method], authLevel: "anonymous" } }) as const;
+const http = (
+  name: string,
+  method: "GET" | "POST" | "PUT" | "DELETE",
+  route: string,
+  also: readonly "HEAD"[] = [],
+) =>
+  ({ kind: "http", name, options: { route, methods: [method, ...also], authLevel: "anonymous" } }) as const;
 
 const SERVICE_BUS = "ServiceBusConnection";
 
 export const triggers = [
-  http("health", "GET", "health"),
+  // Front Door's health probe sends HEAD.
+  http("health", "GET", "health", ["HEAD"]),
   http("openApi", "GET", "openapi.json"),
   http("jwks", "GET", ".well-known/jwks.json"),
   http("searchTrusts", "GET", "trusts"),

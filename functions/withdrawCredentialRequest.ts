@@ -14,6 +14,7 @@ export const withdrawCredentialRequest = httpEndpoint({
   tags: ["trust"],
   security: "trust",
   authenticate: (request) => requireTrust(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.trust, key: (caller) => caller.trustId },
   params: requestIdParams,
   responses: {
     204: { description: "Withdrawn" },

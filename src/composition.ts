@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { CosmosClient, Database } from "@azure/cosmos";
+import type { HttpRequest } from "@azure/functions";
 import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
 import { blobPayloadStore, payloadContainer } from "./adapters/blob/payloadStore.js";
@@ -42,7 +43,22 @@ import type {
 import type { RecordDeps } from "./app/recordShareEvent.js";
 import type { RetentionDeps } from "./app/shareEventRetention.js";
 import { type Config, isLoopbackUrl, loadConfig } from "./config.js";
-import { type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
+import { clientAddress, type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
+
+export type RateLimits = {
+  /** Per client address: logins (which spend Verified ID quota) and the other anonymous endpoints. */
+  logins: RateLimiter;
+  anonymous: RateLimiter;
+  /** Per session subject: shares (which spend Verified ID quota) and declines. */
+  shares: RateLimiter;
+  declines: RateLimiter;
+  /** Per trust: every trust API call. */
+  trust: RateLimiter;
+  /** Per client address: callbacks refused as unauthenticated. */
+  failedCallbacks: RateLimiter;
+  /** The client's address as the platform vouches for it (through Front Door when FRONT_DOOR_ID is set). */
+  clientAddress(request: HttpRequest): string;
+};
 
 export type Services = {
   config: Config;
@@ -67,8 +83,8 @@ export type Services = {
   healthChecks: Record<string, HealthCheck>;
   /** Closes the clients that were made; nothing is made to be closed. */
   close(): Promise<void>;
-  /** Per-client limits of the anonymous endpoints: logins (which spend Verified ID quota) and the rest. */
-  rateLimits: { logins: RateLimiter; anonymous: RateLimiter };
+  /** Per-caller limits (src/http/rateLimit.ts), and the client address they and the logs key on. */
+  rateLimits: RateLimits;
   /** The health report, cached for a few seconds and checked by one caller at a time. */
   health: () => Promise<HealthReport>;
   /** The share-events consumers (issue 9): recording into `shareEvents` and pushing SETs to trusts. */
@@ -247,18 +263,25 @@ function buildServices(config: Config): Services {
       clock: () => new Date(),
       parked: () => countParked({ shares, credentialRequests }),
     }),
-    rateLimits: {
-      logins: tokenBucketLimiter({ perMinute: config.RATE_LIMIT_LOGINS_PER_MINUTE, clock: () => new Date() }),
-      anonymous: tokenBucketLimiter({
-        perMinute: config.RATE_LIMIT_ANONYMOUS_PER_MINUTE,
-        clock: () => new Date(),
-      }),
-    },
+    rateLimits: rateLimitsOf(config),
     ...shareEventConsumers(config, container, serviceBus, trusts, keys, credentialRequests, payloads),
     async close() {
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();
     },
+  };
+}
+
+function rateLimitsOf(config: Config): RateLimits {
+  const perMinute = (limit: number) => tokenBucketLimiter({ perMinute: limit, clock: () => new Date() });
+  return {
+    logins: perMinute(config.RATE_LIMIT_LOGINS_PER_MINUTE),
+    anonymous: perMinute(config.RATE_LIMIT_ANONYMOUS_PER_MINUTE),
+    shares: perMinute(config.RATE_LIMIT_SHARES_PER_MINUTE),
+    declines: perMinute(config.RATE_LIMIT_DECLINES_PER_MINUTE),
+    trust: perMinute(config.RATE_LIMIT_TRUST_PER_MINUTE),
+    failedCallbacks: perMinute(config.RATE_LIMIT_FAILED_CALLBACKS_PER_MINUTE),
+    clientAddress: (request) => clientAddress(request, config.FRONT_DOOR_ID),
   };
 }
 

@@ -57,9 +57,21 @@ const settingsShape = z.object({
   SHARE_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(60).default(10),
   SHARE_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
-  // Per-client limits of the anonymous endpoints, per instance (src/http/rateLimit.ts).
+  // Per-caller limits, per instance (src/http/rateLimit.ts). Anonymous endpoints count by client address, which NHS
+  // sites share behind one egress address: sized for a site, not a person.
   RATE_LIMIT_LOGINS_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   RATE_LIMIT_ANONYMOUS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  // POST /api/shares (each spends Verified ID quota) and declines, per session subject: one person's own pace.
+  RATE_LIMIT_SHARES_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  RATE_LIMIT_DECLINES_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  // Every trust API call, per trust: one trust's systems together, long polls and batches of requests included.
+  RATE_LIMIT_TRUST_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  // Callbacks refused as unauthenticated, per source address. Verified ID calls from Microsoft's shared addresses,
+  // and its authenticated callbacks never count; late callbacks for requests already gone do, hence the headroom.
+  RATE_LIMIT_FAILED_CALLBACKS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  // The Front Door profile's id (its X-Azure-FDID) when Front Door is on: the client's address is then Front
+  // Door's X-Azure-SocketIP, on requests that carry this id (src/http/rateLimit.ts clientAddress).
+  FRONT_DOOR_ID: optionalText,
   // How long each instance keeps a trust document it read (src/adapters/cosmos/cachedTrusts.ts); 0 reads every time.
   TRUST_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
 });

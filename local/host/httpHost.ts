@@ -78,7 +78,11 @@ async function bodyBytes(body: NonNullable<HttpResponseInit["body"]>): Promise<U
   return new Uint8Array(await new Response(body as ConstructorParameters<typeof Response>[0]).arrayBuffer());
 }
 
-async function writeResult(response: ServerResponse, result: HttpResponseInit | undefined): Promise<void> {
+async function writeResult(
+  response: ServerResponse,
+  result: HttpResponseInit | undefined,
+  method: string,
+): Promise<void> {
   const headers = responseHeaders(result?.headers);
   let body: Uint8Array | undefined;
   if (result?.jsonBody !== undefined) {
@@ -91,7 +95,8 @@ async function writeResult(response: ServerResponse, result: HttpResponseInit | 
   }
   if (body !== undefined) headers["content-length"] = String(body.byteLength);
   response.writeHead(result?.status ?? 200, headers);
-  response.end(body);
+  // As the Functions host: a HEAD is answered with the status and headers, whatever body the function returned.
+  response.end(method === "HEAD" ? undefined : body);
 }
 
 export async function startHttpHost(functions: readonly HttpFunctionDefinition[], options: HttpHostOptions) {
@@ -140,7 +145,7 @@ export async function startHttpHost(functions: readonly HttpFunctionDefinition[]
         logHandler: (level, ...args) => log(`[${level}] ${args.map(String).join(" ")}`),
       });
       const result = await chosen.fn.options.handler(httpRequest, context);
-      await writeResult(response, result as HttpResponseInit | undefined);
+      await writeResult(response, result as HttpResponseInit | undefined, method);
     } catch (error) {
       // As the real host: an unhandled error is a bare 500 and never leaks details.
       log(`[error] unhandled error in an HTTP function: ${error instanceof Error ? error.name : "unknown"}`);

@@ -1,9 +1,12 @@
-// The HTTP plumbing every endpoint shares: correlation id, content type and size checks, JSON parsing, zod
-// validation, problem+json for every error, and one log line per request without bodies or secrets.
+// The HTTP plumbing every endpoint shares: correlation id, rate limits, content type and size checks, JSON
+// parsing, zod validation, problem+json for every error, and one log line per request without bodies or secrets.
 import { randomUUID } from "node:crypto";
 import type { HttpMethod, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
+import { decodeJwt } from "jose";
 import type * as z from "zod";
 import type { HttpFunctionDefinition } from "../../functions/definition.js";
+import { type RateLimits, services } from "../composition.js";
+import { ServiceError } from "../errors.js";
 import { describeError, invocationLogger, type Logger } from "../log.js";
 import type { OpenApiOperation, OpenApiResponse } from "./openapi.js";
 import {
@@ -13,7 +16,7 @@ import {
   problemFromError,
   problemType,
 } from "./problem.js";
-import { clientAddress, RateLimited, type RateLimiter } from "./rateLimit.js";
+import { RateLimited, type RateLimiter } from "./rateLimit.js";
 
 /** Request bodies of the portal API are small JSON documents; anything larger is refused before it is parsed. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -23,6 +26,16 @@ const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const JSON_CONTENT_TYPE = "application/json; charset=utf-8";
 const BEARER_CHALLENGE = 'Bearer realm="staff-passport", error="invalid_token"';
 const BEARER_PROBLEMS = new Set([problemType("invalid_session"), problemType("invalid_trust_token")]);
+const TRUST_ID = /^[A-Z0-9]{3,5}$/;
+
+/**
+ * Refused authentications counted per endpoint and client address, by error code. A callback's api-key is a
+ * secret a caller can guess at again and again; once a source is over its limit, its further callbacks are refused
+ * (429) before anything of them is read. Verified ID's own callbacks authenticate, so they never count.
+ */
+const COUNTED_REFUSALS: Readonly<Record<string, (limits: RateLimits) => RateLimiter>> = {
+  invalid_callback: (limits) => limits.failedCallbacks,
+};
 
 type Infer<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
 
@@ -50,6 +63,10 @@ export type EndpointSpec<B, Q, P, A = undefined> = {
   body?: B;
   /** The per-client limit of an anonymous endpoint, checked before anything else (src/http/rateLimit.ts). */
   rateLimit?: () => RateLimiter;
+  /** The limit per authenticated caller (a session's subject, a trust), checked as soon as it is authenticated. */
+  callerLimit?: { limiter: () => RateLimiter; key: (auth: A) => string };
+  /** Also answers HEAD (Front Door's health probe sends it): the same status and headers, without the body. */
+  head?: boolean;
   /** The largest body taken, in bytes; MAX_BODY_BYTES unless the endpoint needs more. */
   maxBodyBytes?: number;
   /**
@@ -104,6 +121,22 @@ async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<Jso
   }
 }
 
+/**
+ * The trust a refused bearer token claims, read without trusting it, for the log: a trust token's issuer or a
+ * session's `trust`. Only a trust id's shape is kept, so nothing else the caller wrote reaches the log.
+ */
+function claimedTrust(code: string, request: HttpRequest): string | undefined {
+  const claim = code === "invalid_trust_token" ? "iss" : code === "invalid_session" ? "trust" : undefined;
+  const token = /^Bearer (\S+)$/i.exec((request.headers.get("authorization") ?? "").trim())?.[1];
+  if (claim === undefined || token === undefined) return undefined;
+  try {
+    const value = decodeJwt(token)[claim];
+    return typeof value === "string" && TRUST_ID.test(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 function correlationIdOf(request: HttpRequest): string {
   const given = request.headers.get(CORRELATION_HEADER);
   return given && CORRELATION_ID.test(given) ? given : randomUUID();
@@ -116,15 +149,31 @@ export function httpEndpoint<
   P extends z.ZodObject | undefined = undefined,
   A = undefined,
 >(spec: EndpointSpec<B, Q, P, A>): HttpFunctionDefinition {
+  // Set once this endpoint has counted a refused authentication: until then no source can be over the limit, and
+  // endpoints that never refuse one never look.
+  let refusalsCounted = false;
   const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = Date.now();
     const correlationId = correlationIdOf(request);
     const log = invocationLogger(context, { correlationId, method: spec.method, route: spec.route });
     const common = { [CORRELATION_HEADER]: correlationId, "cache-control": "no-store" };
+    let address: string | undefined;
+    const client = () => {
+      address ??= services().rateLimits.clientAddress(request);
+      return address;
+    };
+    // Failed authentications are counted per endpoint, so a source refused on one is not refused on another.
+    const refusalKey = () => `${spec.name} ${client()}`;
     let response: HttpResponseInit;
     try {
-      const retryAfter = spec.rateLimit?.().take(clientAddress(request));
+      const retryAfter = spec.rateLimit?.().take(client());
       if (retryAfter !== undefined) throw new RateLimited(retryAfter);
+      if (refusalsCounted) {
+        for (const limiter of Object.values(COUNTED_REFUSALS)) {
+          const wait = limiter(services().rateLimits).wait(refusalKey());
+          if (wait !== undefined) throw new RateLimited(wait);
+        }
+      }
       const params = spec.params ? validate(spec.params, request.params, "path") : {};
       const query = spec.query
         ? validate(spec.query, Object.fromEntries(request.query.entries()), "query")
@@ -133,6 +182,10 @@ export function httpEndpoint<
       const auth = spec.authenticate
         ? await spec.authenticate(request, json?.ok ? json.value : undefined)
         : (undefined as A);
+      if (spec.callerLimit) {
+        const callerRetryAfter = spec.callerLimit.limiter().take(spec.callerLimit.key(auth));
+        if (callerRetryAfter !== undefined) throw new RateLimited(callerRetryAfter);
+      }
       if (json?.ok === false) throw json.problem;
       const body = spec.body ? validate(spec.body, json?.value, "body") : undefined;
       const result = await spec.handle({
@@ -157,6 +210,20 @@ export function httpEndpoint<
       const problem = problemFromError(error, new URL(request.url).pathname);
       if (problem.status >= 500)
         log.error("request failed", { status: problem.status, ...describeError(error) });
+      if (problem.status === 401) {
+        const code = error instanceof ServiceError ? error.code : "unauthorized";
+        // Never the token or key: the code, the trust the caller claims, and where the attempt came from.
+        log.warn("authentication refused", {
+          errorCode: code,
+          claimedTrust: claimedTrust(code, request),
+          clientAddress: client(),
+        });
+        const counted = COUNTED_REFUSALS[code];
+        if (counted) {
+          counted(services().rateLimits).take(refusalKey());
+          refusalsCounted = true;
+        }
+      }
       // RFC 6750: a refused bearer token says so, so that clients know to log in again.
       const challenge = BEARER_PROBLEMS.has(problem.type) ? { "www-authenticate": BEARER_CHALLENGE } : {};
       const retry = error instanceof RateLimited ? { "retry-after": String(error.retryAfterSeconds) } : {};
@@ -167,15 +234,25 @@ export function httpEndpoint<
       };
     }
     log.info("request completed", { status: response.status, durationMs: Date.now() - started });
+    if (request.method === "HEAD") {
+      const { body: _unsent, ...headOnly } = response;
+      return headOnly;
+    }
     return response;
   };
 
   return {
     kind: "http",
     name: spec.name,
-    options: { route: spec.route, methods: [spec.method], authLevel: "anonymous", handler },
+    options: {
+      route: spec.route,
+      methods: spec.head ? [spec.method, "HEAD"] : [spec.method],
+      authLevel: "anonymous",
+      handler,
+    },
     openapi: {
       method: spec.method,
+      ...(spec.head ? { head: true } : {}),
       route: spec.route,
       operationId: spec.name,
       summary: spec.summary,
@@ -184,9 +261,17 @@ export function httpEndpoint<
       ...(spec.body ? { body: spec.body as z.ZodType } : {}),
       ...(spec.query ? { query: spec.query as z.ZodObject } : {}),
       ...(spec.params ? { params: spec.params as z.ZodObject } : {}),
-      responses: spec.rateLimit
-        ? { ...spec.responses, 429: { description: "Too many requests from this client; see Retry-After" } }
-        : spec.responses,
+      responses:
+        spec.rateLimit || spec.callerLimit
+          ? {
+              ...spec.responses,
+              429: {
+                description: spec.callerLimit
+                  ? "Too many requests from this caller; see Retry-After"
+                  : "Too many requests from this client; see Retry-After",
+              },
+            }
+          : spec.responses,
     },
   };
 }

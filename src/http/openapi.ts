@@ -5,6 +5,8 @@ export type OpenApiResponse = { description: string; schema?: z.ZodType; content
 
 export type OpenApiOperation = {
   method: string;
+  /** Also answered for HEAD: the same responses without their bodies. */
+  head?: boolean;
   /** Route as the Functions host declares it, without the /api prefix, e.g. "logins/{loginId}". */
   route: string;
   operationId: string;
@@ -104,6 +106,22 @@ function operationObject(operation: OpenApiOperation): JsonSchema {
   };
 }
 
+/** The HEAD twin of an operation: its own id (ids are unique), the same statuses, no content. */
+function headObject(operation: OpenApiOperation): JsonSchema {
+  const responses = Object.fromEntries(
+    Object.entries(operation.responses).map(([status, response]) => [
+      status,
+      { description: `${response.description} (headers only)` },
+    ]),
+  );
+  return {
+    operationId: `${operation.operationId}Head`,
+    summary: `${operation.summary}, without the body`,
+    ...(operation.tags ? { tags: operation.tags } : {}),
+    responses,
+  };
+}
+
 /** The whole document for a set of operations. */
 export function openApiDocument(
   operations: readonly OpenApiOperation[],
@@ -114,6 +132,7 @@ export function openApiDocument(
     const path = `/api/${operation.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
     paths[path] ??= {};
     paths[path][operation.method.toLowerCase()] = operationObject(operation);
+    if (operation.head) paths[path].head = headObject(operation);
   }
   return {
     openapi: "3.1.0",

@@ -1,29 +1,33 @@
-// Anonymous endpoints are limited per client (the first x-forwarded-for hop, or the socket's address), so that a
+// Anonymous endpoints are limited per client address (the last x-forwarded-for hop, which the platform's front end
+// appends, here the socket's address; or Front Door's socket address when it carries the configured id), so that a
 // flood of POST /api/logins cannot spend the tenant's Verified ID quota: 429 problem+json with Retry-After.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { call, startTestSystem } from "../support/system.js";
+
+const FRONT_DOOR_ID = randomUUID();
 
 let system: LocalSystem;
 let api = "";
 
 beforeAll(async () => {
   system = await startTestSystem({
-    settings: { RATE_LIMIT_LOGINS_PER_MINUTE: "3", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "5" },
+    settings: { RATE_LIMIT_LOGINS_PER_MINUTE: "3", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "5", FRONT_DOOR_ID },
   });
   api = `${system.urls.host}/api`;
 });
 afterAll(() => system?.close());
 
-const startLogin = (client?: string) =>
-  call(`${api}/logins`, {
-    body: { trustId: "RTH" },
-    ...(client ? { headers: { "x-forwarded-for": `${client}, 10.0.0.1` } } : {}),
-  });
+/** Headers of a request that came through this deployment's Front Door from that address. */
+const viaFrontDoor = (address: string) => ({ "x-azure-fdid": FRONT_DOOR_ID, "x-azure-socketip": address });
+
+const startLogin = (headers?: Record<string, string>) =>
+  call(`${api}/logins`, { body: { trustId: "RTH" }, ...(headers ? { headers } : {}) });
 
 describe("per-client rate limits", () => {
   it("answers 429 problem+json with Retry-After once a client has spent its logins, and only that client", async () => {
-    const client = "198.51.100.7";
+    const client = viaFrontDoor("198.51.100.7");
     const statuses = [];
     for (let i = 0; i < 3; i++) statuses.push((await startLogin(client)).status);
     expect(statuses).toEqual([201, 201, 201]);
@@ -34,21 +38,21 @@ describe("per-client rate limits", () => {
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60).toBe(true);
     // Another client is not held back by the first one's flood.
-    expect((await startLogin("198.51.100.8")).status).toBe(201);
+    expect((await startLogin(viaFrontDoor("198.51.100.8"))).status).toBe(201);
   });
 
-  it("limits a client without x-forwarded-for by its own address", async () => {
+  it("limits a client without Front Door's headers by its socket's address", async () => {
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await startLogin()).status);
     expect(statuses).toEqual([201, 201, 201, 429]);
   });
 
   it("limits the other anonymous endpoints with their own, larger budget", async () => {
-    const headers = { "x-forwarded-for": "203.0.113.50" };
+    const headers = viaFrontDoor("203.0.113.50");
     const statuses = [];
     for (let i = 0; i < 6; i++) statuses.push((await call(`${api}/trusts?search=ox`, { headers })).status);
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
     // Logins keep their own budget.
-    expect((await startLogin("203.0.113.50")).status).toBe(201);
+    expect((await startLogin(headers)).status).toBe(201);
   });
 });

@@ -33,7 +33,11 @@ describe("GET /api/openapi.json", () => {
     for (const fn of httpFunctions()) {
       const path = `/api/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
       for (const method of fn.options.methods) {
-        expect(document.paths[path]?.[method.toLowerCase()]?.operationId, `${method} ${path}`).toBe(fn.name);
+        // A HEAD twin has an id of its own, as operation ids are unique in a document.
+        const operationId = method === "HEAD" ? `${fn.name}Head` : fn.name;
+        expect(document.paths[path]?.[method.toLowerCase()]?.operationId, `${method} ${path}`).toBe(
+          operationId,
+        );
       }
     }
   });

@@ -1,0 +1,111 @@
+// Every refused authentication leaves a warning in the log (its code, the trust the caller claims, the route and
+// the client's address), and never the token or api-key that was refused: a refused trust token, a refused
+// session token and a refused callback, through the local host with the log captured.
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalSystem } from "../../local/system.js";
+import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
+import { mintId } from "../../src/domain/secrets.js";
+import { bearer, logIn, requestIdOf, type Urls } from "../support/journeys.js";
+import { call, startTestSystem } from "../support/system.js";
+import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
+import { urlsOf } from "./support.js";
+
+const FRONT_DOOR_ID = randomUUID();
+
+let system: LocalSystem;
+let urls: Urls;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  system = await startTestSystem({ log: (line) => lines.push(line), settings: { FRONT_DOOR_ID } });
+  urls = urlsOf(system);
+});
+afterAll(() => system?.close());
+
+const viaFrontDoor = (address: string) => ({ "x-azure-fdid": FRONT_DOOR_ID, "x-azure-socketip": address });
+
+/** The warnings of refused authentications logged so far, as the objects the service wrote. */
+function refusals(): Record<string, unknown>[] {
+  return lines
+    .filter((line) => line.includes('"authentication refused"'))
+    .map((line) => JSON.parse(line.slice(line.indexOf("{"))) as Record<string, unknown>);
+}
+
+/** The secrets found in some log line, by name. */
+function leaked(secrets: Record<string, string>): string[] {
+  return Object.entries(secrets).flatMap(([name, secret]) => {
+    expect(secret.length, name).toBeGreaterThan(8);
+    return lines.some((line) => line.includes(secret)) ? [name] : [];
+  });
+}
+
+describe("refused authentications in the log", () => {
+  it("logs a refused trust token with the trust it claims, the route and the address, and not the token", async () => {
+    await registerTrustKey("RRK", await trustKey());
+    // Signed with a key RRK never registered.
+    const token = await trustToken(
+      await trustKey(),
+      "RRK",
+      trustAudience(system.settings.SESSION_ISSUER ?? ""),
+    );
+    const refused = await call(`${urls.api}/trust/credential-requests/${mintId()}`, {
+      headers: { ...bearer(token), ...viaFrontDoor("198.51.100.11") },
+    });
+    expect(refused.status).toBe(401);
+    expect(refusals()).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        errorCode: "invalid_trust_token",
+        claimedTrust: "RRK",
+        route: "trust/credential-requests/{requestId}",
+        clientAddress: "198.51.100.11",
+      }),
+    );
+    expect(leaked({ token, signature: token.split(".")[2] ?? "" })).toEqual([]);
+  });
+
+  it("logs a refused session token with the trust it claims, and not the token", async () => {
+    const session = await logIn(urls, "demo", "RTH");
+    const other = await logIn(urls, "demo", "RJ1");
+    // The claims of a genuine session with another session's signature.
+    const [header, payload] = session.split(".");
+    const forged = `${header}.${payload}.${other.split(".")[2]}`;
+    const refused = await call(`${urls.api}/shares`, {
+      headers: { ...bearer(forged), ...viaFrontDoor("198.51.100.12") },
+    });
+    expect(refused.status).toBe(401);
+    expect(refusals()).toContainEqual(
+      expect.objectContaining({
+        level: "warn",
+        errorCode: "invalid_session",
+        claimedTrust: "RTH",
+        route: "shares",
+        clientAddress: "198.51.100.12",
+      }),
+    );
+    expect(leaked({ forged, session, other, signature: other.split(".")[2] ?? "" })).toEqual([]);
+  });
+
+  it("logs a refused callback with no trust claimed, and not the api-key", async () => {
+    const login = await call<{ url: string }>(`${urls.api}/logins`, { body: { trustId: "RTH" } });
+    const requestId = requestIdOf(login.body.url);
+    const held = await call<{ body: { callback: { url: string; state: string } } }>(
+      `${urls.sim}/control/requests/${requestId}`,
+    );
+    const apiKey = `wrong-${randomUUID()}`;
+    const refused = await call(held.body.body.callback.url, {
+      body: { requestId, requestStatus: "request_retrieved", state: held.body.body.callback.state },
+      headers: { "api-key": apiKey, ...viaFrontDoor("198.51.100.13") },
+    });
+    expect(refused.status).toBe(401);
+    const logged = refusals().find((refusal) => refusal.clientAddress === "198.51.100.13");
+    expect(logged).toMatchObject({
+      level: "warn",
+      errorCode: "invalid_callback",
+      route: "verifiedid/callback",
+    });
+    expect(logged).not.toHaveProperty("claimedTrust", expect.anything());
+    expect(leaked({ apiKey })).toEqual([]);
+  });
+});
