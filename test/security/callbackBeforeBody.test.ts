@@ -139,7 +139,8 @@ describe("a callback with its request's api-key", () => {
     const other = await startedShare(urls, session, [IDENTITY]);
     const body = await verifiedShareBody(urls, share, subjectOf(session), "demo", [IDENTITY]);
     const atOther = { ...body, state: other.shareId };
-    const response = await call(callbackUrl(urls, share), {
+    // At the URL of the request whose key it carries, with the other request's id in its body.
+    const response = await call(callbackUrl(urls, body), {
       body: atOther,
       headers: { "api-key": await apiKeyOf(urls, share.url) },
     });
