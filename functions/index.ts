@@ -23,6 +23,7 @@ import { startLogin } from "./startLogin.js";
 import { startShare } from "./startShare.js";
 import { sweepOutbox } from "./sweepOutbox.js";
 import { verifiedIdCallback } from "./verifiedIdCallback.js";
+import { verifiedIdCallbackAtOldUrl } from "./verifiedIdCallbackAtOldUrl.js";
 import { withdrawCredentialRequest } from "./withdrawCredentialRequest.js";
 
 export const functions: readonly FunctionDefinition[] = [
@@ -34,6 +35,7 @@ export const functions: readonly FunctionDefinition[] = [
   startLogin,
   readLogin,
   verifiedIdCallback,
+  verifiedIdCallbackAtOldUrl,
   startShare,
   readShare,
   cancelShare,

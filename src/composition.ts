@@ -16,6 +16,7 @@ import { requestStore } from "./adapters/cosmos/requestStore.js";
 import { shareEventStore } from "./adapters/cosmos/shareEventStore.js";
 import { shareStore } from "./adapters/cosmos/shareStore.js";
 import { type TrustStore, trustStore } from "./adapters/cosmos/trustStore.js";
+import { usedTokenIdStore } from "./adapters/cosmos/usedTokenIdStore.js";
 import { securityEventTokenSigner } from "./adapters/events/securityEventTokens.js";
 import { httpSetPusher } from "./adapters/events/setPusher.js";
 import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
@@ -252,6 +253,7 @@ function buildServices(config: Config): Services {
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     trustTokens: trustTokenVerifier({
       trusts,
+      usedTokenIds: usedTokenIdStore(container("tokenIds")),
       audience: trustAudience(config.SESSION_ISSUER),
       clock: () => new Date(),
     }),

@@ -36,6 +36,7 @@ export async function startPresentationRequest<R extends VerifiedIdRequest>(
     trustId,
     createdAt: deps.clock().toISOString(),
     expiresAt: created.expiresAt.toISOString(),
+    callbackInPath: true,
   });
   await deps.requests.create(request, REQUEST_TTL_SECONDS);
   return { request, created };

@@ -45,19 +45,30 @@ const MAX_ATTEMPTS = 5;
 const DECOY_HASH = hashSecret(mintSecret());
 
 /**
- * The stored request a callback names, if its api-key matches. Only `state` is read from the body, and only to
- * find the request, so a caller without the key learns nothing about the rest of the schema.
+ * Where a callback came in: at its request's own URL, whose last segment is `state` ("path"), or at the endpoint's
+ * old URL, which only requests made before the change were given, with `state` only in the body ("body").
+ */
+export type CallbackRoute = "path" | "body";
+
+/**
+ * The stored request a callback names, if its api-key matches. `state` comes from the callback's path, or at the
+ * old URL from the body, and is used only to find the request, so a caller without the key learns nothing about
+ * the rest of the schema.
  */
 export async function authenticateCallback(
   deps: { requests: RequestStore },
   apiKey: string | null,
   state: unknown,
+  route: CallbackRoute = "path",
 ): Promise<Versioned<VerifiedIdRequest>> {
   const id = typeof state === "string" && MINTED_ID.test(state) ? state : undefined;
   const stored = id === undefined ? undefined : await deps.requests.get(id);
   // The key is compared whether or not the request exists, so timing reveals nothing either.
   const keyMatches = secretMatchesHash(apiKey ?? "", stored?.value.apiKeyHash ?? DECOY_HASH);
-  if (stored === undefined || !keyMatches) throw new InvalidCallback();
+  // A request given its own callback URL is never called back at the old one, so that the old URL (which reads
+  // the body to find the request) serves only requests made before the change, and none once they have expired.
+  const routeMatches = route === "path" || stored?.value.callbackInPath === undefined;
+  if (stored === undefined || !keyMatches || !routeMatches) throw new InvalidCallback();
   return stored;
 }
 

@@ -16,6 +16,11 @@ export type RequestBase = {
   readonly trustId: string;
   readonly createdAt: string;
   readonly expiresAt: string;
+  /**
+   * Set on every request whose callback URL ends with its id. A record without it was made before callbacks
+   * carried the id in their path, and only such a record may still be called back at the old path.
+   */
+  readonly callbackInPath?: true;
 };
 
 export type VerifiedIdRequest = LoginRequest | ShareRequest;

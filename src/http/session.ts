@@ -29,5 +29,6 @@ export async function requireTrust(
   const token = bearerToken(request);
   if (token === undefined)
     throw new InvalidTrustToken("Send the trust's token as Authorization: Bearer <token>.");
-  return deps.trustTokens.verify(token);
+  // Every method but GET changes something, and uses the token up (API.md section 7).
+  return deps.trustTokens.verify(token, request.method === "GET" ? "read" : "change");
 }

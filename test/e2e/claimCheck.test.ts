@@ -224,7 +224,6 @@ describe("POST /api/trust/events", () => {
   });
 
   it("refuses a malformed poll with 400 naming the field, and answers a trust with nothing waiting at once", async () => {
-    const token = await tokenFor("RTH");
     const malformed = [
       [{ maxEvents: 101 }, "body.maxEvents"],
       [{ ack: ["not an event id!"] }, "body.ack.0"],
@@ -232,12 +231,16 @@ describe("POST /api/trust/events", () => {
       [{ setErrs: { abc: { err: "no spaces allowed" } } }, "body.setErrs.abc.err"],
     ] as const;
     for (const [body, path] of malformed) {
-      const answer = await poll(body, token);
+      // Every poll acknowledges, so each uses up its token: a fresh one each time.
+      const answer = await poll(body, await tokenFor("RTH"));
       expect(answer.status).toBe(400);
       expect(answer.headers.get("content-type")).toContain("application/problem+json");
       expect(answer.body.errors?.map((error) => error.path)).toContain(path);
     }
     // RTH is pushed to: nothing of it ever waits for a poll.
-    expect(await poll({ returnImmediately: true }, token)).toMatchObject({ status: 200, body: { sets: {} } });
+    expect(await poll({ returnImmediately: true }, await tokenFor("RTH"))).toMatchObject({
+      status: 200,
+      body: { sets: {} },
+    });
   });
 });

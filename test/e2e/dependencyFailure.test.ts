@@ -29,10 +29,13 @@ describe("with Cosmos DB down", () => {
     const requestId = new URL(new URL(started.url).searchParams.get("request_uri") ?? "").pathname
       .split("/")
       .pop();
-    const response = await call<{ status: number; detail: string }>(`${api}/verifiedid/callback`, {
-      body: { requestId, requestStatus: "request_retrieved", state: started.loginId },
-      headers: { "api-key": apiKey },
-    });
+    const response = await call<{ status: number; detail: string }>(
+      `${api}/verifiedid/callback/${started.loginId}`,
+      {
+        body: { requestId, requestStatus: "request_retrieved", state: started.loginId },
+        headers: { "api-key": apiKey },
+      },
+    );
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(response.body.detail).not.toMatch(/stack|ECONNREFUSED|at /);

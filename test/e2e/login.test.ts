@@ -57,7 +57,13 @@ async function apiKeyOf(login: Started): Promise<string> {
 }
 
 const postCallback = (apiKey: string, body: unknown) =>
-  call<{ status: string }>(`${api}/verifiedid/callback`, { body, headers: { "api-key": apiKey } });
+  call<{ status: string }>(
+    `${api}/verifiedid/callback/${encodeURIComponent((body as { state?: string }).state ?? "")}`,
+    {
+      body,
+      headers: { "api-key": apiKey },
+    },
+  );
 
 async function walletDid(walletId: string): Promise<string> {
   return (await call<{ did: string }>(`${sim}/wallet/wallets/${walletId}`)).body.did;

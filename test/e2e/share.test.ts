@@ -354,7 +354,7 @@ describe("bad input", () => {
     const malformed = { state: share.shareId, requestStatus: "something_else" };
     expect((await postCallback(urls, "", malformed)).status).toBe(401);
     expect((await postCallback(urls, "wrong", malformed)).status).toBe(401);
-    const withoutKey = await call(`${urls.api}/verifiedid/callback`, { body: "{not json" });
+    const withoutKey = await call(`${urls.api}/verifiedid/callback/${share.shareId}`, { body: "{not json" });
     expect(withoutKey.status).toBe(401);
     expect((await postCallback(urls, await apiKeyOf(urls, share.url), malformed)).status).toBe(400);
     expect((await shareFor(demoSession, share.shareId)).status).toBe("pending");

@@ -18,6 +18,7 @@ describe("Cosmos DB containers", () => {
       shares: ["/subject"],
       shareEvents: ["/trustId"],
       credentialRequests: ["/trustId"],
+      tokenIds: ["/id"],
     });
   });
 

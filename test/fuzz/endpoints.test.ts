@@ -322,8 +322,9 @@ describe("fuzzing the Verified ID callback", () => {
     );
     const key = fc.option(headerToken.map((value) => ({ "api-key": value })));
     await fuzz(4, 1_000, fc.tuple(bodyText(body), contentType, key), async ([text, type, headers]) => {
-      const outcome = await send(post("verifiedid/callback", text, type, headers ?? {}));
-      expectWellFormed(outcome, "verifiedid/callback");
+      const path = `verifiedid/callback/${share.shareId}`;
+      const outcome = await send(post(path, text, type, headers ?? {}));
+      expectWellFormed(outcome, path);
       expect([401, 413]).toContain(outcome.status);
     });
     expect(await counts()).toEqual(before);
@@ -373,10 +374,11 @@ describe("fuzzing the Verified ID callback", () => {
       }
       const text = JSON.stringify(body);
       const previous = (await readShare(urls, session, share.shareId)).body;
+      const path = `verifiedid/callback/${share.shareId}`;
       const outcome = await send(
-        post("verifiedid/callback", value.cut ? text.slice(0, -1) : text, value.type, { "api-key": apiKey }),
+        post(path, value.cut ? text.slice(0, -1) : text, value.type, { "api-key": apiKey }),
       );
-      expectWellFormed(outcome, "verifiedid/callback");
+      expectWellFormed(outcome, path);
       const after = (await readShare(urls, session, share.shareId)).body;
       if (outcome.status >= 400) expect(after).toEqual(previous);
       if (after.status !== "pending" && after.status !== "scanned") {

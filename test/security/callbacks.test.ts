@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import {
   apiKeyOf,
+  callbackUrl,
   logIn,
   postCallback,
   present,
@@ -35,7 +36,7 @@ describe("callbacks without the request's own api-key", () => {
     const share = await startedShare(urls, session, [IDENTITY]);
     const other = await startedShare(urls, session, [IDENTITY]);
     const body = await verifiedShareBody(urls, share, subjectOf(session), "demo", [IDENTITY]);
-    const missing = await call(`${urls.api}/verifiedid/callback`, { body });
+    const missing = await call(callbackUrl(urls, body), { body });
     const forged = await postCallback(urls, randomBytes(32).toString("base64url"), body);
     const borrowed = await postCallback(urls, await apiKeyOf(urls, other.url), body);
     for (const response of [missing, forged, borrowed]) {

@@ -89,7 +89,7 @@ describe("oversized bodies", () => {
   it("refuses a callback body over 10 MiB with 413, whatever its api-key", async () => {
     const share = await startedShare(urls, session, [IDENTITY]);
     const big = JSON.stringify({ state: share.shareId, padding: "x".repeat(MAX_CALLBACK_BYTES) });
-    const response = await post(`${urls.api}/verifiedid/callback`, big, {
+    const response = await post(`${urls.api}/verifiedid/callback/${share.shareId}`, big, {
       "api-key": await apiKeyOf(urls, share.url),
     });
     expect(response.status).toBe(413);
@@ -122,8 +122,10 @@ describe("deeply nested bodies", () => {
     const issuer = identity?.issuer ?? "";
     const claims = JSON.stringify(identity?.claims ?? {}).replace(/}$/, `,"deep":${deep}}`);
     const body = `{"requestId":"${requestId}","requestStatus":"presentation_verified","state":"${share.shareId}","subject":"${subject}","verifiedCredentialsData":[{"issuer":"${issuer}","type":["VerifiableCredential","${IDENTITY}"],"claims":${claims},"credentialState":{"revocationStatus":"VALID"}}]}`;
-    const without = await post(`${urls.api}/verifiedid/callback`, body);
-    const withKey = await post(`${urls.api}/verifiedid/callback`, body, { "api-key": apiKey });
+    const without = await post(`${urls.api}/verifiedid/callback/${share.shareId}`, body);
+    const withKey = await post(`${urls.api}/verifiedid/callback/${share.shareId}`, body, {
+      "api-key": apiKey,
+    });
     expect(without.status).toBe(401);
     expect(withKey.status).toBeLessThan(500);
     // Verified ID's own presentation with claims no credential has: the share fails at once, nothing is shared.

@@ -68,8 +68,12 @@ export async function apiKeyOf(urls: Urls, url: string): Promise<string> {
   return body.body.callback.headers["api-key"] ?? "";
 }
 
+/** The callback URL of the request the body's `state` names, as the service gave it to the Request Service. */
+export const callbackUrl = (urls: Urls, body: unknown) =>
+  `${urls.api}/verifiedid/callback/${encodeURIComponent(String((body as { state?: unknown } | null)?.state ?? ""))}`;
+
 export const postCallback = (urls: Urls, apiKey: string, body: unknown) =>
-  call<{ status: string }>(`${urls.api}/verifiedid/callback`, { body, headers: { "api-key": apiKey } });
+  call<{ status: string }>(callbackUrl(urls, body), { body, headers: { "api-key": apiKey } });
 
 /** The wallet's DID and credentials as the simulator holds them. */
 export async function walletOf(

@@ -1,14 +1,21 @@
 // Specification of trust tokens (API.md section 7): a trust's system signs its own ES256 token, verified with that
 // trust's registered keys only, given on the trust document or fetched from its jwksUri (cached, read again at most
-// every 30 s for an unknown kid, with a timeout). Every other kind of token is refused.
+// every 30 s for an unknown kid, with a timeout). Every other kind of token is refused, and a token that a call
+// changing something has used is refused ever after: its id is kept in the Cosmos DB emulator's `tokenIds`.
 
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Container } from "@azure/cosmos";
 import { decodeJwt, type JWK } from "jose";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { ensureDatabase } from "../../src/adapters/cosmos/client.js";
+import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
+import { DependencyUnavailable } from "../../src/adapters/cosmos/errors.js";
+import { usedTokenIdStore } from "../../src/adapters/cosmos/usedTokenIdStore.js";
+import { CLOCK_TOLERANCE_SECONDS } from "../../src/adapters/keys/jwtVerification.js";
 import { localSigningKeys } from "../../src/adapters/keys/localSigningKeys.js";
 import { issueSessionToken } from "../../src/adapters/keys/sessionTokens.js";
 import {
@@ -17,8 +24,10 @@ import {
   TrustKeysUnavailable,
   trustAudience,
   trustTokenVerifier,
+  usedTokenId,
 } from "../../src/adapters/keys/trustTokens.js";
 import { type Trust, trustSchema } from "../../src/domain/trust.js";
+import { useCosmosEmulator } from "../support/cosmosEmulator.js";
 import { memoryTrusts } from "../support/memoryPorts.js";
 import { hs256Token, type TrustKey, trustKey, trustToken, unsignedToken } from "../support/trustTokens.js";
 
@@ -38,18 +47,24 @@ let now: Date;
 let keyA: TrustKey;
 let keyB: TrustKey;
 let server: Server | undefined;
-/** What the JWKS endpoint serves, and how many times it was read. */
+/** What the JWKS endpoint serves, how many times it was read, and whether it answers at all. */
 let served: { keys: JWK[] };
 let fetches: number;
-let delayMs: number;
+let answers: boolean;
+
+const cosmos = useCosmosEmulator();
+let tokenIds: Container;
+beforeAll(async () => {
+  const database = await ensureDatabase(cosmos.client(), "trust-tokens-test");
+  await ensureContainers(database);
+  tokenIds = database.container("tokenIds");
+});
 
 async function jwksServer(): Promise<string> {
   server = createServer((_request, response) => {
     fetches++;
-    setTimeout(
-      () => response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(served)),
-      delayMs,
-    );
+    // An endpoint that does not answer keeps the request open until afterEach closes every connection.
+    if (answers) response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(served));
   });
   await new Promise<void>((resolve) => server?.listen(0, "127.0.0.1", resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/jwks.json`;
@@ -61,7 +76,7 @@ beforeEach(async () => {
   keyB = await trustKey("b-1");
   served = { keys: [keyA.jwk] };
   fetches = 0;
-  delayMs = 0;
+  answers = true;
 });
 afterEach(async () => {
   server?.closeAllConnections();
@@ -69,8 +84,14 @@ afterEach(async () => {
   server = undefined;
 });
 
-function verifier(trusts: Trust[]) {
-  return trustTokenVerifier({ trusts: memoryTrusts(trusts), audience, clock: () => now });
+function verifier(trusts: Trust[], options: { jwksTimeoutMs?: number; tokenIds?: Container } = {}) {
+  return trustTokenVerifier({
+    trusts: memoryTrusts(trusts),
+    usedTokenIds: usedTokenIdStore(async () => options.tokenIds ?? tokenIds),
+    audience,
+    clock: () => now,
+    ...(options.jwksTimeoutMs === undefined ? {} : { jwksTimeoutMs: options.jwksTimeoutMs }),
+  });
 }
 
 const inline = () =>
@@ -89,7 +110,7 @@ async function refusal(promise: Promise<unknown>): Promise<unknown> {
 describe("trust tokens with keys on the trust document", () => {
   it("accept a token the trust signed with its own key, naming the trust and the token id", async () => {
     const token = await trustToken(keyA, "RAA", audience, { now });
-    expect(await inline().verify(token)).toEqual({ trustId: "RAA", jti: decodeJwt(token).jti });
+    expect(await inline().verify(token, "read")).toEqual({ trustId: "RAA", jti: decodeJwt(token).jti });
   });
 
   it.each([
@@ -122,14 +143,14 @@ describe("trust tokens with keys on the trust document", () => {
     ["an issuer that is no trust", () => trustToken(keyA, "https://evil.example", audience, { now })],
     ["a trust that is not in the directory", () => trustToken(keyA, "RZZ", audience, { now })],
   ])("refuse %s", async (_name, make) => {
-    const error = await refusal(inline().verify(await make()));
+    const error = await refusal(inline().verify(await make(), "read"));
     expect(error).toBeInstanceOf(InvalidTrustToken);
   });
 
   it("refuse alg none and HS256 keyed with the trust's public key", async () => {
     const genuine = decodeJwt(await trustToken(keyA, "RAA", audience, { now }));
     for (const token of [unsignedToken(genuine), await hs256Token(genuine, JSON.stringify(keyA.jwk))]) {
-      expect(await refusal(inline().verify(token))).toBeInstanceOf(InvalidTrustToken);
+      expect(await refusal(inline().verify(token, "read"))).toBeInstanceOf(InvalidTrustToken);
     }
   });
 
@@ -144,7 +165,7 @@ describe("trust tokens with keys on the trust document", () => {
         now,
         ttlSeconds: 300,
       });
-      expect(await refusal(inline().verify(session))).toBeInstanceOf(InvalidTrustToken);
+      expect(await refusal(inline().verify(session, "read"))).toBeInstanceOf(InvalidTrustToken);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -159,26 +180,91 @@ describe("trust tokens with keys on the trust document", () => {
       await trustToken(keyA, "RAA", audience, { now }),
       await trustToken(keyB, "RBB", audience, { now }),
     ]) {
-      expect(await refusal(check.verify(token))).toBeInstanceOf(InvalidTrustToken);
+      expect(await refusal(check.verify(token, "read"))).toBeInstanceOf(InvalidTrustToken);
     }
+  });
+});
+
+describe("the clock tolerance for iat", () => {
+  it("accept an iat up to the clock tolerance ahead of our clock, and refuse one beyond it, saying why", async () => {
+    const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    const ahead = await trustToken(keyA, "RAA", audience, { now: at(CLOCK_TOLERANCE_SECONDS) });
+    expect(await inline().verify(ahead, "read")).toMatchObject({ trustId: "RAA" });
+    const beyond = await trustToken(keyA, "RAA", audience, { now: at(CLOCK_TOLERANCE_SECONDS + 1) });
+    const error = await refusal(inline().verify(beyond, "read"));
+    expect(error).toBeInstanceOf(InvalidTrustToken);
+    expect((error as Error).message).toMatch(/iat is in the future/);
+  });
+});
+
+describe("trust tokens used by a call that changes something", () => {
+  it("refuse the same token for a second change, saying it was already used", async () => {
+    const check = inline();
+    const token = await trustToken(keyA, "RAA", audience, { now });
+    expect(await check.verify(token, "change")).toMatchObject({ trustId: "RAA" });
+    const error = await refusal(check.verify(token, "change"));
+    expect(error).toBeInstanceOf(InvalidTrustToken);
+    expect((error as Error).message).toMatch(/already used/);
+  });
+
+  it("refuse it on another instance too: the used ids are in Cosmos DB, not in memory", async () => {
+    const token = await trustToken(keyA, "RAA", audience, { now });
+    expect(await inline().verify(token, "change")).toMatchObject({ trustId: "RAA" });
+    expect(await refusal(inline().verify(token, "change"))).toBeInstanceOf(InvalidTrustToken);
+  });
+
+  it("let reads reuse a token, before and after a change used it", async () => {
+    const check = inline();
+    const token = await trustToken(keyA, "RAA", audience, { now });
+    await check.verify(token, "read");
+    await check.verify(token, "read");
+    await check.verify(token, "change");
+    expect(await check.verify(token, "read")).toMatchObject({ trustId: "RAA" });
+  });
+
+  it("keep one trust's token ids apart from another's", async () => {
+    const check = inline();
+    const jti = `shared-${now.getTime()}`;
+    await check.verify(await trustToken(keyA, "RAA", audience, { now, claims: { jti } }), "change");
+    const other = await trustToken(keyB, "RBB", audience, { now, claims: { jti } });
+    expect(await check.verify(other, "change")).toMatchObject({ trustId: "RBB", jti });
+  });
+
+  it("keep a used id for the token's remaining lifetime plus the clock tolerance", async () => {
+    const token = await trustToken(keyA, "RAA", audience, { now });
+    await inline().verify(token, "change");
+    const { jti, exp } = decodeJwt(token);
+    const { resource } = await tokenIds
+      .item(usedTokenId("RAA", String(jti)), usedTokenId("RAA", String(jti)))
+      .read<{ ttl: number }>();
+    expect(resource?.ttl).toBe((exp ?? 0) + CLOCK_TOLERANCE_SECONDS - Math.floor(now.getTime() / 1000));
+  });
+
+  it("answer unavailable (503), not 401, when the used ids cannot be written", async () => {
+    const database = await ensureDatabase(cosmos.client(), "trust-tokens-test");
+    const check = verifier([trust("RAA", { jwks: { keys: [keyA.jwk as never] } })], {
+      tokenIds: database.container("no-such-container"),
+    });
+    const error = await refusal(check.verify(await trustToken(keyA, "RAA", audience, { now }), "change"));
+    expect(error).toBeInstanceOf(DependencyUnavailable);
   });
 });
 
 describe("trust tokens with keys at the trust's jwksUri", () => {
   it("read the JWKS once and reuse it for later tokens", async () => {
     const check = verifier([trust("RAA", { jwksUri: await jwksServer() })]);
-    await check.verify(await trustToken(keyA, "RAA", audience, { now }));
-    await check.verify(await trustToken(keyA, "RAA", audience, { now }));
+    await check.verify(await trustToken(keyA, "RAA", audience, { now }), "read");
+    await check.verify(await trustToken(keyA, "RAA", audience, { now }), "read");
     expect(fetches).toBe(1);
   });
 
   it("read it again for an unknown kid, at most every 30 seconds", async () => {
     const check = verifier([trust("RAA", { jwksUri: await jwksServer() })]);
-    await check.verify(await trustToken(keyA, "RAA", audience, { now }));
+    await check.verify(await trustToken(keyA, "RAA", audience, { now }), "read");
     // The trust adds a key and signs with it: the first token naming it reads the JWKS again and passes.
     served = { keys: [keyA.jwk, keyB.jwk] };
     now = new Date(now.getTime() + 1_000);
-    expect(await check.verify(await trustToken(keyB, "RAA", audience, { now }))).toMatchObject({
+    expect(await check.verify(await trustToken(keyB, "RAA", audience, { now }), "read")).toMatchObject({
       trustId: "RAA",
     });
     expect(fetches).toBe(2);
@@ -186,23 +272,24 @@ describe("trust tokens with keys at the trust's jwksUri", () => {
     const forged = async () =>
       trustToken(await trustKey(`made-up-${fetches}-${now.getTime()}`), "RAA", audience, { now });
     for (let i = 0; i < 5; i++)
-      expect(await refusal(check.verify(await forged()))).toBeInstanceOf(InvalidTrustToken);
+      expect(await refusal(check.verify(await forged(), "read"))).toBeInstanceOf(InvalidTrustToken);
     expect(fetches).toBe(2);
     now = new Date(now.getTime() + TRUST_JWKS_REFRESH_MS - 2_000);
-    expect(await refusal(check.verify(await forged()))).toBeInstanceOf(InvalidTrustToken);
+    expect(await refusal(check.verify(await forged(), "read"))).toBeInstanceOf(InvalidTrustToken);
     expect(fetches).toBe(2);
     // 30 s after the last read, an unknown kid may read it once more.
     now = new Date(now.getTime() + 2_000);
-    expect(await refusal(check.verify(await forged()))).toBeInstanceOf(InvalidTrustToken);
+    expect(await refusal(check.verify(await forged(), "read"))).toBeInstanceOf(InvalidTrustToken);
     expect(fetches).toBe(3);
   });
 
   it("give up on an endpoint that does not answer in time: unavailable (503), not the token's fault", async () => {
-    delayMs = 8_000;
-    const check = verifier([trust("RAA", { jwksUri: await jwksServer() })]);
-    const error = await refusal(check.verify(await trustToken(keyA, "RAA", audience, { now })));
+    answers = false;
+    const check = verifier([trust("RAA", { jwksUri: await jwksServer() })], { jwksTimeoutMs: 50 });
+    const error = await refusal(check.verify(await trustToken(keyA, "RAA", audience, { now }), "read"));
     expect(error).toBeInstanceOf(TrustKeysUnavailable);
-  }, 15_000);
+    expect(fetches).toBe(1);
+  });
 });
 
 describe("trust documents", () => {

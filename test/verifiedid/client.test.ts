@@ -105,7 +105,7 @@ describe("createPresentationRequest", () => {
     expect(created.apiKey).toMatch(/^[A-Za-z0-9_-]{43}$/); // 256 bits, base64url
   });
 
-  it("sends the authority, trust name, configured callback with its api-key, issuers, validation and constraints", async () => {
+  it("sends the authority, trust name, the request's own callback URL with its api-key, issuers, validation and constraints", async () => {
     const created = await client().createPresentationRequest({ ...LOGIN, includeReceipt: true });
     const recorded = await getJson(`${simulator.url}/control/requests/${created.requestId}`);
     expect((recorded.body as { body: unknown }).body).toEqual({
@@ -113,7 +113,11 @@ describe("createPresentationRequest", () => {
       includeQRCode: true,
       includeReceipt: true,
       registration: { clientName: LOGIN.clientName, purpose: LOGIN.purpose },
-      callback: { url: CALLBACK_URL, state: "state-login-1", headers: { "api-key": created.apiKey } },
+      callback: {
+        url: `${CALLBACK_URL}/state-login-1`,
+        state: "state-login-1",
+        headers: { "api-key": created.apiKey },
+      },
       requestedCredentials: [
         {
           type: "StaffPassportAccessKey",

@@ -105,7 +105,7 @@ describe("QR code", () => {
 });
 
 describe("scan and present", () => {
-  it("delivers request_retrieved on scan and presentation_verified on present, with the api-key header", async () => {
+  it("delivers request_retrieved on scan and presentation_verified on present, to the request's own callback URL with the api-key header", async () => {
     const created = await request([ACCESS_KEY_RTH, IDENTITY]);
     const scanned = await scan("demo", created.url);
     expect(scanned.body).toMatchObject({
@@ -119,7 +119,10 @@ describe("scan and present", () => {
       "request_retrieved",
       "presentation_verified",
     ]);
-    for (const call of receiver.received) expect(call.headers["api-key"]).toBe(created.apiKey);
+    for (const call of receiver.received) {
+      expect(call.headers["api-key"]).toBe(created.apiKey);
+      expect(call.path).toBe("/api/verifiedid/callback/state-share-1");
+    }
     expect(receiver.received[0]?.body).toEqual({
       requestId: created.requestId,
       requestStatus: "request_retrieved",

@@ -24,6 +24,8 @@ async function listen(server: Server): Promise<{ port: number; close(): Promise<
 }
 
 export type ReceivedCallback = {
+  /** The path and query the callback was posted to. */
+  readonly path: string;
   readonly headers: IncomingHttpHeaders;
   readonly body: Record<string, unknown>;
 };
@@ -41,7 +43,11 @@ export async function startCallbackReceiver(): Promise<CallbackReceiver> {
     const chunks: Buffer[] = [];
     request.on("data", (chunk: Buffer) => chunks.push(chunk));
     request.on("end", () => {
-      received.push({ headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+      received.push({
+        path: request.url ?? "",
+        headers: request.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString("utf8")),
+      });
       response.writeHead(200).end();
     });
   });

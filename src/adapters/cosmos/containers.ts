@@ -2,7 +2,13 @@
 // same ones in Bicep (a test holds the two together).
 import type { ContainerDefinition, Database } from "@azure/cosmos";
 
-export type ContainerName = "trusts" | "requests" | "shares" | "shareEvents" | "credentialRequests";
+export type ContainerName =
+  | "trusts"
+  | "requests"
+  | "shares"
+  | "shareEvents"
+  | "credentialRequests"
+  | "tokenIds";
 
 export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[] = [
   { id: "trusts", partitionKey: { paths: ["/id"] } },
@@ -13,6 +19,8 @@ export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[
   // A trust reads its own requests by id (a point read), and a staff member's open ones are a query in that trust's
   // partition on staffId and status, newest first: both stay in one partition.
   { id: "credentialRequests", partitionKey: { paths: ["/trustId"] } },
+  // The ids of trust tokens used to change something, each with a `ttl` of its token's remaining lifetime.
+  { id: "tokenIds", partitionKey: { paths: ["/id"] }, defaultTtl: -1 },
 ];
 
 /** Creates the database's containers where they are missing; running it again changes nothing. */

@@ -1,13 +1,15 @@
 // Trust tokens (API.md section 7): the ES256 JWT a trust's own system signs to call the trust API. The trust is
 // looked up from the token's unverified `iss`, and the signature is then checked with that trust's registered
 // keys only (its `jwks`, or the JWKS at its `jwksUri`, cached and read again at most every 30 s for an unknown
-// kid). Our own session tokens and share events never pass: other issuer, other keys, other audience.
-import { decodeJwt, decodeProtectedHeader, type JWK } from "jose";
+// kid). Our own session tokens and share events never pass: other issuer, other keys, other audience. A token
+// that a call changing something has used is refused ever after, on every instance (its `jti` is kept in Cosmos DB).
+import { createHash } from "node:crypto";
+import { decodeJwt, decodeProtectedHeader, errors, type JWK } from "jose";
 import type { TrustCaller, TrustDirectory } from "../../app/ports.js";
 import { isHttpsOrLoopback, type Trust, trustFields } from "../../domain/trust.js";
 import { ServiceError } from "../../errors.js";
 import { SET_TYPE } from "../events/securityEventTokens.js";
-import { isExpired, type VerificationKeys, verifyEs256 } from "./jwtVerification.js";
+import { CLOCK_TOLERANCE_SECONDS, isExpired, type VerificationKeys, verifyEs256 } from "./jwtVerification.js";
 import { type RefreshingCache, refreshingCache } from "./refreshingCache.js";
 import { SESSION_TOKEN_TYPE } from "./sessionTokens.js";
 
@@ -65,15 +67,33 @@ export const fetchTrustJwks: JwksFetcher = async (uri, timeoutMs) => {
   return { keys: trustJwksSchema.parse(JSON.parse(text)).keys.map((key) => ({ ...key })) };
 };
 
+/**
+ * The ids of trust tokens already used by a call that changes something, shared by every instance, each kept for
+ * as long as its token could still be accepted.
+ */
+export type UsedTokenIds = {
+  /** Records the id for `ttlSeconds`; false when it was already recorded, i.e. the token is being replayed. */
+  use(id: string, ttlSeconds: number): Promise<boolean>;
+};
+
+/**
+ * What the token is for. A call that changes something (every trust API method but GET) uses the token up, so a
+ * captured token cannot repeat it; a read may reuse one, as it repeats nothing.
+ */
+export type TrustTokenUse = "read" | "change";
+
 export type TrustTokenDeps = {
   trusts: TrustDirectory;
+  usedTokenIds: UsedTokenIds;
   /** trustAudience(SESSION_ISSUER). */
   audience: string;
   clock: () => Date;
   fetchJwks?: JwksFetcher;
+  /** How long a trust's JWKS endpoint is given to answer; TRUST_JWKS_TIMEOUT_MS unless a test needs it shorter. */
+  jwksTimeoutMs?: number;
 };
 
-export type TrustTokenVerifier = { verify(token: string): Promise<TrustCaller> };
+export type TrustTokenVerifier = { verify(token: string, use: TrustTokenUse): Promise<TrustCaller> };
 
 const TRUST_ID = /^[A-Z0-9]{3,5}$/;
 const REFUSED_TYPES = new Set([SESSION_TOKEN_TYPE, SET_TYPE]);
@@ -95,7 +115,7 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
     if (cache === undefined) {
       const load = async () => {
         try {
-          return await fetchJwks(uri, TRUST_JWKS_TIMEOUT_MS);
+          return await fetchJwks(uri, deps.jwksTimeoutMs ?? TRUST_JWKS_TIMEOUT_MS);
         } catch (cause) {
           throw new TrustKeysUnavailable(trust.id, { cause });
         }
@@ -111,7 +131,7 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
   };
 
   return {
-    async verify(token) {
+    async verify(token, use) {
       const claimed = unverifiedIssuer(token);
       const trust = await deps.trusts.get(claimed);
       const keys = trust?.active ? keysOf(trust) : undefined;
@@ -124,13 +144,7 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
         currentDate: deps.clock(),
         maxTokenAge: MAX_TRUST_TOKEN_LIFETIME_SECONDS,
         requiredClaims: ["iss", "sub", "aud", "iat", "exp", "jti"],
-        invalid: (cause) =>
-          new InvalidTrustToken(
-            isExpired(cause) ? "The trust token has expired." : "The trust token is not valid.",
-            {
-              cause,
-            },
-          ),
+        invalid: (cause) => new InvalidTrustToken(whyInvalid(cause), { cause }),
       });
       const { iat, exp, jti } = payload;
       if (
@@ -141,9 +155,39 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
         throw new InvalidTrustToken("The trust token lives longer than 5 minutes.");
       }
       if (typeof jti !== "string" || jti === "") throw new InvalidTrustToken("The trust token has no id.");
+      if (use === "change") {
+        // Kept until the token could no longer pass the expiry check, which allows the clock tolerance past exp.
+        const now = Math.floor(deps.clock().getTime() / 1000);
+        const ttlSeconds = Math.max(1, exp + CLOCK_TOLERANCE_SECONDS - now);
+        if (!(await deps.usedTokenIds.use(usedTokenId(claimed, jti), ttlSeconds)))
+          throw new InvalidTrustToken("The trust token was already used; sign a new token for every call.");
+      }
       return { trustId: claimed, jti };
     },
   };
+}
+
+/**
+ * Why jose refused the token, for the problem's detail. `iat` may be ahead of our clock by the clock tolerance
+ * (CLOCK_TOLERANCE_SECONDS, shared with session tokens, for clocks that drift apart); beyond it, jose refuses it.
+ */
+function whyInvalid(cause: unknown): string {
+  if (isExpired(cause)) return "The trust token has expired.";
+  if (
+    cause instanceof errors.JWTClaimValidationFailed &&
+    cause.claim === "iat" &&
+    cause.reason === "check_failed"
+  )
+    return "The trust token's iat is in the future beyond the clock tolerance.";
+  return "The trust token is not valid.";
+}
+
+/**
+ * The stored id of a used token: its trust and `jti` hashed, so that one trust's ids never collide with another's
+ * and whatever a trust puts in `jti` makes a valid Cosmos DB id.
+ */
+export function usedTokenId(trustId: string, jti: string): string {
+  return createHash("sha256").update(`${trustId}\n${jti}`, "utf8").digest("base64url");
 }
 
 /** The trust the token says it comes from, read before anything is verified, only to pick the keys. */

@@ -17,6 +17,9 @@ const CREATE_PATH = "/v1.0/verifiableCredentials/createPresentationRequest";
 const ATTEMPT_TIMEOUT_MS = 10_000;
 const MIN_ATTEMPT_MS = 250;
 
+/** Each request's callback api-key is 256 random bits, base64url: a header of any other shape was never issued. */
+export const CALLBACK_API_KEY = /^[A-Za-z0-9_-]{43}$/;
+
 export type VerifiedIdClientOptions = {
   readonly baseUrl: string;
   readonly credential: TokenCredential;

@@ -12,6 +12,7 @@ export type { PresentationConstraint, PresentationRequestInput, RequestedCredent
 /** The part of the body that comes from configuration and from the client, never from the caller's input. */
 export type PresentationRequestSettings = {
   readonly authority: string;
+  /** Our callback endpoint's base; each request's own callback URL is this with the request's `state` after it. */
   readonly callbackUrl: string;
   readonly apiKey: string;
 };
@@ -43,7 +44,11 @@ export function buildPresentationRequestBody(
     includeQRCode: input.includeQRCode ?? true,
     includeReceipt: input.includeReceipt ?? false,
     registration: { clientName: input.clientName, purpose: input.purpose },
-    callback: { url: settings.callbackUrl, state: input.state, headers: { "api-key": settings.apiKey } },
+    callback: {
+      url: callbackUrlFor(settings.callbackUrl, input.state),
+      state: input.state,
+      headers: { "api-key": settings.apiKey },
+    },
     requestedCredentials: input.requestedCredentials.map((requested) => {
       // Checked at run time too: a caller that built the tuple with a cast must not widen the issuer set to "any".
       if (
@@ -64,4 +69,12 @@ export function buildPresentationRequestBody(
       };
     }),
   };
+}
+
+/**
+ * The callback URL of one request: the endpoint with our request id as its last segment, so that the callback
+ * names the one record whose key it must match before a byte of its body is read (API.md section 2).
+ */
+export function callbackUrlFor(callbackUrl: string, state: string): string {
+  return `${callbackUrl.replace(/\/+$/, "")}/${encodeURIComponent(state)}`;
 }
