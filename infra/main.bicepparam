@@ -21,6 +21,7 @@ param operatorPrincipalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'U
 // `azd env set KEY_VAULT_CREATE_MODE recover` after `azd down`, while the deleted vault is kept (90 days).
 param keyVaultCreateMode = readEnvironmentVariable('KEY_VAULT_CREATE_MODE', 'default')
 
-param enableNetworkIsolation = false
-param enableFrontDoor = false
+// Off for a trial; `azd env set ENABLE_NETWORK_ISOLATION true` (and ENABLE_FRONT_DOOR) to deploy as production does.
+param enableNetworkIsolation = bool(readEnvironmentVariable('ENABLE_NETWORK_ISOLATION', 'false'))
+param enableFrontDoor = bool(readEnvironmentVariable('ENABLE_FRONT_DOOR', 'false'))
 param logDailyCapGb = 1

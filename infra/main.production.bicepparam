@@ -1,6 +1,6 @@
 // Parameters for production: the app and the data services on a private network, Front Door with its WAF in front
-// of the app. Deploy with `azd env set AZURE_PARAMETERS_FILE` unset and `azd provision` pointed at this file, or
-// `az deployment group create --parameters infra/main.production.bicepparam` (README, "Deploying to Azure").
+// of the app. `az deployment group create --template-file infra/main.bicep --parameters
+// infra/main.production.bicepparam`, with AZURE_ENV_NAME, VERIFIEDID_AUTHORITY and PORTAL_ORIGIN exported.
 using 'main.bicep'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'prod')
