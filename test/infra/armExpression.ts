@@ -26,25 +26,59 @@ function text(value: ArmValue, what: string): string {
   return value;
 }
 
+/** What only the deployment knows (a module's output): a path that reads further, never a value. */
+export class Deferred {
+  constructor(readonly path: string) {}
+  toString(): string {
+    return `<${this.path}>`;
+  }
+}
+
 const FUNCTIONS: Record<string, (scope: Scope, args: ArmValue[]) => ArmValue> = {
   parameters: (scope, [name]) => scope.parameter(text(name, "parameters()")),
   variables: (scope, [name]) => scope.variable(text(name, "variables()")),
+  reference: (_, [name]) => new Deferred(`reference ${String(name)}`),
   format: (_, [template, ...args]) =>
     text(template, "format()").replace(/\{(\d+)\}/g, (_match, index: string) => String(args[Number(index)])),
   concat: (_, args) => (args.every(Array.isArray) ? args.flat() : args.map(String).join("")),
   toLower: (_, [value]) => text(value, "toLower()").toLowerCase(),
-  toUpper: (_, [value]) => text(value, "toUpper()").toUpperCase(),
   take: (_, [value, count]) => (Array.isArray(value) ? value : text(value, "take()")).slice(0, Number(count)),
   replace: (_, [value, find, by]) => text(value, "replace()").split(text(find, "replace()")).join(String(by)),
   string: (_, [value]) => (typeof value === "string" ? value : JSON.stringify(value)),
+  bool: (_, [value]) => value === true || value === "true",
+  not: (_, [value]) => value !== true,
+  equals: (_, [a, b]) => JSON.stringify(a) === JSON.stringify(b),
+  empty: (_, [value]) =>
+    value === "" ||
+    (Array.isArray(value) && value.length === 0) ||
+    (value !== null &&
+      typeof value === "object" &&
+      !(value instanceof Deferred) &&
+      Object.keys(value).length === 0),
+  null: () => null,
+  createArray: (_, args) => args,
+  createObject: (_, args) =>
+    Object.fromEntries(
+      Array.from({ length: args.length / 2 }, (_unused, index) => [
+        String(args[2 * index]),
+        args[2 * index + 1],
+      ]),
+    ),
+  union: (_, args) => Object.assign({}, ...args),
   uniqueString: (_, args) => uniqueString(...args.map((arg) => text(arg, "uniqueString()"))),
   subscription: () => SUBSCRIPTION,
   resourceGroup: () => ({ id: `${SUBSCRIPTION.id}/resourceGroups/rg`, location: "uksouth" }),
   environment: () => ({ suffixes: { storage: "core.windows.net" } }),
 };
 
-/** A recursive-descent reader of one expression (the text between the brackets). */
-function evaluateExpression(source: string, scope: Scope): ArmValue {
+type Node =
+  | { kind: "literal"; value: ArmValue }
+  | { kind: "call"; name: string; args: Node[] }
+  | { kind: "property"; of: Node; name: string }
+  | { kind: "index"; of: Node; index: Node };
+
+/** Reads one expression (the text between the brackets) into a tree. */
+function parse(source: string): Node {
   let at = 0;
   const fail = (message: string): never => {
     throw new Error(`${message} at ${at} in [${source}]`);
@@ -58,7 +92,7 @@ function evaluateExpression(source: string, scope: Scope): ArmValue {
     at += 1;
   };
 
-  function primary(): ArmValue {
+  function primary(): Node {
     skipSpaces();
     if (source[at] === "'") {
       let value = "";
@@ -72,7 +106,7 @@ function evaluateExpression(source: string, scope: Scope): ArmValue {
             continue;
           }
           at += 1;
-          return value;
+          return { kind: "literal", value };
         }
         value += source[at];
         at += 1;
@@ -81,12 +115,12 @@ function evaluateExpression(source: string, scope: Scope): ArmValue {
     const number = source.slice(at).match(/^-?\d+/)?.[0];
     if (number !== undefined) {
       at += number.length;
-      return Number(number);
+      return { kind: "literal", value: Number(number) };
     }
     const name = source.slice(at).match(/^[A-Za-z_][\w.]*?(?=\()/)?.[0] ?? fail("expected a function call");
     at += name.length;
     expect("(");
-    const args: ArmValue[] = [];
+    const args: Node[] = [];
     skipSpaces();
     if (source[at] !== ")") {
       for (;;) {
@@ -97,38 +131,67 @@ function evaluateExpression(source: string, scope: Scope): ArmValue {
       }
     }
     expect(")");
-    const fn = FUNCTIONS[name] ?? fail(`no stand-in for ${name}()`);
-    return fn(scope, args);
+    return { kind: "call", name, args };
   }
 
-  function expression(): ArmValue {
-    let value = primary();
+  function expression(): Node {
+    let node = primary();
     for (;;) {
       if (source[at] === ".") {
         at += 1;
-        const property = source.slice(at).match(/^\w+/)?.[0] ?? fail("expected a property");
-        at += property.length;
-        value = (value as Record<string, ArmValue>)[property];
+        const name = source.slice(at).match(/^\w+/)?.[0] ?? fail("expected a property");
+        at += name.length;
+        node = { kind: "property", of: node, name };
       } else if (source[at] === "[") {
         at += 1;
         const index = expression();
         expect("]");
-        value = (value as Record<string, ArmValue>)[String(index)];
-      } else return value;
+        node = { kind: "index", of: node, index };
+      } else return node;
     }
   }
 
-  const value = expression();
+  const node = expression();
   skipSpaces();
   if (at !== source.length) fail("unexpected text");
-  return value;
+  return node;
+}
+
+function member(value: ArmValue, key: string): ArmValue {
+  if (value instanceof Deferred) return new Deferred(`${value.path}.${key}`);
+  return (value as Record<string, ArmValue> | undefined)?.[key];
+}
+
+function run(node: Node, scope: Scope): ArmValue {
+  switch (node.kind) {
+    case "literal":
+      return node.value;
+    case "property":
+      return member(run(node.of, scope), node.name);
+    case "index":
+      return member(run(node.of, scope), String(run(node.index, scope)));
+    case "call": {
+      // if() evaluates only the branch it takes, as ARM does.
+      if (node.name === "if") {
+        const [condition, then, otherwise] = node.args;
+        if (!condition || !then || !otherwise) throw new Error("if() takes three arguments");
+        return run(run(condition, scope) === true ? then : otherwise, scope);
+      }
+      const fn = FUNCTIONS[node.name];
+      if (!fn) throw new Error(`no stand-in for ${node.name}()`);
+      return fn(
+        scope,
+        node.args.map((arg) => run(arg, scope)),
+      );
+    }
+  }
 }
 
 /** A template value with its expressions evaluated: strings in brackets, and objects and arrays throughout. */
 export function evaluate(value: ArmValue, scope: Scope): ArmValue {
   if (typeof value === "string") {
     if (value.startsWith("[[")) return value.slice(1);
-    if (value.startsWith("[") && value.endsWith("]")) return evaluateExpression(value.slice(1, -1), scope);
+    if (value.startsWith("[") && value.endsWith("]")) return run(parse(value.slice(1, -1)), scope);
     return value;
   }
   if (Array.isArray(value)) return value.map((item) => evaluate(item, scope));
@@ -154,8 +217,11 @@ export function moduleScope(module: ArmModule, main: Scope): Scope {
   const scope: Scope = {
     parameter: (name) => {
       const passed = module.parameters[name];
-      if (passed !== undefined && "value" in passed) return evaluate(passed.value, main);
-      return evaluate(module.template.parameters?.[name]?.defaultValue, scope);
+      if (passed === undefined) return evaluate(module.template.parameters?.[name]?.defaultValue, scope);
+      // Either { value } or, when main chooses between values, an expression that makes one.
+      if (typeof passed === "string") return member(evaluate(passed, main), "value");
+      if ("value" in passed) return evaluate(passed.value, main);
+      throw new Error(`${module.name}.${name}: cannot read what main passes (${JSON.stringify(passed)})`);
     },
     variable: (name) => evaluate(module.template.variables?.[name], scope),
   };
