@@ -46,7 +46,7 @@ function evaluated(parameters: Record<string, ArmValue>) {
 }
 
 /** A resource's property as the deployment with these parameters would see it. */
-function valueOf(parameters: Record<string, ArmValue>, type: string, path: string): ArmValue[] {
+function deployed(parameters: Record<string, ArmValue>, type: string, path: string): ArmValue[] {
   return evaluated(parameters)
     .filter(({ resource }) => resource.type === type)
     .map(({ resource, scope }) => evaluate(at(resource, path), scope));
@@ -184,7 +184,7 @@ describe("the signing key (item 6)", () => {
 
   it("is named by signingKeyName (share-signing-key unless set), which the app and `npm run keys` read as SIGNING_KEY_NAME", () => {
     expect(main.parameters?.signingKeyName?.defaultValue).toBe("share-signing-key");
-    expect(valueOf({ ...ciParameters }, "Microsoft.KeyVault/vaults/keys", "name")[0]).toMatch(
+    expect(deployed({ ...ciParameters }, "Microsoft.KeyVault/vaults/keys", "name")[0]).toMatch(
       /\/share-signing-key$/,
     );
     const settings = at(moduleNamed(main, "functionApp").parameters, "appSettings.value") as ArmObject;
@@ -227,7 +227,7 @@ describe("re-provisioning after `azd down` (item 8)", () => {
     });
     for (const mode of ["default", "recover"]) {
       expect(
-        valueOf(
+        deployed(
           { ...ciParameters, keyVaultCreateMode: mode },
           "Microsoft.KeyVault/vaults",
           "properties.createMode",
@@ -275,8 +275,8 @@ describe("network isolation (item 11)", () => {
   });
 
   it.each(DATA_SERVICES)("turns off %s's public network access when on, and only then", (type) => {
-    expect(valueOf(isolated(), type, "properties.publicNetworkAccess")).toEqual(["Disabled"]);
-    expect(valueOf(ciParameters, type, "properties.publicNetworkAccess")).toEqual(["Enabled"]);
+    expect(deployed(isolated(), type, "properties.publicNetworkAccess")).toEqual(["Disabled"]);
+    expect(deployed(ciParameters, type, "properties.publicNetworkAccess")).toEqual(["Enabled"]);
   });
 
   it("gives each data service a private endpoint registered in its privatelink zone, only when on", () => {
@@ -312,14 +312,14 @@ describe("network isolation (item 11)", () => {
 
   it("makes Service Bus Premium, which alone takes private endpoints", () => {
     expect(
-      valueOf({ ...isolated(), serviceBusSku: "Standard" }, "Microsoft.ServiceBus/namespaces", "sku.name"),
+      deployed({ ...isolated(), serviceBusSku: "Standard" }, "Microsoft.ServiceBus/namespaces", "sku.name"),
     ).toEqual(["Premium"]);
-    expect(valueOf(ciParameters, "Microsoft.ServiceBus/namespaces", "sku.name")).toEqual(["Standard"]);
+    expect(deployed(ciParameters, "Microsoft.ServiceBus/namespaces", "sku.name")).toEqual(["Standard"]);
   });
 
   it("integrates the Function App with a subnet delegated to Flex Consumption, only when on", () => {
     const subnet = (parameters: Record<string, ArmValue>) =>
-      valueOf(parameters, "Microsoft.Web/sites", "properties.virtualNetworkSubnetId")[0];
+      deployed(parameters, "Microsoft.Web/sites", "properties.virtualNetworkSubnetId")[0];
     expect(subnet(isolated())).toBeInstanceOf(Deferred);
     expect(String(subnet(isolated()))).toBe("<reference network.outputs.appSubnetId.value>");
     expect(subnet(ciParameters)).toBeNull();
@@ -335,7 +335,7 @@ describe("network isolation (item 11)", () => {
 
   it("offers the Premium tier's managed rule sets with Front Door, off unless asked", () => {
     const managed = (enableWafManagedRules: boolean) =>
-      valueOf(
+      deployed(
         { ...ciParameters, enableFrontDoor: true, enableWafManagedRules },
         "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
         "properties.managedRules.managedRuleSets",
@@ -346,7 +346,7 @@ describe("network isolation (item 11)", () => {
       "Microsoft_BotManagerRuleSet",
     ]);
     const sku = (enableWafManagedRules: boolean) =>
-      valueOf(
+      deployed(
         { ...ciParameters, enableFrontDoor: true, enableWafManagedRules },
         "Microsoft.Cdn/profiles",
         "sku.name",
@@ -359,7 +359,7 @@ describe("network isolation (item 11)", () => {
 describe("the WAF's rate limits (item 12)", () => {
   type Rule = ArmObject & { name: string; matchConditions: ArmObject[] };
   const rules = () =>
-    valueOf(
+    deployed(
       { ...ciParameters, enableFrontDoor: true },
       "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
       "properties.customRules.rules",
@@ -416,13 +416,11 @@ describe("the WAF's rate limits (item 12)", () => {
   );
 
   it("takes each limit from a parameter sized for NHS sites behind one outbound address", () => {
-    const thresholds = Object.fromEntries(
-      (
-        resourcesOf(moduleNamed(main, "frontDoor").template).find(
-          (resource) => resource.type === "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
-        )?.properties?.customRules as { rules: ArmObject[] }
-      ).rules.map((rule) => [rule.name, rule.rateLimitThreshold]),
+    const policy = resourcesOf(moduleNamed(main, "frontDoor").template).find(
+      (resource) => resource.type === "Microsoft.Network/FrontDoorWebApplicationFirewallPolicies",
     );
+    const written = (at(policy, "properties.customRules.rules") ?? []) as ArmObject[];
+    const thresholds = Object.fromEntries(written.map((rule) => [rule.name, rule.rateLimitThreshold]));
     expect(thresholds).toEqual({
       LimitLogins: "[parameters('loginRateLimitPerMinute')]",
       LimitCallbacks: "[parameters('callbackRateLimitPerMinute')]",
@@ -559,7 +557,7 @@ describe("hygiene (item 14)", () => {
   it("caps Log Analytics' daily ingestion by a parameter", () => {
     expect(main.parameters?.logDailyCapGb).toMatchObject({ type: "int", minValue: -1 });
     expect(
-      valueOf(
+      deployed(
         { ...ciParameters, logDailyCapGb: 7 },
         "Microsoft.OperationalInsights/workspaces",
         "properties.workspaceCapping",
