@@ -1,7 +1,5 @@
 // Optional edge: Azure Front Door in front of the Function App, with a WAF policy whose rate-limit rules protect the
-// anonymous endpoints, POST /api/logins above all (each one starts a Verified ID request). Verified ID's callbacks
-// are held to one ceiling for all senders, not a per-address one (they come from Microsoft's few addresses), and
-// per-address limits are sized for NHS sites whose staff share one outbound address.
+// anonymous endpoints, POST /api/logins above all (each one starts a Verified ID request).
 metadata description = 'Azure Front Door profile, endpoint, route to one origin and a rate-limiting WAF policy, with optional managed rule sets (Premium).'
 
 @description('Name of the Front Door profile.')
@@ -44,6 +42,9 @@ param apiRateLimitPerMinute int = 3000
 param callbackRateLimitPerMinute int = 6000
 
 var skuName = enableManagedRules ? 'Premium_AzureFrontDoor' : 'Standard_AzureFrontDoor'
+
+// Verified ID's callbacks come from Microsoft's few addresses, so they share one ceiling rather than a per-address
+// limit; per-address limits are sized for NHS sites whose staff share one outbound address.
 
 // Match conditions see the URI as sent: decoding first, then lowering, so that /api/%6Cogins or /API/Logins is
 // the path the Functions host routes, and is limited as such.

@@ -1,6 +1,5 @@
-// The private network of an isolated deployment: one virtual network with a subnet the Function App sends its
-// outbound traffic through and a subnet for the data services' private endpoints, and the private DNS zones that
-// resolve those services' public names to their private addresses inside it.
+// The private network of an isolated deployment: a subnet for the Function App's outbound traffic, one for the data
+// services' private endpoints, and the private DNS zones that resolve those services to them.
 metadata description = 'Virtual network with a Flex Consumption integration subnet, a private endpoint subnet and linked private DNS zones.'
 
 @description('Name of the virtual network.')

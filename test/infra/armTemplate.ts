@@ -1,6 +1,5 @@
-// Reading the compiled ARM JSON of infra/main.bicep: the build CI already made (dist/infra) when it is newer than
-// every file it was built from, otherwise a fresh one with the project's own infra:build script; and walking its
-// modules and resources without evaluating the deployment.
+// Reading the compiled ARM JSON of infra/main.bicep (CI's build in dist/infra when it is up to date, else a fresh
+// one from the project's infra:build script) and walking its modules and resources.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";

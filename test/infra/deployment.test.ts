@@ -1,6 +1,5 @@
-// The deployment as a real tenant meets it, on the compiled template: valid names whatever the environment is
-// called, a signing key that cannot leave Key Vault, re-provisioning after `azd down`, deploying from a pipeline,
-// a private network, a WAF that spares Verified ID's callbacks, least-privilege data roles, and hygiene.
+// The compiled template as a real tenant deploys it: valid names for any environment name, a key that cannot leave
+// Key Vault, recovery after `azd down`, pipelines, a private network, the WAF, least privilege and hygiene.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -111,7 +110,7 @@ const NAME_RULES: Record<string, { pattern: RegExp; rule: string }> = {
   },
 };
 
-describe("resource names (item 7)", () => {
+describe("resource names", () => {
   // The parameters of an environment with every feature on, so that every resource is named.
   const everything = () => ({ ...ciParameters, enableFrontDoor: true, enableNetworkIsolation: true });
 
@@ -160,7 +159,7 @@ describe("resource names (item 7)", () => {
   });
 });
 
-describe("the signing key (item 6)", () => {
+describe("the signing key", () => {
   const keys = () =>
     allResources(main).filter((resource) => resource.type === "Microsoft.KeyVault/vaults/keys");
 
@@ -215,7 +214,7 @@ describe("the signing key (item 6)", () => {
   });
 });
 
-describe("re-provisioning after `azd down` (item 8)", () => {
+describe("re-provisioning after `azd down`", () => {
   it("creates the vault unless keyVaultCreateMode is recover, which brings back the soft-deleted one", () => {
     expect(main.parameters?.keyVaultCreateMode).toMatchObject({
       defaultValue: "default",
@@ -240,7 +239,7 @@ describe("re-provisioning after `azd down` (item 8)", () => {
   });
 });
 
-describe("deploying from a pipeline (item 9)", () => {
+describe("deploying from a pipeline", () => {
   it("takes the operator's principal type from AZURE_PRINCIPAL_TYPE, User when unset", () => {
     expect(ciParameters.operatorPrincipalType).toBe("ServicePrincipal");
     expect(build.devParameters.operatorPrincipalType).toBe("User");
@@ -255,7 +254,7 @@ describe("deploying from a pipeline (item 9)", () => {
   });
 });
 
-describe("network isolation (item 11)", () => {
+describe("network isolation", () => {
   const DATA_SERVICES = [
     "Microsoft.DocumentDB/databaseAccounts",
     "Microsoft.KeyVault/vaults",
@@ -352,7 +351,7 @@ describe("network isolation (item 11)", () => {
   });
 });
 
-describe("the WAF's rate limits (item 12)", () => {
+describe("the WAF's rate limits", () => {
   type Rule = ArmObject & { name: string; matchConditions: ArmObject[] };
   const rules = () =>
     deployed(
@@ -432,7 +431,7 @@ describe("the WAF's rate limits (item 12)", () => {
   });
 });
 
-describe("least privilege in the data services (item 13)", () => {
+describe("least privilege in the data services", () => {
   const cosmos = () => moduleNamed(main, "cosmos");
   const cosmosResource = (symbol: string) => {
     const found = resourcesOf(cosmos().template).find((resource) => resource.symbol === symbol);
@@ -508,7 +507,7 @@ describe("least privilege in the data services (item 13)", () => {
   });
 });
 
-describe("the tokenIds container (item 3) and FRONT_DOOR_ID (item 2)", () => {
+describe("the tokenIds container and FRONT_DOOR_ID", () => {
   it("declares tokenIds partitioned on /id with TTL on and no container-wide expiry", () => {
     const containers = main.variables?.cosmosContainers as ArmObject[];
     expect(containers.find((container) => container.id === "tokenIds")).toEqual({
@@ -531,7 +530,7 @@ describe("the tokenIds container (item 3) and FRONT_DOOR_ID (item 2)", () => {
   });
 });
 
-describe("hygiene (item 14)", () => {
+describe("hygiene", () => {
   const BOUNDS = ["minLength", "maxLength", "minValue", "maxValue", "allowedValues"];
 
   it("bounds every top-level parameter a module bounds, at least as tightly", () => {
@@ -619,7 +618,7 @@ describe("hygiene (item 14)", () => {
   });
 });
 
-describe("reading the build CI made (item 18)", () => {
+describe("reading the build CI made", () => {
   let root: string | undefined;
   afterEach(() => {
     if (root) rmSync(root, { recursive: true, force: true });
