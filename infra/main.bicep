@@ -5,18 +5,20 @@ targetScope = 'resourceGroup'
 
 import { builtInRoles } from 'modules/types.bicep'
 
-@description('Short environment name (dev, test, prod), used in resource names and the azd-env-name tag.')
+@description('Environment name (azd\'s AZURE_ENV_NAME): part of the resource token that makes every name unique, and the azd-env-name tag. Any letters, digits, "-", "_" or "."; names stay valid whatever it is.')
 @minLength(1)
-@maxLength(12)
+@maxLength(64)
 param environmentName string
 
 @description('Azure region for every resource (one where Flex Consumption is available).')
+@minLength(1)
 param location string = resourceGroup().location
 
-@description('Tags applied to every resource, in addition to azd-env-name.')
+@description('Tags applied to every resource, in addition to azd-env-name (the environment name, which they cannot override).')
 param tags object = {}
 
 @description('The verifier\'s DID (Verified ID authority) that presentation requests are made as.')
+@minLength(1)
 param verifiedIdAuthority string
 
 @description('Public URL of /api/verifiedid/callback. Empty: the Front Door endpoint when enabled, otherwise the Function App host.')
@@ -36,7 +38,7 @@ param cosmosCapacityMode string = 'Serverless'
 @minValue(1000)
 param cosmosAutoscaleMaxThroughput int = 1000
 
-@description('Service Bus tier: Standard (pay per operation) or Premium (dedicated, private networking).')
+@description('Service Bus tier: Standard (pay per operation) or Premium (dedicated; always Premium with enableNetworkIsolation, for its private endpoint).')
 @allowed(['Standard', 'Premium'])
 param serviceBusSku string = 'Standard'
 
@@ -50,18 +52,23 @@ param instanceMemoryMB int = 2048
 param maximumInstanceCount int = 40
 
 @description('Blob container the deployment package is uploaded to.')
+@minLength(3)
+@maxLength(63)
 param deploymentContainerName string = 'app-package'
 
-@description('Name of the Key Vault secret holding the signing key (SIGNING_KEY_SECRET_NAME).')
-param signingKeySecretName string = 'session-signing-key'
+@description('Name of the Key Vault key that signs session tokens and share events (SIGNING_KEY_NAME); the template creates it once, `npm run keys -- rotate` adds versions.')
+@minLength(1)
+@maxLength(127)
+param signingKeyName string = 'share-signing-key'
 
-@description('Set to true once `npm run keys -- rotate` has created the signing key secret; the app\'s read access is scoped to that secret, which must exist.')
-param signingKeySecretExists bool = false
+@description('default: create the Key Vault. recover: bring back the soft-deleted vault of this environment (after `azd down`, purge protection keeps it for 90 days and holds its name).')
+@allowed(['default', 'recover'])
+param keyVaultCreateMode string = 'default'
 
-@description('Object id of the operator who rotates keys and registers trusts (Key Vault Secrets Officer on the vault, Cosmos DB data contributor). Empty: none.')
+@description('Object id of the operator who rotates the signing key (Key Vault Crypto Officer on that key) and registers trusts (the only writer of the trusts container). Empty: none.')
 param operatorPrincipalId string = ''
 
-@description('Kind of identity operatorPrincipalId is.')
+@description('Kind of identity operatorPrincipalId is: User for a person, ServicePrincipal when a pipeline deploys (azd sets AZURE_PRINCIPAL_TYPE).')
 @allowed(['User', 'Group', 'ServicePrincipal'])
 param operatorPrincipalType string = 'User'
 
@@ -69,30 +76,53 @@ param operatorPrincipalType string = 'User'
 @minValue(1)
 param shareEventRetentionDays int = 30
 
+@description('Private networking: the Function App sends its traffic through a virtual network, and Cosmos DB, Key Vault, Storage and Service Bus (then Premium) take it only through private endpoints there, with public access disabled. Off for a quick trial.')
+param enableNetworkIsolation bool = false
+
 @description('Put Azure Front Door with a rate-limiting WAF in front of the app, and accept traffic only from it.')
 param enableFrontDoor bool = false
 
-@description('With Front Door: POST /api/logins requests per minute per client IP address.')
-param loginRateLimitPerMinute int = 20
+@description('With Front Door: add Microsoft\'s managed WAF rule sets (Default Rule Set, Bot Manager), which need the Premium tier.')
+param enableWafManagedRules bool = false
 
-@description('With Front Door: other /api requests per minute per client IP address.')
-param apiRateLimitPerMinute int = 600
+@description('With Front Door: POST /api/logins requests per minute per client IP address; sized for an NHS site whose staff share one outbound address.')
+@minValue(1)
+param loginRateLimitPerMinute int = 300
+
+@description('With Front Door: other /api requests per minute per client IP address (Verified ID\'s callbacks aside); sized for shared outbound addresses.')
+@minValue(1)
+param apiRateLimitPerMinute int = 3000
+
+@description('With Front Door: Verified ID callbacks per minute, from all senders together.')
+@minValue(1)
+param callbackRateLimitPerMinute int = 6000
 
 @description('Days Log Analytics keeps logs.')
 @minValue(30)
+@maxValue(730)
 param logRetentionInDays int = 30
+
+@description('Most GB of logs Log Analytics ingests a day; past it, ingestion stops until the next day (-1: no cap).')
+@minValue(-1)
+param logDailyCapGb int = 1
 
 @description('LOG_LEVEL of the app.')
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
 
-var resourceToken = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+// Names as Microsoft's azd templates build them: a type abbreviation and a token unique to the subscription,
+// environment and region. The environment name appears in no name, so no character of it can make one invalid.
+var abbrs = loadJsonContent('abbreviations.json')
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
 var allTags = union(tags, { 'azd-env-name': environmentName })
-var functionAppName = 'func-${environmentName}-${resourceToken}'
+var functionAppName = '${abbrs.functionApp}${resourceToken}'
 var databaseName = 'staff-passport'
 // The blob container the app stores share event payloads in (the claim-check pattern: Service Bus messages carry
 // only the event's reference), by the name the app uses.
 var payloadContainerName = 'share-payloads'
+// The Functions host's own containers (leases, timer schedules, host keys), created here so that the app needs a
+// role on them alone rather than on the account.
+var hostContainerNames = ['azure-webjobs-hosts', 'azure-webjobs-secrets']
 
 // The Service Bus entities are the local emulator's: one file, so the two cannot drift.
 var serviceBusEntities = loadJsonContent('../local/servicebus/Config.json').UserConfig.Namespaces[0]
@@ -104,22 +134,43 @@ var cosmosContainers = [
   { id: 'shares', partitionKey: { paths: ['/subject'] } }
   { id: 'shareEvents', partitionKey: { paths: ['/trustId'] } }
   { id: 'credentialRequests', partitionKey: { paths: ['/trustId'] } }
+  // Trust token ids (jti) seen on mutating calls, each kept as long as its token could be replayed (own ttl).
+  { id: 'tokenIds', partitionKey: { paths: ['/id'] }, defaultTtl: -1 }
 ]
+// Only operators register and change trusts; the app reads them.
+var operatorOnlyContainerIds = ['trusts']
 
-var operatorRoles = empty(operatorPrincipalId)
-  ? []
-  : [
-      {
-        principalId: operatorPrincipalId
-        principalType: operatorPrincipalType
-        roleDefinitionId: builtInRoles.keyVaultSecretsOfficer
-      }
-    ]
+// Private endpoints of the isolated deployment: each service's sub-resource and the zone that resolves it.
+var privateDnsZones = {
+  cosmos: 'privatelink.documents.azure.com'
+  keyVault: 'privatelink.vaultcore.azure.net'
+  blob: 'privatelink.blob.${environment().suffixes.storage}'
+  serviceBus: 'privatelink.servicebus.windows.net'
+}
+
+var signingKeyRoles = concat(
+  [
+    {
+      principalId: identity.outputs.principalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: builtInRoles.keyVaultCryptoUser
+    }
+  ],
+  empty(operatorPrincipalId)
+    ? []
+    : [
+        {
+          principalId: operatorPrincipalId
+          principalType: operatorPrincipalType
+          roleDefinitionId: builtInRoles.keyVaultCryptoOfficer
+        }
+      ]
+)
 
 module identity 'modules/userAssignedIdentity.bicep' = {
   name: 'identity'
   params: {
-    name: 'id-${environmentName}-${resourceToken}'
+    name: '${abbrs.managedIdentity}${resourceToken}'
     location: location
     tags: allTags
   }
@@ -128,17 +179,18 @@ module identity 'modules/userAssignedIdentity.bicep' = {
 module logAnalytics 'modules/logAnalytics.bicep' = {
   name: 'log-analytics'
   params: {
-    name: 'log-${environmentName}-${resourceToken}'
+    name: '${abbrs.logAnalyticsWorkspace}${resourceToken}'
     location: location
     tags: allTags
     retentionInDays: logRetentionInDays
+    dailyQuotaGb: logDailyCapGb
   }
 }
 
 module appInsights 'modules/applicationInsights.bicep' = {
   name: 'app-insights'
   params: {
-    name: 'appi-${environmentName}-${resourceToken}'
+    name: '${abbrs.applicationInsights}${resourceToken}'
     location: location
     tags: allTags
     workspaceResourceId: logAnalytics.outputs.resourceId
@@ -152,22 +204,29 @@ module appInsights 'modules/applicationInsights.bicep' = {
   }
 }
 
-module storage 'modules/storageAccount.bicep' = {
-  name: 'storage'
+module network 'modules/network.bicep' = if (enableNetworkIsolation) {
+  name: 'network'
   params: {
-    name: take('st${toLower(replace(environmentName, '-', ''))}${resourceToken}', 24)
+    name: '${abbrs.virtualNetwork}${resourceToken}'
     location: location
     tags: allTags
     workspaceResourceId: logAnalytics.outputs.resourceId
-    containerNames: [deploymentContainerName]
-    // The Functions host keeps its leases and keys in blobs and creates their containers.
-    roleAssignments: [
-      {
-        principalId: identity.outputs.principalId
-        principalType: 'ServicePrincipal'
-        roleDefinitionId: builtInRoles.storageBlobDataOwner
-      }
-    ]
+    dnsZones: privateDnsZones
+  }
+}
+
+module storage 'modules/storageAccount.bicep' = {
+  name: 'storage'
+  params: {
+    name: '${abbrs.storageAccount}${resourceToken}'
+    location: location
+    tags: allTags
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    publicNetworkAccess: !enableNetworkIsolation
+    // Flex Consumption's platform writes the package and the app reads it, with the app's identity; the host
+    // keeps its leases and keys in its own containers. A role on each container, none on the account.
+    containerNames: concat([deploymentContainerName], hostContainerNames)
+    appPrincipalId: identity.outputs.principalId
     payloadContainerName: payloadContainerName
     payloadRetentionDays: shareEventRetentionDays
     // The app writes, reads and deletes payloads: on their container only.
@@ -184,7 +243,7 @@ module storage 'modules/storageAccount.bicep' = {
 module cosmos 'modules/cosmosDb.bicep' = {
   name: 'cosmos'
   params: {
-    name: 'cosmos-${environmentName}-${resourceToken}'
+    name: '${abbrs.cosmosDbAccount}${resourceToken}'
     location: location
     tags: allTags
     workspaceResourceId: logAnalytics.outputs.resourceId
@@ -192,50 +251,101 @@ module cosmos 'modules/cosmosDb.bicep' = {
     autoscaleMaxThroughput: cosmosAutoscaleMaxThroughput
     databaseName: databaseName
     containers: cosmosContainers
-    dataContributorPrincipalIds: concat(
-      [identity.outputs.principalId],
-      empty(operatorPrincipalId) ? [] : [operatorPrincipalId]
-    )
+    readOnlyContainerIds: operatorOnlyContainerIds
+    appPrincipalId: identity.outputs.principalId
+    operatorPrincipalId: operatorPrincipalId
+    publicNetworkAccess: !enableNetworkIsolation
   }
 }
 
 module serviceBus 'modules/serviceBus.bicep' = {
   name: 'service-bus'
   params: {
-    name: 'sb-${environmentName}-${resourceToken}'
+    name: '${abbrs.serviceBusNamespace}${resourceToken}'
     location: location
     tags: allTags
     workspaceResourceId: logAnalytics.outputs.resourceId
-    skuName: serviceBusSku
+    // Only Premium namespaces take private endpoints.
+    skuName: enableNetworkIsolation ? 'Premium' : serviceBusSku
     entities: serviceBusEntities
     appPrincipalId: identity.outputs.principalId
+    publicNetworkAccess: !enableNetworkIsolation
   }
 }
 
 module keyVault 'modules/keyVault.bicep' = {
   name: 'key-vault'
   params: {
-    name: 'kv-${take(environmentName, 6)}-${resourceToken}'
+    name: '${abbrs.keyVault}${resourceToken}'
     location: location
     tags: allTags
     workspaceResourceId: logAnalytics.outputs.resourceId
-    signingKeySecretName: signingKeySecretName
-    signingKeySecretExists: signingKeySecretExists
-    signingKeyReaders: [
-      {
-        principalId: identity.outputs.principalId
-        principalType: 'ServicePrincipal'
-        roleDefinitionId: builtInRoles.keyVaultSecretsUser
-      }
-    ]
-    roleAssignments: operatorRoles
+    createMode: keyVaultCreateMode
+    signingKeyName: signingKeyName
+    signingKeyRoleAssignments: signingKeyRoles
+    publicNetworkAccess: !enableNetworkIsolation
+  }
+}
+
+// One private endpoint per data service, in the isolated deployment only.
+module cosmosPrivateEndpoint 'modules/privateEndpoint.bicep' = if (enableNetworkIsolation) {
+  name: 'cosmos-private-endpoint'
+  params: {
+    name: '${abbrs.privateEndpoint}cosmos-${resourceToken}'
+    location: location
+    tags: allTags
+    subnetId: network!.outputs.privateEndpointSubnetId
+    serviceResourceId: cosmos.outputs.resourceId
+    groupId: 'Sql'
+    dnsZoneId: network!.outputs.dnsZoneIds.cosmos
+  }
+}
+
+module keyVaultPrivateEndpoint 'modules/privateEndpoint.bicep' = if (enableNetworkIsolation) {
+  name: 'key-vault-private-endpoint'
+  params: {
+    name: '${abbrs.privateEndpoint}kv-${resourceToken}'
+    location: location
+    tags: allTags
+    subnetId: network!.outputs.privateEndpointSubnetId
+    serviceResourceId: keyVault.outputs.resourceId
+    groupId: 'vault'
+    dnsZoneId: network!.outputs.dnsZoneIds.keyVault
+  }
+}
+
+// Blob is the only storage service in use: the host's connection names blobServiceUri alone, and payloads and the
+// deployment package are blobs.
+module blobPrivateEndpoint 'modules/privateEndpoint.bicep' = if (enableNetworkIsolation) {
+  name: 'blob-private-endpoint'
+  params: {
+    name: '${abbrs.privateEndpoint}blob-${resourceToken}'
+    location: location
+    tags: allTags
+    subnetId: network!.outputs.privateEndpointSubnetId
+    serviceResourceId: storage.outputs.resourceId
+    groupId: 'blob'
+    dnsZoneId: network!.outputs.dnsZoneIds.blob
+  }
+}
+
+module serviceBusPrivateEndpoint 'modules/privateEndpoint.bicep' = if (enableNetworkIsolation) {
+  name: 'service-bus-private-endpoint'
+  params: {
+    name: '${abbrs.privateEndpoint}sb-${resourceToken}'
+    location: location
+    tags: allTags
+    subnetId: network!.outputs.privateEndpointSubnetId
+    serviceResourceId: serviceBus.outputs.resourceId
+    groupId: 'namespace'
+    dnsZoneId: network!.outputs.dnsZoneIds.serviceBus
   }
 }
 
 module plan 'modules/appServicePlan.bicep' = {
   name: 'plan'
   params: {
-    name: 'plan-${environmentName}-${resourceToken}'
+    name: '${abbrs.appServicePlan}${resourceToken}'
     location: location
     tags: allTags
     workspaceResourceId: logAnalytics.outputs.resourceId
@@ -246,12 +356,16 @@ module plan 'modules/appServicePlan.bicep' = {
 module frontDoor 'modules/frontDoor.bicep' = if (enableFrontDoor) {
   name: 'front-door'
   params: {
-    name: 'afd-${environmentName}-${resourceToken}'
+    name: '${abbrs.frontDoorProfile}${resourceToken}'
+    endpointName: '${abbrs.frontDoorEndpoint}${resourceToken}'
+    wafPolicyName: '${abbrs.frontDoorWafPolicy}${resourceToken}'
     tags: allTags
     workspaceResourceId: logAnalytics.outputs.resourceId
     originHostName: '${functionAppName}.azurewebsites.net'
+    enableManagedRules: enableWafManagedRules
     loginRateLimitPerMinute: loginRateLimitPerMinute
     apiRateLimitPerMinute: apiRateLimitPerMinute
+    callbackRateLimitPerMinute: callbackRateLimitPerMinute
   }
 }
 
@@ -271,6 +385,7 @@ module functionApp 'modules/functionApp.bicep' = {
     maximumInstanceCount: maximumInstanceCount
     corsAllowedOrigins: corsAllowedOrigins
     frontDoorId: enableFrontDoor ? frontDoor!.outputs.frontDoorId : ''
+    virtualNetworkSubnetId: enableNetworkIsolation ? network!.outputs.appSubnetId : ''
     appSettings: {
       // The Functions host: storage and telemetry by identity.
       AzureWebJobsStorage__credential: 'managedidentity'
@@ -298,7 +413,9 @@ module functionApp 'modules/functionApp.bicep' = {
       SESSION_ISSUER: empty(sessionIssuer) ? '${publicBaseUrl}/api' : sessionIssuer
       SIGNING_KEYS: 'key-vault'
       KEY_VAULT_URL: keyVault.outputs.vaultUri
-      SIGNING_KEY_SECRET_NAME: signingKeySecretName
+      SIGNING_KEY_NAME: keyVault.outputs.signingKeyName
+      // The client address is Front Door's X-Azure-ClientIP only on requests whose X-Azure-FDID is this profile's.
+      FRONT_DOOR_ID: enableFrontDoor ? frontDoor!.outputs.frontDoorId : ''
       LOG_LEVEL: logLevel
       // How long each instance keeps a trust document: a deactivation or a new endpoint or key takes effect
       // within this many seconds.
@@ -317,7 +434,7 @@ output API_BASE_URL string = '${publicBaseUrl}/api'
 @description('Read by `npm run keys -- rotate`.')
 output KEY_VAULT_URL string = keyVault.outputs.vaultUri
 @description('Read by `npm run keys -- rotate`.')
-output SIGNING_KEY_SECRET_NAME string = signingKeySecretName
+output SIGNING_KEY_NAME string = keyVault.outputs.signingKeyName
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = databaseName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace

@@ -1,10 +1,11 @@
-// Parameters for a dev environment. azd sets AZURE_ENV_NAME, AZURE_LOCATION and AZURE_PRINCIPAL_ID; with the Azure
-// CLI, export them (and the others) before `az deployment group create`.
+// Parameters for a dev environment or a quick trial: public endpoints, no Front Door. azd sets AZURE_ENV_NAME,
+// AZURE_LOCATION, AZURE_PRINCIPAL_ID and AZURE_PRINCIPAL_TYPE; with the Azure CLI, export them (and the others)
+// before `az deployment group create`.
 using 'main.bicep'
 
 param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'dev')
 param location = readEnvironmentVariable('AZURE_LOCATION', 'uksouth')
-param tags = { environment: 'dev', service: 'staff-passport-sharing' }
+param tags = { service: 'staff-passport-sharing' }
 
 param verifiedIdAuthority = readEnvironmentVariable('VERIFIEDID_AUTHORITY', 'did:web:verifier.dev.staffpassport.example')
 param corsAllowedOrigins = [readEnvironmentVariable('PORTAL_ORIGIN', 'http://localhost:5173')]
@@ -14,7 +15,13 @@ param serviceBusSku = 'Standard'
 param instanceMemoryMB = 2048
 param maximumInstanceCount = 40
 
-param signingKeySecretExists = bool(readEnvironmentVariable('SIGNING_KEY_SECRET_EXISTS', 'false'))
+// The one who runs `azd up`: a person at a workstation (User) or a pipeline's service principal.
 param operatorPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+param operatorPrincipalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
+// `azd env set KEY_VAULT_CREATE_MODE recover` after `azd down`, while the deleted vault is kept (90 days).
+param keyVaultCreateMode = readEnvironmentVariable('KEY_VAULT_CREATE_MODE', 'default')
 
-param enableFrontDoor = false
+// Off for a trial; `azd env set ENABLE_NETWORK_ISOLATION true` (and ENABLE_FRONT_DOOR) to deploy as production does.
+param enableNetworkIsolation = bool(readEnvironmentVariable('ENABLE_NETWORK_ISOLATION', 'false'))
+param enableFrontDoor = bool(readEnvironmentVariable('ENABLE_FRONT_DOOR', 'false'))
+param logDailyCapGb = 1

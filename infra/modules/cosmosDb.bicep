@@ -1,6 +1,6 @@
 // Cosmos DB for NoSQL: one database and its containers. Keys are disabled (disableLocalAuth), so the app reads
-// and writes with its identity and a data-plane SQL role assignment.
-metadata description = 'Cosmos DB for NoSQL account with local authentication disabled, a database and its containers.'
+// and writes with its identity, through custom data-plane roles each scoped to the containers it may touch.
+metadata description = 'Cosmos DB for NoSQL account with local authentication disabled, a database, its containers and container-scoped data roles.'
 
 @description('Name of the account.')
 param name string
@@ -28,10 +28,28 @@ param databaseName string
 @description('The containers, in the shape of @azure/cosmos ContainerDefinition: id, partitionKey.paths, optional defaultTtl and indexingPolicy.')
 param containers object[]
 
-@description('Principal ids that get the Cosmos DB Built-in Data Contributor role on the account.')
-param dataContributorPrincipalIds string[] = []
+@description('The containers the application may only read (the operator writes them).')
+param readOnlyContainerIds string[]
 
-import { cosmosDataContributorRoleId } from 'types.bicep'
+@description('The application identity: it reads the read-only containers and reads and writes every other one.')
+param appPrincipalId string
+
+@description('Object id of the operator, the only writer of the read-only containers. Empty: none.')
+param operatorPrincipalId string = ''
+
+@description('Accept traffic from public networks. Off: only through a private endpoint.')
+param publicNetworkAccess bool = true
+
+// What a data role may do to items: reading (point reads, queries, the change feed) and, for writers, the rest.
+var readActions = [
+  'Microsoft.DocumentDB/databaseAccounts/readMetadata'
+  'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/read'
+  'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/executeQuery'
+  'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/readChangeFeed'
+]
+var writeActions = concat(readActions, ['Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/*'])
+
+var readWriteContainerIds = filter(map(containers, container => container.id), id => !contains(readOnlyContainerIds, id))
 
 // Consistent indexing of every path, which is what Cosmos DB does when a container names no policy.
 var defaultIndexingPolicy = {
@@ -41,7 +59,7 @@ var defaultIndexingPolicy = {
   excludedPaths: [{ path: '/"_etag"/?' }]
 }
 
-resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
+resource account 'Microsoft.DocumentDB/databaseAccounts@2025-10-15' = {
   name: name
   location: location
   tags: tags
@@ -54,7 +72,8 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
     disableLocalAuth: true
     disableKeyBasedMetadataWriteAccess: true
     minimalTlsVersion: 'Tls12'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
+    networkAclBypass: 'None'
     backupPolicy: {
       type: 'Continuous'
       continuousModeProperties: { tier: 'Continuous7Days' }
@@ -62,7 +81,7 @@ resource account 'Microsoft.DocumentDB/databaseAccounts@2024-11-15' = {
   }
 }
 
-resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15' = {
+resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2025-10-15' = {
   parent: account
   name: databaseName
   properties: {
@@ -71,7 +90,7 @@ resource database 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases@2024-11-15
   }
 }
 
-resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2024-11-15' = [
+resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers@2025-10-15' = [
   for container in containers: {
     parent: database
     name: container.id
@@ -88,18 +107,84 @@ resource sqlContainers 'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/conta
   }
 ]
 
-resource dataContributors 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2024-11-15' = [
-  for principalId in dataContributorPrincipalIds: {
+// A data role's scope is a container, written as Cosmos DB writes it (account id, /dbs/, /colls/).
+func containerScope(accountId string, databaseName string, containerId string) string =>
+  '${accountId}/dbs/${databaseName}/colls/${containerId}'
+
+resource readerRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-10-15' = {
+  parent: account
+  name: guid(account.id, 'read-only containers reader')
+  properties: {
+    roleName: 'Staff Passport read-only containers reader'
+    type: 'CustomRole'
+    assignableScopes: map(readOnlyContainerIds, id => containerScope(account.id, databaseName, id))
+    permissions: [{ dataActions: readActions }]
+  }
+  dependsOn: [sqlContainers]
+}
+
+resource writerRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-10-15' = {
+  parent: account
+  name: guid(account.id, 'application containers writer')
+  properties: {
+    roleName: 'Staff Passport application containers writer'
+    type: 'CustomRole'
+    assignableScopes: map(readWriteContainerIds, id => containerScope(account.id, databaseName, id))
+    permissions: [{ dataActions: writeActions }]
+  }
+  dependsOn: [sqlContainers]
+}
+
+resource registrarRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-10-15' = {
+  parent: account
+  name: guid(account.id, 'read-only containers writer')
+  properties: {
+    roleName: 'Staff Passport read-only containers writer'
+    type: 'CustomRole'
+    assignableScopes: map(readOnlyContainerIds, id => containerScope(account.id, databaseName, id))
+    permissions: [{ dataActions: writeActions }]
+  }
+  dependsOn: [sqlContainers]
+}
+
+resource appReaders 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-10-15' = [
+  for id in readOnlyContainerIds: {
     parent: account
-    name: guid(account.id, principalId, cosmosDataContributorRoleId)
+    name: guid(containerScope(account.id, databaseName, id), appPrincipalId, readerRole.id)
     properties: {
-      principalId: principalId
-      roleDefinitionId: '${account.id}/sqlRoleDefinitions/${cosmosDataContributorRoleId}'
-      scope: account.id
+      principalId: appPrincipalId
+      roleDefinitionId: readerRole.id
+      scope: containerScope(account.id, databaseName, id)
     }
   }
 ]
 
+resource appWriters 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-10-15' = [
+  for id in readWriteContainerIds: {
+    parent: account
+    name: guid(containerScope(account.id, databaseName, id), appPrincipalId, writerRole.id)
+    properties: {
+      principalId: appPrincipalId
+      roleDefinitionId: writerRole.id
+      scope: containerScope(account.id, databaseName, id)
+    }
+  }
+]
+
+resource operatorWriters 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-10-15' = [
+  for id in (empty(operatorPrincipalId) ? [] : readOnlyContainerIds): {
+    parent: account
+    name: guid(containerScope(account.id, databaseName, id), operatorPrincipalId, registrarRole.id)
+    properties: {
+      principalId: operatorPrincipalId
+      roleDefinitionId: registrarRole.id
+      scope: containerScope(account.id, databaseName, id)
+    }
+  }
+]
+
+// The newest version of diagnostic settings with category groups; the linter's choice, 2016-09-01, has none.
+#disable-next-line use-recent-api-versions
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: account

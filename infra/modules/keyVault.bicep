@@ -1,10 +1,11 @@
-// Key Vault for the signing key, with Azure RBAC (no access policies), soft delete and purge protection. The key
-// itself is never in the template: operators create every version with `npm run keys -- rotate`.
-metadata description = 'Key Vault with RBAC authorisation; the application may only read one secret.'
+// Key Vault for the signing key, with Azure RBAC (no access policies), soft delete and purge protection. The key is
+// an EC P-256 key that cannot be exported: the app signs with it in the vault, and operators add versions with
+// `npm run keys -- rotate`.
+metadata description = 'Key Vault with RBAC authorisation and one non-exportable signing key; roles are granted on that key alone.'
 
-import { builtInRoles, roleAssignmentType } from 'types.bicep'
+import { roleAssignmentType } from 'types.bicep'
 
-@description('Name of the vault (3 to 24 characters).')
+@description('Name of the vault (3 to 24 letters, digits and single hyphens, starting with a letter).')
 @minLength(3)
 @maxLength(24)
 param name string
@@ -18,58 +19,59 @@ param tags object = {}
 @description('Resource id of the Log Analytics workspace for diagnostics.')
 param workspaceResourceId string
 
-@description('Roles granted on the vault (Key Vault Secrets Officer for the operator who rotates the key).')
-param roleAssignments roleAssignmentType[] = []
+@description('default: create the vault. recover: bring back a soft-deleted vault of the same name (after `azd down`, purge protection keeps it for 90 days).')
+@allowed(['default', 'recover'])
+param createMode string = 'default'
 
-@description('Name of the secret that holds the signing key.')
-param signingKeySecretName string
+@description('Name of the signing key.')
+@minLength(1)
+@maxLength(127)
+param signingKeyName string
 
-@description('True once the secret exists (after the first `npm run keys -- rotate`): only then can a role be scoped to it.')
-param signingKeySecretExists bool = false
+@description('Roles granted on the signing key alone: Key Vault Crypto User for the app, Crypto Officer for the operator who rotates it.')
+param signingKeyRoleAssignments roleAssignmentType[] = []
 
-@description('Identities that may read the signing key secret (Key Vault Secrets User on that secret only).')
-param signingKeyReaders roleAssignmentType[] = []
+@description('Accept traffic from public networks. Off: only through a private endpoint.')
+param publicNetworkAccess bool = true
 
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+resource vault 'Microsoft.KeyVault/vaults@2026-02-01' = {
   name: name
   location: location
   tags: tags
   properties: {
     tenantId: subscription().tenantId
     sku: { family: 'A', name: 'standard' }
+    createMode: createMode
     enableRbacAuthorization: true
     enableSoftDelete: true
     softDeleteRetentionInDays: 90
     enablePurgeProtection: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
     networkAcls: {
-      bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      bypass: 'None'
+      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'
     }
   }
 }
 
-resource signingKeySecret 'Microsoft.KeyVault/vaults/secrets@2023-07-01' existing = if (signingKeySecretExists) {
+// Creating a key that exists already changes nothing (no new version): re-provisioning keeps the key, and
+// rotation stays with the operator.
+resource signingKey 'Microsoft.KeyVault/vaults/keys@2026-02-01' = {
   parent: vault
-  name: signingKeySecretName
+  name: signingKeyName
+  tags: tags
+  properties: {
+    kty: 'EC'
+    curveName: 'P-256'
+    keyOps: ['sign', 'verify']
+    attributes: { enabled: true, exportable: false }
+  }
 }
 
 resource signingKeyRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for reader in (signingKeySecretExists ? signingKeyReaders : []): {
-    name: guid(signingKeySecret.id, reader.principalId, builtInRoles.keyVaultSecretsUser)
-    scope: signingKeySecret
-    properties: {
-      principalId: reader.principalId
-      principalType: reader.principalType
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.keyVaultSecretsUser)
-    }
-  }
-]
-
-resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for assignment in roleAssignments: {
-    name: guid(vault.id, assignment.principalId, assignment.roleDefinitionId)
-    scope: vault
+  for assignment in signingKeyRoleAssignments: {
+    name: guid(signingKey.id, assignment.principalId, assignment.roleDefinitionId)
+    scope: signingKey
     properties: {
       principalId: assignment.principalId
       principalType: assignment.principalType
@@ -78,6 +80,8 @@ resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   }
 ]
 
+// The newest version of diagnostic settings with category groups; the linter's choice, 2016-09-01, has none.
+#disable-next-line use-recent-api-versions
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: vault
@@ -91,3 +95,4 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
 output resourceId string = vault.id
 output name string = vault.name
 output vaultUri string = vault.properties.vaultUri
+output signingKeyName string = signingKey.name

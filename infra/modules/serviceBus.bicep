@@ -17,7 +17,7 @@ param tags object = {}
 @description('Resource id of the Log Analytics workspace for diagnostics.')
 param workspaceResourceId string
 
-@description('Standard (pay per operation) or Premium (dedicated messaging units).')
+@description('Standard (pay per operation) or Premium (dedicated messaging units, needed for a private endpoint).')
 @allowed(['Standard', 'Premium'])
 param skuName string = 'Standard'
 
@@ -26,6 +26,9 @@ param entities object
 
 @description('The application identity, the only one with a role here: it sends to every queue and topic and receives from every queue and every subscription.')
 param appPrincipalId string
+
+@description('Accept traffic from public networks. Off (Premium only): only through a private endpoint.')
+param publicNetworkAccess bool = true
 
 // Config.json property names are the ARM ones with a capital first letter.
 func armName(configName string) string => '${toLower(take(configName, 1))}${skip(configName, 1)}'
@@ -79,7 +82,7 @@ func ruleProperties(config object) object =>
     contains(config, 'Action') ? { action: { sqlExpression: config.Action.SqlExpression } } : {}
   )
 
-resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
+resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
   name: name
   location: location
   tags: tags
@@ -87,12 +90,12 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2024-01-01' = {
   properties: {
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
   }
 }
 
 // Forwarding targets must exist first: queues are created before topics, and subscriptions after both.
-resource queueResources 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [
+resource queueResources 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' = [
   for queue in queues: {
     parent: namespace
     name: queue.Name
@@ -100,7 +103,7 @@ resource queueResources 'Microsoft.ServiceBus/namespaces/queues@2024-01-01' = [
   }
 ]
 
-resource topicResources 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = [
+resource topicResources 'Microsoft.ServiceBus/namespaces/topics@2026-01-01' = [
   for topic in topics: {
     parent: namespace
     name: topic.Name
@@ -109,7 +112,7 @@ resource topicResources 'Microsoft.ServiceBus/namespaces/topics@2024-01-01' = [
   }
 ]
 
-resource subscriptionResources 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2024-01-01' = [
+resource subscriptionResources 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2026-01-01' = [
   for subscription in subscriptions: {
     name: '${namespace.name}/${subscription.Topic}/${subscription.Name}'
     properties: armProperties(subscription.?Properties ?? {}, subscriptionDefaults)
@@ -117,7 +120,7 @@ resource subscriptionResources 'Microsoft.ServiceBus/namespaces/topics/subscript
   }
 ]
 
-resource ruleResources 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2024-01-01' = [
+resource ruleResources 'Microsoft.ServiceBus/namespaces/topics/subscriptions/rules@2026-01-01' = [
   for rule in rules: {
     name: '${namespace.name}/${rule.Topic}/${rule.Subscription}/${rule.Name}'
     properties: ruleProperties(rule.Properties)
@@ -173,6 +176,8 @@ resource subscriptionReceivers 'Microsoft.Authorization/roleAssignments@2022-04-
   }
 ]
 
+// The newest version of diagnostic settings with category groups; the linter's choice, 2016-09-01, has none.
+#disable-next-line use-recent-api-versions
 resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: namespace

@@ -18,11 +18,14 @@ param tags object = {}
 @description('Resource id of the Log Analytics workspace for diagnostics.')
 param workspaceResourceId string
 
-@description('Private blob containers to create (the Flex Consumption deployment package container).')
+@description('Private blob containers the application uses besides payloads: the Flex Consumption deployment package\'s, and the Functions host\'s own (leases, timers, keys).')
 param containerNames string[] = []
 
-@description('Roles granted on the account.')
-param roleAssignments roleAssignmentType[] = []
+@description('The application identity: Storage Blob Data Contributor on each of containerNames, and nothing on the account.')
+param appPrincipalId string
+
+@description('Accept traffic from public networks. Off: only through a private endpoint.')
+param publicNetworkAccess bool = true
 
 @description('Private blob container for share event payloads (claim values), which the lifecycle policy empties of anything older than payloadRetentionDays.')
 @minLength(3)
@@ -36,7 +39,7 @@ param payloadRetentionDays int = 30
 @description('Identities that may write, read and delete payloads (Storage Blob Data Contributor on the payload container only).')
 param payloadRoleAssignments roleAssignmentType[] = []
 
-resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+resource account 'Microsoft.Storage/storageAccounts@2025-08-01' = {
   name: name
   location: location
   tags: tags
@@ -50,20 +53,21 @@ resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
+    // The platform's deployment of the package reaches the account as a trusted Azure service.
     networkAcls: {
       bypass: 'AzureServices'
-      defaultAction: 'Allow'
+      defaultAction: publicNetworkAccess ? 'Allow' : 'Deny'
     }
   }
 }
 
-resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2025-08-01' = {
   parent: account
   name: 'default'
 }
 
-resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = [
+resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-08-01' = [
   for containerName in containerNames: {
     parent: blobService
     name: containerName
@@ -71,7 +75,7 @@ resource containers 'Microsoft.Storage/storageAccounts/blobServices/containers@2
   }
 ]
 
-resource payloadContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+resource payloadContainer 'Microsoft.Storage/storageAccounts/blobServices/containers@2025-08-01' = {
   parent: blobService
   name: payloadContainerName
   properties: { publicAccess: 'None' }
@@ -79,7 +83,7 @@ resource payloadContainer 'Microsoft.Storage/storageAccounts/blobServices/contai
 
 // A backstop, not the way payloads normally go: the app deletes each one once the trust has its event. The policy
 // runs about once a day, so a blob can outlive the retention period by up to a day or so.
-resource lifecyclePolicy 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05-01' = {
+resource lifecyclePolicy 'Microsoft.Storage/storageAccounts/managementPolicies@2025-08-01' = {
   parent: account
   name: 'default'
   properties: {
@@ -107,6 +111,8 @@ resource lifecyclePolicy 'Microsoft.Storage/storageAccounts/managementPolicies@2
 }
 
 // Storage accounts take metrics only; their logs are per service (blob here, the only one used).
+// The newest version of diagnostic settings with category groups; the linter's choice, 2016-09-01, has none.
+#disable-next-line use-recent-api-versions
 resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: account
@@ -116,6 +122,8 @@ resource accountDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-pr
   }
 }
 
+// The newest version of diagnostic settings with category groups; the linter's choice, 2016-09-01, has none.
+#disable-next-line use-recent-api-versions
 resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'to-log-analytics'
   scope: blobService
@@ -126,14 +134,15 @@ resource blobDiagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-previ
   }
 }
 
-resource roles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for assignment in roleAssignments: {
-    name: guid(account.id, assignment.principalId, assignment.roleDefinitionId)
-    scope: account
+// Container by container, not the account: the app can then neither read nor replace what it does not use.
+resource containerRoles 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (containerName, i) in containerNames: {
+    name: guid(containers[i].id, appPrincipalId, builtInRoles.storageBlobDataContributor)
+    scope: containers[i]
     properties: {
-      principalId: assignment.principalId
-      principalType: assignment.principalType
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', assignment.roleDefinitionId)
+      principalId: appPrincipalId
+      principalType: 'ServicePrincipal'
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', builtInRoles.storageBlobDataContributor)
     }
   }
 ]

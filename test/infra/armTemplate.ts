@@ -1,9 +1,10 @@
-// Reading the compiled ARM JSON of infra/main.bicep: building it with the project's own infra:build script, and
-// walking its modules and resources without evaluating the deployment.
+// Reading the compiled ARM JSON of infra/main.bicep (CI's build in dist/infra when it is up to date, else a fresh
+// one from the project's infra:build script) and walking its modules and resources.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -43,22 +44,68 @@ export type Build = {
   main: ArmTemplate;
   /** The dev parameters built from main.bicepparam. */
   devParameters: Record<string, ArmValue>;
+  /** The production parameters built from main.production.bicepparam. */
+  productionParameters: Record<string, ArmValue>;
   /** Everything the Bicep CLI printed while linting and building. */
   output: string;
+  /** Whether the build was the one CI left in dist/infra or one made for the tests. */
+  source: "dist" | "fresh";
 };
 
-/** Lints and builds infra/main.bicep and main.bicepparam with `node scripts/infra-build.mjs` into a fresh folder. */
-export async function buildInfra(): Promise<Build> {
-  const outDir = mkdtempSync(join(tmpdir(), "infra-build-"));
-  const { stdout, stderr } = await run(process.execPath, ["scripts/infra-build.mjs", outDir], { cwd: root });
-  const main = JSON.parse(readFileSync(join(outDir, "main.json"), "utf8")) as ArmTemplate;
-  const parameters = JSON.parse(readFileSync(join(outDir, "main.parameters.json"), "utf8")) as {
+/** What the build reads: a change to any of these makes an earlier build stale. */
+const SOURCES = ["infra", "scripts/infra-build.mjs", "local/servicebus/Config.json"];
+const OUTPUTS = ["main.json", "main.parameters.json", "main.production.parameters.json", "build.log"];
+
+function newestChange(path: string): number {
+  const stats = statSync(path);
+  if (!stats.isDirectory()) return stats.mtimeMs;
+  return Math.max(stats.mtimeMs, ...readdirSync(path).map((entry) => newestChange(join(path, entry))));
+}
+
+/**
+ * True when outDir holds every output and each is newer than every source under root: a build of what is
+ * checked out, which need not be made again.
+ */
+export function isFreshBuild(outDir: string, rootDir: string): boolean {
+  const outputs = OUTPUTS.map((name) => join(outDir, name));
+  if (!outputs.every((path) => existsSync(path))) return false;
+  const built = Math.min(...outputs.map((path) => statSync(path).mtimeMs));
+  return SOURCES.every((source) => newestChange(join(rootDir, source)) <= built);
+}
+
+function readParameters(path: string): Record<string, ArmValue> {
+  const parameters = JSON.parse(readFileSync(path, "utf8")) as {
     parameters: Record<string, { value: ArmValue }>;
   };
-  const devParameters = Object.fromEntries(
-    Object.entries(parameters.parameters).map(([name, { value }]) => [name, value]),
-  );
-  return { main, devParameters, output: stdout + stderr };
+  return Object.fromEntries(Object.entries(parameters.parameters).map(([name, { value }]) => [name, value]));
+}
+
+/** Reads a build of infra/ from outDir. */
+export function readBuild(outDir: string, source: Build["source"]): Build {
+  return {
+    main: JSON.parse(readFileSync(join(outDir, "main.json"), "utf8")) as ArmTemplate,
+    devParameters: readParameters(join(outDir, "main.parameters.json")),
+    productionParameters: readParameters(join(outDir, "main.production.parameters.json")),
+    output: readFileSync(join(outDir, "build.log"), "utf8"),
+    source,
+  };
+}
+
+/**
+ * The build `npm run infra:build` left in dist/infra when it is fresh (CI builds before it tests), otherwise a new
+ * one with `node scripts/infra-build.mjs` into a folder of its own.
+ */
+export async function buildInfra(): Promise<Build> {
+  const rootDir = fileURLToPath(root);
+  const built = join(rootDir, "dist", "infra");
+  if (isFreshBuild(built, rootDir)) return readBuild(built, "dist");
+  const outDir = mkdtempSync(join(tmpdir(), "infra-build-"));
+  try {
+    await run(process.execPath, ["scripts/infra-build.mjs", outDir], { cwd: root });
+    return readBuild(outDir, "fresh");
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }
 
 export function resourcesOf(template: ArmTemplate): (ArmResource & { symbol: string })[] {
@@ -101,8 +148,14 @@ export function allResources(main: ArmTemplate): (ArmResource & { symbol: string
   );
 }
 
-/** The resource type an expression such as [resourceId('Microsoft.KeyVault/vaults', ...)] points at. */
+/**
+ * The resource type an expression such as [resourceId('Microsoft.KeyVault/vaults', ...)] points at; a Cosmos DB
+ * data role's scope, which the module writes with its containerScope function, is a container.
+ */
 export function scopeType(expression: string | undefined): string | undefined {
+  if (expression?.startsWith("[__bicep.containerScope(resourceId('Microsoft.DocumentDB/databaseAccounts'")) {
+    return "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers";
+  }
   return expression?.match(/^\[resourceId\('([^']+)'/)?.[1];
 }
 
@@ -128,4 +181,25 @@ export function roleGuid(expression: string, template: ArmTemplate): string | un
   const variable = template.variables?.[match[1]];
   const value = match[2] === undefined ? variable : at(variable, match[2]);
   return typeof value === "string" && guid.test(value) ? value : undefined;
+}
+
+/**
+ * Builds one parameter file (infra/main.bicepparam by default) with the given environment variables set, as azd
+ * would with its environment's values, and returns the parameter values.
+ */
+export async function buildParameters(
+  env: Record<string, string>,
+  file = "infra/main.bicepparam",
+): Promise<Record<string, ArmValue>> {
+  const outDir = mkdtempSync(join(tmpdir(), "infra-params-"));
+  try {
+    const outFile = join(outDir, "parameters.json");
+    await run(process.execPath, ["scripts/infra-build.mjs", "--params", file, outFile], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
+    return readParameters(outFile);
+  } finally {
+    rmSync(outDir, { recursive: true, force: true });
+  }
 }

@@ -39,8 +39,11 @@ const emulatorConfig = JSON.parse(
 const namespace = emulatorConfig.UserConfig.Namespaces[0];
 
 const ROLES: Record<string, string> = {
+  "00000000-0000-0000-0000-000000000001": "Cosmos DB Built-in Data Reader",
   "00000000-0000-0000-0000-000000000002": "Cosmos DB Built-in Data Contributor",
   "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
+  "12338af0-0e69-4776-bea7-57ae8d297424": "Key Vault Crypto User",
+  "14b46e9e-c2b7-41b4-b07b-48a6ebf60603": "Key Vault Crypto Officer",
   "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
   "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": "Azure Service Bus Data Receiver",
   "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39": "Azure Service Bus Data Sender",
@@ -48,6 +51,14 @@ const ROLES: Record<string, string> = {
   "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
   "b86a8fe4-44ce-4948-aee5-eccb2c155cd7": "Key Vault Secrets Officer",
 };
+
+/** One { principalId, principalType, roleDefinitionId } of a list main writes as an expression. */
+const ROLE_ELEMENT =
+  /createObject\('principalId', (.*?), 'principalType', .*?, 'roleDefinitionId', variables\('builtInRoles'\)\.(\w+)\)/g;
+
+/** A custom Cosmos DB data role, by the label its module names it with: guid(account, '<label>'). */
+const customRole = (expression: string) =>
+  expression.match(/sqlRoleDefinitions', parameters\('name'\), guid\(.*, '([^']+)'\)\)\]$/)?.[1];
 
 const appSettings = () => at(moduleNamed(main, "functionApp").parameters, "appSettings.value") as ArmObject;
 
@@ -294,8 +305,12 @@ describe("Service Bus entities follow local/servicebus/Config.json", () => {
 });
 
 describe("Cosmos DB containers follow src/adapters/cosmos/containers.ts", () => {
+  // In any order: the two lists are written apart.
+  const byId = (list: unknown) =>
+    [...(list as { id: string }[])].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
   it("declares the database's containers with the same ids, partition keys, TTL and indexing", () => {
-    expect(main.variables?.cosmosContainers).toEqual(JSON.parse(JSON.stringify(CONTAINERS)));
+    expect(byId(main.variables?.cosmosContainers)).toEqual(byId(JSON.parse(JSON.stringify(CONTAINERS))));
     const cosmos = moduleNamed(main, "cosmos");
     expect(at(cosmos.parameters, "containers.value")).toBe("[variables('cosmosContainers')]");
     const containers = resourcesOf(cosmos.template).find(
@@ -388,7 +403,10 @@ describe("security posture", () => {
         // Application Insights' connection string is an address: its local auth is off (checked above), so
         // sending telemetry also needs an Entra ID token.
         if (module.name === "appInsights" && name === "connectionString") continue;
-        const value = JSON.stringify(output.value).replace(/signingKeySecretName|keyVault|vaultUri/gi, "");
+        // An items() entry's key (the name of a DNS zone) is no key.
+        const value = JSON.stringify(output.value)
+          .replace(/signingKeyName|keyVault|vaultUri/gi, "")
+          .replace(/lambdaVariables\('\w+'\)\.key/g, "");
         expect(value, `${module.name} output ${name}`).not.toMatch(/key|secret|password|connectionString/i);
       }
     }
@@ -397,7 +415,7 @@ describe("security posture", () => {
   it("gives the Function App identity-based settings only", () => {
     const settings = appSettings();
     for (const [name, value] of Object.entries(settings)) {
-      const text = String(value).replace("parameters('signingKeySecretName')", "");
+      const text = String(value).replace("outputs.signingKeyName", "");
       expect(text, name).not.toMatch(/list\w*\(|AccountKey|SharedAccessKey|secret/i);
       if (name !== "APPLICATIONINSIGHTS_CONNECTION_STRING") {
         expect(name).not.toMatch(/SECRET$|PASSWORD|_KEY$|ConnectionString$|CONNECTION_STRING$/);
@@ -513,8 +531,15 @@ describe("role assignments", () => {
               "unknown role";
             held.push(`${ROLES[guid] ?? guid} on ${where}`);
           }
+        } else if (typeof passed === "string" && passed.includes("createObject('principalId'")) {
+          // A list main writes as an expression (it names a module's output): each createObject of it.
+          for (const element of passed.matchAll(ROLE_ELEMENT)) {
+            if (!isApp(element[1])) continue;
+            const id = String(at(main.variables?.builtInRoles, element[2] ?? "") ?? "unknown role");
+            held.push(`${ROLES[id] ?? id} on ${where}`);
+          }
         } else if (isApp(passed)) {
-          const guid = roleGuid(role, module.template) ?? "unknown role";
+          const guid = roleGuid(role, module.template) ?? customRole(role) ?? "unknown role";
           held.push(`${ROLES[guid] ?? guid} on ${where}`);
         }
       }
@@ -525,11 +550,14 @@ describe("role assignments", () => {
         "Azure Service Bus Data Receiver on Microsoft.ServiceBus/namespaces/topics/subscriptions",
         "Azure Service Bus Data Sender on Microsoft.ServiceBus/namespaces/queues",
         "Azure Service Bus Data Sender on Microsoft.ServiceBus/namespaces/topics",
-        "Cosmos DB Built-in Data Contributor on Microsoft.DocumentDB/databaseAccounts",
-        "Key Vault Secrets User on Microsoft.KeyVault/vaults/secrets",
+        // Custom data roles: trusts read only, the other containers read and written.
+        "read-only containers reader on Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+        "application containers writer on Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+        "Key Vault Crypto User on Microsoft.KeyVault/vaults/keys",
         "Monitoring Metrics Publisher on Microsoft.Insights/components",
+        // Payloads, the deployment package and the host's own containers, each on its container.
         "Storage Blob Data Contributor on Microsoft.Storage/storageAccounts/blobServices/containers",
-        "Storage Blob Data Owner on Microsoft.Storage/storageAccounts",
+        "Storage Blob Data Contributor on Microsoft.Storage/storageAccounts/blobServices/containers",
       ].sort(),
     );
   });
@@ -547,6 +575,7 @@ describe("diagnostic settings", () => {
     "Microsoft.ServiceBus/namespaces",
     "Microsoft.Storage/storageAccounts",
     "Microsoft.Storage/storageAccounts/blobServices",
+    "Microsoft.Network/virtualNetworks",
     "Microsoft.Web/serverfarms",
     "Microsoft.Web/sites",
   ];
@@ -563,7 +592,15 @@ describe("diagnostic settings", () => {
     "Microsoft.DocumentDB/databaseAccounts/sqlDatabases",
     "Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
     "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
+    "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
     "Microsoft.Insights/diagnosticSettings",
+    // A key's use is logged by its vault.
+    "Microsoft.KeyVault/vaults/keys",
+    // Private endpoints, their DNS records and the zones carry traffic that the services they reach log.
+    "Microsoft.Network/privateDnsZones",
+    "Microsoft.Network/privateDnsZones/virtualNetworkLinks",
+    "Microsoft.Network/privateEndpoints",
+    "Microsoft.Network/privateEndpoints/privateDnsZoneGroups",
     "Microsoft.ManagedIdentity/userAssignedIdentities",
     "Microsoft.Resources/deployments",
     "Microsoft.ServiceBus/namespaces/queues",
@@ -667,16 +704,19 @@ describe("share event payloads", () => {
   });
 
   it("are reached by the app's identity with a blob data role scoped to their container, not the account", () => {
-    const payloadRoles = allResources(main)
+    const appBlobRoles = allResources(main)
       .filter(isRoleAssignment)
       .filter((assignment) =>
         grantsOf(assignment).some((grant) => isAppPrincipal(grant.principal) && grant.role === CONTRIBUTOR),
       );
-    expect(payloadRoles.length).toBeGreaterThan(0);
-    for (const assignment of payloadRoles) {
-      expect(scopeType(assignment.scope), assignment.symbol).toBe(CONTAINER_TYPE);
-      expect(childNames(assignment.module, assignment.scope), assignment.symbol).toEqual([PAYLOAD_CONTAINER]);
-    }
+    // Every blob data role of the app is on a container, never the account.
+    expect(appBlobRoles.map((assignment) => scopeType(assignment.scope))).toEqual(
+      appBlobRoles.map(() => CONTAINER_TYPE),
+    );
+    const onPayloads = appBlobRoles.filter((assignment) =>
+      childNames(assignment.module, assignment.scope).includes(PAYLOAD_CONTAINER),
+    );
+    expect(onPayloads.map((assignment) => assignment.symbol)).toEqual(["payloadRoles"]);
   });
 
   it("are found by the app through PAYLOAD_STORAGE_URL, the host's own storage account, kept as long as SHARE_EVENT_RETENTION_DAYS says", () => {

@@ -1,0 +1,27 @@
+// Parameters for production: the app and the data services on a private network, Front Door with its WAF in front
+// of the app. `az deployment group create --template-file infra/main.bicep --parameters
+// infra/main.production.bicepparam`, with AZURE_ENV_NAME, VERIFIEDID_AUTHORITY and PORTAL_ORIGIN exported.
+using 'main.bicep'
+
+param environmentName = readEnvironmentVariable('AZURE_ENV_NAME', 'prod')
+param location = readEnvironmentVariable('AZURE_LOCATION', 'uksouth')
+param tags = { service: 'staff-passport-sharing' }
+
+param verifiedIdAuthority = readEnvironmentVariable('VERIFIEDID_AUTHORITY')
+param corsAllowedOrigins = [readEnvironmentVariable('PORTAL_ORIGIN')]
+
+param cosmosCapacityMode = 'Serverless'
+param instanceMemoryMB = 2048
+param maximumInstanceCount = 100
+
+param operatorPrincipalId = readEnvironmentVariable('AZURE_PRINCIPAL_ID', '')
+param operatorPrincipalType = readEnvironmentVariable('AZURE_PRINCIPAL_TYPE', 'User')
+param keyVaultCreateMode = readEnvironmentVariable('KEY_VAULT_CREATE_MODE', 'default')
+
+param enableNetworkIsolation = true
+param enableFrontDoor = true
+// Microsoft's managed rule sets need Front Door Premium: turn on once its cost is agreed.
+param enableWafManagedRules = bool(readEnvironmentVariable('ENABLE_WAF_MANAGED_RULES', 'false'))
+
+param logRetentionInDays = 90
+param logDailyCapGb = 10
