@@ -40,6 +40,10 @@ export const callbackResponses: Record<number, OpenApiResponse> = {
       "Missing or wrong api-key, an unknown request, or a body whose state or requestId is not the request's; nothing stored",
   },
   413: { description: "The body exceeds 10 MiB" },
+  429: {
+    description:
+      "Too many refused authentications from this source (RATE_LIMIT_FAILED_CALLBACKS_PER_MINUTE); nothing read; see Retry-After",
+  },
   503: { description: "A dependency failed; nothing was half-done, and a retry applies it once" },
 };
 
