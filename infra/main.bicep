@@ -413,7 +413,7 @@ module functionApp 'modules/functionApp.bicep' = {
       SESSION_ISSUER: empty(sessionIssuer) ? '${publicBaseUrl}/api' : sessionIssuer
       SIGNING_KEYS: 'key-vault'
       KEY_VAULT_URL: keyVault.outputs.vaultUri
-      SIGNING_KEY_NAME: keyVault.outputs.signingKeyName
+      SIGNING_KEY_NAME: signingKeyName
       // The client address is Front Door's X-Azure-ClientIP only on requests whose X-Azure-FDID is this profile's.
       FRONT_DOOR_ID: enableFrontDoor ? frontDoor!.outputs.frontDoorId : ''
       LOG_LEVEL: logLevel

@@ -103,7 +103,7 @@ describe("refused authentications in the log", () => {
     expect(logged).toMatchObject({
       level: "warn",
       errorCode: "invalid_callback",
-      route: "verifiedid/callback",
+      route: "verifiedid/callback/{state}",
     });
     expect(logged).not.toHaveProperty("claimedTrust", expect.anything());
     expect(leaked({ apiKey })).toEqual([]);
