@@ -16,7 +16,8 @@ import {
 } from "../support/journeys.js";
 import { settledAudit } from "../support/pipelineAudit.js";
 import { freePort } from "../support/ports.js";
-import { setMode, until } from "../support/shareEvents.js";
+import { setMode } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 import { serviceBusConnectionVia, startTestSystem } from "../support/system.js";
 
 let system: LocalSystem;

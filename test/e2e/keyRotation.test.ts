@@ -7,7 +7,8 @@ import { rotateLocalSigningKeys } from "../../src/adapters/keys/localSigningKeys
 import { services } from "../../src/composition.js";
 import type { ShareEvent } from "../../src/domain/shareEvent.js";
 import { freePort } from "../support/ports.js";
-import { publish, shareEvent, storedEvent, until } from "../support/shareEvents.js";
+import { publish, shareEvent, storedEvent } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 import { call, startTestSystem } from "../support/system.js";
 
 let system: LocalSystem;

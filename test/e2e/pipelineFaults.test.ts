@@ -10,7 +10,8 @@ import { services } from "../../src/composition.js";
 import type { FaultProxy } from "../support/faultProxy.js";
 import { logIn, present, type StartedShare, startedShare, type Urls } from "../support/journeys.js";
 import { settledAudit } from "../support/pipelineAudit.js";
-import { setMode, until } from "../support/shareEvents.js";
+import { setMode } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 import { type ProxiedSystem, startProxiedTestSystem } from "../support/system.js";
 
 let proxied: ProxiedSystem;

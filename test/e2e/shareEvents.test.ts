@@ -28,9 +28,9 @@ import {
   storedEvent,
   storedPayload,
   storePayload,
-  until,
 } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let system: LocalSystem;
 const lines: string[] = [];

@@ -8,7 +8,8 @@ import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
 import { CREDENTIALS_SHARED_EVENT } from "../../src/domain/shareEvent.js";
 import { logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
-import { received, until } from "../support/shareEvents.js";
+import { received } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 import { startTestSystem } from "../support/system.js";
 
 let system: LocalSystem;

@@ -14,7 +14,8 @@ import {
   type StartedShare,
   type Urls,
 } from "../support/journeys.js";
-import { type Received, received, until } from "../support/shareEvents.js";
+import { type Received, received } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 import { call, startTestSystem } from "../support/system.js";
 import { registerTrustKey, type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 

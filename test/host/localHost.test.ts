@@ -4,7 +4,7 @@ import { describe, expect, it, onTestFinished } from "vitest";
 import type { ServiceBusQueueFunctionDefinition } from "../../functions/definition.js";
 import { type HostJson, type LocalHost, startLocalHost } from "../../local/host/index.js";
 import { messagesIn, queue, type Running, sleep, startWith } from "../servicebus/fixtures.js";
-import { until } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 
 type Invocation = { body: unknown; deliveryCount: unknown };
 type Handler = (body: unknown) => Promise<void>;

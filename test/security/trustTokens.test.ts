@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { bearer, logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
-import { until } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 import { call, startTestSystem } from "../support/system.js";
 import {
   hs256Token,

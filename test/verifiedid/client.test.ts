@@ -13,7 +13,7 @@ import {
   VerifiedIdError,
 } from "../../src/adapters/verifiedId/index.js";
 import { freePort } from "../support/ports.js";
-import { until } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 import {
   forwardingTo,
   getJson,
