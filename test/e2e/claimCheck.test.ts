@@ -13,8 +13,8 @@ import { CREDENTIALS_SHARED_EVENT } from "../../src/domain/shareEvent.js";
 import { messagesIn } from "../servicebus/fixtures.js";
 import { logIn, present, readShare, scan, startedShare, walletOf } from "../support/journeys.js";
 import { FAST_RETRIES, received, setMode } from "../support/shareEvents.js";
-import { until } from "../support/until.js";
 import { call, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 const SHAREABLE_TYPES: readonly string[] = SHAREABLE_CREDENTIAL_TYPES.map((entry) => entry.type);
 let system: LocalSystem;

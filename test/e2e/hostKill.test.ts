@@ -17,8 +17,8 @@ import {
 import { settledAudit } from "../support/pipelineAudit.js";
 import { freePort } from "../support/ports.js";
 import { setMode } from "../support/shareEvents.js";
-import { until } from "../support/until.js";
 import { serviceBusConnectionVia, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let system: LocalSystem;
 let serviceBusProxy: FaultProxy;

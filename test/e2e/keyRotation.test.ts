@@ -8,8 +8,8 @@ import { services } from "../../src/composition.js";
 import type { ShareEvent } from "../../src/domain/shareEvent.js";
 import { freePort } from "../support/ports.js";
 import { publish, shareEvent, storedEvent } from "../support/shareEvents.js";
-import { until } from "../support/until.js";
 import { call, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let system: LocalSystem;
 

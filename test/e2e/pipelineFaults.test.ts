@@ -11,8 +11,8 @@ import type { FaultProxy } from "../support/faultProxy.js";
 import { logIn, present, type StartedShare, startedShare, type Urls } from "../support/journeys.js";
 import { settledAudit } from "../support/pipelineAudit.js";
 import { setMode } from "../support/shareEvents.js";
-import { until } from "../support/until.js";
 import { type ProxiedSystem, startProxiedTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let proxied: ProxiedSystem;
 let system: LocalSystem;

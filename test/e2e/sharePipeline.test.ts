@@ -9,8 +9,8 @@ import { services } from "../../src/composition.js";
 import { CREDENTIALS_SHARED_EVENT } from "../../src/domain/shareEvent.js";
 import { logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
 import { received } from "../support/shareEvents.js";
-import { until } from "../support/until.js";
 import { startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let system: LocalSystem;
 let urls: Urls;

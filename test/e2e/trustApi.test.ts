@@ -15,9 +15,9 @@ import {
   type Urls,
 } from "../support/journeys.js";
 import { type Received, received } from "../support/shareEvents.js";
-import { until } from "../support/until.js";
 import { call, startTestSystem } from "../support/system.js";
 import { registerTrustKey, type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
+import { until } from "../support/until.js";
 
 const IDENTITY = "StaffPassportIdentity";
 const DBS = "StaffPassportDbsCheck";

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { bearer, logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
-import { until } from "../support/until.js";
 import { call, startTestSystem } from "../support/system.js";
 import {
   hs256Token,
@@ -16,6 +15,7 @@ import {
   trustToken,
   unsignedToken,
 } from "../support/trustTokens.js";
+import { until } from "../support/until.js";
 import { DBS, IDENTITY, urlsOf } from "./support.js";
 
 let system: LocalSystem;
