@@ -91,7 +91,10 @@ describe("one share, from the wallet to the trust", () => {
             line.outcome === "shared",
         ),
     );
-    const correlationId = String(callbackLine.correlationId);
+    const correlationId = callbackLine.correlationId;
+    // The consumers' lines are found by it: an empty one would match every line.
+    if (typeof correlationId !== "string" || correlationId === "")
+      throw new Error("the callback's log line carries no correlation id");
     const consumerLines = () =>
       lines.filter((line) => line.includes(correlationId) && /recordShareEvent|deliverShareEvent/.test(line));
     await until(() => consumerLines().some((line) => line.includes("deliverShareEvent")) || undefined);

@@ -81,3 +81,13 @@ export async function call<T = Record<string, unknown>>(
     headers: response.headers,
   };
 }
+
+/**
+ * The correlation id the service answered with. A test finds log lines by it, so a missing or empty one fails
+ * here: searching for "" would match every line.
+ */
+export function correlationIdOf(response: { headers: Headers }): string {
+  const id = response.headers.get("x-correlation-id");
+  if (id === null || id.trim() === "") throw new Error("the response carries no x-correlation-id");
+  return id;
+}
