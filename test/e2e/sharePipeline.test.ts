@@ -8,6 +8,7 @@ import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
 import { CREDENTIALS_SHARED_EVENT } from "../../src/domain/shareEvent.js";
 import { logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
+import { drained } from "../support/pipelineAudit.js";
 import { received } from "../support/shareEvents.js";
 import { startTestSystem } from "../support/system.js";
 import { until } from "../support/until.js";
@@ -70,8 +71,8 @@ describe("one share, from the wallet to the trust", () => {
       .fetchAll();
     expect(resources[0]).toBe(1);
 
-    // A little longer, to catch a second delivery that should never come.
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Once no message for the event is left anywhere, no second delivery can come.
+    await drained(system, new Set([share.shareId]), 20_000);
     expect(await forShare()).toHaveLength(1);
   });
 

@@ -14,6 +14,7 @@ import {
   type StartedShare,
   type Urls,
 } from "../support/journeys.js";
+import { drained } from "../support/pipelineAudit.js";
 import { type Received, received } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
 import { registerTrustKey, type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
@@ -217,7 +218,8 @@ describe("credential requests", () => {
           ]?.requestId === requestId,
       );
     await until(async () => forRequest(await received(system)).length > 0);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Once no message for the decline's event is left anywhere, no second SET can come.
+    await drained(system, new Set([requestId]), 20_000);
     const sets = forRequest(await received(system));
     expect(sets).toHaveLength(1);
     expect(sets[0]).toMatchObject({ verified: true, duplicate: false, aud: "RTH" });
