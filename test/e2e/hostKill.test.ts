@@ -25,12 +25,13 @@ let serviceBusProxy: FaultProxy;
 let hostPort = 0;
 
 beforeAll(async () => {
-  const serviceBusPort = await freePort();
+  // The host's port is named in its own settings (callback URL, issuer) before it starts, and a restart must serve
+  // the same ones: the one port found beforehand rather than bound as port 0.
   hostPort = await freePort();
-  serviceBusProxy = await startFaultProxy({ port: serviceBusPort });
+  serviceBusProxy = await startFaultProxy();
   system = await startTestSystem({
-    ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: 0, serviceBus: serviceBusPort },
     externalHost: { port: hostPort },
+    onEmulatorPorts: (ports) => serviceBusProxy.forwardTo(ports.serviceBus),
     settings: {
       // The host reaches Service Bus through the proxy, so the test can cut it; the test's own reads do not.
       ServiceBusConnection: serviceBusConnectionVia(serviceBusProxy.port),
