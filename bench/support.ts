@@ -271,7 +271,11 @@ export async function npmStart(ports: Record<string, number>): Promise<NpmStart>
       );
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        const ready = output.split("\n").find((text) => /\bready\b/.test(text));
+        // Whole lines only: the ready line names every part's URL, and a chunk may end inside it.
+        const ready = output
+          .split("\n")
+          .slice(0, -1)
+          .find((text) => /\bready\b/.test(text));
         if (ready) {
           clearTimeout(timer);
           resolve(ready);

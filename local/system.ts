@@ -43,6 +43,11 @@ export type SystemOptions = {
    * started system: everything else starts here. Tests use it to kill the host and start it again.
    */
   externalHost?: { port: number };
+  /**
+   * Told the ports the emulators bound (port 0 lets each pick a free one) before anything reaches them through the
+   * settings: tests that route the app through fault proxies point the proxies at them here.
+   */
+  onEmulatorPorts?: (ports: { cosmos: number; serviceBus: number }) => void;
 };
 
 export type LocalSystem = {
@@ -150,6 +155,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       () => serviceBus.close(),
       () => verifiedId.close(),
     );
+    options.onEmulatorPorts?.({ cosmos: cosmos.port, serviceBus: serviceBus.port });
 
     const ports: Ports = {
       ...options.ports,

@@ -12,8 +12,9 @@ import { SHAREABLE_CREDENTIAL_TYPES } from "../../src/domain/catalogue.js";
 import { CREDENTIALS_SHARED_EVENT } from "../../src/domain/shareEvent.js";
 import { messagesIn } from "../servicebus/fixtures.js";
 import { logIn, present, readShare, scan, startedShare, walletOf } from "../support/journeys.js";
-import { FAST_RETRIES, received, setMode, until } from "../support/shareEvents.js";
+import { FAST_RETRIES, received, setMode } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 const SHAREABLE_TYPES: readonly string[] = SHAREABLE_CREDENTIAL_TYPES.map((entry) => entry.type);
 let system: LocalSystem;

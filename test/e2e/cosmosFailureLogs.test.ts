@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
-import { startTestSystem } from "../support/system.js";
+import { correlationIdOf, startTestSystem } from "../support/system.js";
 
 let system: LocalSystem;
 const lines: string[] = [];
@@ -19,7 +19,7 @@ describe("Cosmos DB failure logs", () => {
     await (await services().database()).container("trusts").delete();
     const response = await fetch(`${system.urls.host}/api/trusts?search=oxford`);
     expect(response.status).toBe(503);
-    const correlationId = response.headers.get("x-correlation-id") ?? "";
+    const correlationId = correlationIdOf(response);
     const line = lines.find((l) => l.includes(correlationId) && l.includes('"level":"error"')) ?? "";
     // The local host prefixes each line with its level, as the Functions host's console does.
     const logged = JSON.parse(line.slice(line.indexOf("{"))) as Record<string, unknown>;

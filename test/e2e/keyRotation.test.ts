@@ -1,14 +1,15 @@
 // Key rotation never breaks a receiver: a key is rotated while one delivery is retrying and others keep flowing;
 // the demo trust caches the JWKS for its max-age and does not refetch on an unknown kid, so a key that signed
 // before every cached JWKS held it would be refused with invalid_key.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { rotateLocalSigningKeys } from "../../src/adapters/keys/localSigningKeys.js";
 import { services } from "../../src/composition.js";
 import type { ShareEvent } from "../../src/domain/shareEvent.js";
-import { freePort } from "../support/ports.js";
-import { publish, shareEvent, storedEvent, until } from "../support/shareEvents.js";
+import { startFaultProxy } from "../support/faultProxy.js";
+import { publish, shareEvent, storedEvent } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let system: LocalSystem;
 
@@ -45,7 +46,10 @@ describe("key rotation", () => {
     // RRK's endpoint refuses connections for now, so its event keeps retrying across the rotation.
     const rrk = await services().trusts.get("RRK");
     if (rrk?.delivery?.mode !== "push") throw new Error("RRK should push");
-    const dead = `http://127.0.0.1:${await freePort()}/events`;
+    // A port this test holds, which drops every connection: no other process can answer on it meanwhile.
+    const unreachable = await startFaultProxy();
+    onTestFinished(() => unreachable.close());
+    const dead = `http://127.0.0.1:${unreachable.port}/events`;
     await services().trusts.upsertAll([{ ...rrk, delivery: { mode: "push", endpoint: dead } }]);
     const retrying = shareEvent("RRK");
     await publish(system, retrying);

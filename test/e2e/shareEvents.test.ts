@@ -15,6 +15,7 @@ import { services } from "../../src/composition.js";
 import { newStoredShareEvent } from "../../src/domain/shareDelivery.js";
 import type { Logger } from "../../src/log.js";
 import { messagesIn } from "../servicebus/fixtures.js";
+import { drained } from "../support/pipelineAudit.js";
 import {
   CLAIM_VALUE,
   documentsFor,
@@ -28,9 +29,9 @@ import {
   storedEvent,
   storedPayload,
   storePayload,
-  until,
 } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let system: LocalSystem;
 const lines: string[] = [];
@@ -227,7 +228,8 @@ describe("attempts exhausted", () => {
       return doc?.delivery.status === "delivered" ? doc : undefined;
     });
     expect(done.delivery.attempts.at(-1)).toMatchObject({ attempt: 6, outcome: "delivered" });
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Once no message for the event is left anywhere, no second delivery can follow the replayed one.
+    await drained(system, new Set([event.data.shareId]), 20_000);
     const replayed = await deliveredTo(event.eventId);
     expect(replayed).toHaveLength(1);
     expect(replayed[0]?.verified).toBe(true);
@@ -292,7 +294,24 @@ describe("at-least-once transport", () => {
       publish(system, event, { messageId: `${event.eventId}-again` }),
     ]);
     await until(async () => (await storedEvent(event))?.delivery.status === "delivered");
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // A copy that found the attempt in flight scheduled a look for when that attempt's lease ends (the push
+    // timeout and 30 s on): each such look is made now, with the clock at its time, instead of waited for; and a
+    // third copy arrives after every lease has ended. None may push again.
+    const deliver = (body: unknown, at: Date, source: string) =>
+      deliverShareEvent(
+        { ...services().shareEventDelivery, clock: () => at },
+        { body, applicationProperties: {}, source },
+        quiet,
+      );
+    const looks = (await messagesIn(system.serviceBus.connectionString, ["share-deliveries"])).filter(
+      (look) => (look.body as { eventId?: unknown }).eventId === event.eventId,
+    );
+    for (const look of looks) {
+      const due = look.scheduledEnqueueTimeUtc ?? new Date();
+      expect(await deliver(look.body, new Date(due.getTime() + 1_000), "share-deliveries")).toBe("duplicate");
+    }
+    const afterLeases = new Date(Date.now() + 120_000);
+    expect(await deliver(event, afterLeases, "share-events/subscriptions/deliver")).toBe("duplicate");
     expect(await documentsFor(event.eventId)).toBe(1);
     expect(await deliveredTo(event.eventId)).toHaveLength(1);
     expect((await storedEvent(event))?.delivery.attempts).toHaveLength(1);

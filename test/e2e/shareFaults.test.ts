@@ -1,5 +1,7 @@
+// Faults on the service's own path to Service Bus and to Cosmos DB, with the whole pipeline running: an event the
+// callback or a decline could not publish waits in its document's outbox, and once the route is back it is recorded
+// once and delivered once to the trust, as a callback that Cosmos DB refused is once Verified ID retries it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { functions } from "../../functions/index.js";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
 import type { FaultProxy } from "../support/faultProxy.js";
@@ -15,8 +17,9 @@ import {
   type Urls,
   verifiedShareBody,
 } from "../support/journeys.js";
+import { documentsFor, type Received, received, setMode, storedEvent } from "../support/shareEvents.js";
 import { call, type ProxiedSystem, startProxiedTestSystem } from "../support/system.js";
-import { collectSubscription, type TopicCollector } from "../support/topicCollector.js";
+import { until } from "../support/until.js";
 
 const IDENTITY = "StaffPassportIdentity";
 
@@ -25,74 +28,84 @@ let system: LocalSystem;
 let urls: Urls;
 let cosmosProxy: FaultProxy;
 let serviceBusProxy: FaultProxy;
-let collector: TopicCollector;
 let session = "";
 
 beforeAll(async () => {
-  proxied = await startProxiedTestSystem({
-    // The Service Bus consumers are left out, so that this file's receiver is the only one on `record`.
-    functions: functions.filter((fn) => fn.kind !== "serviceBusTopic" && fn.kind !== "serviceBusQueue"),
-  });
+  proxied = await startProxiedTestSystem();
   ({ system, cosmosProxy, serviceBusProxy } = proxied);
   urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
-  // The test's own receiver goes straight to the emulator: only the service's path is cut.
-  collector = collectSubscription(system.serviceBus.connectionString, "share-events", "record");
+  await setMode(system, "ok");
   session = await logIn(urls, "demo", "RTH");
 });
 afterAll(async () => {
-  await collector?.close();
   await proxied?.close();
 });
-
-const messagesFor = (shareId: string) => collector.forShare(shareId);
-
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 const verifiedCallback = async (share: { shareId: string; url: string }) =>
   verifiedShareBody(share, subjectOf(session), [await presentedCredential(urls, "demo", IDENTITY)]);
 
+/** Every SET the demo trust received about this share or request, duplicates included. */
+const setsAbout = async (txn: string): Promise<Received[]> =>
+  (await received(system)).filter((set) => set.claims?.txn === txn);
+
+/**
+ * Waits until the event is recorded and its delivery settled, then checks it was recorded once and delivered once:
+ * one document, one attempt that succeeded, and one SET at the trust with no duplicate behind it.
+ */
+async function expectRecordedAndDeliveredOnce(eventId: string, txn: string): Promise<void> {
+  const stored = await until(
+    async () => {
+      const event = await storedEvent({ eventId, trustId: "RTH" });
+      return event?.delivery.status === "delivered" ? event : undefined;
+    },
+    { timeoutMs: 40_000, what: `event ${eventId} recorded and delivered` },
+  );
+  expect(await documentsFor(eventId)).toBe(1);
+  expect(stored.delivery.attempts).toHaveLength(1);
+  const sets = await setsAbout(txn);
+  expect(sets.map((set) => ({ jti: set.jti, verified: set.verified, duplicate: set.duplicate }))).toEqual([
+    { jti: eventId, verified: true, duplicate: false },
+  ]);
+}
+
 describe("with Service Bus unreachable during the callback", () => {
-  it("answers 200, keeps the event in the outbox, and the sweep publishes it exactly once when Service Bus is back", async () => {
+  it("answers 200, keeps the event in the outbox, and once Service Bus is back the sweep publishes it: recorded once and delivered once", async () => {
     const share = await startedShare(urls, session, [IDENTITY]);
     const body = await verifiedCallback(share);
     const apiKey = await apiKeyOf(urls, share.url);
+    let eventId = "";
     serviceBusProxy.cut();
     try {
       const answer = await postCallback(urls, apiKey, body);
       expect(answer.status).toBe(200);
       expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
+      // A published event leaves its outbox: one still there was not published.
       const stored = await services().shares.get(subjectOf(session), share.shareId);
       expect(stored?.value.outbox?.event.data).toMatchObject({ shareId: share.shareId });
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(messagesFor(share.shareId)).toHaveLength(0);
+      eventId = stored?.value.outbox?.event.eventId ?? "";
+      expect(await documentsFor(eventId)).toBe(0);
     } finally {
       serviceBusProxy.restore();
     }
-    // The sweep runs every 10 seconds and takes events older than 5.
-    await until(() => messagesFor(share.shareId).length > 0, 40_000);
+    // The sweep runs every 10 seconds and takes events older than 5; once it has published, the outbox is empty,
+    // so no later sweep publishes the event again.
+    await expectRecordedAndDeliveredOnce(eventId, share.shareId);
     await until(
       async () =>
         (await services().shares.get(subjectOf(session), share.shareId))?.value.outbox === undefined,
-      20_000,
+      { timeoutMs: 20_000, what: "the share's outbox emptied" },
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(messagesFor(share.shareId)).toHaveLength(1);
   }, 90_000);
 });
 
 describe("with Service Bus unreachable when a credential request is declined", () => {
-  it("answers 200, keeps the decline's event on the request, and the sweep publishes it exactly once", async () => {
+  it("answers 200, keeps the decline's event on the request, and the sweep publishes it: recorded once and delivered once", async () => {
     const { requestId } = (
       await call<{ requestId: string }>(`${system.urls.demoTrust}/control/request`, {
         body: { trustId: "RTH", staffId: "RTH-2205117", credentialTypes: [IDENTITY] },
       })
     ).body;
+    let eventId = "";
     serviceBusProxy.cut();
     try {
       const declined = await call(`${urls.api}/credential-requests/${requestId}/decline`, {
@@ -102,23 +115,21 @@ describe("with Service Bus unreachable when a credential request is declined", (
       expect(declined.status).toBe(200);
       const stored = await services().credentialRequests.get("RTH", requestId);
       expect(stored?.value.outbox?.event.data).toMatchObject({ requestId });
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
-      expect(collector.forDeclinedRequest(requestId)).toHaveLength(0);
+      eventId = stored?.value.outbox?.event.eventId ?? "";
+      expect(await documentsFor(eventId)).toBe(0);
     } finally {
       serviceBusProxy.restore();
     }
-    await until(() => collector.forDeclinedRequest(requestId).length > 0, 40_000);
+    await expectRecordedAndDeliveredOnce(eventId, requestId);
     await until(
       async () => (await services().credentialRequests.get("RTH", requestId))?.value.outbox === undefined,
-      20_000,
+      { timeoutMs: 20_000, what: "the request's outbox emptied" },
     );
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(collector.forDeclinedRequest(requestId)).toHaveLength(1);
   }, 90_000);
 });
 
 describe("with Cosmos DB unreachable during the callback", () => {
-  it("answers 503 with nothing half done, and Verified ID's retry applies the callback once", async () => {
+  it("answers 503 with nothing half done, and Verified ID's retry applies the callback once: recorded once and delivered once", async () => {
     const share = await startedShare(urls, session, [IDENTITY]);
     const body = await verifiedCallback(share);
     const apiKey = await apiKeyOf(urls, share.url);
@@ -138,8 +149,13 @@ describe("with Cosmos DB unreachable during the callback", () => {
     expect(retried.body.status).toBe("applied");
     expect((await postCallback(urls, apiKey, body)).body.status).toBe("unchanged");
     expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
-    await until(() => messagesFor(share.shareId).length > 0, 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(messagesFor(share.shareId)).toHaveLength(1);
+    const [first] = await until(
+      async () => {
+        const sets = await setsAbout(share.shareId);
+        return sets.length > 0 && sets;
+      },
+      { timeoutMs: 20_000, what: "the share's SET at the demo trust" },
+    );
+    await expectRecordedAndDeliveredOnce(first?.jti ?? "", share.shareId);
   }, 120_000);
 });

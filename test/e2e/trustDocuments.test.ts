@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
 import { present } from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
+import { call, correlationIdOf, startTestSystem } from "../support/system.js";
 
 let system: LocalSystem;
 let api = "";
@@ -43,7 +43,7 @@ describe("trust documents read from the directory", () => {
     });
     expect(response.status).toBe(503);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
-    const correlationId = response.headers.get("x-correlation-id") ?? "";
+    const correlationId = correlationIdOf(response);
     const logged = lines.filter((line) => line.includes(correlationId) && line.includes('"level":"error"'));
     expect(logged.join("\n")).toContain("TrustDocumentInvalid");
     expect(logged.join("\n")).toContain("RZZ1");

@@ -10,7 +10,7 @@ import { DependencyUnavailable } from "../../src/adapters/cosmos/errors.js";
 import { type TrustStore, trustStore } from "../../src/adapters/cosmos/trustStore.js";
 import type { Trust } from "../../src/domain/trust.js";
 import { TrustDocumentInvalid } from "../../src/errors.js";
-import { freePort } from "../support/ports.js";
+import { startFaultProxy } from "../support/faultProxy.js";
 
 const noCredential = () => {
   throw new Error("no Entra credential is used on loopback");
@@ -123,21 +123,24 @@ describe("cached trust directory", () => {
   });
 
   it("does not keep a dependency failure: the next get once Cosmos DB answers reads it", async () => {
-    // A Cosmos DB account that is not up yet: its port refuses connections until the emulator starts on it.
-    const port = await freePort();
-    const later = await createCosmosClient(`https://127.0.0.1:${port}/`, noCredential);
+    // A Cosmos DB account that is not up yet: reached through a proxy that drops every connection until the
+    // emulator, started later on a port of its own, is behind it.
+    const proxy = await startFaultProxy();
+    const later = await createCosmosClient(`https://127.0.0.1:${proxy.port}/`, noCredential);
     let started: CosmosEmulator | undefined;
     try {
       const directory = trustStore(async () => later.database("trust-cache-test").container("trusts"));
       const trusts = cachedTrusts(directory, { ttlSeconds: 60, clock: testClock().clock });
       await expect(trusts.get("RCA5")).rejects.toBeInstanceOf(DependencyUnavailable);
-      started = await startCosmosEmulator({ port });
+      started = await startCosmosEmulator({ port: 0 });
+      proxy.forwardTo(started.port);
       await ensureContainers(await ensureDatabase(later, "trust-cache-test"));
       await directory.upsertAll([trust("RCA5")]);
       expect((await trusts.get("RCA5"))?.id).toBe("RCA5");
     } finally {
       later.dispose();
       await started?.close();
+      await proxy.close();
     }
   });
 

@@ -5,7 +5,7 @@ import type { ServiceBusTopicFunctionDefinition } from "../../functions/definiti
 import { type ServiceBusPump, startServiceBusPump } from "../../local/host/serviceBusPump.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "../../local/servicebus/index.js";
 import { messagesIn } from "../servicebus/fixtures.js";
-import { until } from "../support/shareEvents.js";
+import { until } from "../support/until.js";
 
 type Seen = { body: unknown; metadata: Record<string, unknown> };
 

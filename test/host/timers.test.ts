@@ -3,6 +3,7 @@ import type { Timer } from "@azure/functions";
 import { describe, expect, it, onTestFinished } from "vitest";
 import type { TimerFunctionDefinition } from "../../functions/definition.js";
 import { resolveSchedule, startTimers } from "../../local/host/timers.js";
+import { until } from "../support/until.js";
 
 function timerFunction(
   schedule: string,
@@ -16,10 +17,8 @@ function timerFunction(
   };
 }
 
-const waitFor = async (check: () => boolean, timeoutMs: number) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-};
+// Ticks are counted to the second: look often, so a wait ends soon after the tick it waits for.
+const waitFor = (check: () => boolean, timeoutMs: number) => until(check, { timeoutMs, everyMs: 20 });
 
 describe("timer triggers", () => {
   it("invokes the handler on each occurrence of its schedule, on the second, and stops when closed", async () => {
@@ -27,6 +26,7 @@ describe("timer triggers", () => {
     const runner = startTimers([
       timerFunction("* * * * * *", (timer) => ticks.push({ at: Date.now(), timer })),
     ]);
+    onTestFinished(() => runner.close());
     await waitFor(() => ticks.length >= 2, 5_000);
     await runner.close();
     const seen = ticks.length;
@@ -44,6 +44,7 @@ describe("timer triggers", () => {
   it("runs once at start-up when runOnStartup is set, without waiting for the schedule", async () => {
     const ticks: number[] = [];
     const runner = startTimers([timerFunction("0 0 0 1 1 *", () => ticks.push(Date.now()), true)]);
+    onTestFinished(() => runner.close());
     await waitFor(() => ticks.length >= 1, 2_000);
     await runner.close();
     expect(ticks).toHaveLength(1);

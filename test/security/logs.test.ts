@@ -18,8 +18,10 @@ import {
   type Urls,
   walletOf,
 } from "../support/journeys.js";
+import { received } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
 import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
+import { until } from "../support/until.js";
 import { DBS, IDENTITY, urlsOf } from "./support.js";
 
 const SHARED = [IDENTITY, DBS, "StaffPassportProfessionalRegistration", "StaffPassportOccupationalHealth"];
@@ -42,15 +44,9 @@ function leaves(value: unknown, out: string[] = []): string[] {
   return out;
 }
 
-async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
+/** The SETs the demo trust received about a share or a credential request. */
+const receivedAbout = async (txn: string) =>
+  (await received(system)).filter((event) => event.claims?.txn === txn);
 
 describe("log capture of a whole journey", () => {
   it("holds no claim value, token, api-key or key in any log line", async () => {
@@ -72,16 +68,10 @@ describe("log capture of a whole journey", () => {
     expect((await present(urls, "demo", share.url)).status).toBe(200);
     expect((await readShare(urls, session, share.shareId)).body.status).toBe("shared");
     const delivered = await until(
-      async () =>
-        (
-          await call<{ events: { token: string; claims: { txn?: string } }[] }>(
-            `${system.urls.demoTrust}/events`,
-          )
-        ).body.events,
-      (events) => events.some((event) => event.claims.txn === share.shareId),
+      async () => (await receivedAbout(share.shareId)).find((event) => event.verified),
+      { what: `the SET of share ${share.shareId} at the demo trust` },
     );
-    const setToken = delivered.find((event) => event.claims.txn === share.shareId)?.token ?? "";
-    expect(setToken).not.toBe("");
+    const setToken = delivered.token;
 
     const wallet = await walletOf(urls, "demo");
     const presented = wallet.credentials.filter(
@@ -141,13 +131,10 @@ describe("log capture of a whole journey", () => {
       headers: bearer(session),
     });
     expect(declined.status).toBe(200);
-    // The decline travels as a SET to the demo trust's endpoint; wait until it is delivered.
-    await until(
-      async () =>
-        (await call<{ events: { claims: { txn?: string } }[] }>(`${system.urls.demoTrust}/events`)).body
-          .events,
-      (events) => events.some((event) => event.claims.txn === requested.body.requestId),
-    );
+    // The decline travels as a SET to the demo trust's endpoint: its logging is only searched once it arrived.
+    await until(async () => (await receivedAbout(requested.body.requestId)).find((event) => event.verified), {
+      what: `the SET of the decline of ${requested.body.requestId} at the demo trust`,
+    });
     expect(
       leakedInto(lines, {
         "trust token": token,

@@ -5,9 +5,10 @@
 import { ServiceBusClient } from "@azure/service-bus";
 import type { LocalSystem } from "../../local/system.js";
 import { listDeadLetters } from "../../src/adapters/servicebus/deadLetterQueue.js";
-import { PARKING_QUEUE } from "../../src/adapters/servicebus/shareDeliveries.js";
+import { PARKING_QUEUE, SHARE_DELIVERIES_QUEUE } from "../../src/adapters/servicebus/shareDeliveries.js";
 import { services } from "../../src/composition.js";
 import { call } from "./system.js";
+import { until } from "./until.js";
 
 /** Where an accepted share's event stands once the pipeline has settled, or what is wrong with it. */
 export type ShareFate =
@@ -185,5 +186,68 @@ export async function settledAudit(
       return audit.unsettled === 0 ? audit : auditPipeline(system, { ...options, settled: true });
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** The ids of the share events about these shares or credential requests. */
+async function eventIdsOf(subjects: ReadonlySet<string>): Promise<Set<string>> {
+  const events = await all<{ id: string; data: { shareId?: string; requestId?: string } }>(
+    "shareEvents",
+    "SELECT c.id, c.data FROM c",
+  );
+  return new Set(
+    events
+      .filter((event) => subjects.has(event.data.shareId ?? event.data.requestId ?? ""))
+      .map((event) => event.id),
+  );
+}
+
+/** Messages about these events still in an entity, whatever their state: peeked afresh, from the first one. */
+async function pendingIn(
+  client: ServiceBusClient,
+  entity: readonly [queue: string] | readonly [topic: string, subscription: string],
+  eventIds: ReadonlySet<string>,
+): Promise<number> {
+  // A fresh receiver each time: a second peek on the same one carries on after the last message it saw.
+  const receiver = entity.length === 1 ? client.createReceiver(entity[0]) : client.createReceiver(...entity);
+  try {
+    const messages = await receiver.peekMessages(1000);
+    return messages.filter((message) => {
+      const eventId = (message.body as { eventId?: unknown } | undefined)?.eventId;
+      return typeof eventId === "string" && eventIds.has(eventId);
+    }).length;
+  } finally {
+    await receiver.close();
+  }
+}
+
+/**
+ * Waits until no message about the events of these shares (or credential requests) is left on its way to a consumer: none in either subscription
+ * and none in the delivery queue, scheduled ones included (the look a copy schedules for when another copy's lease
+ * ends, up to the push timeout and 30 s away). Only then can an audit say that no second delivery is still to come.
+ */
+export async function drained(
+  system: LocalSystem,
+  subjects: ReadonlySet<string>,
+  timeoutMs: number,
+): Promise<void> {
+  const eventIds = await eventIdsOf(subjects);
+  const client = new ServiceBusClient(system.serviceBus.connectionString);
+  try {
+    await until(
+      async () => {
+        let pending = 0;
+        for (const entity of [
+          [SHARE_DELIVERIES_QUEUE],
+          ["share-events", "record"],
+          ["share-events", "deliver"],
+        ] as const)
+          pending += await pendingIn(client, entity, eventIds);
+        return pending === 0;
+      },
+      { timeoutMs, everyMs: 500, what: `no message left for the events of ${[...subjects].join(", ")}` },
+    );
+  } finally {
+    await client.close();
   }
 }

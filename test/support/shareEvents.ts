@@ -153,20 +153,6 @@ export async function setMode(system: LocalSystem, mode: string): Promise<void> 
   if (response.status !== 200) throw new Error(`demo trust refused mode ${mode}`);
 }
 
-export async function until<T>(
-  check: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 20_000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not met in ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 /** Settings that make retries take well under a second each, so a whole schedule runs within a test. */
 export const FAST_RETRIES = {
   SHARE_DELIVERY_MAX_ATTEMPTS: "5",

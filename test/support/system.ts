@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type LocalSystem, type SystemOptions, startSystem } from "../../local/system.js";
 import { type FaultProxy, startFaultProxy } from "./faultProxy.js";
-import { freePort } from "./ports.js";
 
 export async function startTestSystem(options: Partial<SystemOptions> = {}): Promise<LocalSystem> {
   return startSystem({
@@ -30,9 +29,10 @@ export type ProxiedSystem = {
  * can cut either while the emulators keep their data.
  */
 export async function startProxiedTestSystem(options: Partial<SystemOptions> = {}): Promise<ProxiedSystem> {
-  const [cosmosPort, serviceBusPort] = [await freePort(), await freePort()];
-  const cosmosProxy = await startFaultProxy({ port: cosmosPort });
-  const serviceBusProxy = await startFaultProxy({ port: serviceBusPort });
+  // The proxies listen first, so the settings can name them; the emulators then bind ports of their own choosing,
+  // and the proxies are pointed at those before anything goes through them.
+  const cosmosProxy = await startFaultProxy();
+  const serviceBusProxy = await startFaultProxy();
   const closeProxies = async () => {
     await cosmosProxy.close();
     await serviceBusProxy.close();
@@ -40,7 +40,11 @@ export async function startProxiedTestSystem(options: Partial<SystemOptions> = {
   try {
     const system = await startTestSystem({
       ...options,
-      ports: { host: 0, verifiedId: 0, demoTrust: 0, cosmos: cosmosPort, serviceBus: serviceBusPort },
+      onEmulatorPorts: (ports) => {
+        cosmosProxy.forwardTo(ports.cosmos);
+        serviceBusProxy.forwardTo(ports.serviceBus);
+        options.onEmulatorPorts?.(ports);
+      },
       settings: {
         COSMOS_ENDPOINT: `https://127.0.0.1:${cosmosProxy.port}/`,
         ServiceBusConnection: serviceBusConnectionVia(serviceBusProxy.port),
@@ -80,4 +84,14 @@ export async function call<T = Record<string, unknown>>(
     body: (text ? JSON.parse(text) : undefined) as T,
     headers: response.headers,
   };
+}
+
+/**
+ * The correlation id the service answered with. A test finds log lines by it, so a missing or empty one fails
+ * here: searching for "" would match every line.
+ */
+export function correlationIdOf(response: { headers: Headers }): string {
+  const id = response.headers.get("x-correlation-id");
+  if (id === null || id.trim() === "") throw new Error("the response carries no x-correlation-id");
+  return id;
 }

@@ -12,8 +12,8 @@ import {
   type VerifiedIdClientOptions,
   VerifiedIdError,
 } from "../../src/adapters/verifiedId/index.js";
-import { freePort } from "../support/ports.js";
-import { until } from "../support/shareEvents.js";
+import { startFaultProxy } from "../support/faultProxy.js";
+import { until } from "../support/until.js";
 import {
   forwardingTo,
   getJson,
@@ -264,8 +264,11 @@ describe("errors and retries", () => {
 
   it("retries when the service cannot be reached, then reports it unavailable", async () => {
     const time = fakeTime();
+    // A port this test holds, which drops every connection: no other process can answer on it meanwhile.
+    const unreachable = await startFaultProxy();
+    onTestFinished(() => unreachable.close());
     const error = await client({
-      baseUrl: `http://127.0.0.1:${await freePort()}`,
+      baseUrl: `http://127.0.0.1:${unreachable.port}`,
       ...time.options,
       retry: { maxAttempts: 2 },
     })
