@@ -9,8 +9,9 @@ import { rotateSigningKey } from "../../scripts/keys.js";
 import { SESSION_AUDIENCE } from "../../src/adapters/keys/sessionTokens.js";
 import { StaticTokenCredential } from "../../src/adapters/verifiedId/index.js";
 import { logIn } from "../support/journeys.js";
-import { publish, shareEvent, storedEvent, until } from "../support/shareEvents.js";
+import { publish, shareEvent, storedEvent } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
+import { until } from "../support/until.js";
 
 let vault: KeyVaultEmulator;
 let system: LocalSystem;

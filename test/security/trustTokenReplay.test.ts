@@ -7,9 +7,9 @@ import type { LocalSystem } from "../../local/system.js";
 import { CLOCK_TOLERANCE_SECONDS } from "../../src/adapters/keys/jwtVerification.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { bearer, logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
-import { until } from "../support/shareEvents.js";
 import { call, type JsonResponse, startTestSystem } from "../support/system.js";
 import { registerTrustKey, type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
+import { until } from "../support/until.js";
 import { DBS, IDENTITY, urlsOf } from "./support.js";
 
 const TRUST = "RRK";
