@@ -183,7 +183,8 @@ describe("the signing key", () => {
       /\/share-signing-key$/,
     );
     const settings = at(moduleNamed(main, "functionApp").parameters, "appSettings.value") as ArmObject;
-    expect(settings.SIGNING_KEY_NAME).toBe("[reference('keyVault').outputs.signingKeyName.value]");
+    // The parameter itself, so that the app's settings can be checked against src/config.ts before deployment.
+    expect(settings.SIGNING_KEY_NAME).toBe("[parameters('signingKeyName')]");
     expect(settings).not.toHaveProperty("SIGNING_KEY_SECRET_NAME");
     expect(main.outputs?.SIGNING_KEY_NAME?.value).toBe(
       "[reference('keyVault').outputs.signingKeyName.value]",
