@@ -90,6 +90,8 @@ function verifier(trusts: Trust[], options: { jwksTimeoutMs?: number; tokenIds?:
     usedTokenIds: usedTokenIdStore(async () => options.tokenIds ?? tokenIds),
     audience,
     clock: () => now,
+    // The JWKS servers here listen on loopback, which only a service running on this machine may read.
+    outbound: { local: true },
     ...(options.jwksTimeoutMs === undefined ? {} : { jwksTimeoutMs: options.jwksTimeoutMs }),
   });
 }
