@@ -21,6 +21,7 @@ import {
   validateOutboundUrl,
 } from "../../src/adapters/net/publicFetch.js";
 import { deliverShareEvent } from "../../src/app/deliverShareEvent.js";
+import { judgePush } from "../../src/domain/shareDelivery.js";
 import { trustSchema } from "../../src/domain/trust.js";
 import { deliveryWorld, eventMessage, pushTrust, storedPayload } from "../support/memoryDelivery.js";
 import { memoryLogger } from "../support/memoryPorts.js";
@@ -210,6 +211,7 @@ describe("what a push endpoint answers", () => {
     );
     const result = await httpSetPusher(onThisMachine())(`${endpoint.url}/events`, TOKEN, 5_000);
     expect(result).toMatchObject({ kind: "response", status: 307 });
+    expect(judgePush(result)).toEqual({ kind: "permanent", reason: "http_307" });
     expect(endpoint.seen.requests).toHaveLength(1);
     expect(elsewhere.seen.connections).toBe(0);
   });
@@ -229,6 +231,16 @@ describe("what a push endpoint answers", () => {
     expect(result).toMatchObject({ kind: "response", status: 400, truncated: true });
     expect(result.kind === "response" ? Buffer.byteLength(result.body) : 0).toBe(4096);
     await until(() => closed, { what: "the endpoint's connection to be dropped", timeoutMs: 5_000 });
+  });
+
+  it("is given up on when it stops half-way through its answer: the time limit covers the whole exchange", async () => {
+    const endpoint = await httpServer((response) => {
+      response.writeHead(202, { "content-length": "100" });
+      response.write("only part of it");
+    });
+    const result = await httpSetPusher(onThisMachine())(`${endpoint.url}/events`, TOKEN, 300);
+    expect(result).toMatchObject({ kind: "timeout" });
+    expect(endpoint.seen.requests).toHaveLength(1);
   });
 
   it("carries the stream's authorization as the Authorization header, and none when there is none", async () => {
