@@ -292,6 +292,20 @@ describe("trust tokens with keys at the trust's jwksUri", () => {
     expect(error).toBeInstanceOf(TrustKeysUnavailable);
     expect(fetches).toBe(1);
   });
+
+  it("read it only from a host the operator pinned the trust to, and follow a change of pins at once", async () => {
+    const uri = await jwksServer();
+    const trusts = [trust("RAA", { jwksUri: uri, allowedHosts: ["hr.raa.example"] })];
+    const check = verifier(trusts);
+    const error = await refusal(check.verify(await trustToken(keyA, "RAA", audience, { now }), "read"));
+    expect(error).toBeInstanceOf(TrustKeysUnavailable);
+    expect(fetches).toBe(0);
+    trusts[0] = trust("RAA", { jwksUri: uri, allowedHosts: ["127.0.0.1"] });
+    expect(await check.verify(await trustToken(keyA, "RAA", audience, { now }), "read")).toMatchObject({
+      trustId: "RAA",
+    });
+    expect(fetches).toBe(1);
+  });
 });
 
 describe("trust documents", () => {

@@ -128,7 +128,8 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
     }
     const uri = trust.jwksUri;
     if (uri === undefined) return undefined;
-    const key = `${trust.id} ${uri}`;
+    // The pins are part of the key too: the load below reads them once, and an operator may change them.
+    const key = `${trust.id} ${uri} ${trust.allowedHosts?.join(",") ?? ""}`;
     let cache = remote.get(key);
     if (cache === undefined) {
       const load = async () => {
