@@ -128,6 +128,9 @@ describe("a push endpoint on a deployment", () => {
         reason: "endpoint_not_public",
       });
     }
+    // And through the system's own resolver, as a deployment resolves names.
+    const system = await httpSetPusher({ local: false })(`https://localhost:${port}/events`, TOKEN, 2_000);
+    expect(system).toMatchObject({ kind: "refused", reason: "endpoint_not_public" });
     expect(seen.connections).toBe(0);
   });
 
