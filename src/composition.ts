@@ -23,6 +23,7 @@ import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
 import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
 import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
 import { type TrustTokenVerifier, trustAudience, trustTokenVerifier } from "./adapters/keys/trustTokens.js";
+import { type OutboundPolicy, runsLocally } from "./adapters/net/publicFetch.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
@@ -80,6 +81,8 @@ export type Services = {
   /** Verifies the tokens trusts' systems sign to call the trust API, with each trust's own keys. */
   trustTokens: TrustTokenVerifier;
   clock: Clock;
+  /** How addresses a trust gives (push endpoints, its jwksUri) may be reached, for sending and for saving them. */
+  outbound: OutboundPolicy;
   session: { issuer: string; ttlSeconds: number };
   healthChecks: Record<string, HealthCheck>;
   /** Closes the clients that were made; nothing is made to be closed. */
@@ -125,7 +128,7 @@ function shareEventConsumers(
       trusts,
       payloads,
       sign,
-      push: httpSetPusher(),
+      push: httpSetPusher({ local: runsLocally(config) }),
       scheduler: deliveryScheduler(serviceBus),
       deadLetters,
       clock,
@@ -232,6 +235,7 @@ function buildServices(config: Config): Services {
     ),
   );
   const healthChecks = dependencyChecks(database, serviceBus);
+  const outbound: OutboundPolicy = { local: runsLocally(config) };
   return {
     config,
     cosmos,
@@ -256,8 +260,10 @@ function buildServices(config: Config): Services {
       usedTokenIds: usedTokenIdStore(container("tokenIds")),
       audience: trustAudience(config.SESSION_ISSUER),
       clock: () => new Date(),
+      outbound,
     }),
     clock: () => new Date(),
+    outbound,
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks,
     // Share events parked in an outbox make the service degraded, not unavailable (src/app/outbox.ts).

@@ -292,8 +292,24 @@ export type SetContent = { readonly eventId: string; readonly trustId: string } 
 /** Signs a SET afresh: a new `iat` every time, the same `jti` (the event id). */
 export type SetSigner = (content: SetContent, now: Date) => Promise<{ token: string; kid: string }>;
 
-/** POSTs a SET per RFC 8935 and reports what happened; never throws for an HTTP or network outcome. */
-export type SetPusher = (endpoint: string, token: string, timeoutMs: number) => Promise<PushResult>;
+/**
+ * POSTs a SET per RFC 8935 and reports what happened; never throws for an HTTP or network outcome. An endpoint
+ * that is not https to a public address (or outside `allowedHosts`, the operator's pins for the trust) is refused
+ * before anything is sent.
+ */
+export type SetPusher = (
+  endpoint: string,
+  token: string,
+  timeoutMs: number,
+  options?: SetPushOptions,
+) => Promise<PushResult>;
+
+export type SetPushOptions = {
+  /** The stream's `authorization_header` (SSF 1.0 section 6.1.1), sent as `Authorization`; never logged. */
+  readonly authorization?: string | undefined;
+  /** The trust document's `allowedHosts`. */
+  readonly allowedHosts?: readonly string[] | undefined;
+};
 
 /** The body of a scheduled retry on the delivery queue: a reference, never the claims. */
 export type DeliveryRetry = {

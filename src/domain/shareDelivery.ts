@@ -147,9 +147,20 @@ export function retrySpanMs(policy: RetryPolicy): { min: number; max: number } {
   return { min, max };
 }
 
-/** What a push came to, as the notifier saw it on the wire. */
+/**
+ * What a push came to, as the notifier saw it on the wire; `refused` is the outbound guard declining the endpoint
+ * before anything was sent (not https, not a public address, not a host the trust is pinned to).
+ */
 export type PushResult =
-  | { readonly kind: "response"; readonly status: number; readonly body: string; readonly durationMs: number }
+  | {
+      readonly kind: "response";
+      readonly status: number;
+      /** The start of the answer's body; `truncated` when it went on past the pusher's byte limit. */
+      readonly body: string;
+      readonly truncated?: boolean;
+      readonly durationMs: number;
+    }
+  | { readonly kind: "refused"; readonly reason: string; readonly durationMs: number }
   | { readonly kind: "timeout" | "connection"; readonly durationMs: number };
 
 export type PushVerdict =
@@ -160,9 +171,11 @@ export type PushVerdict =
 /**
  * RFC 8935 section 2: any 2xx is success; a 400 carries `err` and is not worth repeating. Timeouts, connection
  * errors, 408, 429 and 5xx are the recoverable failures section 4 means, so they are retried. Anything else (a
- * redirect, 401, 404, ...) is an endpoint that will not take the SET as it stands: failed, for an operator.
+ * redirect, 401, 404, ...) is an endpoint that will not take the SET as it stands: failed, for an operator. So is
+ * an endpoint the outbound guard refuses: it stays refused until the trust changes it, however often it is tried.
  */
 export function judgePush(result: PushResult): PushVerdict {
+  if (result.kind === "refused") return { kind: "permanent", reason: result.reason };
   if (result.kind !== "response") return { kind: "transient", reason: result.kind };
   const { status } = result;
   if (status >= 200 && status < 300) return { kind: "delivered" };

@@ -24,6 +24,11 @@ export type Trust = {
   readonly jwks?: { readonly keys: readonly TrustPublicKey[] };
   /** Where the trust publishes its JWKS: https (http only on a loopback address). */
   readonly jwksUri?: string;
+  /**
+   * Set by an operator to pin the trust: the only hosts (exact, lower-case names) the service sends its pushes
+   * to or reads its JWKS from, whatever URLs the trust gives. Absent: any host with public addresses.
+   */
+  readonly allowedHosts?: readonly string[];
 };
 
 /** A P-256 public key in JWK form: the only kind a trust's ES256 tokens can be checked with. */
@@ -56,6 +61,14 @@ export function isHttpsOrLoopback(endpoint: string): boolean {
 
 const did = z.string().regex(/^did:[a-z0-9]+:.+$/, "must be a DID");
 const base64url = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "must be a 32-byte base64url coordinate");
+/** A lower-case DNS name (or IPv4 address), as URL gives a host name, so that a pin compares as a string. */
+const hostName = z
+  .string()
+  .max(253)
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/,
+    "must be a lower-case host name",
+  );
 const secureUrl = z.url().refine(isHttpsOrLoopback, "must be https (http only on a loopback address)");
 
 /** Strict, so that a private key (`d`) or a key of another kind is refused rather than carried along. */
@@ -89,6 +102,7 @@ export const trustFields = {
     .exactOptional(),
   jwks: z.strictObject({ keys: z.array(trustPublicKey).min(1).max(20) }).exactOptional(),
   jwksUri: secureUrl.exactOptional(),
+  allowedHosts: z.array(hostName).min(1).max(20).exactOptional(),
 };
 
 const oneKeySource = (trust: { jwks?: unknown; jwksUri?: unknown }) =>

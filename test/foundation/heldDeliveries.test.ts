@@ -102,7 +102,8 @@ beforeAll(async () => {
     trusts: trustStore(async () => database.container("trusts")),
     payloads: blobPayloadStore(payloads),
     sign: securityEventTokenSigner(keys, ISSUER),
-    push: httpSetPusher(),
+    // The demo trust's endpoint is on loopback, as it is when the whole service runs on this machine.
+    push: httpSetPusher({ local: true }),
     scheduler: deliveryScheduler(async () => sb),
     deadLetters: parkingDeadLetters(async () => sb),
     clock: () => now,

@@ -90,6 +90,8 @@ function verifier(trusts: Trust[], options: { jwksTimeoutMs?: number; tokenIds?:
     usedTokenIds: usedTokenIdStore(async () => options.tokenIds ?? tokenIds),
     audience,
     clock: () => now,
+    // The JWKS servers here listen on loopback, which only a service running on this machine may read.
+    outbound: { local: true },
     ...(options.jwksTimeoutMs === undefined ? {} : { jwksTimeoutMs: options.jwksTimeoutMs }),
   });
 }
@@ -288,6 +290,20 @@ describe("trust tokens with keys at the trust's jwksUri", () => {
     const check = verifier([trust("RAA", { jwksUri: await jwksServer() })], { jwksTimeoutMs: 50 });
     const error = await refusal(check.verify(await trustToken(keyA, "RAA", audience, { now }), "read"));
     expect(error).toBeInstanceOf(TrustKeysUnavailable);
+    expect(fetches).toBe(1);
+  });
+
+  it("read it only from a host the operator pinned the trust to, and follow a change of pins at once", async () => {
+    const uri = await jwksServer();
+    const trusts = [trust("RAA", { jwksUri: uri, allowedHosts: ["hr.raa.example"] })];
+    const check = verifier(trusts);
+    const error = await refusal(check.verify(await trustToken(keyA, "RAA", audience, { now }), "read"));
+    expect(error).toBeInstanceOf(TrustKeysUnavailable);
+    expect(fetches).toBe(0);
+    trusts[0] = trust("RAA", { jwksUri: uri, allowedHosts: ["127.0.0.1"] });
+    expect(await check.verify(await trustToken(keyA, "RAA", audience, { now }), "read")).toMatchObject({
+      trustId: "RAA",
+    });
     expect(fetches).toBe(1);
   });
 });

@@ -6,9 +6,10 @@
 import { createHash } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, errors, type JWK } from "jose";
 import type { TrustCaller, TrustDirectory } from "../../app/ports.js";
-import { isHttpsOrLoopback, type Trust, trustFields } from "../../domain/trust.js";
+import { type Trust, trustFields } from "../../domain/trust.js";
 import { ServiceError } from "../../errors.js";
 import { SET_TYPE } from "../events/securityEventTokens.js";
+import { type OutboundPolicy, publicFetch } from "../net/publicFetch.js";
 import { CLOCK_TOLERANCE_SECONDS, isExpired, type VerificationKeys, verifyEs256 } from "./jwtVerification.js";
 import { type RefreshingCache, refreshingCache } from "./refreshingCache.js";
 import { SESSION_TOKEN_TYPE } from "./sessionTokens.js";
@@ -48,24 +49,39 @@ export class TrustKeysUnavailable extends ServiceError {
   }
 }
 
-/** Reads a JWKS document; throws for anything but a 200 with keys of the kind a trust may register. */
-export type JwksFetcher = (uri: string, timeoutMs: number) => Promise<{ keys: JWK[] }>;
+/**
+ * Reads a JWKS document; throws for anything but a 200 with keys of the kind a trust may register. `allowedHosts`
+ * are the trust's pins.
+ */
+export type JwksFetcher = (
+  uri: string,
+  timeoutMs: number,
+  allowedHosts?: readonly string[],
+) => Promise<{ keys: JWK[] }>;
 
 const trustJwksSchema = trustFields.jwks.unwrap();
 
-export const fetchTrustJwks: JwksFetcher = async (uri, timeoutMs) => {
-  // Checked again here: the document was parsed when read, but this is the line that sends the request.
-  if (!isHttpsOrLoopback(uri)) throw new Error("The JWKS URI is not https.");
-  const response = await fetch(uri, {
-    headers: { accept: "application/json" },
-    redirect: "error",
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  if (response.status !== 200) throw new Error(`The JWKS URI answered ${response.status}.`);
-  const text = await response.text();
-  if (text.length > MAX_JWKS_BYTES) throw new Error("The JWKS is too large.");
-  return { keys: trustJwksSchema.parse(JSON.parse(text)).keys.map((key) => ({ ...key })) };
-};
+/** Reads a trust's JWKS through the outbound guard: https to public addresses, no redirects, a byte limit. */
+export function publicJwksFetcher(policy: OutboundPolicy): JwksFetcher {
+  return async (uri, timeoutMs, allowedHosts) => {
+    const result = await publicFetch(
+      uri,
+      {
+        method: "GET",
+        headers: { accept: "application/json" },
+        timeoutMs,
+        maxBytes: MAX_JWKS_BYTES,
+        allowedHosts,
+      },
+      policy,
+    );
+    if (result.kind === "refused") throw new Error(`The JWKS URI is refused: ${result.reason}.`);
+    if (result.kind !== "response") throw new Error(`The JWKS URI could not be read: ${result.kind}.`);
+    if (result.status !== 200) throw new Error(`The JWKS URI answered ${result.status}.`);
+    if (result.truncated) throw new Error("The JWKS is too large.");
+    return { keys: trustJwksSchema.parse(JSON.parse(result.body)).keys.map((key) => ({ ...key })) };
+  };
+}
 
 /**
  * The ids of trust tokens already used by a call that changes something, shared by every instance, each kept for
@@ -88,6 +104,8 @@ export type TrustTokenDeps = {
   /** trustAudience(SESSION_ISSUER). */
   audience: string;
   clock: () => Date;
+  /** How a trust's jwksUri may be reached (src/adapters/net/publicFetch.ts); used unless fetchJwks is given. */
+  outbound: OutboundPolicy;
   fetchJwks?: JwksFetcher;
   /** How long a trust's JWKS endpoint is given to answer; TRUST_JWKS_TIMEOUT_MS unless a test needs it shorter. */
   jwksTimeoutMs?: number;
@@ -99,7 +117,7 @@ const TRUST_ID = /^[A-Z0-9]{3,5}$/;
 const REFUSED_TYPES = new Set([SESSION_TOKEN_TYPE, SET_TYPE]);
 
 export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
-  const fetchJwks = deps.fetchJwks ?? fetchTrustJwks;
+  const fetchJwks = deps.fetchJwks ?? publicJwksFetcher(deps.outbound);
   // One cache per trust and URI: a trust that moves its JWKS starts afresh.
   const remote = new Map<string, RefreshingCache<{ keys: JWK[] }>>();
 
@@ -110,12 +128,13 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
     }
     const uri = trust.jwksUri;
     if (uri === undefined) return undefined;
-    const key = `${trust.id} ${uri}`;
+    // The pins are part of the key too: the load below reads them once, and an operator may change them.
+    const key = `${trust.id} ${uri} ${trust.allowedHosts?.join(",") ?? ""}`;
     let cache = remote.get(key);
     if (cache === undefined) {
       const load = async () => {
         try {
-          return await fetchJwks(uri, deps.jwksTimeoutMs ?? TRUST_JWKS_TIMEOUT_MS);
+          return await fetchJwks(uri, deps.jwksTimeoutMs ?? TRUST_JWKS_TIMEOUT_MS, trust.allowedHosts);
         } catch (cause) {
           throw new TrustKeysUnavailable(trust.id, { cause });
         }
