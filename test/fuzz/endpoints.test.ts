@@ -291,6 +291,14 @@ describe("fuzzing the trust API and the credential request endpoints", () => {
         }),
       },
       { weight: 1, arbitrary: json() },
+      // Well-formed requests, so that every seed reaches the 201s whose stored documents are counted below.
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          staffId: fc.constant("RRK-0457331"),
+          credentialTypes: fc.subarray([...TYPES], { minLength: 1 }),
+        }),
+      },
     );
     const creates = fc.tuple(requestBody, contentType, trustAuth).map(([body, mime, auth]) => ({
       path: "trust/credential-requests",
