@@ -107,6 +107,7 @@ function shareEventConsumers(
   keys: SigningKeys,
   credentialRequests: CredentialRequestStore,
   payloads: PayloadStore,
+  trustTokens: TrustTokenVerifier,
 ): Pick<
   Services,
   "shareEventRecording" | "shareEventDelivery" | "shareEventRetention" | "shareEventPolling"
@@ -115,7 +116,8 @@ function shareEventConsumers(
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
-  const sign = securityEventTokenSigner(keys, config.SESSION_ISSUER);
+  // Encrypted to the trust's encryption key, when it registered one, read with the keys of its tokens.
+  const sign = securityEventTokenSigner(keys, config.SESSION_ISSUER, trustTokens.registeredKeys);
   return {
     shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
     shareEventRetention: { events, payloads, credentialRequests, clock, retentionMs },
@@ -232,6 +234,12 @@ function buildServices(config: Config): Services {
     ),
   );
   const healthChecks = dependencyChecks(database, serviceBus);
+  const trustTokens = trustTokenVerifier({
+    trusts,
+    usedTokenIds: usedTokenIdStore(container("tokenIds")),
+    audience: trustAudience(config.SESSION_ISSUER),
+    clock: () => new Date(),
+  });
   return {
     config,
     cosmos,
@@ -251,12 +259,7 @@ function buildServices(config: Config): Services {
     }),
     keys,
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
-    trustTokens: trustTokenVerifier({
-      trusts,
-      usedTokenIds: usedTokenIdStore(container("tokenIds")),
-      audience: trustAudience(config.SESSION_ISSUER),
-      clock: () => new Date(),
-    }),
+    trustTokens,
     clock: () => new Date(),
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
     healthChecks,
@@ -266,7 +269,16 @@ function buildServices(config: Config): Services {
       parked: () => countParked({ shares, credentialRequests }),
     }),
     rateLimits: rateLimitsOf(config),
-    ...shareEventConsumers(config, container, serviceBus, trusts, keys, credentialRequests, payloads),
+    ...shareEventConsumers(
+      config,
+      container,
+      serviceBus,
+      trusts,
+      keys,
+      credentialRequests,
+      payloads,
+      trustTokens,
+    ),
     async close() {
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();
