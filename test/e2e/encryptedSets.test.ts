@@ -277,4 +277,28 @@ describe("the demo trust (API.md section 5)", () => {
     expect(rth).toMatchObject({ verified: true, encrypted: false, aud: "RTH" });
     expect(rth.token.split(".")).toHaveLength(3);
   });
+
+  it("decrypts RRK's SETs received by poll too, lists them with encrypted true, and acknowledges them", async () => {
+    const setDelivery = (method: "push" | "poll") =>
+      call(`${system.urls.demoTrust}/control/delivery`, { body: { trustId: "RRK", method } });
+    onTestFinished(async () => {
+      await setDelivery("push");
+    });
+    expect((await setDelivery("poll")).status).toBe(200);
+    const event = shareEvent("RRK");
+    await publish(system, event);
+    const listed = await until(
+      async () => (await received(system)).find((e) => e.jti === event.eventId),
+      20_000,
+      "the polled SET listed",
+    );
+    expect(listed).toMatchObject({ verified: true, encrypted: true, via: "poll", aud: "RRK" });
+    expect(listed.token.split(".")).toHaveLength(5);
+    expectSectionThreeClaims(listed.claims ?? {}, event);
+    await until(
+      async () => (await storedEvent(event))?.delivery.status === "delivered",
+      20_000,
+      "the polled event acknowledged",
+    );
+  });
 });

@@ -144,6 +144,7 @@ export type Received = {
   token: string;
   /** It arrived as a JWE encrypted to the trust; `claims` are those of the SET inside. */
   encrypted?: boolean;
+  via?: "push" | "poll";
 };
 
 export async function received(system: LocalSystem): Promise<Received[]> {
