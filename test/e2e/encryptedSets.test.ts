@@ -7,12 +7,14 @@ import { randomUUID } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
+  CompactEncrypt,
   type CryptoKey,
   compactDecrypt,
   createLocalJWKSet,
   decodeProtectedHeader,
   exportJWK,
   generateKeyPair,
+  importJWK,
   type JWK,
   jwtVerify,
 } from "jose";
@@ -280,6 +282,22 @@ describe("the demo trust (API.md section 5)", () => {
     expectSectionThreeClaims(rrk.claims ?? {}, toRrk);
     expect(rth).toMatchObject({ verified: true, encrypted: false, aud: "RTH" });
     expect(rth.token.split(".")).toHaveLength(3);
+  });
+
+  it("refuses with 400 invalid_key a SET encrypted to a key it does not hold, and lists it as refused", async () => {
+    const stranger = await encryptionKey();
+    const jwe = await new CompactEncrypt(new TextEncoder().encode("a.signed.set"))
+      .setProtectedHeader({ alg: "ECDH-ES+A256KW", enc: "A256GCM", cty: "JWT", kid: stranger.jwk.kid ?? "" })
+      .encrypt(await importJWK(stranger.jwk, "ECDH-ES+A256KW"));
+    const response = await fetch(`${system.urls.demoTrust}/events`, {
+      method: "POST",
+      headers: { "content-type": "application/secevent+jwt" },
+      body: jwe,
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ err: "invalid_key" });
+    const listed = (await received(system)).find((e) => e.token === jwe);
+    expect(listed).toMatchObject({ verified: false, encrypted: true, jti: null });
   });
 
   it("decrypts RRK's SETs received by poll too, lists them with encrypted true, and acknowledges them", async () => {
