@@ -17,7 +17,7 @@ import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
 import { type DeliveryMethod, type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
 import { buildSite, type Site } from "./pages/site.js";
-import { loadSeedTrusts } from "./seed/index.js";
+import { ENCRYPTING_SEED_TRUSTS, loadSeedTrusts } from "./seed/index.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "./servicebus/index.js";
 import { localSettings, type Ports } from "./settings.js";
 import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "./verifiedid/index.js";
@@ -198,6 +198,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       audiences: seed.map((trust) => trust.id),
       trustApi: { baseUrl: `${hostUrl}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
       pollTrusts: seed.filter((trust) => trust.delivery?.mode === "poll").map((trust) => trust.id),
+      encryptingTrusts: ENCRYPTING_SEED_TRUSTS,
       setDelivery: setTrustDelivery,
       ...(log ? { log } : {}),
       ...site(trustPage),

@@ -110,6 +110,7 @@ function shareEventConsumers(
   keys: SigningKeys,
   credentialRequests: CredentialRequestStore,
   payloads: PayloadStore,
+  trustTokens: TrustTokenVerifier,
 ): Pick<
   Services,
   "shareEventRecording" | "shareEventDelivery" | "shareEventRetention" | "shareEventPolling"
@@ -118,7 +119,8 @@ function shareEventConsumers(
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
-  const sign = securityEventTokenSigner(keys, config.SESSION_ISSUER);
+  // Encrypted to the trust's encryption key, when it registered one, read with the keys of its tokens.
+  const sign = securityEventTokenSigner(keys, config.SESSION_ISSUER, trustTokens.registeredKeys);
   return {
     shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
     shareEventRetention: { events, payloads, credentialRequests, clock, retentionMs },
@@ -236,6 +238,13 @@ function buildServices(config: Config): Services {
   );
   const healthChecks = dependencyChecks(database, serviceBus);
   const outbound: OutboundPolicy = { local: runsLocally(config) };
+  const trustTokens = trustTokenVerifier({
+    trusts,
+    usedTokenIds: usedTokenIdStore(container("tokenIds")),
+    audience: trustAudience(config.SESSION_ISSUER),
+    clock: () => new Date(),
+    outbound,
+  });
   return {
     config,
     cosmos,
@@ -255,13 +264,7 @@ function buildServices(config: Config): Services {
     }),
     keys,
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
-    trustTokens: trustTokenVerifier({
-      trusts,
-      usedTokenIds: usedTokenIdStore(container("tokenIds")),
-      audience: trustAudience(config.SESSION_ISSUER),
-      clock: () => new Date(),
-      outbound,
-    }),
+    trustTokens,
     clock: () => new Date(),
     outbound,
     session: { issuer: config.SESSION_ISSUER, ttlSeconds: config.SESSION_TTL_SECONDS },
@@ -272,7 +275,16 @@ function buildServices(config: Config): Services {
       parked: () => countParked({ shares, credentialRequests }),
     }),
     rateLimits: rateLimitsOf(config),
-    ...shareEventConsumers(config, container, serviceBus, trusts, keys, credentialRequests, payloads),
+    ...shareEventConsumers(
+      config,
+      container,
+      serviceBus,
+      trusts,
+      keys,
+      credentialRequests,
+      payloads,
+      trustTokens,
+    ),
     async close() {
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();

@@ -4,13 +4,28 @@
 // can be seen: always, or at random (`{ "mode": "random", "failRate": 0.3 }` answers 503 to that share of pushes,
 // for the soak), or with 408 or 429 (`fail-408`, `fail-429`, the latter with Retry-After), the answers RFC 8935
 // section 4 counts as recoverable. It also calls the trust API as each trust, with keys it makes at start (trustApi.ts), and
-// receives by poll (RFC 8936) for the trusts set to poll (poller.ts, POST /control/delivery).
+// receives by poll (RFC 8936) for the trusts set to poll (poller.ts, POST /control/delivery). A SET encrypted to
+// a trust's encryption key (API.md section 8) is decrypted with its private half, then verified like any other.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createLocalJWKSet, errors, type JWK, type JWTPayload, jwtVerify } from "jose";
+import {
+  compactDecrypt,
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors,
+  type JWK,
+  type JWTPayload,
+  jwtVerify,
+} from "jose";
 import { type Site, serveSite } from "../pages/site.js";
 import { type Poller, type PollVerdict, startPoller } from "./poller.js";
-import { demoTrustKeys, type TrustApi, trustApiControl } from "./trustApi.js";
+import {
+  type DemoTrustKeys,
+  demoTrustKeys,
+  ENCRYPTION_ALGORITHM,
+  type TrustApi,
+  trustApiControl,
+} from "./trustApi.js";
 
 export type DemoTrustMode = "ok" | "fail-5xx" | "fail-400" | "fail-408" | "fail-429" | "timeout" | "random";
 const MODES: readonly DemoTrustMode[] = [
@@ -34,6 +49,8 @@ export type ReceivedEvent = {
   token: string;
   /** How it arrived: pushed to POST /events, or fetched by poll. */
   via: "push" | "poll";
+  /** It arrived as a JWE (`token`), encrypted to one of the trust's keys; `claims` are the decrypted SET's. */
+  encrypted: boolean;
   /** Why a token was refused (the `err` answered). */
   err?: string;
 };
@@ -59,6 +76,8 @@ export type DemoTrustOptions = {
   random?: () => number;
   /** The trusts that receive by poll from the start (the seed's). */
   pollTrusts?: readonly string[];
+  /** The trusts that publish an encryption key beside their signing key, so that their SETs come encrypted. */
+  encryptingTrusts?: readonly string[];
   /**
    * Sets how the trust receives, in its document in the service's directory (for push, at this demo trust's
    * POST /events); without it, POST /control/delivery is not offered.
@@ -109,6 +128,38 @@ function jwksCache(url: string) {
   };
 }
 
+/** A JWE in compact form has five parts; a JWS three. */
+const isEncrypted = (token: string) => token.split(".").length === 5;
+
+/**
+ * The signed SET inside an encrypted one (a nested JWT, RFC 7519 section 5.2), decrypted with the private key its
+ * header names; a SET that came signed only is returned as it is.
+ */
+async function signedSetOf(keys: DemoTrustKeys, token: string): Promise<string> {
+  if (!isEncrypted(token)) return token;
+  const undecryptable = new Refusal("invalid_key", "The SET is not encrypted to a key of this trust.");
+  let kid: unknown;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw new Refusal("invalid_request", "The request is not a valid SET.");
+  }
+  const key = typeof kid === "string" ? keys.decryptionKey(kid) : undefined;
+  if (key === undefined) throw undecryptable;
+  try {
+    const { plaintext, protectedHeader } = await compactDecrypt(token, key, {
+      keyManagementAlgorithms: [ENCRYPTION_ALGORITHM],
+      contentEncryptionAlgorithms: ["A256GCM"],
+    });
+    if (protectedHeader.cty !== "JWT")
+      throw new Refusal("invalid_request", 'An encrypted SET carries a signed one: cty "JWT".');
+    return new TextDecoder().decode(plaintext);
+  } catch (error) {
+    if (error instanceof Refusal) throw error;
+    throw undecryptable;
+  }
+}
+
 function refusalOf(error: unknown): Refusal {
   if (error instanceof Refusal) return error;
   if (
@@ -156,7 +207,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   const seen = new Set<string>();
   const held = new Set<ServerResponse>();
   let mode: DemoTrustMode = "ok";
-  const keys = await demoTrustKeys(options.audiences);
+  const keys = await demoTrustKeys(options.audiences, options.encryptingTrusts ?? []);
   const control = options.trustApi === undefined ? undefined : trustApiControl(keys, options.trustApi);
   let failRate = 0;
   const random = options.random ?? Math.random;
@@ -229,12 +280,24 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
 
   /** Verifies a SET and lists it; throws a Refusal for a bad one, anything else when it cannot tell. */
   const list = async (token: string, via: "push" | "poll") => {
-    const payload = await verify(token);
+    const payload = await verify(await signedSetOf(keys, token));
     const jti = String(payload.jti);
     const duplicate = seen.has(jti);
     seen.add(jti);
-    received.push({ jti, aud: payload.aud ?? null, verified: true, duplicate, claims: payload, token, via });
-    log(`[information] demo trust received SET jti=${jti} by ${via}${duplicate ? " (duplicate)" : ""}`);
+    const encrypted = isEncrypted(token);
+    received.push({
+      jti,
+      aud: payload.aud ?? null,
+      verified: true,
+      duplicate,
+      claims: payload,
+      token,
+      via,
+      encrypted,
+    });
+    log(
+      `[information] demo trust received ${encrypted ? "an encrypted " : ""}SET jti=${jti} by ${via}${duplicate ? " (duplicate)" : ""}`,
+    );
   };
   const refused = (token: string, via: "push" | "poll", error: Refusal) => {
     received.push({
@@ -245,6 +308,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
       claims: null,
       token,
       via,
+      encrypted: isEncrypted(token),
       err: error.err,
     });
     log(`[warn] demo trust refused a SET: ${error.err}`);

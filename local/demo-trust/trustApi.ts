@@ -1,6 +1,7 @@
 // The demo trust as each seeded trust's HR system calling the trust API (API.md section 7): a P-256 key per trust,
 // made at start and never written anywhere, its public half served at the jwksUri the seed names, and the control
-// endpoints that sign a token as the trust, call the API, and answer with the service's status and body.
+// endpoints that sign a token as the trust, call the API, and answer with the service's status and body. A trust
+// that encrypts also gets a P-256 encryption key, published beside its signing key, to decrypt its SETs with.
 import { randomUUID } from "node:crypto";
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
 
@@ -16,12 +17,22 @@ export type DemoTrustKeys = {
   jwks(trustId: string): { keys: JWK[] } | undefined;
   /** A fresh token signed as the trust: ES256, iss = sub = the trust id, two minutes. */
   token(trustId: string, audience: string): Promise<string | undefined>;
+  /** The private half of the encryption key a JWE names by its kid, or undefined for a key it did not make. */
+  decryptionKey(kid: string): CryptoKey | undefined;
 };
+
+/** The JWE key management of the SETs encrypted to a trust (API.md section 8). */
+export const ENCRYPTION_ALGORITHM = "ECDH-ES+A256KW";
 
 const TOKEN_LIFETIME_SECONDS = 120;
 
-export async function demoTrustKeys(trustIds: readonly string[]): Promise<DemoTrustKeys> {
+export async function demoTrustKeys(
+  trustIds: readonly string[],
+  encryptingTrustIds: readonly string[] = [],
+): Promise<DemoTrustKeys> {
   const made = new Map<string, { kid: string; privateKey: CryptoKey; jwk: JWK }>();
+  // By kid: a JWE names the key it was encrypted to.
+  const encryption = new Map<string, { trustId: string; privateKey: CryptoKey; jwk: JWK }>();
   for (const trustId of trustIds) {
     const { privateKey, publicKey } = await generateKeyPair("ES256");
     const kid = `${trustId}-${randomUUID()}`;
@@ -30,12 +41,23 @@ export async function demoTrustKeys(trustIds: readonly string[]): Promise<DemoTr
       privateKey,
       jwk: { ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" },
     });
+    if (!encryptingTrustIds.includes(trustId)) continue;
+    const pair = await generateKeyPair(ENCRYPTION_ALGORITHM, { crv: "P-256" });
+    const encKid = `${trustId}-enc-${randomUUID()}`;
+    encryption.set(encKid, {
+      trustId,
+      privateKey: pair.privateKey,
+      jwk: { ...(await exportJWK(pair.publicKey)), kid: encKid, alg: ENCRYPTION_ALGORITHM, use: "enc" },
+    });
   }
+  const encryptionKeysOf = (trustId: string) =>
+    [...encryption.values()].filter((key) => key.trustId === trustId).map((key) => key.jwk);
   return {
     jwks: (trustId) => {
       const key = made.get(trustId);
-      return key && { keys: [key.jwk] };
+      return key && { keys: [key.jwk, ...encryptionKeysOf(trustId)] };
     },
+    decryptionKey: (kid) => encryption.get(kid)?.privateKey,
     async token(trustId, audience) {
       const key = made.get(trustId);
       if (key === undefined) return undefined;

@@ -8,6 +8,12 @@ import { type SeedWallet, seedTrustSchema, seedWalletSchema } from "./schema.js"
 
 export { type SeedWallet, type WalletCredential, walletCredentialSchema } from "./schema.js";
 
+/**
+ * The seeded trusts whose systems register an encryption key (API.md section 8) at the jwksUri the seed names: the
+ * demo trust makes it and publishes it there, and their SETs arrive encrypted. RRK receives by push.
+ */
+export const ENCRYPTING_SEED_TRUSTS: readonly string[] = ["RRK"];
+
 /** The folder holding this module and the seed files. */
 export const SEED_DIR = fileURLToPath(new URL(".", import.meta.url));
 

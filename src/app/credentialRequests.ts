@@ -166,7 +166,8 @@ export async function declineCredentialRequest(
   const declined = await change(
     deps,
     () => staffRequest(deps, session, requestId),
-    (request, now) => declineRequest(request, { reason, eventId, correlationId }, now),
+    (request, now) =>
+      declineRequest(request, { reason, eventId, correlationId, subject: session.subject }, now),
     deps.payloads,
   );
   await publishFromOutbox(deps, credentialRequestOutbox(deps.credentialRequests), declined.value);

@@ -9,6 +9,7 @@ import {
   type DeliveryAttempt,
   judgePush,
   newStoredShareEvent,
+  type PushVerdict,
   payloadRetained,
   type RetryPolicy,
   retryDelayMs,
@@ -30,6 +31,7 @@ import type {
   TrustDirectory,
   VersionedEvent,
 } from "./ports.js";
+import { ENCRYPTION_KEY_UNAVAILABLE, EncryptionKeyUnavailable } from "./setEncryption.js";
 import { parseDeliveryMessage } from "./shareEventMessages.js";
 
 export type DeliverDeps = {
@@ -125,16 +127,18 @@ export async function deliverShareEvent(
     attemptLog.error("share event payload is gone; delivery failed", { reason });
     return "failed";
   }
-  const { token, kid } = await deps.sign({ eventId: doc.id, trustId: doc.trustId, ...body }, startedAt);
-  const result = await deps.push(endpoint, token, deps.timeoutMs);
-  const verdict = judgePush(result);
+  const signed = await signedSet(deps, { eventId: doc.id, trustId: doc.trustId, ...body }, startedAt);
+  const { kid } = signed;
+  const result = "token" in signed ? await deps.push(endpoint, signed.token, deps.timeoutMs) : undefined;
+  const verdict: PushVerdict =
+    result === undefined ? { kind: "transient", reason: ENCRYPTION_KEY_UNAVAILABLE } : judgePush(result);
   const now = deps.clock();
   const base = {
     attempt: ref.attempt,
     at: startedAt.toISOString(),
-    durationMs: result.durationMs,
+    durationMs: result?.durationMs ?? 0,
     kid,
-    ...(result.kind === "response" ? { status: result.status } : {}),
+    ...(result?.kind === "response" ? { status: result.status } : {}),
   };
 
   let outcome: AttemptOutcome;
@@ -179,6 +183,24 @@ export async function deliverShareEvent(
     kid,
   });
   return outcome === "retry" ? "retrying" : outcome;
+}
+
+/**
+ * The SET for this attempt; only its kid when the trust's encryption key could not be read. No SET then goes out
+ * in the clear: the attempt is retried with backoff like a push the trust's endpoint failed, since the keys are
+ * the trust's to serve, as its endpoint is.
+ */
+async function signedSet(
+  deps: DeliverDeps,
+  content: Parameters<SetSigner>[0],
+  now: Date,
+): Promise<{ token: string; kid: string } | { kid: string }> {
+  try {
+    return await deps.sign(content, now);
+  } catch (error) {
+    if (error instanceof EncryptionKeyUnavailable) return { kid: error.kid };
+    throw error;
+  }
 }
 
 /** The event once an attempt's outcome is written: the attempt listed, and the claims gone once delivered. */

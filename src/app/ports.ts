@@ -289,7 +289,11 @@ export type ShareEventStore = {
 /** What a SET says (API.md sections 3 and 7); the signer adds iss, iat and the header. */
 export type SetContent = { readonly eventId: string; readonly trustId: string } & EventBody;
 
-/** Signs a SET afresh: a new `iat` every time, the same `jti` (the event id). */
+/**
+ * Signs a SET afresh: a new `iat` every time, the same `jti` (the event id); then encrypts it to the trust's
+ * encryption key when it registered one (API.md section 8). Throws EncryptionKeyUnavailable (setEncryption.ts)
+ * rather than answer with a SET in the clear when the trust's keys cannot be read. `kid` is the signing key's.
+ */
 export type SetSigner = (content: SetContent, now: Date) => Promise<{ token: string; kid: string }>;
 
 /**

@@ -117,7 +117,13 @@ export function withdrawRequest(request: CredentialRequest, now: Date): RequestC
 /** The staff member declines an open request: `declined`, with the trust's event in the outbox. */
 export function declineRequest(
   request: CredentialRequest,
-  decline: { readonly reason: string; readonly eventId: string; readonly correlationId: string },
+  decline: {
+    readonly reason: string;
+    readonly eventId: string;
+    readonly correlationId: string;
+    /** The wallet holder's DID, named by the SET's `sub_id`. */
+    readonly subject: string;
+  },
   now: Date,
 ): RequestChange {
   if (request.state.status !== "open") return { ok: false };
@@ -126,7 +132,13 @@ export function declineRequest(
     { eventId: decline.eventId, trustId: request.trustId, occurredAt: declinedAt },
     {
       type: CREDENTIAL_REQUEST_DECLINED_EVENT,
-      data: { requestId: request.id, staffId: request.staffId, reason: decline.reason, declinedAt },
+      data: {
+        requestId: request.id,
+        staffId: request.staffId,
+        subject: decline.subject,
+        reason: decline.reason,
+        declinedAt,
+      },
     },
   );
   return {

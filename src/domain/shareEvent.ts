@@ -37,6 +37,11 @@ export type CredentialsShared = {
 /** The payload of the SET's `events` member for CREDENTIAL_REQUEST_DECLINED_EVENT. */
 export type CredentialRequestDeclined = {
   readonly requestId: string;
+  /**
+   * The wallet holder's DID, for the SET's `sub_id`: kept in the payload only, like the claims. Absent from a
+   * payload stored before the holder was recorded with it, whose SET then names no holder.
+   */
+  readonly subject?: string;
   readonly staffId: string;
   /** The staff member's own words: kept no longer than the claims of a share. */
   readonly reason: string;
@@ -51,8 +56,8 @@ export type CredentialsSharedRef = Omit<CredentialsShared, "subject" | "staff" |
   readonly credentials: readonly SharedCredentialRef[];
 };
 
-/** What the event (not its payload) says of a declined request: not the staff member's reason. */
-export type CredentialRequestDeclinedRef = Omit<CredentialRequestDeclined, "reason">;
+/** What the event (not its payload) says of a declined request: not the staff member's reason, nor the holder. */
+export type CredentialRequestDeclinedRef = Omit<CredentialRequestDeclined, "reason" | "subject">;
 
 type EventEnvelope = {
   /** The event's identity: the SET's `jti` and the Service Bus `messageId`. */
@@ -95,7 +100,7 @@ export function mintEvent(envelope: EventEnvelope, payload: EventBody): MintedEv
     };
     return { event: { ...envelope, type: payload.type, data }, payload };
   }
-  const { reason: _reason, ...data } = payload.data;
+  const { reason: _reason, subject: _subject, ...data } = payload.data;
   return { event: { ...envelope, type: payload.type, data }, payload };
 }
 

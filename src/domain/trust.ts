@@ -31,16 +31,26 @@ export type Trust = {
   readonly allowedHosts?: readonly string[];
 };
 
-/** A P-256 public key in JWK form: the only kind a trust's ES256 tokens can be checked with. */
+/**
+ * A P-256 public key in JWK form: the only kind a trust's ES256 tokens can be checked with, or, with `use: "enc"`,
+ * the key its SETs are encrypted to (API.md section 8). A key is for one of the two, never both.
+ */
 export type TrustPublicKey = {
   readonly kty: "EC";
   readonly crv: "P-256";
   readonly x: string;
   readonly y: string;
   readonly kid?: string;
-  readonly alg?: "ES256";
-  readonly use?: "sig";
+  readonly alg?: "ES256" | "ECDH-ES+A256KW";
+  readonly use?: "sig" | "enc";
 };
+
+/** The JWE algorithms of a SET encrypted to a trust (API.md section 8): key agreement, then the content cipher. */
+export const SET_KEY_MANAGEMENT = "ECDH-ES+A256KW";
+export const SET_CONTENT_ENCRYPTION = "A256GCM";
+
+/** A key the trust's SETs are encrypted to; every other key only verifies the trust's tokens. */
+export const isEncryptionKey = (key: { readonly use?: string }) => key.use === "enc";
 
 const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1", "[::1]"]);
 
@@ -71,16 +81,24 @@ const hostName = z
   );
 const secureUrl = z.url().refine(isHttpsOrLoopback, "must be https (http only on a loopback address)");
 
-/** Strict, so that a private key (`d`) or a key of another kind is refused rather than carried along. */
-const trustPublicKey = z.strictObject({
-  kty: z.literal("EC"),
-  crv: z.literal("P-256"),
-  x: base64url,
-  y: base64url,
-  kid: z.string().min(1).max(200).exactOptional(),
-  alg: z.literal("ES256").exactOptional(),
-  use: z.literal("sig").exactOptional(),
-});
+/**
+ * Strict, so that a private key (`d`) or a key of another kind is refused rather than carried along. An `alg` that
+ * contradicts the key's `use` is refused too: an encryption key is marked `use: "enc"`, and nothing else is one.
+ */
+const trustPublicKey = z
+  .strictObject({
+    kty: z.literal("EC"),
+    crv: z.literal("P-256"),
+    x: base64url,
+    y: base64url,
+    kid: z.string().min(1).max(200).exactOptional(),
+    alg: z.enum(["ES256", SET_KEY_MANAGEMENT]).exactOptional(),
+    use: z.enum(["sig", "enc"]).exactOptional(),
+  })
+  .refine((key) => key.alg === undefined || (key.alg === SET_KEY_MANAGEMENT) === isEncryptionKey(key), {
+    message: `alg ES256 is for a signing key, ${SET_KEY_MANAGEMENT} for a key with use enc`,
+    path: ["alg"],
+  });
 
 /** The fields of a trust; `delivery` is strict, so a misspelt delivery field is refused rather than ignored. */
 export const trustFields = {

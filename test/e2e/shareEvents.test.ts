@@ -62,7 +62,7 @@ describe("recording and delivering a share event", () => {
     ]);
   });
 
-  it("signs the SET of API.md section 3 from the payload: ES256, secevent+jwt, kid, jti, txn, aud, the claims, no exp and no sub", async () => {
+  it("signs the SET of API.md section 3 from the payload: ES256, secevent+jwt, kid, jti, txn, aud, the holder's sub_id, the claims, no exp and no sub", async () => {
     const event = shareEvent("RJ1");
     await publish(system, event);
     const [delivery] = await until(async () => {
@@ -81,7 +81,9 @@ describe("recording and delivering a share event", () => {
       aud: "RJ1",
       jti: event.eventId,
       txn: event.data.shareId,
-      events: { [event.type]: payloadOf(event).data },
+      sub_id: { format: "did", url: "did:jwk:holder" },
+      // The holder is still the event's subject too, for one release.
+      events: { [event.type]: { ...payloadOf(event).data, subject: "did:jwk:holder" } },
     });
     expect(JSON.stringify(claims)).toContain(CLAIM_VALUE);
     expect(claims.iat).toEqual(expect.any(Number));

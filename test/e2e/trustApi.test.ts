@@ -12,6 +12,7 @@ import {
   readShare,
   type ShareView,
   type StartedShare,
+  subjectOf,
   type Urls,
 } from "../support/journeys.js";
 import { drained } from "../support/pipelineAudit.js";
@@ -225,6 +226,8 @@ describe("credential requests", () => {
     expect(sets[0]).toMatchObject({ verified: true, duplicate: false, aud: "RTH" });
     expect(sets[0]?.claims).toMatchObject({
       txn: requestId,
+      // The holder is named by sub_id only: the declined event never had a subject member (SSF 1.0 section 3.1.2).
+      sub_id: { format: "did", url: subjectOf(sessions.demoRth) },
       events: {
         [CREDENTIAL_REQUEST_DECLINED_EVENT]: {
           requestId,
@@ -235,6 +238,10 @@ describe("credential requests", () => {
       },
     });
     expect(sets[0]?.claims?.sub).toBeUndefined();
+    const event = (sets[0]?.claims?.events as Record<string, object> | undefined)?.[
+      CREDENTIAL_REQUEST_DECLINED_EVENT
+    ];
+    expect(event).not.toHaveProperty("subject");
   });
 
   it("refuses a decline without a reason (400), another staff member's (404) and a second one (409)", async () => {

@@ -142,6 +142,9 @@ export type Received = {
   duplicate: boolean;
   claims: Record<string, unknown> | null;
   token: string;
+  /** It arrived as a JWE encrypted to the trust; `claims` are those of the SET inside. */
+  encrypted?: boolean;
+  via?: "push" | "poll";
 };
 
 export async function received(system: LocalSystem): Promise<Received[]> {

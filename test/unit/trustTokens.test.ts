@@ -308,6 +308,58 @@ describe("trust tokens with keys at the trust's jwksUri", () => {
   });
 });
 
+describe("a trust's encryption key (use enc)", () => {
+  /** keyA's public half registered as the key the trust's SETs are encrypted to. */
+  const asEncryptionKey = () => ({ ...keyA.jwk, alg: "ECDH-ES+A256KW", use: "enc" });
+
+  it("never verifies a trust token, even one signed with its private half, on the document or at the jwksUri", async () => {
+    served = { keys: [asEncryptionKey(), keyB.jwk] };
+    const check = verifier([
+      trust("RAA", { jwks: { keys: [asEncryptionKey() as never, keyB.jwk as never] } }),
+      trust("RCC", { jwksUri: await jwksServer() }),
+    ]);
+    for (const trustId of ["RAA", "RCC"]) {
+      const error = await refusal(check.verify(await trustToken(keyA, trustId, audience, { now }), "read"));
+      expect(error, trustId).toBeInstanceOf(InvalidTrustToken);
+      // The trust's signing key beside it still verifies the trust's tokens.
+      expect(await check.verify(await trustToken(keyB, trustId, audience, { now }), "read")).toMatchObject({
+        trustId,
+      });
+    }
+  });
+
+  it("is among the keys the trust registered, as the SET signer reads them, from the document or the jwksUri", async () => {
+    served = { keys: [keyB.jwk, asEncryptionKey()] };
+    const check = verifier([
+      trust("RAA", { jwks: { keys: [asEncryptionKey() as never] } }),
+      trust("RCC", { jwksUri: await jwksServer() }),
+      trust("RDD", {}),
+    ]);
+    expect(await check.registeredKeys("RAA")).toEqual({ keys: [asEncryptionKey()] });
+    expect(await check.registeredKeys("RCC")).toEqual({ keys: [keyB.jwk, asEncryptionKey()] });
+    expect(await check.registeredKeys("RDD")).toBeUndefined();
+    expect(await check.registeredKeys("RZZ")).toBeUndefined();
+  });
+
+  it("cannot be read from a jwksUri that does not answer: unavailable, never no keys", async () => {
+    answers = false;
+    const check = verifier([trust("RCC", { jwksUri: await jwksServer() })], { jwksTimeoutMs: 50 });
+    expect(await refusal(check.registeredKeys("RCC"))).toBeInstanceOf(TrustKeysUnavailable);
+  });
+
+  it("is registered with use enc, and an alg that contradicts the key's use is refused", () => {
+    const base = trust("RAA", {});
+    const accepts = (key: object) => trustSchema.safeParse({ ...base, jwks: { keys: [key] } }).success;
+    const { alg: _alg, use: _use, ...bare } = keyA.jwk;
+    expect(accepts(asEncryptionKey())).toBe(true);
+    expect(accepts({ ...bare, use: "enc" })).toBe(true);
+    expect(accepts({ ...bare, use: "enc", alg: "ES256" })).toBe(false);
+    expect(accepts({ ...bare, use: "sig", alg: "ECDH-ES+A256KW" })).toBe(false);
+    expect(accepts({ ...bare, alg: "ECDH-ES+A256KW" })).toBe(false);
+    expect(accepts({ ...bare, use: "enc", alg: "ECDH-ES" })).toBe(false);
+  });
+});
+
 describe("trust documents", () => {
   const base = trust("RAA", {});
 

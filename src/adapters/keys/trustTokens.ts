@@ -3,10 +3,11 @@
 // keys only (its `jwks`, or the JWKS at its `jwksUri`, cached and read again at most every 30 s for an unknown
 // kid). Our own session tokens and share events never pass: other issuer, other keys, other audience. A token
 // that a call changing something has used is refused ever after, on every instance (its `jti` is kept in Cosmos DB).
+// The same keys (and cache) tell the SET signer which key, if any, the trust's SETs are encrypted to.
 import { createHash } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, errors, type JWK } from "jose";
 import type { TrustCaller, TrustDirectory } from "../../app/ports.js";
-import { type Trust, trustFields } from "../../domain/trust.js";
+import { isEncryptionKey, type Trust, trustFields } from "../../domain/trust.js";
 import { ServiceError } from "../../errors.js";
 import { SET_TYPE } from "../events/securityEventTokens.js";
 import { type OutboundPolicy, publicFetch } from "../net/publicFetch.js";
@@ -111,7 +112,14 @@ export type TrustTokenDeps = {
   jwksTimeoutMs?: number;
 };
 
-export type TrustTokenVerifier = { verify(token: string, use: TrustTokenUse): Promise<TrustCaller> };
+export type TrustTokenVerifier = {
+  verify(token: string, use: TrustTokenUse): Promise<TrustCaller>;
+  /**
+   * Every key the trust registered, signing and encryption keys alike; undefined for a trust that registered none.
+   * Throws TrustKeysUnavailable when its JWKS cannot be read.
+   */
+  registeredKeys(trustId: string): Promise<{ keys: JWK[] } | undefined>;
+};
 
 const TRUST_ID = /^[A-Z0-9]{3,5}$/;
 const REFUSED_TYPES = new Set([SESSION_TOKEN_TYPE, SET_TYPE]);
@@ -150,10 +158,16 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
   };
 
   return {
+    async registeredKeys(trustId) {
+      const trust = await deps.trusts.get(trustId);
+      const keys = trust === undefined ? undefined : keysOf(trust);
+      return keys?.jwks();
+    },
     async verify(token, use) {
       const claimed = unverifiedIssuer(token);
       const trust = await deps.trusts.get(claimed);
-      const keys = trust?.active ? keysOf(trust) : undefined;
+      const registered = trust?.active ? keysOf(trust) : undefined;
+      const keys = registered && signingKeysOf(registered);
       if (keys === undefined)
         throw new InvalidTrustToken("The token's issuer is not a trust with registered keys.");
       const payload = await verifyEs256(keys, token, {
@@ -183,6 +197,28 @@ export function trustTokenVerifier(deps: TrustTokenDeps): TrustTokenVerifier {
       }
       return { trustId: claimed, jti };
     },
+  };
+}
+
+// Each JWKS object a key source hands out is filtered once, so verifyEs256 keeps reusing its imported keys.
+const signingOnly = new WeakMap<object, { keys: JWK[] }>();
+
+/**
+ * The trust's keys that may verify its tokens: an encryption key (`use: "enc"`) never does, whatever its
+ * kid, so that a key published for SETs to be encrypted to can never act as the trust.
+ */
+function signingKeysOf(keys: VerificationKeys): VerificationKeys {
+  return {
+    async jwks() {
+      const all = await keys.jwks();
+      let signing = signingOnly.get(all);
+      if (signing === undefined) {
+        signing = { keys: all.keys.filter((key) => !isEncryptionKey(key)) };
+        signingOnly.set(all, signing);
+      }
+      return signing;
+    },
+    reload: keys.reload,
   };
 }
 

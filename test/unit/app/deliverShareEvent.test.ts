@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { deliverShareEvent, TRUST_INACTIVE } from "../../../src/app/deliverShareEvent.js";
 import type { ShareEventStore } from "../../../src/app/ports.js";
+import { EncryptionKeyUnavailable } from "../../../src/app/setEncryption.js";
 import { newStoredShareEvent } from "../../../src/domain/shareDelivery.js";
 import {
   answered,
@@ -197,6 +198,38 @@ describe("the outcome of a push", () => {
       });
       expect(await world.deps.payloads.get("RTH", event.eventId), label).toBeDefined();
     }
+  });
+
+  it("pushes nothing, in the clear or otherwise, when the trust's encryption key cannot be read, and retries with backoff", async () => {
+    const world = deliveryWorld();
+    world.deps.sign = async (content) => {
+      throw new EncryptionKeyUnavailable(content.trustId, "key-1");
+    };
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("retrying");
+    expect(world.deps.push.pushes).toHaveLength(0);
+    const next = new Date(world.deps.clock().getTime() + 1_100);
+    expect(world.deps.scheduler.scheduled).toEqual([
+      {
+        retry: { eventId: event.eventId, trustId: "RTH", attempt: 2, round: 2 },
+        at: next,
+        correlationId: "corr-1",
+      },
+    ]);
+    expect((await read(world, event.eventId))?.delivery).toMatchObject({
+      status: "retrying",
+      attempts: [
+        {
+          attempt: 1,
+          outcome: "retry",
+          reason: "encryption_key_unavailable",
+          kid: "key-1",
+          durationMs: 0,
+          nextAttemptAt: next.toISOString(),
+        },
+      ],
+    });
+    expect(await world.deps.payloads.get("RTH", event.eventId)).toBeDefined();
   });
 
   it("waits longer after each failure up to the cap, and dead-letters the delivery after the last attempt of the round", async () => {

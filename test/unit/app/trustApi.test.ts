@@ -140,7 +140,7 @@ describe("credential requests", () => {
     ).rejects.toBeInstanceOf(CredentialRequestNotFound);
   });
 
-  it("declines with the reason, publishes the declined event once with its reason in the payload only, and refuses a second decline", async () => {
+  it("declines with the reason, publishes the declined event once with its reason and the holder in the payload only, and refuses a second decline", async () => {
     const w = world();
     const { requestId } = await requestFor(w);
     const declined = await declineCredentialRequest(
@@ -164,7 +164,13 @@ describe("credential requests", () => {
     const eventId = w.deps.publisher.published[0]?.event.eventId ?? "";
     expect(await w.deps.payloads.get("RTH", eventId)).toEqual({
       type: CREDENTIAL_REQUEST_DECLINED_EVENT,
-      data: { requestId, staffId: "RTH-1", reason: "I no longer work here", declinedAt: declined.declinedAt },
+      data: {
+        requestId,
+        staffId: "RTH-1",
+        subject: session.subject,
+        reason: "I no longer work here",
+        declinedAt: declined.declinedAt,
+      },
     });
     expect((await w.deps.credentialRequests.get("RTH", requestId))?.value.outbox).toBeUndefined();
     expect((await listOpenRequests(w.deps, session)).requests).toEqual([]);
