@@ -12,13 +12,16 @@ import { blobPayloadStore, payloadContainer } from "./adapters/blob/payloadStore
 import { cachedTrustStore } from "./adapters/cosmos/cachedTrusts.js";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
+import { heldEvents } from "./adapters/cosmos/heldEvents.js";
 import { requestStore } from "./adapters/cosmos/requestStore.js";
 import { shareEventStore } from "./adapters/cosmos/shareEventStore.js";
 import { shareStore } from "./adapters/cosmos/shareStore.js";
+import { streamDirectory, streamStore } from "./adapters/cosmos/streamStore.js";
 import { type TrustStore, trustStore } from "./adapters/cosmos/trustStore.js";
 import { usedTokenIdStore } from "./adapters/cosmos/usedTokenIdStore.js";
 import { securityEventTokenSigner } from "./adapters/events/securityEventTokens.js";
 import { httpSetPusher } from "./adapters/events/setPusher.js";
+import { streamEventTokenSigner } from "./adapters/events/streamEventTokens.js";
 import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
 import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
 import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
@@ -43,7 +46,9 @@ import type {
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
 import type { RetentionDeps } from "./app/shareEventRetention.js";
-import { type Config, isLoopbackUrl, loadConfig } from "./config.js";
+import type { StreamDeps } from "./app/streams.js";
+import { type Config, eventIssuerOf, isLoopbackUrl, loadConfig } from "./config.js";
+import { mintId } from "./domain/secrets.js";
 import { clientAddress, type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
 
 export type RateLimits = {
@@ -95,6 +100,13 @@ export type Services = {
   shareEventRetention: RetentionDeps;
   /** What a trust's poll (RFC 8936) reads, signs and settles. */
   shareEventPolling: PollDeps;
+  /** The trusts' SSF streams as the stream endpoints manage them. */
+  streams: StreamDeps;
+  /**
+   * The SSF issuer (src/config.ts eventIssuerOf): the metadata's `issuer`, each stream's `iss` and every SET's
+   * `iss`. Session tokens and the trust API's audience keep SESSION_ISSUER.
+   */
+  eventIssuer: string;
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -109,24 +121,51 @@ function shareEventConsumers(
   payloads: PayloadStore,
 ): Pick<
   Services,
-  "shareEventRecording" | "shareEventDelivery" | "shareEventRetention" | "shareEventPolling"
+  | "shareEventRecording"
+  | "shareEventDelivery"
+  | "shareEventRetention"
+  | "shareEventPolling"
+  | "streams"
+  | "eventIssuer"
 > {
   const events = shareEventStore(container("shareEvents"));
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
-  const sign = securityEventTokenSigner(keys, config.SESSION_ISSUER);
+  // One issuer for the SSF metadata, the streams and every SET (SSF 1.0 sections 4.1.6 and 7.2.4).
+  const eventIssuer = eventIssuerOf(config);
+  const sign = securityEventTokenSigner(keys, eventIssuer);
+  const signStream = streamEventTokenSigner(keys, eventIssuer);
+  const storedStreams = streamStore(container("streams"));
+  // Cached like the trusts: another instance sees a trust's change to its stream within the same time.
+  const streams = streamDirectory(storedStreams, trusts, { ttlSeconds: config.TRUST_CACHE_SECONDS, clock });
+  const held = heldEvents(container("shareEvents"));
+  const scheduler = deliveryScheduler(serviceBus);
   return {
+    eventIssuer,
     shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
     shareEventRetention: { events, payloads, credentialRequests, clock, retentionMs },
-    shareEventPolling: { events, payloads, sign, clock, sleep: (ms) => sleep(ms) },
+    shareEventPolling: { events, payloads, sign, signStream, streams, clock, sleep: (ms) => sleep(ms) },
+    streams: {
+      streams: storedStreams,
+      forget: streams.forget,
+      events,
+      scheduler,
+      held,
+      clock,
+      newEventId: mintId,
+      retentionMs,
+    },
     shareEventDelivery: {
       events,
       trusts,
+      streams,
+      held,
       payloads,
       sign,
+      signStream,
       push: httpSetPusher(),
-      scheduler: deliveryScheduler(serviceBus),
+      scheduler,
       deadLetters,
       clock,
       random: Math.random,

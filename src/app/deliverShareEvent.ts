@@ -4,6 +4,9 @@
 // retry (scheduled messages on the delivery queue); transient failures are retried with backoff, then the
 // delivery is dead-lettered for an operator to replay. Nothing is pushed to a trust that is not active: its
 // events are held, and dead-lettered so that the same replay delivers them once the trust is active again.
+// Where an event goes is the trust's SSF stream (API.md section 8): paused holds events until it is enabled,
+// disabled drops their payloads and keeps their records, and event types the trust did not request are recorded
+// and never sent. SSF's own events (verification, stream-updated) travel the same way, signed from their record.
 import {
   type AttemptOutcome,
   type DeliveryAttempt,
@@ -12,21 +15,27 @@ import {
   payloadRetained,
   type RetryPolicy,
   retryDelayMs,
+  STREAM_PAUSED,
   type StoredShareEvent,
+  streamEventOf,
   withoutPayload,
 } from "../domain/shareDelivery.js";
 import type { ShareEvent } from "../domain/shareEvent.js";
+import { PUSH_METHOD, type Stream, streamWants } from "../domain/stream.js";
 import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import { describeError, type Logger } from "../log.js";
 import type {
   DeliveryDeadLetters,
   DeliveryRetry,
   DeliveryScheduler,
+  HeldEvents,
   PayloadStore,
   ReceivedMessage,
   SetPusher,
   SetSigner,
   ShareEventStore,
+  StreamDirectory,
+  StreamEventSigner,
   TrustDirectory,
   VersionedEvent,
 } from "./ports.js";
@@ -35,8 +44,11 @@ import { parseDeliveryMessage } from "./shareEventMessages.js";
 export type DeliverDeps = {
   events: ShareEventStore;
   trusts: TrustDirectory;
+  streams: StreamDirectory;
+  held: HeldEvents;
   payloads: PayloadStore;
   sign: SetSigner;
+  signStream: StreamEventSigner;
   push: SetPusher;
   scheduler: DeliveryScheduler;
   deadLetters: DeliveryDeadLetters;
@@ -62,6 +74,8 @@ const LEASE_MARGIN_MS = 30_000;
 const MAX_WRITE_RACES = 5;
 /** The dead-letter reason of a held delivery, for the operator's list. */
 export const TRUST_INACTIVE = "TrustInactive";
+/** The delivery reason of an event the trust's disabled stream will never carry; its payload is deleted. */
+export const STREAM_DISABLED = "stream_disabled";
 
 export async function deliverShareEvent(
   deps: DeliverDeps,
@@ -111,12 +125,12 @@ export async function deliverShareEvent(
     );
   }
   if (taken.kind === "done") return taken.outcome;
-  const { doc, endpoint } = taken;
+  const { doc, endpoint, authorization, released } = taken;
   const correlationId = message.correlationId ?? doc.correlationId;
 
   const startedAt = deps.clock();
-  const body = await deps.payloads.get(doc.trustId, doc.id);
-  if (body === undefined) {
+  const signed = await signEvent(deps, doc, startedAt);
+  if (signed === undefined) {
     // Deleted since the attempt was taken (the retention period ended), or never written: nothing can be sent.
     const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
     const reason = payloadRetained(doc, startedAt) ? "payload_missing" : "retention_expired";
@@ -125,8 +139,13 @@ export async function deliverShareEvent(
     attemptLog.error("share event payload is gone; delivery failed", { reason });
     return "failed";
   }
-  const { token, kid } = await deps.sign({ eventId: doc.id, trustId: doc.trustId, ...body }, startedAt);
-  const result = await deps.push(endpoint, token, deps.timeoutMs);
+  const { token, kid } = signed;
+  const result = await deps.push(
+    endpoint,
+    token,
+    deps.timeoutMs,
+    authorization === undefined ? undefined : { authorization },
+  );
   const verdict = judgePush(result);
   const now = deps.clock();
   const base = {
@@ -178,7 +197,46 @@ export async function deliverShareEvent(
     nextAttemptAt: record.nextAttemptAt,
     kid,
   });
+  // An event released from a paused stream has had its turn: the next one held goes now, so that they reach the
+  // trust one after the other, in the order they happened.
+  if (released && outcome !== "retry") await releaseNextHeld(deps, doc.trustId, correlationId, attemptLog);
   return outcome === "retry" ? "retrying" : outcome;
+}
+
+/** The SET for the event: a share event from its payload, SSF's own from its record; undefined when gone. */
+async function signEvent(
+  deps: DeliverDeps,
+  doc: StoredShareEvent,
+  now: Date,
+): Promise<{ token: string; kid: string } | undefined> {
+  const own = streamEventOf(doc);
+  if (own !== undefined) return deps.signStream({ eventId: doc.id, trustId: doc.trustId, ...own }, now);
+  const body = await deps.payloads.get(doc.trustId, doc.id);
+  if (body === undefined) return undefined;
+  return deps.sign({ eventId: doc.id, trustId: doc.trustId, ...body }, now);
+}
+
+/**
+ * Sends the trust's oldest event held for its paused stream to the delivery queue as its next attempt, if there
+ * is one: called when the stream is enabled, and after each released event's attempt ends. A copy sent twice is
+ * a duplicate attempt, which the deliverer skips.
+ */
+export async function releaseNextHeld(
+  deps: Pick<DeliverDeps, "held" | "scheduler" | "clock">,
+  trustId: string,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<boolean> {
+  const next = await deps.held.oldestHeld(trustId);
+  if (next === undefined) return false;
+  const { value } = next;
+  await deps.scheduler.schedule(
+    { eventId: value.id, trustId, attempt: value.delivery.attempt + 1, round: 1 },
+    deps.clock(),
+    correlationId ?? value.correlationId,
+  );
+  log.info("held share event released to the enabled stream", { eventId: value.id });
+  return true;
 }
 
 /** The event once an attempt's outcome is written: the attempt listed, and the claims gone once delivered. */
@@ -221,7 +279,23 @@ function settled(
 
 type Taken =
   | { kind: "done"; outcome: DeliverOutcome }
-  | { kind: "taken"; doc: StoredShareEvent; endpoint: string };
+  | {
+      kind: "taken";
+      doc: StoredShareEvent;
+      endpoint: string;
+      /** The stream's authorization_header, sent with the push. */
+      authorization: string | undefined;
+      /** True when the event was held for the paused stream until now. */
+      released: boolean;
+    };
+
+/** Where a taken attempt pushes to, from a stream that pushes. */
+function pushTarget(
+  stream: Stream | undefined,
+): { endpoint: string; authorization: string | undefined } | undefined {
+  if (stream?.delivery.method !== PUSH_METHOD) return undefined;
+  return { endpoint: stream.delivery.endpointUrl, authorization: stream.delivery.authorizationHeader };
+}
 
 /** How long an attempt taken now stays taken. */
 function leaseFrom(deps: DeliverDeps, now: Date): string {
@@ -242,25 +316,27 @@ async function takeFirstAttempt(
 ): Promise<Taken | undefined> {
   const now = deps.clock();
   const trust = await deps.trusts.get(event.trustId);
+  const stream = await deps.streams.get(event.trustId);
   const fresh = newStoredShareEvent(event, {
     now,
     retentionMs: deps.retentionMs,
     correlationId,
     recorded: false,
   });
-  const finish = finalWithoutAttempt(trust, fresh, now, 1);
+  const finish = finalWithoutAttempt(trust, stream, fresh, now, 1);
   if (finish !== undefined) {
-    if ((await deps.events.create(finish.doc)) === undefined) return undefined;
-    log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
-    if (finish.outcome === "held") await holdForReplay(deps, finish.doc, correlationId, log);
+    const created = await deps.events.create(finish.doc);
+    if (created === undefined) return undefined;
+    await afterFinal(deps, finish, created.value, correlationId, log);
     return { kind: "done", outcome: finish.outcome };
   }
-  if (trust?.delivery?.mode !== "push") return undefined;
+  const target = pushTarget(stream);
+  if (target === undefined) return undefined;
   const leaseUntil = leaseFrom(deps, now);
   const taken =
     (await deps.events.create({ ...fresh, delivery: { ...fresh.delivery, attempt: 1, leaseUntil } })) ??
     (await deps.events.takeFirstAttempt(event.trustId, event.eventId, leaseUntil));
-  return taken && { kind: "taken", doc: taken.value, endpoint: trust.delivery.endpoint };
+  return taken && { kind: "taken", doc: taken.value, ...target, released: false };
 }
 
 /**
@@ -275,6 +351,7 @@ async function takeAttempt(
   log: Logger,
 ): Promise<Taken> {
   const trust = await deps.trusts.get(first.value.trustId);
+  const stream = await deps.streams.get(first.value.trustId);
   let stored: VersionedEvent | undefined = first;
   for (let race = 0; race < MAX_WRITE_RACES && stored !== undefined; race++) {
     const now = deps.clock();
@@ -298,7 +375,7 @@ async function takeAttempt(
       });
       return { kind: "done", outcome: "duplicate" };
     }
-    if (delivery.status === "held" && delivery.attempt === ref.attempt) {
+    if (delivery.status === "held" && delivery.attempt === ref.attempt && delivery.reason !== STREAM_PAUSED) {
       // Held by this very message before, which then failed before its dead letter was sent, or a copy of it:
       // dead-lettering again is the only way the event reaches the operator's replay. A second replay of the same
       // attempt is skipped as a duplicate.
@@ -310,15 +387,14 @@ async function takeAttempt(
       return { kind: "done", outcome: "duplicate" };
     }
 
-    const finish = finalWithoutAttempt(trust, doc, now, ref.attempt);
+    const finish = finalWithoutAttempt(trust, stream, doc, now, ref.attempt);
     if (finish !== undefined) {
       const written = await deps.events.replace(finish.doc, stored.etag);
       if (written === undefined) {
         stored = await deps.events.get(ref.trustId, ref.eventId);
         continue;
       }
-      log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
-      if (finish.outcome === "held") await holdForReplay(deps, finish.doc, correlationId, log);
+      await afterFinal(deps, finish, written.value, correlationId, log);
       return { kind: "done", outcome: finish.outcome };
     }
 
@@ -328,21 +404,26 @@ async function takeAttempt(
       delivery: { ...delivery, attempt: ref.attempt, leaseUntil },
     };
     const written = await deps.events.replace(takenDoc, stored.etag);
-    if (written !== undefined && trust?.delivery?.mode === "push") {
-      return { kind: "taken", doc: written.value, endpoint: trust.delivery.endpoint };
+    const target = pushTarget(stream);
+    if (written !== undefined && target !== undefined) {
+      const released = delivery.status === "held" && delivery.reason === STREAM_PAUSED;
+      return { kind: "taken", doc: written.value, ...target, released };
     }
     stored = await deps.events.get(ref.trustId, ref.eventId);
   }
   throw new Error(`Lost ${MAX_WRITE_RACES} write races in a row delivering a share event.`);
 }
 
+type Final = { doc: StoredShareEvent; outcome: DeliverOutcome; reason: string };
+
 /**
- * The event's state when it must not be pushed: waiting for the trust's poll, failed for good, or held while the
- * trust is not active (taking `attempt`, so that a copy of the message that held it is known). Undefined when it
- * may be pushed.
+ * The event's state when it must not be pushed: waiting for the trust's poll, failed for good (its stream is
+ * deleted or disabled, or does not want this type), or held while the trust is not active or its stream is paused
+ * (taking `attempt`, so that a copy of the message that held it is known). Undefined when it may be pushed.
  */
 function finalWithoutAttempt(
   trust: Trust | undefined,
+  stream: Stream | undefined,
   doc: StoredShareEvent,
   now: Date,
   attempt: number,
@@ -355,7 +436,13 @@ function finalWithoutAttempt(
   });
   // Past retention the payload is the retention run's to delete (it marks the event when it has).
   if (!payloadRetained(doc, now)) return failed("retention_expired");
-  if (trust?.delivery?.mode === "poll") {
+  if (trust === undefined || stream === undefined) return failed("no_delivery_endpoint");
+  if (stream.deleted === true) return failed("stream_deleted");
+  // SSF 1.0 section 8.1.1: an event type the trust did not request is recorded and never delivered.
+  if (!streamWants(stream, doc.type)) return failed("event_not_requested");
+  // A disabled stream holds nothing (SSF 1.0 section 8.1.2.1): the record stays, the payload goes (afterFinal).
+  if (stream.status === "disabled") return failed(STREAM_DISABLED);
+  if (stream.delivery.method !== PUSH_METHOD) {
     // The trust fetches it (RFC 8936): it waits, payload and all, for the poll that acknowledges it.
     return {
       doc: { ...doc, delivery: { ...delivery, status: "available" } },
@@ -363,8 +450,7 @@ function finalWithoutAttempt(
       reason: "the trust polls for its events",
     };
   }
-  if (trust?.delivery?.mode !== "push") return failed("no_delivery_endpoint");
-  if (!isHttpsOrLoopback(trust.delivery.endpoint)) return failed("endpoint_not_https");
+  if (!isHttpsOrLoopback(stream.delivery.endpointUrl)) return failed("endpoint_not_https");
   if (!trust.active) {
     // A deactivated trust gets nothing, retries included; the payload stays until the retention limit, so that
     // the operator's replay delivers the event if the trust is active again by then.
@@ -374,7 +460,34 @@ function finalWithoutAttempt(
       reason: "the trust is not active",
     };
   }
+  if (stream.status === "paused") {
+    // Held in order until the trust enables the stream (releaseNextHeld), or dropped with its payload at retention.
+    return {
+      doc: { ...doc, delivery: { ...delivery, status: "held", attempt, reason: STREAM_PAUSED } },
+      outcome: "held",
+      reason: "the trust's stream is paused",
+    };
+  }
   return undefined;
+}
+
+/** What follows an event's final state: a held inactive trust's dead letter, or a disabled stream's dropped payload. */
+async function afterFinal(
+  deps: DeliverDeps,
+  finish: Final,
+  doc: StoredShareEvent,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<void> {
+  log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
+  const { reason } = finish.doc.delivery;
+  if (finish.outcome === "held" && reason !== STREAM_PAUSED)
+    await holdForReplay(deps, doc, correlationId, log);
+  if (reason === STREAM_DISABLED && (await deletePayload(deps, doc, log)))
+    await deps.events.markPayloadRemoved(doc.trustId, doc.id, {
+      at: deps.clock().toISOString(),
+      why: "disabled",
+    });
 }
 
 /**

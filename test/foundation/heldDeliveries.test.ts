@@ -27,10 +27,13 @@ import {
 } from "../../src/adapters/blob/payloadStore.js";
 import { ensureDatabase } from "../../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
+import { heldEvents } from "../../src/adapters/cosmos/heldEvents.js";
 import { shareEventStore } from "../../src/adapters/cosmos/shareEventStore.js";
+import { streamDirectory, streamStore } from "../../src/adapters/cosmos/streamStore.js";
 import { type TrustStore, trustStore } from "../../src/adapters/cosmos/trustStore.js";
 import { securityEventTokenSigner } from "../../src/adapters/events/securityEventTokens.js";
 import { httpSetPusher } from "../../src/adapters/events/setPusher.js";
+import { streamEventTokenSigner } from "../../src/adapters/events/streamEventTokens.js";
 import { localSigningKeys } from "../../src/adapters/keys/localSigningKeys.js";
 import { listDeadLetters, replayDeadLetters } from "../../src/adapters/servicebus/deadLetterQueue.js";
 import {
@@ -100,8 +103,15 @@ beforeAll(async () => {
     events: shareEventStore(async () => database.container("shareEvents")),
     // The store itself, not the cache in front of it in the app: a deactivation is seen at the next message.
     trusts: trustStore(async () => database.container("trusts")),
+    streams: streamDirectory(
+      streamStore(async () => database.container("streams")),
+      trustStore(async () => database.container("trusts")),
+      { ttlSeconds: 0, clock: () => now },
+    ),
+    held: heldEvents(async () => database.container("shareEvents")),
     payloads: blobPayloadStore(payloads),
     sign: securityEventTokenSigner(keys, ISSUER),
+    signStream: streamEventTokenSigner(keys, ISSUER),
     push: httpSetPusher(),
     scheduler: deliveryScheduler(async () => sb),
     deadLetters: parkingDeadLetters(async () => sb),

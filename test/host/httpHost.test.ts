@@ -8,7 +8,7 @@ import { httpEndpoint, MAX_BODY_BYTES } from "../../src/http/endpoint.js";
 const echo = httpEndpoint({
   name: "echo",
   method: "POST",
-  route: "things/{thingId}",
+  route: "api/things/{thingId}",
   summary: "Echoes what it was given",
   body: z.object({ name: z.string().min(1) }),
   params: z.object({ thingId: z.string() }),
@@ -23,7 +23,7 @@ const echo = httpEndpoint({
 const readThing = httpEndpoint({
   name: "readThing",
   method: "GET",
-  route: "things/{thingId}",
+  route: "api/things/{thingId}",
   summary: "Reads a thing",
   params: z.object({ thingId: z.string() }),
   responses: { 200: { description: "the thing" } },
@@ -33,7 +33,7 @@ const readThing = httpEndpoint({
 const crash = httpEndpoint({
   name: "crash",
   method: "GET",
-  route: "crash",
+  route: "api/crash",
   summary: "Fails with an internal error",
   responses: { 500: { description: "always" } },
   handle: async () => {
@@ -47,7 +47,7 @@ const upload: HttpFunctionDefinition = {
   kind: "http",
   name: "upload",
   options: {
-    route: "uploads",
+    route: "api/uploads",
     methods: ["POST"],
     authLevel: "anonymous",
     handler: async (request) => ({
@@ -57,7 +57,7 @@ const upload: HttpFunctionDefinition = {
   },
   openapi: {
     method: "post",
-    route: "uploads",
+    route: "api/uploads",
     operationId: "upload",
     summary: "Counts bytes",
     responses: {},
@@ -69,7 +69,7 @@ const shapes: HttpFunctionDefinition = {
   kind: "http",
   name: "shapes",
   options: {
-    route: "shapes/{kind}",
+    route: "api/shapes/{kind}",
     methods: ["GET"],
     authLevel: "anonymous",
     handler: async (request) => {
@@ -85,7 +85,13 @@ const shapes: HttpFunctionDefinition = {
       }
     },
   },
-  openapi: { method: "get", route: "shapes/{kind}", operationId: "shapes", summary: "Shapes", responses: {} },
+  openapi: {
+    method: "get",
+    route: "api/shapes/{kind}",
+    operationId: "shapes",
+    summary: "Shapes",
+    responses: {},
+  },
 };
 
 let base = "";

@@ -9,9 +9,11 @@ import type {
   ReceivedMessage,
   SetPusher,
   SetSigner,
+  StreamEventSigner,
 } from "../../src/app/ports.js";
 import type { PushResult } from "../../src/domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT, mintEvent, type ShareEvent } from "../../src/domain/shareEvent.js";
+import { implicitStream } from "../../src/domain/stream.js";
 import type { Trust } from "../../src/domain/trust.js";
 import { memoryPayloads, memoryShareEvents, memoryTrusts } from "./memoryPorts.js";
 
@@ -95,15 +97,31 @@ export const answered = (status: number, body = ""): PushResult => ({
   durationMs: 7,
 });
 
+/** Signs SSF's own events as contentSigner signs share events: the token is the content. */
+export const streamContentSigner: StreamEventSigner = async (content, now) => ({
+  token: JSON.stringify({ iat: Math.floor(now.getTime() / 1000), ...content }),
+  kid: "key-1",
+});
+
 /** Every port of the deliverer in memory, a clock the test moves, and random draws of 0.5. */
 export function deliveryWorld(trusts: Trust[] = [{ ...pushTrust }]) {
   let now = new Date();
   const clock = () => now;
+  const directory = memoryTrusts(trusts);
   const deps = {
     events: memoryShareEvents(),
-    trusts: memoryTrusts(trusts),
+    trusts: directory,
+    // Each trust's implicit stream, from its trust document as the test last left it.
+    streams: {
+      get: async (trustId: string) => {
+        const trust = await directory.get(trustId);
+        return trust === undefined ? undefined : implicitStream(trust);
+      },
+    },
+    held: { oldestHeld: async () => undefined },
     payloads: memoryPayloads(),
     sign: contentSigner,
+    signStream: streamContentSigner,
     push: memoryPusher(answered(202)),
     scheduler: memoryScheduler(),
     deadLetters: memoryDeliveryDeadLetters(),
