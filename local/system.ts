@@ -9,7 +9,7 @@ import { ensureDatabase } from "../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../src/adapters/cosmos/containers.js";
 import { trustAudience } from "../src/adapters/keys/trustTokens.js";
 import { resetServices, services } from "../src/composition.js";
-import { isLoopbackUrl, loadConfig } from "../src/config.js";
+import { eventIssuerOf, isLoopbackUrl, loadConfig } from "../src/config.js";
 import type { Trust } from "../src/domain/trust.js";
 import { type BlobEmulator, startBlobEmulator } from "./azurite.js";
 import type { AzuriteProcess } from "./azuriteProcess.mjs";
@@ -194,7 +194,11 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     const demoTrust = await startDemoTrust({
       port: options.ports.demoTrust,
       jwksUrl: `${hostUrl}/api/.well-known/jwks.json`,
-      issuer: settings.SESSION_ISSUER ?? "",
+      // SETs carry the SSF issuer, the origin of SESSION_ISSUER unless EVENT_ISSUER says otherwise (src/config.ts).
+      issuer: eventIssuerOf({
+        EVENT_ISSUER: settings.EVENT_ISSUER,
+        SESSION_ISSUER: settings.SESSION_ISSUER ?? "",
+      }),
       audiences: seed.map((trust) => trust.id),
       trustApi: { baseUrl: `${hostUrl}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
       pollTrusts: seed.filter((trust) => trust.delivery?.mode === "poll").map((trust) => trust.id),
