@@ -21,7 +21,7 @@ import {
   withoutPayload,
 } from "../domain/shareDelivery.js";
 import type { ShareEvent } from "../domain/shareEvent.js";
-import { PUSH_METHOD, type Stream, streamWants } from "../domain/stream.js";
+import { PUSH_METHOD, STREAM_UPDATED_EVENT, type Stream, streamWants } from "../domain/stream.js";
 import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import { describeError, type Logger } from "../log.js";
 import type {
@@ -40,6 +40,7 @@ import type {
   VersionedEvent,
 } from "./ports.js";
 import { parseDeliveryMessage } from "./shareEventMessages.js";
+import { sendStreamEvent } from "./streamEvents.js";
 
 export type DeliverDeps = {
   events: ShareEventStore;
@@ -327,7 +328,7 @@ async function takeFirstAttempt(
   if (finish !== undefined) {
     const created = await deps.events.create(finish.doc);
     if (created === undefined) return undefined;
-    await afterFinal(deps, finish, created.value, correlationId, log);
+    await afterFinal(deps, finish, created.value, stream, correlationId, log);
     return { kind: "done", outcome: finish.outcome };
   }
   const target = pushTarget(stream);
@@ -394,7 +395,7 @@ async function takeAttempt(
         stored = await deps.events.get(ref.trustId, ref.eventId);
         continue;
       }
-      await afterFinal(deps, finish, written.value, correlationId, log);
+      await afterFinal(deps, finish, written.value, stream, correlationId, log);
       return { kind: "done", outcome: finish.outcome };
     }
 
@@ -451,7 +452,8 @@ function finalWithoutAttempt(
     };
   }
   if (!isHttpsOrLoopback(stream.delivery.endpointUrl)) return failed("endpoint_not_https");
-  if (!trust.active) {
+  // The one exception: the stream-updated event that tells the trust its stream is paused while it is inactive.
+  if (!trust.active && doc.type !== STREAM_UPDATED_EVENT) {
     // A deactivated trust gets nothing, retries included; the payload stays until the retention limit, so that
     // the operator's replay delivers the event if the trust is active again by then.
     return {
@@ -476,18 +478,50 @@ async function afterFinal(
   deps: DeliverDeps,
   finish: Final,
   doc: StoredShareEvent,
+  stream: Stream | undefined,
   correlationId: string | undefined,
   log: Logger,
 ): Promise<void> {
   log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
   const { reason } = finish.doc.delivery;
-  if (finish.outcome === "held" && reason !== STREAM_PAUSED)
+  if (finish.outcome === "held" && reason !== STREAM_PAUSED) {
     await holdForReplay(deps, doc, correlationId, log);
+    await announceInactive(deps, doc.trustId, stream, correlationId, log);
+  }
   if (reason === STREAM_DISABLED && (await deletePayload(deps, doc, log)))
     await deps.events.markPayloadRemoved(doc.trustId, doc.id, {
       at: deps.clock().toISOString(),
       why: "disabled",
     });
+}
+
+/**
+ * SSF 1.0 section 8.1.2: when the service itself pauses a stream, it sends stream-updated. An operator deactivating
+ * the trust (its document's `active: false`) is noticed here, when the first event is held for it; the event id
+ * names the trust and the day, so that the trust hears it once a day at most while events are held for it, however
+ * many are. The stream's own status is the trust's to set and stays as it is; the announcement goes by push even
+ * though the trust is inactive, and it carries no claims.
+ */
+async function announceInactive(
+  deps: DeliverDeps,
+  trustId: string,
+  stream: Stream | undefined,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<void> {
+  if (stream === undefined || stream.deleted === true || stream.status === "disabled") return;
+  const day = deps.clock().toISOString().slice(0, 10).replaceAll("-", "");
+  const sent = await sendStreamEvent(
+    deps,
+    trustId,
+    `stream-updated-${trustId}-paused-${day}`,
+    {
+      type: STREAM_UPDATED_EVENT,
+      data: { streamId: stream.id, status: "paused", reason: "The trust is not active." },
+    },
+    correlationId,
+  );
+  if (sent) log.warn("stream-updated sent: the trust's stream is paused while the trust is not active");
 }
 
 /**

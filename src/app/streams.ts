@@ -1,13 +1,11 @@
 // A trust's SSF stream as the trust manages it (SSF 1.0 section 8, API.md section 8): read, create, replace, update
 // and delete its configuration, read and set its status, and ask for a verification event. A trust only ever
 // reaches its own stream: every call looks the stream up in the caller's own partition.
-import type { StoredShareEvent } from "../domain/shareDelivery.js";
 import {
   POLL_METHOD,
   SHARE_EVENT_TYPES,
   type Stream,
   type StreamDelivery,
-  type StreamEventBody,
   type StreamStatus,
   VERIFICATION_EVENT,
 } from "../domain/stream.js";
@@ -23,6 +21,7 @@ import type {
   TrustCaller,
   Versioned,
 } from "./ports.js";
+import { sendStreamEvent } from "./streamEvents.js";
 
 export class StreamNotFound extends ServiceError {
   constructor() {
@@ -219,33 +218,6 @@ export async function updateStreamStatus(
   return statusView(after);
 }
 
-/**
- * Records one of SSF's own events for the stream and sends it to the delivery queue as its first attempt, so that
- * it travels as a share event does: pushed or offered to the poll, retried while the trust is unreachable, held
- * while the stream is paused. It has no payload: the record is its whole content.
- */
-async function sendStreamEvent(
-  deps: StreamDeps,
-  trustId: string,
-  body: StreamEventBody,
-  correlationId: string | undefined,
-): Promise<string> {
-  const now = deps.clock();
-  const eventId = deps.newEventId();
-  const event: StoredShareEvent = {
-    id: eventId,
-    trustId,
-    ...body,
-    occurredAt: now.toISOString(),
-    ...(correlationId === undefined ? {} : { correlationId }),
-    retainClaimsUntil: new Date(now.getTime() + deps.retentionMs).toISOString(),
-    delivery: { status: "pending", attempt: 0, attempts: [] },
-  };
-  await deps.events.create(event);
-  await deps.scheduler.schedule({ eventId, trustId, attempt: 1, round: 1 }, now, correlationId);
-  return eventId;
-}
-
 /** SSF 1.0 section 8.1.4.2: the trust asks, and the verification event with its `state` goes through the stream. */
 export async function verifyStream(
   deps: StreamDeps,
@@ -255,9 +227,11 @@ export async function verifyStream(
   log: Logger,
 ): Promise<void> {
   const stream = (await ownStream(deps, caller, input.streamId)).value;
-  const eventId = await sendStreamEvent(
+  const eventId = deps.newEventId();
+  await sendStreamEvent(
     deps,
     caller.trustId,
+    eventId,
     {
       type: VERIFICATION_EVENT,
       data: { streamId: stream.id, ...(input.state === undefined ? {} : { state: input.state }) },

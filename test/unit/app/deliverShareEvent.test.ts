@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { deliverShareEvent, TRUST_INACTIVE } from "../../../src/app/deliverShareEvent.js";
 import type { ShareEventStore } from "../../../src/app/ports.js";
 import { newStoredShareEvent } from "../../../src/domain/shareDelivery.js";
+import { STREAM_UPDATED_EVENT } from "../../../src/domain/stream.js";
 import {
   answered,
   DAY_MS,
@@ -324,7 +325,10 @@ describe("a trust that is not active", () => {
     const { event } = await storedPayload(world);
     expect(await deliver(world, eventMessage(event))).toBe("held");
     expect(world.deps.push.pushes).toHaveLength(0);
-    expect(world.deps.scheduler.scheduled).toHaveLength(0);
+    // Nothing of this event is scheduled (the stream-updated announcement is another event).
+    expect(world.deps.scheduler.scheduled.filter((entry) => entry.retry.eventId === event.eventId)).toEqual(
+      [],
+    );
     expect((await read(world, event.eventId))?.delivery).toEqual({
       status: "held",
       attempt: 1,
@@ -341,6 +345,24 @@ describe("a trust that is not active", () => {
     expect(await world.deps.payloads.get("RTH", event.eventId)).toBeDefined();
   });
 
+  it("hears once, by a stream-updated event pushed though it is inactive, that its stream is paused", async () => {
+    const world = deliveryWorld([{ ...pushTrust, active: false }]);
+    for (const { event } of [await storedPayload(world), await storedPayload(world)])
+      expect(await deliver(world, eventMessage(event))).toBe("held");
+    const announcements = world.deps.scheduler.scheduled.filter((entry) =>
+      entry.retry.eventId.startsWith("stream-updated-"),
+    );
+    expect(announcements).toHaveLength(1);
+    const [announcement] = announcements;
+    if (announcement === undefined) throw new Error("no announcement");
+    expect(await deliver(world, retryMessage(announcement.retry))).toBe("delivered");
+    expect(world.deps.push.pushes).toHaveLength(1);
+    expect(JSON.parse(world.deps.push.pushes[0]?.token ?? "{}")).toMatchObject({
+      type: STREAM_UPDATED_EVENT,
+      data: { streamId: "RTH", status: "paused", reason: expect.any(String) },
+    });
+  });
+
   it("gets no retry of an event it failed before it was deactivated", async () => {
     const world = deliveryWorld();
     world.deps.push = memoryPusher(answered(503));
@@ -352,7 +374,9 @@ describe("a trust that is not active", () => {
       await deliver(world, retryMessage({ eventId: event.eventId, trustId: "RTH", attempt: 2, round: 2 })),
     ).toBe("held");
     expect(world.deps.push.pushes).toHaveLength(1);
-    expect(world.deps.scheduler.scheduled).toHaveLength(1);
+    expect(
+      world.deps.scheduler.scheduled.filter((entry) => entry.retry.eventId === event.eventId),
+    ).toHaveLength(1);
     const stored = await read(world, event.eventId);
     expect(stored?.delivery).toMatchObject({ status: "held", attempt: 2, reason: "trust_inactive" });
     expect(stored?.delivery.nextAttemptAt).toBeUndefined();
