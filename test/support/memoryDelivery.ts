@@ -70,13 +70,22 @@ export function memoryDeliveryDeadLetters(): DeliveryDeadLetters & {
 
 /** A trust's endpoint that answers each push with the next result given (the last one for good), and counts. */
 export function memoryPusher(...results: PushResult[]): SetPusher & {
-  pushes: { endpoint: string; token: string }[];
+  pushes: { endpoint: string; token: string; authorization?: string }[];
   answers: PushResult[];
 } {
-  const pushes: { endpoint: string; token: string }[] = [];
+  const pushes: { endpoint: string; token: string; authorization?: string }[] = [];
   const answers = [...results];
-  const push = async (endpoint: string, token: string) => {
-    pushes.push({ endpoint, token });
+  const push = async (
+    endpoint: string,
+    token: string,
+    _timeoutMs: number,
+    options?: { authorization?: string },
+  ) => {
+    pushes.push({
+      endpoint,
+      token,
+      ...(options?.authorization === undefined ? {} : { authorization: options.authorization }),
+    });
     const answer = answers.length > 1 ? answers.shift() : answers[0];
     if (answer === undefined) throw new Error("the test gave the trust no answer");
     return answer;

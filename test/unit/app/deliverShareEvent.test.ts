@@ -5,7 +5,8 @@ import { describe, expect, it } from "vitest";
 import { deliverShareEvent, TRUST_INACTIVE } from "../../../src/app/deliverShareEvent.js";
 import type { ShareEventStore } from "../../../src/app/ports.js";
 import { newStoredShareEvent } from "../../../src/domain/shareDelivery.js";
-import { STREAM_UPDATED_EVENT } from "../../../src/domain/stream.js";
+import { CREDENTIALS_SHARED_EVENT } from "../../../src/domain/shareEvent.js";
+import { PUSH_METHOD, STREAM_UPDATED_EVENT } from "../../../src/domain/stream.js";
 import {
   answered,
   DAY_MS,
@@ -316,6 +317,28 @@ describe("a message for an attempt already taken", () => {
       deliverShareEvent({ ...world.deps, events }, retryMessage(ref), memoryLogger()),
     ).rejects.toThrow(/write races/);
     expect(world.deps.push.pushes).toHaveLength(0);
+  });
+});
+
+describe("a trust's stream", () => {
+  it("sends its authorization_header with every push, and none when it set none", async () => {
+    const world = deliveryWorld();
+    const { event: plain } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(plain))).toBe("delivered");
+    world.deps.streams.get = async (trustId: string) => ({
+      id: trustId,
+      trustId,
+      status: "enabled",
+      eventsRequested: [CREDENTIALS_SHARED_EVENT],
+      delivery: { method: PUSH_METHOD, endpointUrl: ENDPOINT, authorizationHeader: "Bearer receiver-secret" },
+      updatedAt: world.deps.clock().toISOString(),
+    });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("delivered");
+    expect(world.deps.push.pushes.map((push) => push.authorization)).toEqual([
+      undefined,
+      "Bearer receiver-secret",
+    ]);
   });
 });
 
