@@ -5,8 +5,11 @@ import { describe, expect, it } from "vitest";
 import { deliverShareEvent, TRUST_INACTIVE } from "../../../src/app/deliverShareEvent.js";
 import type { ShareEventStore } from "../../../src/app/ports.js";
 import { newStoredShareEvent } from "../../../src/domain/shareDelivery.js";
-import { CREDENTIALS_SHARED_EVENT } from "../../../src/domain/shareEvent.js";
-import { PUSH_METHOD, STREAM_UPDATED_EVENT } from "../../../src/domain/stream.js";
+import {
+  CREDENTIAL_REQUEST_DECLINED_EVENT,
+  CREDENTIALS_SHARED_EVENT,
+} from "../../../src/domain/shareEvent.js";
+import { PUSH_METHOD, STREAM_UPDATED_EVENT, type Stream } from "../../../src/domain/stream.js";
 import {
   answered,
   DAY_MS,
@@ -339,6 +342,58 @@ describe("a trust's stream", () => {
       undefined,
       "Bearer receiver-secret",
     ]);
+  });
+
+  /** The world's trust with a stream of its own, as the trust set it. */
+  const withStream = (world: World, change: Partial<Stream>) => {
+    world.deps.streams.get = async (trustId: string) => ({
+      id: trustId,
+      trustId,
+      status: "enabled",
+      eventsRequested: [CREDENTIALS_SHARED_EVENT],
+      delivery: { method: PUSH_METHOD, endpointUrl: ENDPOINT },
+      updatedAt: world.deps.clock().toISOString(),
+      ...change,
+    });
+  };
+
+  it("holds an event while paused, in its record with its payload, with no dead letter and no retry", async () => {
+    const world = deliveryWorld();
+    withStream(world, { status: "paused" });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("held");
+    expect(world.deps.push.pushes).toEqual([]);
+    expect((await read(world, event.eventId))?.delivery).toMatchObject({
+      status: "held",
+      reason: "stream_paused",
+    });
+    expect(await world.deps.payloads.get("RTH", event.eventId)).toBeDefined();
+    expect(world.deps.deadLetters.deliveries).toEqual([]);
+    expect(world.deps.scheduler.scheduled).toEqual([]);
+  });
+
+  it("delivers nothing while disabled: the event's record stays, its payload is deleted", async () => {
+    const world = deliveryWorld();
+    withStream(world, { status: "disabled" });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("failed");
+    expect(world.deps.push.pushes).toEqual([]);
+    const stored = await read(world, event.eventId);
+    expect(stored?.delivery).toMatchObject({ status: "failed", reason: "stream_disabled" });
+    expect(stored?.claimsRemoved).toMatchObject({ why: "disabled" });
+    expect(await world.deps.payloads.get("RTH", event.eventId)).toBeUndefined();
+  });
+
+  it("records an event of a type the trust did not request and never sends it", async () => {
+    const world = deliveryWorld();
+    withStream(world, { eventsRequested: [CREDENTIAL_REQUEST_DECLINED_EVENT] });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("failed");
+    expect(world.deps.push.pushes).toEqual([]);
+    expect((await read(world, event.eventId))?.delivery).toMatchObject({
+      status: "failed",
+      reason: "event_not_requested",
+    });
   });
 });
 
