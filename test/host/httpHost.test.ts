@@ -94,12 +94,22 @@ const shapes: HttpFunctionDefinition = {
   },
 };
 
+/** A route outside /api, as the SSF metadata's: routes name their whole path (host.json's routePrefix is empty). */
+const wellKnown = httpEndpoint({
+  name: "wellKnown",
+  method: "GET",
+  route: ".well-known/thing-configuration",
+  summary: "A document served outside /api",
+  responses: { 200: { description: "the document" } },
+  handle: async () => ({ status: 200, body: { served: true } }),
+});
+
 let base = "";
 let close: () => Promise<void> = async () => {};
 const SMALL_LIMIT = 256 * 1024;
 
 beforeAll(async () => {
-  const host = await startHttpHost([echo, readThing, crash, upload, shapes], {
+  const host = await startHttpHost([echo, readThing, crash, upload, shapes, wellKnown], {
     port: 0,
     maxRequestBytes: SMALL_LIMIT,
   });
@@ -125,6 +135,14 @@ describe("local Functions host: routing", () => {
   it("chooses the function by method when two share a route", async () => {
     const response = await fetch(`${base}/things/t-2`);
     expect(await response.json()).toEqual({ thingId: "t-2" });
+  });
+
+  it("serves a function whose route lies outside /api at that path, and not below /api", async () => {
+    const origin = base.replace(/\/api$/, "");
+    const response = await fetch(`${origin}/.well-known/thing-configuration`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ served: true });
+    expect((await fetch(`${base}/.well-known/thing-configuration`)).status).toBe(404);
   });
 
   it("answers 404 for a path no function serves, and outside /api", async () => {
