@@ -9,7 +9,7 @@ import { shareIdParams } from "../src/http/shareSchemas.js";
 export const cancelShare = httpEndpoint({
   name: "cancelShare",
   method: "DELETE",
-  route: "shares/{shareId}",
+  route: "api/shares/{shareId}",
   summary: "Cancels a pending or scanned share; a callback afterwards changes nothing",
   tags: ["shares"],
   security: "session",

@@ -8,7 +8,7 @@ import { credentialRequestViewSchema, newCredentialRequestSchema } from "../src/
 export const createCredentialRequest = httpEndpoint({
   name: "createCredentialRequest",
   method: "POST",
-  route: "trust/credential-requests",
+  route: "api/trust/credential-requests",
   summary: "Asks the member of staff with this staff id for credentials; they see it when they log in",
   tags: ["trust"],
   security: "trust",

@@ -9,7 +9,7 @@ import { decisionParams, decisionSchema, decisionViewSchema } from "../src/http/
 export const decideCredential = httpEndpoint({
   name: "decideCredential",
   method: "PUT",
-  route: "trust/shares/{shareId}/credentials/{type}/decision",
+  route: "api/trust/shares/{shareId}/credentials/{type}/decision",
   summary: "Records the trust's decision on one shared credential; the same decision again changes nothing",
   tags: ["trust"],
   security: "trust",

@@ -9,7 +9,7 @@ import { credentialRequestViewSchema, declineSchema, requestIdParams } from "../
 export const declineCredentialRequest = httpEndpoint({
   name: "declineCredentialRequest",
   method: "POST",
-  route: "credential-requests/{requestId}/decline",
+  route: "api/credential-requests/{requestId}/decline",
   summary: "Declines an open request of the session's trust with a reason, which the trust receives",
   tags: ["credential requests"],
   security: "session",

@@ -13,7 +13,7 @@ const healthSchema = z.object({
 export const health = httpEndpoint({
   name: "health",
   method: "GET",
-  route: "health",
+  route: "api/health",
   head: true,
   rateLimit: () => services().rateLimits.anonymous,
   summary: "Reports whether the service and its dependencies answer",

@@ -2,9 +2,11 @@
 // Adding a function means adding its file and one line here.
 import { cancelShare } from "./cancelShare.js";
 import { createCredentialRequest } from "./createCredentialRequest.js";
+import { createStream } from "./createStream.js";
 import { decideCredential } from "./decideCredential.js";
 import { declineCredentialRequest } from "./declineCredentialRequest.js";
 import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js";
+import { deleteStream } from "./deleteStream.js";
 import { deliverShareEvent, retryShareDelivery } from "./deliverShareEvent.js";
 import { expireShareEventClaims } from "./expireShareEventClaims.js";
 import { health } from "./health.js";
@@ -17,13 +19,20 @@ import { pollShareEvents } from "./pollShareEvents.js";
 import { readCredentialRequest } from "./readCredentialRequest.js";
 import { readLogin } from "./readLogin.js";
 import { readShare } from "./readShare.js";
+import { readStream } from "./readStream.js";
+import { readStreamStatus } from "./readStreamStatus.js";
 import { recordShareEvent } from "./recordShareEvent.js";
+import { replaceStream } from "./replaceStream.js";
 import { searchTrusts } from "./searchTrusts.js";
+import { ssfConfiguration } from "./ssfConfiguration.js";
 import { startLogin } from "./startLogin.js";
 import { startShare } from "./startShare.js";
 import { sweepOutbox } from "./sweepOutbox.js";
+import { updateStream } from "./updateStream.js";
+import { updateStreamStatus } from "./updateStreamStatus.js";
 import { verifiedIdCallback } from "./verifiedIdCallback.js";
 import { verifiedIdCallbackAtOldUrl } from "./verifiedIdCallbackAtOldUrl.js";
+import { verifyStream } from "./verifyStream.js";
 import { withdrawCredentialRequest } from "./withdrawCredentialRequest.js";
 
 export const functions: readonly FunctionDefinition[] = [
@@ -47,6 +56,15 @@ export const functions: readonly FunctionDefinition[] = [
   readCredentialRequest,
   withdrawCredentialRequest,
   pollShareEvents,
+  ssfConfiguration,
+  readStream,
+  createStream,
+  replaceStream,
+  updateStream,
+  deleteStream,
+  readStreamStatus,
+  updateStreamStatus,
+  verifyStream,
   sweepOutbox,
   recordShareEvent,
   deliverShareEvent,

@@ -6,7 +6,7 @@ import { httpEndpoint } from "../src/http/endpoint.js";
 export const jwks = httpEndpoint({
   name: "jwks",
   method: "GET",
-  route: ".well-known/jwks.json",
+  route: "api/.well-known/jwks.json",
   rateLimit: () => services().rateLimits.anonymous,
   summary: "JWKS: the current signing key and, during rotation, the previous one",
   tags: ["discovery"],

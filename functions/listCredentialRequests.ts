@@ -8,7 +8,7 @@ import { credentialRequestListSchema } from "../src/http/trustSchemas.js";
 export const listCredentialRequests = httpEndpoint({
   name: "listCredentialRequests",
   method: "GET",
-  route: "credential-requests",
+  route: "api/credential-requests",
   summary: "The session's trust's open credential requests for the session's staff member, newest first",
   tags: ["credential requests"],
   security: "session",

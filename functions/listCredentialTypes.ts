@@ -10,7 +10,7 @@ const credentialTypesSchema = z.object({
 export const listCredentialTypes = httpEndpoint({
   name: "listCredentialTypes",
   method: "GET",
-  route: "credential-types",
+  route: "api/credential-types",
   summary: "The shareable credential types (never the access key)",
   tags: ["shares"],
   responses: { 200: { description: "The catalogue", schema: credentialTypesSchema } },

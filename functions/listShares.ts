@@ -9,7 +9,7 @@ import { shareViewSchema } from "../src/http/shareSchemas.js";
 export const listShares = httpEndpoint({
   name: "listShares",
   method: "GET",
-  route: "shares",
+  route: "api/shares",
   summary: "The session subject's shares across trusts, newest first, at most 50 a page",
   tags: ["shares"],
   security: "session",

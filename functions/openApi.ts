@@ -11,7 +11,7 @@ export function openApi(list: () => readonly HttpFunctionDefinition[]) {
   return httpEndpoint({
     name: "openApi",
     method: "GET",
-    route: "openapi.json",
+    route: "api/openapi.json",
     summary: "The OpenAPI 3.1 document of this API",
     tags: ["operations"],
     responses: { 200: { description: "The document", schema: z.looseObject({ openapi: z.string() }) } },

@@ -9,7 +9,7 @@ import { pollAnswerSchema, pollRequestSchema } from "../src/http/trustSchemas.js
 export const pollShareEvents = httpEndpoint({
   name: "pollShareEvents",
   method: "POST",
-  route: "trust/events",
+  route: "api/trust/events",
   summary:
     "Answers the trust's share events as SETs (RFC 8936), after settling those it acknowledges or reports",
   tags: ["trust"],

@@ -8,7 +8,7 @@ import { credentialRequestViewSchema, requestIdParams } from "../src/http/trustS
 export const readCredentialRequest = httpEndpoint({
   name: "readCredentialRequest",
   method: "GET",
-  route: "trust/credential-requests/{requestId}",
+  route: "api/trust/credential-requests/{requestId}",
   summary: "The request: open, fulfilled (with the answering share), declined (with the reason) or withdrawn",
   tags: ["trust"],
   security: "trust",

@@ -16,7 +16,7 @@ const loginSchema = z.object({
 export const readLogin = httpEndpoint({
   name: "readLogin",
   method: "GET",
-  route: "logins/{loginId}",
+  route: "api/logins/{loginId}",
   rateLimit: () => services().rateLimits.anonymous,
   summary: "The login's status; the session token while verified",
   tags: ["logins"],

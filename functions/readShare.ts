@@ -8,7 +8,7 @@ import { shareIdParams, shareViewSchema } from "../src/http/shareSchemas.js";
 export const readShare = httpEndpoint({
   name: "readShare",
   method: "GET",
-  route: "shares/{shareId}",
+  route: "api/shares/{shareId}",
   summary: "The share's status and, once shared, which credentials went to the trust",
   tags: ["shares"],
   security: "session",

@@ -8,7 +8,7 @@ const trustsSchema = z.object({ trusts: z.array(z.object({ id: z.string(), name:
 export const searchTrusts = httpEndpoint({
   name: "searchTrusts",
   method: "GET",
-  route: "trusts",
+  route: "api/trusts",
   rateLimit: () => services().rateLimits.anonymous,
   summary:
     "Active trusts whose name contains the text (any case) or whose id is the text; at most 20, by name",

@@ -15,7 +15,7 @@ const startedSchema = z.object({
 export const startLogin = httpEndpoint({
   name: "startLogin",
   method: "POST",
-  route: "logins",
+  route: "api/logins",
   rateLimit: () => services().rateLimits.logins,
   summary: "Creates a presentation request for the trust's access key",
   tags: ["logins"],

@@ -9,7 +9,7 @@ import { startedShareSchema, startShareSchema } from "../src/http/shareSchemas.j
 export const startShare = httpEndpoint({
   name: "startShare",
   method: "POST",
-  route: "shares",
+  route: "api/shares",
   summary: "Creates one presentation request for every chosen credential type, for the session's trust",
   tags: ["shares"],
   security: "session",

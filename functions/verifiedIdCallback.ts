@@ -69,7 +69,7 @@ export async function handleCallback(input: {
 export const verifiedIdCallback = httpEndpoint({
   name: "verifiedIdCallback",
   method: "POST",
-  route: "verifiedid/callback/{state}",
+  route: "api/verifiedid/callback/{state}",
   summary:
     "Callback for presentation requests, at the request's own URL, authenticated by its api-key header",
   tags: ["callbacks"],

@@ -48,7 +48,7 @@ async function bodyText(request: { headers: Headers; clone(): { arrayBuffer(): P
 export const verifiedIdCallbackAtOldUrl = httpEndpoint({
   name: "verifiedIdCallbackAtOldUrl",
   method: "POST",
-  route: "verifiedid/callback",
+  route: "api/verifiedid/callback",
   summary: "Callback for presentation requests made before each request had its own callback URL",
   tags: ["callbacks"],
   body: verifiedIdCallbackSchema,

@@ -9,7 +9,7 @@ import { requestIdParams } from "../src/http/trustSchemas.js";
 export const withdrawCredentialRequest = httpEndpoint({
   name: "withdrawCredentialRequest",
   method: "DELETE",
-  route: "trust/credential-requests/{requestId}",
+  route: "api/trust/credential-requests/{requestId}",
   summary: "Withdraws an open request; withdrawing it again changes nothing",
   tags: ["trust"],
   security: "trust",

@@ -136,6 +136,9 @@ var cosmosContainers = [
   { id: 'credentialRequests', partitionKey: { paths: ['/trustId'] } }
   // Trust token ids (jti) seen on mutating calls, each kept as long as its token could be replayed (own ttl).
   { id: 'tokenIds', partitionKey: { paths: ['/id'] }, defaultTtl: -1 }
+  // Each trust's SSF stream (id = stream_id = the trust's id). The trust manages it through the app, so the app
+  // reads and writes it; `trusts` stays the operator's.
+  { id: 'streams', partitionKey: { paths: ['/trustId'] } }
 ]
 // Only operators register and change trusts; the app reads them.
 var operatorOnlyContainerIds = ['trusts']
@@ -411,6 +414,8 @@ module functionApp 'modules/functionApp.bicep' = {
         : verifiedIdCallbackUrl
       VERIFIEDID_CREDENTIAL: 'managed-identity'
       SESSION_ISSUER: empty(sessionIssuer) ? '${publicBaseUrl}/api' : sessionIssuer
+      // The SSF issuer is the public origin, so that receivers find the metadata at /.well-known/ssf-configuration.
+      EVENT_ISSUER: publicBaseUrl
       SIGNING_KEYS: 'key-vault'
       KEY_VAULT_URL: keyVault.outputs.vaultUri
       SIGNING_KEY_NAME: signingKeyName

@@ -9,12 +9,12 @@ import { ensureDatabase } from "../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../src/adapters/cosmos/containers.js";
 import { trustAudience } from "../src/adapters/keys/trustTokens.js";
 import { resetServices, services } from "../src/composition.js";
-import { isLoopbackUrl, loadConfig } from "../src/config.js";
+import { eventIssuerOf, isLoopbackUrl, loadConfig } from "../src/config.js";
 import type { Trust } from "../src/domain/trust.js";
 import { type BlobEmulator, startBlobEmulator } from "./azurite.js";
 import type { AzuriteProcess } from "./azuriteProcess.mjs";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
-import { type DeliveryMethod, type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
+import { type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
 import { buildSite, type Site } from "./pages/site.js";
 import { ENCRYPTING_SEED_TRUSTS, loadSeedTrusts } from "./seed/index.js";
@@ -109,15 +109,6 @@ export async function prepareStore(seed: readonly Trust[], demoTrustUrl: string)
   await trusts.upsertAll(seed.map((trust) => atDemoTrust(trust, demoTrustUrl)));
 }
 
-/** Sets how a trust receives its events, in its document, as an operator would (the demo trust's control). */
-async function setTrustDelivery(trustId: string, method: DeliveryMethod, endpoint: string): Promise<void> {
-  const { trusts } = services();
-  const trust = await trusts.get(trustId);
-  if (trust === undefined) throw new Error(`no trust ${trustId}`);
-  const delivery = method === "poll" ? { mode: "poll" as const } : { mode: "push" as const, endpoint };
-  await trusts.upsertAll([{ ...trust, delivery }]);
-}
-
 /** Starts every part, stopping what already started if a later part fails. */
 export async function startSystem(options: SystemOptions): Promise<LocalSystem> {
   const stops: (() => Promise<void>)[] = [];
@@ -194,12 +185,16 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     const demoTrust = await startDemoTrust({
       port: options.ports.demoTrust,
       jwksUrl: `${hostUrl}/api/.well-known/jwks.json`,
-      issuer: settings.SESSION_ISSUER ?? "",
+      // SETs carry the SSF issuer, the origin of SESSION_ISSUER unless EVENT_ISSUER says otherwise (src/config.ts).
+      issuer: eventIssuerOf({
+        SESSION_ISSUER: settings.SESSION_ISSUER ?? "",
+        // Blank in the sample settings: the default, as loadConfig reads a blank setting.
+        ...(settings.EVENT_ISSUER ? { EVENT_ISSUER: settings.EVENT_ISSUER } : {}),
+      }),
       audiences: seed.map((trust) => trust.id),
       trustApi: { baseUrl: `${hostUrl}/api`, audience: trustAudience(settings.SESSION_ISSUER ?? "") },
       pollTrusts: seed.filter((trust) => trust.delivery?.mode === "poll").map((trust) => trust.id),
       encryptingTrusts: ENCRYPTING_SEED_TRUSTS,
-      setDelivery: setTrustDelivery,
       ...(log ? { log } : {}),
       ...site(trustPage),
     });

@@ -12,18 +12,21 @@ import { blobPayloadStore, payloadContainer } from "./adapters/blob/payloadStore
 import { cachedTrustStore } from "./adapters/cosmos/cachedTrusts.js";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
+import { heldEvents } from "./adapters/cosmos/heldEvents.js";
 import { requestStore } from "./adapters/cosmos/requestStore.js";
 import { shareEventStore } from "./adapters/cosmos/shareEventStore.js";
 import { shareStore } from "./adapters/cosmos/shareStore.js";
+import { streamDirectory, streamStore } from "./adapters/cosmos/streamStore.js";
 import { type TrustStore, trustStore } from "./adapters/cosmos/trustStore.js";
 import { usedTokenIdStore } from "./adapters/cosmos/usedTokenIdStore.js";
 import { securityEventTokenSigner } from "./adapters/events/securityEventTokens.js";
 import { httpSetPusher } from "./adapters/events/setPusher.js";
+import { streamEventTokenSigner } from "./adapters/events/streamEventTokens.js";
 import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
 import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
 import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
 import { type TrustTokenVerifier, trustAudience, trustTokenVerifier } from "./adapters/keys/trustTokens.js";
-import { type OutboundPolicy, runsLocally } from "./adapters/net/publicFetch.js";
+import { type OutboundPolicy, runsLocally, validateOutboundUrl } from "./adapters/net/publicFetch.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
@@ -44,7 +47,9 @@ import type {
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
 import type { RetentionDeps } from "./app/shareEventRetention.js";
-import { type Config, isLoopbackUrl, loadConfig } from "./config.js";
+import type { StreamDeps } from "./app/streams.js";
+import { type Config, eventIssuerOf, isLoopbackUrl, loadConfig } from "./config.js";
+import { mintId } from "./domain/secrets.js";
 import { clientAddress, type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
 
 export type RateLimits = {
@@ -98,6 +103,13 @@ export type Services = {
   shareEventRetention: RetentionDeps;
   /** What a trust's poll (RFC 8936) reads, signs and settles. */
   shareEventPolling: PollDeps;
+  /** The trusts' SSF streams as the stream endpoints manage them. */
+  streams: StreamDeps;
+  /**
+   * The SSF issuer (src/config.ts eventIssuerOf): the metadata's `issuer`, each stream's `iss` and every SET's
+   * `iss`. Session tokens and the trust API's audience keep SESSION_ISSUER.
+   */
+  eventIssuer: string;
 };
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -113,25 +125,55 @@ function shareEventConsumers(
   trustTokens: TrustTokenVerifier,
 ): Pick<
   Services,
-  "shareEventRecording" | "shareEventDelivery" | "shareEventRetention" | "shareEventPolling"
+  | "shareEventRecording"
+  | "shareEventDelivery"
+  | "shareEventRetention"
+  | "shareEventPolling"
+  | "streams"
+  | "eventIssuer"
 > {
   const events = shareEventStore(container("shareEvents"));
   const deadLetters = parkingDeadLetters(serviceBus);
   const clock = () => new Date();
   const retentionMs = config.SHARE_EVENT_RETENTION_DAYS * DAY_MS;
+  const outbound: OutboundPolicy = { local: runsLocally(config) };
+  // One issuer for the SSF metadata, the streams and every SET (SSF 1.0 sections 4.1.6 and 7.2.4).
+  const eventIssuer = eventIssuerOf(config);
   // Encrypted to the trust's encryption key, when it registered one, read with the keys of its tokens.
-  const sign = securityEventTokenSigner(keys, config.SESSION_ISSUER, trustTokens.registeredKeys);
+  const sign = securityEventTokenSigner(keys, eventIssuer, trustTokens.registeredKeys);
+  const signStream = streamEventTokenSigner(keys, eventIssuer, trustTokens.registeredKeys);
+  const storedStreams = streamStore(container("streams"));
+  // Cached like the trusts: another instance sees a trust's change to its stream within the same time.
+  const streams = streamDirectory(storedStreams, trusts, { ttlSeconds: config.TRUST_CACHE_SECONDS, clock });
+  const held = heldEvents(container("shareEvents"));
+  const scheduler = deliveryScheduler(serviceBus);
   return {
+    eventIssuer,
     shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
     shareEventRetention: { events, payloads, credentialRequests, clock, retentionMs },
-    shareEventPolling: { events, payloads, sign, clock, sleep: (ms) => sleep(ms) },
+    shareEventPolling: { events, payloads, sign, signStream, streams, clock, sleep: (ms) => sleep(ms) },
+    streams: {
+      streams: storedStreams,
+      forget: streams.forget,
+      events,
+      scheduler,
+      held,
+      clock,
+      newEventId: mintId,
+      retentionMs,
+      checkEndpoint: async (endpointUrl, trustId) =>
+        validateOutboundUrl(endpointUrl, outbound, (await trusts.get(trustId))?.allowedHosts),
+    },
     shareEventDelivery: {
       events,
       trusts,
+      streams,
+      held,
       payloads,
       sign,
-      push: httpSetPusher({ local: runsLocally(config) }),
-      scheduler: deliveryScheduler(serviceBus),
+      signStream,
+      push: httpSetPusher(outbound),
+      scheduler,
       deadLetters,
       clock,
       random: Math.random,

@@ -33,6 +33,13 @@ const settingsShape = z.object({
   VERIFIEDID_CLIENT_ID: optionalText,
   VERIFIEDID_CLIENT_SECRET: optionalText,
   SESSION_ISSUER: url,
+  // The SSF issuer (API.md section 8): one string for the transmitter metadata's `issuer`, each stream's `iss` and
+  // every SET's `iss` (SSF 1.0 sections 4.1.6 and 7.2.4). SSF 1.0 section 7.2 puts the metadata at the issuer's host
+  // + /.well-known/ssf-configuration + the issuer's path, so it is an origin without a path, and the metadata is
+  // served at /.well-known/ssf-configuration. Defaults to the origin of SESSION_ISSUER (see eventIssuerOf).
+  EVENT_ISSUER: url
+    .refine((value) => new URL(value).origin === value.replace(/\/$/, ""), "must be an origin without a path")
+    .optional(),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(900),
   SIGNING_KEYS: z.enum(["key-vault", "local"]).default("key-vault"),
   KEY_VAULT_URL: url.optional(),
@@ -82,6 +89,7 @@ const HTTPS_SETTINGS = [
   "VERIFIEDID_BASE_URL",
   "VERIFIEDID_CALLBACK_URL",
   "SESSION_ISSUER",
+  "EVENT_ISSUER",
   "KEY_VAULT_URL",
   "PAYLOAD_STORAGE_URL",
 ] as const;
@@ -135,6 +143,14 @@ const settingsSchema = settingsShape.superRefine((s, ctx) => {
 });
 
 export type Config = z.infer<typeof settingsSchema>;
+
+/**
+ * The SSF issuer: EVENT_ISSUER, or the origin of SESSION_ISSUER. Session tokens and the trust API's audience keep
+ * SESSION_ISSUER; only SETs, streams and the SSF metadata use this one.
+ */
+export function eventIssuerOf(config: Pick<Config, "EVENT_ISSUER" | "SESSION_ISSUER">): string {
+  return new URL(config.EVENT_ISSUER ?? config.SESSION_ISSUER).origin;
+}
 
 export class ConfigError extends Error {
   readonly settings: readonly string[];

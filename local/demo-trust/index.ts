@@ -4,8 +4,9 @@
 // can be seen: always, or at random (`{ "mode": "random", "failRate": 0.3 }` answers 503 to that share of pushes,
 // for the soak), or with 408 or 429 (`fail-408`, `fail-429`, the latter with Retry-After), the answers RFC 8935
 // section 4 counts as recoverable. It also calls the trust API as each trust, with keys it makes at start (trustApi.ts), and
-// receives by poll (RFC 8936) for the trusts set to poll (poller.ts, POST /control/delivery). A SET encrypted to
-// a trust's encryption key (API.md section 8) is decrypted with its private half, then verified like any other.
+// receives by poll (RFC 8936) for the trusts set to poll (poller.ts); POST /control/delivery sets push or poll on
+// the trust's SSF stream, and the page pauses, enables and verifies it (streams.ts). A SET encrypted to a trust's
+// encryption key (API.md section 8) is decrypted with its private half, then verified like any other.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -19,6 +20,7 @@ import {
 } from "jose";
 import { type Site, serveSite } from "../pages/site.js";
 import { type Poller, type PollVerdict, startPoller } from "./poller.js";
+import { streamControl } from "./streams.js";
 import {
   type DemoTrustKeys,
   demoTrustKeys,
@@ -55,7 +57,7 @@ export type ReceivedEvent = {
   err?: string;
 };
 
-/** How a trust receives its events; the system writes it into the trust's document. */
+/** How a trust receives its events, which the demo trust sets through the trust's SSF stream. */
 export type DeliveryMethod = "push" | "poll";
 
 export type DemoTrustOptions = {
@@ -78,11 +80,6 @@ export type DemoTrustOptions = {
   pollTrusts?: readonly string[];
   /** The trusts that publish an encryption key beside their signing key, so that their SETs come encrypted. */
   encryptingTrusts?: readonly string[];
-  /**
-   * Sets how the trust receives, in its document in the service's directory (for push, at this demo trust's
-   * POST /events); without it, POST /control/delivery is not offered.
-   */
-  setDelivery?: (trustId: string, method: DeliveryMethod, pushEndpoint: string) => Promise<void>;
 };
 
 export type DemoTrust = {
@@ -99,6 +96,9 @@ const TIMEOUT_MODE_HOLD_MS = 120_000;
 const SET_EVENTS = [
   "urn:nhs:staff-passport:event:credentials-shared",
   "urn:nhs:staff-passport:event:credential-request-declined",
+  // SSF's own events to the trust's stream (SSF 1.0 sections 8.1.4.1 and 8.1.5), which carry no `txn`.
+  "https://schemas.openid.net/secevent/ssf/event-type/verification",
+  "https://schemas.openid.net/secevent/ssf/event-type/stream-updated",
 ];
 
 class Refusal extends Error {
@@ -209,6 +209,9 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   let mode: DemoTrustMode = "ok";
   const keys = await demoTrustKeys(options.audiences, options.encryptingTrusts ?? []);
   const control = options.trustApi === undefined ? undefined : trustApiControl(keys, options.trustApi);
+  // The trusts' SSF streams, through the service's stream API: POST /control/delivery and the page's stream view.
+  const streams =
+    options.trustApi === undefined ? undefined : streamControl(keys, options.trustApi, options.audiences);
   let failRate = 0;
   const random = options.random ?? Math.random;
 
@@ -226,7 +229,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         typ: "secevent+jwt",
         issuer: options.issuer,
         audience: [...options.audiences],
-        requiredClaims: ["jti", "iat", "events", "txn"],
+        requiredClaims: ["jti", "iat", "events"],
       });
       const events = payload.events;
       if (typeof events !== "object" || events === null || !SET_EVENTS.some((type) => type in events)) {
@@ -347,9 +350,10 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
       return send(response, 400, { error: `trustId must be one of ${options.audiences.join(", ")}` });
     if (method !== "push" && method !== "poll")
       return send(response, 400, { error: "method must be push or poll" });
-    if (options.setDelivery === undefined || poller === undefined)
-      return send(response, 404, { error: "not found" });
-    await options.setDelivery(trustId, method, `${url}/events`);
+    if (streams === undefined || poller === undefined) return send(response, 404, { error: "not found" });
+    // Push comes to this demo trust's POST /events; the stream is created the first time and updated after.
+    const answer = await streams.setDelivery(trustId, method, `${url}/events`);
+    if (answer.status !== 200 && answer.status !== 201) return send(response, answer.status, answer.body);
     poller.set(trustId, method === "poll");
     log(`[information] demo trust ${trustId} receives by ${method}`);
     return send(response, 200, { trustId, method });
@@ -384,6 +388,17 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         failRate = typeof rate === "number" && mode === "random" ? rate : 0;
         log(`[information] demo trust mode ${mode}${mode === "random" ? ` failRate ${failRate}` : ""}`);
         return send(response, 200, modeNow());
+      }
+      if (streams?.handles(route)) {
+        let body: unknown;
+        try {
+          body = request.method === "POST" ? JSON.parse(await readBody(request)) : undefined;
+        } catch {
+          return send(response, 400, { error: "send a JSON body" });
+        }
+        const answer = await streams.answer(route, body);
+        log(`[information] demo trust ${route} answered ${answer.status}`);
+        return send(response, answer.status, answer.body);
       }
       const jwks = /^GET \/trusts\/([A-Z0-9]{3,5})\/jwks\.json$/.exec(route)?.[1];
       if (jwks !== undefined) {

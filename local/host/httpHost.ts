@@ -108,8 +108,8 @@ export async function startHttpHost(functions: readonly HttpFunctionDefinition[]
     try {
       if (serveSite(options.site, request, response)) return;
       const url = new URL(request.url ?? "/", `http://${request.headers.host ?? "localhost"}`);
-      if (!url.pathname.toLowerCase().startsWith("/api/")) return hostError(response, 404);
-      const path = url.pathname.slice("/api/".length);
+      // Every route names its whole path (host.json's routePrefix is empty), as on the Functions host.
+      const path = url.pathname;
       const method = (request.method ?? "GET").toUpperCase();
       const matches = routes.flatMap(({ fn, route }) => {
         const match = route.match(path);

@@ -4,6 +4,9 @@
 // retry (scheduled messages on the delivery queue); transient failures are retried with backoff, then the
 // delivery is dead-lettered for an operator to replay. Nothing is pushed to a trust that is not active: its
 // events are held, and dead-lettered so that the same replay delivers them once the trust is active again.
+// Where an event goes is the trust's SSF stream (API.md section 8): paused holds events until it is enabled,
+// disabled drops their payloads and keeps their records, and event types the trust did not request are recorded
+// and never sent. SSF's own events (verification, stream-updated) travel the same way, signed from their record.
 import {
   type AttemptOutcome,
   type DeliveryAttempt,
@@ -13,32 +16,42 @@ import {
   payloadRetained,
   type RetryPolicy,
   retryDelayMs,
+  STREAM_PAUSED,
   type StoredShareEvent,
+  streamEventOf,
   withoutPayload,
 } from "../domain/shareDelivery.js";
 import type { ShareEvent } from "../domain/shareEvent.js";
+import { PUSH_METHOD, STREAM_UPDATED_EVENT, type Stream, streamWants } from "../domain/stream.js";
 import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import { describeError, type Logger } from "../log.js";
 import type {
   DeliveryDeadLetters,
   DeliveryRetry,
   DeliveryScheduler,
+  HeldEvents,
   PayloadStore,
   ReceivedMessage,
   SetPusher,
   SetSigner,
   ShareEventStore,
+  StreamDirectory,
+  StreamEventSigner,
   TrustDirectory,
   VersionedEvent,
 } from "./ports.js";
 import { ENCRYPTION_KEY_UNAVAILABLE, EncryptionKeyUnavailable } from "./setEncryption.js";
 import { parseDeliveryMessage } from "./shareEventMessages.js";
+import { sendStreamEvent } from "./streamEvents.js";
 
 export type DeliverDeps = {
   events: ShareEventStore;
   trusts: TrustDirectory;
+  streams: StreamDirectory;
+  held: HeldEvents;
   payloads: PayloadStore;
   sign: SetSigner;
+  signStream: StreamEventSigner;
   push: SetPusher;
   scheduler: DeliveryScheduler;
   deadLetters: DeliveryDeadLetters;
@@ -64,6 +77,8 @@ const LEASE_MARGIN_MS = 30_000;
 const MAX_WRITE_RACES = 5;
 /** The dead-letter reason of a held delivery, for the operator's list. */
 export const TRUST_INACTIVE = "TrustInactive";
+/** The delivery reason of an event the trust's disabled stream will never carry; its payload is deleted. */
+export const STREAM_DISABLED = "stream_disabled";
 
 export async function deliverShareEvent(
   deps: DeliverDeps,
@@ -113,12 +128,12 @@ export async function deliverShareEvent(
     );
   }
   if (taken.kind === "done") return taken.outcome;
-  const { doc, endpoint } = taken;
+  const { doc, endpoint, authorization, allowedHosts, released } = taken;
   const correlationId = message.correlationId ?? doc.correlationId;
 
   const startedAt = deps.clock();
-  const body = await deps.payloads.get(doc.trustId, doc.id);
-  if (body === undefined) {
+  const signed = await signEvent(deps, doc, startedAt);
+  if (signed === undefined) {
     // Deleted since the attempt was taken (the retention period ended), or never written: nothing can be sent.
     const { leaseUntil: _lease, nextAttemptAt: _next, ...delivery } = doc.delivery;
     const reason = payloadRetained(doc, startedAt) ? "payload_missing" : "retention_expired";
@@ -127,9 +142,11 @@ export async function deliverShareEvent(
     attemptLog.error("share event payload is gone; delivery failed", { reason });
     return "failed";
   }
-  const signed = await signedSet(deps, { eventId: doc.id, trustId: doc.trustId, ...body }, startedAt);
   const { kid } = signed;
-  const result = "token" in signed ? await deps.push(endpoint, signed.token, deps.timeoutMs) : undefined;
+  const result =
+    "token" in signed
+      ? await deps.push(endpoint, signed.token, deps.timeoutMs, { authorization, allowedHosts })
+      : undefined;
   const verdict: PushVerdict =
     result === undefined ? { kind: "transient", reason: ENCRYPTION_KEY_UNAVAILABLE } : judgePush(result);
   const now = deps.clock();
@@ -182,25 +199,58 @@ export async function deliverShareEvent(
     nextAttemptAt: record.nextAttemptAt,
     kid,
   });
+  // An event released from a paused stream has had its turn: the next one held goes now, so that they reach the
+  // trust one after the other, in the order they happened.
+  if (released && outcome !== "retry") await releaseNextHeld(deps, doc.trustId, correlationId, attemptLog);
   return outcome === "retry" ? "retrying" : outcome;
 }
 
 /**
- * The SET for this attempt; only its kid when the trust's encryption key could not be read. No SET then goes out
- * in the clear: the attempt is retried with backoff like a push the trust's endpoint failed, since the keys are
- * the trust's to serve, as its endpoint is.
+ * The SET for the event: a share event from its payload, SSF's own from its record; undefined when the payload is
+ * gone. Only its kid when the trust's encryption key could not be read: no SET then goes out in the clear, and the
+ * attempt is retried with backoff like a push the trust's endpoint failed, since the keys are the trust's to serve,
+ * as its endpoint is.
  */
-async function signedSet(
+async function signEvent(
   deps: DeliverDeps,
-  content: Parameters<SetSigner>[0],
+  doc: StoredShareEvent,
   now: Date,
-): Promise<{ token: string; kid: string } | { kid: string }> {
+): Promise<{ token: string; kid: string } | { kid: string } | undefined> {
+  const own = streamEventOf(doc);
+  const body = own === undefined ? await deps.payloads.get(doc.trustId, doc.id) : undefined;
+  if (own === undefined && body === undefined) return undefined;
   try {
-    return await deps.sign(content, now);
+    if (own !== undefined)
+      return await deps.signStream({ eventId: doc.id, trustId: doc.trustId, ...own }, now);
+    if (body !== undefined) return await deps.sign({ eventId: doc.id, trustId: doc.trustId, ...body }, now);
+    return undefined;
   } catch (error) {
     if (error instanceof EncryptionKeyUnavailable) return { kid: error.kid };
     throw error;
   }
+}
+
+/**
+ * Sends the trust's oldest event held for its paused stream to the delivery queue as its next attempt, if there
+ * is one: called when the stream is enabled, and after each released event's attempt ends. A copy sent twice is
+ * a duplicate attempt, which the deliverer skips.
+ */
+export async function releaseNextHeld(
+  deps: Pick<DeliverDeps, "held" | "scheduler" | "clock">,
+  trustId: string,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<boolean> {
+  const next = await deps.held.oldestHeld(trustId);
+  if (next === undefined) return false;
+  const { value } = next;
+  await deps.scheduler.schedule(
+    { eventId: value.id, trustId, attempt: value.delivery.attempt + 1, round: 1 },
+    deps.clock(),
+    correlationId ?? value.correlationId,
+  );
+  log.info("held share event released to the enabled stream", { eventId: value.id });
+  return true;
 }
 
 /** The event once an attempt's outcome is written: the attempt listed, and the claims gone once delivered. */
@@ -243,7 +293,32 @@ function settled(
 
 type Taken =
   | { kind: "done"; outcome: DeliverOutcome }
-  | { kind: "taken"; doc: StoredShareEvent; endpoint: string };
+  | {
+      kind: "taken";
+      doc: StoredShareEvent;
+      endpoint: string;
+      /** The stream's authorization_header, sent with the push. */
+      authorization: string | undefined;
+      /** The operator's pins for the trust (its document's allowedHosts), checked before the push. */
+      allowedHosts: readonly string[] | undefined;
+      /** True when the event was held for the paused stream until now. */
+      released: boolean;
+    };
+
+/** Where a taken attempt pushes to, from a stream that pushes, within the operator's pins for the trust. */
+function pushTarget(
+  stream: Stream | undefined,
+  trust: Trust | undefined,
+):
+  | { endpoint: string; authorization: string | undefined; allowedHosts: readonly string[] | undefined }
+  | undefined {
+  if (stream?.delivery.method !== PUSH_METHOD) return undefined;
+  return {
+    endpoint: stream.delivery.endpointUrl,
+    authorization: stream.delivery.authorizationHeader,
+    allowedHosts: trust?.allowedHosts,
+  };
+}
 
 /** How long an attempt taken now stays taken. */
 function leaseFrom(deps: DeliverDeps, now: Date): string {
@@ -264,25 +339,27 @@ async function takeFirstAttempt(
 ): Promise<Taken | undefined> {
   const now = deps.clock();
   const trust = await deps.trusts.get(event.trustId);
+  const stream = await deps.streams.get(event.trustId);
   const fresh = newStoredShareEvent(event, {
     now,
     retentionMs: deps.retentionMs,
     correlationId,
     recorded: false,
   });
-  const finish = finalWithoutAttempt(trust, fresh, now, 1);
+  const finish = finalWithoutAttempt(trust, stream, fresh, now, 1);
   if (finish !== undefined) {
-    if ((await deps.events.create(finish.doc)) === undefined) return undefined;
-    log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
-    if (finish.outcome === "held") await holdForReplay(deps, finish.doc, correlationId, log);
+    const created = await deps.events.create(finish.doc);
+    if (created === undefined) return undefined;
+    await afterFinal(deps, finish, created.value, stream, correlationId, log);
     return { kind: "done", outcome: finish.outcome };
   }
-  if (trust?.delivery?.mode !== "push") return undefined;
+  const target = pushTarget(stream, trust);
+  if (target === undefined) return undefined;
   const leaseUntil = leaseFrom(deps, now);
   const taken =
     (await deps.events.create({ ...fresh, delivery: { ...fresh.delivery, attempt: 1, leaseUntil } })) ??
     (await deps.events.takeFirstAttempt(event.trustId, event.eventId, leaseUntil));
-  return taken && { kind: "taken", doc: taken.value, endpoint: trust.delivery.endpoint };
+  return taken && { kind: "taken", doc: taken.value, ...target, released: false };
 }
 
 /**
@@ -297,6 +374,7 @@ async function takeAttempt(
   log: Logger,
 ): Promise<Taken> {
   const trust = await deps.trusts.get(first.value.trustId);
+  const stream = await deps.streams.get(first.value.trustId);
   let stored: VersionedEvent | undefined = first;
   for (let race = 0; race < MAX_WRITE_RACES && stored !== undefined; race++) {
     const now = deps.clock();
@@ -320,7 +398,7 @@ async function takeAttempt(
       });
       return { kind: "done", outcome: "duplicate" };
     }
-    if (delivery.status === "held" && delivery.attempt === ref.attempt) {
+    if (delivery.status === "held" && delivery.attempt === ref.attempt && delivery.reason !== STREAM_PAUSED) {
       // Held by this very message before, which then failed before its dead letter was sent, or a copy of it:
       // dead-lettering again is the only way the event reaches the operator's replay. A second replay of the same
       // attempt is skipped as a duplicate.
@@ -332,15 +410,14 @@ async function takeAttempt(
       return { kind: "done", outcome: "duplicate" };
     }
 
-    const finish = finalWithoutAttempt(trust, doc, now, ref.attempt);
+    const finish = finalWithoutAttempt(trust, stream, doc, now, ref.attempt);
     if (finish !== undefined) {
       const written = await deps.events.replace(finish.doc, stored.etag);
       if (written === undefined) {
         stored = await deps.events.get(ref.trustId, ref.eventId);
         continue;
       }
-      log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
-      if (finish.outcome === "held") await holdForReplay(deps, finish.doc, correlationId, log);
+      await afterFinal(deps, finish, written.value, stream, correlationId, log);
       return { kind: "done", outcome: finish.outcome };
     }
 
@@ -350,21 +427,26 @@ async function takeAttempt(
       delivery: { ...delivery, attempt: ref.attempt, leaseUntil },
     };
     const written = await deps.events.replace(takenDoc, stored.etag);
-    if (written !== undefined && trust?.delivery?.mode === "push") {
-      return { kind: "taken", doc: written.value, endpoint: trust.delivery.endpoint };
+    const target = pushTarget(stream, trust);
+    if (written !== undefined && target !== undefined) {
+      const released = delivery.status === "held" && delivery.reason === STREAM_PAUSED;
+      return { kind: "taken", doc: written.value, ...target, released };
     }
     stored = await deps.events.get(ref.trustId, ref.eventId);
   }
   throw new Error(`Lost ${MAX_WRITE_RACES} write races in a row delivering a share event.`);
 }
 
+type Final = { doc: StoredShareEvent; outcome: DeliverOutcome; reason: string };
+
 /**
- * The event's state when it must not be pushed: waiting for the trust's poll, failed for good, or held while the
- * trust is not active (taking `attempt`, so that a copy of the message that held it is known). Undefined when it
- * may be pushed.
+ * The event's state when it must not be pushed: waiting for the trust's poll, failed for good (its stream is
+ * deleted or disabled, or does not want this type), or held while the trust is not active or its stream is paused
+ * (taking `attempt`, so that a copy of the message that held it is known). Undefined when it may be pushed.
  */
 function finalWithoutAttempt(
   trust: Trust | undefined,
+  stream: Stream | undefined,
   doc: StoredShareEvent,
   now: Date,
   attempt: number,
@@ -377,7 +459,13 @@ function finalWithoutAttempt(
   });
   // Past retention the payload is the retention run's to delete (it marks the event when it has).
   if (!payloadRetained(doc, now)) return failed("retention_expired");
-  if (trust?.delivery?.mode === "poll") {
+  if (trust === undefined || stream === undefined) return failed("no_delivery_endpoint");
+  if (stream.deleted === true) return failed("stream_deleted");
+  // SSF 1.0 section 8.1.1: an event type the trust did not request is recorded and never delivered.
+  if (!streamWants(stream, doc.type)) return failed("event_not_requested");
+  // A disabled stream holds nothing (SSF 1.0 section 8.1.2.1): the record stays, the payload goes (afterFinal).
+  if (stream.status === "disabled") return failed(STREAM_DISABLED);
+  if (stream.delivery.method !== PUSH_METHOD) {
     // The trust fetches it (RFC 8936): it waits, payload and all, for the poll that acknowledges it.
     return {
       doc: { ...doc, delivery: { ...delivery, status: "available" } },
@@ -385,9 +473,9 @@ function finalWithoutAttempt(
       reason: "the trust polls for its events",
     };
   }
-  if (trust?.delivery?.mode !== "push") return failed("no_delivery_endpoint");
-  if (!isHttpsOrLoopback(trust.delivery.endpoint)) return failed("endpoint_not_https");
-  if (!trust.active) {
+  if (!isHttpsOrLoopback(stream.delivery.endpointUrl)) return failed("endpoint_not_https");
+  // The one exception: the stream-updated event that tells the trust its stream is paused while it is inactive.
+  if (!trust.active && doc.type !== STREAM_UPDATED_EVENT) {
     // A deactivated trust gets nothing, retries included; the payload stays until the retention limit, so that
     // the operator's replay delivers the event if the trust is active again by then.
     return {
@@ -396,7 +484,66 @@ function finalWithoutAttempt(
       reason: "the trust is not active",
     };
   }
+  if (stream.status === "paused") {
+    // Held in order until the trust enables the stream (releaseNextHeld), or dropped with its payload at retention.
+    return {
+      doc: { ...doc, delivery: { ...delivery, status: "held", attempt, reason: STREAM_PAUSED } },
+      outcome: "held",
+      reason: "the trust's stream is paused",
+    };
+  }
   return undefined;
+}
+
+/** What follows an event's final state: a held inactive trust's dead letter, or a disabled stream's dropped payload. */
+async function afterFinal(
+  deps: DeliverDeps,
+  finish: Final,
+  doc: StoredShareEvent,
+  stream: Stream | undefined,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<void> {
+  log.info("share event not pushed", { status: finish.doc.delivery.status, reason: finish.reason });
+  const { reason } = finish.doc.delivery;
+  if (finish.outcome === "held" && reason !== STREAM_PAUSED) {
+    await holdForReplay(deps, doc, correlationId, log);
+    await announceInactive(deps, doc.trustId, stream, correlationId, log);
+  }
+  if (reason === STREAM_DISABLED && (await deletePayload(deps, doc, log)))
+    await deps.events.markPayloadRemoved(doc.trustId, doc.id, {
+      at: deps.clock().toISOString(),
+      why: "disabled",
+    });
+}
+
+/**
+ * SSF 1.0 section 8.1.2: when the service itself pauses a stream, it sends stream-updated. An operator deactivating
+ * the trust (its document's `active: false`) is noticed here, when the first event is held for it; the event id
+ * names the trust and the day, so that the trust hears it once a day at most while events are held for it, however
+ * many are. The stream's own status is the trust's to set and stays as it is; the announcement goes by push even
+ * though the trust is inactive, and it carries no claims.
+ */
+async function announceInactive(
+  deps: DeliverDeps,
+  trustId: string,
+  stream: Stream | undefined,
+  correlationId: string | undefined,
+  log: Logger,
+): Promise<void> {
+  if (stream === undefined || stream.deleted === true || stream.status === "disabled") return;
+  const day = deps.clock().toISOString().slice(0, 10).replaceAll("-", "");
+  const sent = await sendStreamEvent(
+    deps,
+    trustId,
+    `stream-updated-${trustId}-paused-${day}`,
+    {
+      type: STREAM_UPDATED_EVENT,
+      data: { streamId: stream.id, status: "paused", reason: "The trust is not active." },
+    },
+    correlationId,
+  );
+  if (sent) log.warn("stream-updated sent: the trust's stream is paused while the trust is not active");
 }
 
 /**

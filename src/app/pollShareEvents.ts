@@ -2,13 +2,19 @@
 // from `POST /api/trust/events`. Each poll first settles what the trust reports on earlier events (`ack`: it has
 // them, so their payloads are deleted; `setErrs`: it could not use them, recorded as the delivery's failure), then
 // answers with SETs signed afresh from the payloads of the events still waiting, oldest first, waiting up to 30
-// seconds for one when the trust asks for a long poll.
+// seconds for one when the trust asks for a long poll. The trust's SSF stream decides what it gets: nothing while
+// the stream is paused, disabled, deleted or pushes (acknowledgements are still taken), and SSF's own events
+// (verification, stream-updated) signed from their record beside the share events.
+import { type StoredShareEvent, streamEventOf } from "../domain/shareDelivery.js";
+import { POLL_METHOD } from "../domain/stream.js";
 import { describeError, type Logger } from "../log.js";
 import type {
   Clock,
   PayloadStore,
   SetSigner,
   ShareEventStore,
+  StreamDirectory,
+  StreamEventSigner,
   TrustCaller,
   VersionedEvent,
 } from "./ports.js";
@@ -17,6 +23,8 @@ export type PollDeps = {
   events: ShareEventStore;
   payloads: PayloadStore;
   sign: SetSigner;
+  signStream: StreamEventSigner;
+  streams: StreamDirectory;
   clock: Clock;
   /** Waits before the next look during a long poll; tests pass one that moves their clock. */
   sleep: (ms: number) => Promise<void>;
@@ -75,10 +83,18 @@ async function settleReported(deps: PollDeps, caller: TrustCaller, request: Poll
   }
 }
 
+/** The event's SET: a share event's from its payload (undefined once it is gone), SSF's own from its record. */
+async function signedSet(deps: PollDeps, event: StoredShareEvent): Promise<{ token: string } | undefined> {
+  const now = deps.clock();
+  const own = streamEventOf(event);
+  if (own !== undefined) return deps.signStream({ eventId: event.id, trustId: event.trustId, ...own }, now);
+  const payload = await deps.payloads.get(event.trustId, event.id);
+  return payload && deps.sign({ eventId: event.id, trustId: event.trustId, ...payload }, now);
+}
+
 /** SETs for the waiting events, as many as fit; `moreAvailable` when some were left for the next poll. */
 async function answerWith(
   deps: PollDeps,
-  caller: TrustCaller,
   waiting: readonly VersionedEvent[],
   limit: number,
 ): Promise<PollAnswer> {
@@ -87,13 +103,10 @@ async function answerWith(
   let bytes = 0;
   for (const { value: event } of waiting) {
     if (count === limit || bytes >= MAX_POLL_ANSWER_BYTES) return { sets, moreAvailable: true };
-    const payload = await deps.payloads.get(caller.trustId, event.id);
-    // Gone since the query (the retention run deleted it): the run marks the event too.
-    if (payload === undefined) continue;
-    const { token } = await deps.sign(
-      { eventId: event.id, trustId: event.trustId, ...payload },
-      deps.clock(),
-    );
+    const signed = await signedSet(deps, event);
+    // Gone since the query (the retention run deleted the payload): the run marks the event too.
+    if (signed === undefined) continue;
+    const { token } = signed;
     sets[event.id] = token;
     count++;
     bytes += token.length;
@@ -113,10 +126,14 @@ export async function pollShareEvents(
   if (limit === 0) return { sets: {} };
   const until = deps.clock().getTime() + LONG_POLL_MS;
   for (;;) {
+    // Looked at each round, so that a long poll begun while the stream is paused answers once it is enabled.
+    const stream = await deps.streams.get(caller.trustId);
+    const open =
+      stream?.deleted !== true && stream?.status === "enabled" && stream.delivery.method === POLL_METHOD;
     // One more than asked for, to tell whether more are waiting.
-    const waiting = await deps.events.available(caller.trustId, limit + 1);
+    const waiting = open ? await deps.events.available(caller.trustId, limit + 1) : [];
     if (waiting.length > 0) {
-      const answer = await answerWith(deps, caller, waiting, limit);
+      const answer = await answerWith(deps, waiting, limit);
       if (Object.keys(answer.sets).length > 0 || answer.moreAvailable) return answer;
     }
     // RFC 8936 section 2.4: without returnImmediately, the request is a long poll.

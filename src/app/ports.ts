@@ -8,6 +8,7 @@ import type { Outbox, OutboxRetry } from "../domain/outbox.js";
 import type { Share, ShareProgress } from "../domain/share.js";
 import type { PayloadRemoval, PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
+import type { Stream, StreamEventBody } from "../domain/stream.js";
 import type { Trust } from "../domain/trust.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 
@@ -296,6 +297,12 @@ export type SetContent = { readonly eventId: string; readonly trustId: string } 
  */
 export type SetSigner = (content: SetContent, now: Date) => Promise<{ token: string; kid: string }>;
 
+/** Signs one of SSF's own events (verification, stream-updated) for the stream, with `sub_id` naming the stream. */
+export type StreamEventSigner = (
+  content: { readonly eventId: string; readonly trustId: string } & StreamEventBody,
+  now: Date,
+) => Promise<{ token: string; kid: string }>;
+
 /**
  * POSTs a SET per RFC 8935 and reports what happened; never throws for an HTTP or network outcome. An endpoint
  * that is not https to a public address (or outside `allowedHosts`, the operator's pins for the trust) is refused
@@ -313,6 +320,27 @@ export type SetPushOptions = {
   readonly authorization?: string | undefined;
   /** The trust document's `allowedHosts`. */
   readonly allowedHosts?: readonly string[] | undefined;
+};
+
+/** The stream a trust's events go by: its stored stream (a deleted one included), or its implicit one. */
+export type StreamDirectory = {
+  get(trustId: string): Promise<Stream | undefined>;
+};
+
+/** Trusts' streams in `streams` (partition /trustId, id = stream_id), which the service reads and writes. */
+export type StreamStore = {
+  /** The trust's stored stream, a tombstone included; undefined when it never created one. */
+  get(trustId: string): Promise<Versioned<Stream> | undefined>;
+  /** Creates it only if the trust has no stored stream; false when it has one. */
+  create(stream: Stream): Promise<boolean>;
+  /** Replaces it if it is still at `etag`; undefined when another writer got there first. */
+  replace(stream: Stream, etag: string): Promise<string | undefined>;
+};
+
+/** Events held while the trust's stream is paused, released oldest first once it is enabled. */
+export type HeldEvents = {
+  /** The trust's oldest event held for its paused stream and not in flight, if any. */
+  oldestHeld(trustId: string): Promise<VersionedEvent | undefined>;
 };
 
 /** The body of a scheduled retry on the delivery queue: a reference, never the claims. */

@@ -7,6 +7,7 @@ import {
   type CredentialsSharedRef,
   type ShareEvent,
 } from "./shareEvent.js";
+import { STREAM_UPDATED_EVENT, type StreamEventBody, VERIFICATION_EVENT } from "./stream.js";
 
 /**
  * pending: nothing tried yet; retrying: a transient failure, the next attempt is scheduled; available: the trust
@@ -54,8 +55,11 @@ export type Delivery = {
   readonly reason?: string;
 };
 
-/** Why an event's payload (its claim values, or a decline's reason) is gone. */
-export type PayloadRemoval = "delivered" | "retention";
+/** The delivery reason of an event held while the trust's stream is paused, until it is enabled. */
+export const STREAM_PAUSED = "stream_paused";
+
+/** Why an event's payload (its claim values, or a decline's reason) is gone; `disabled`: the stream was disabled. */
+export type PayloadRemoval = "delivered" | "retention" | "disabled";
 
 type StoredEventFields = {
   readonly id: string;
@@ -72,14 +76,24 @@ type StoredEventFields = {
 };
 
 /**
- * The document in `shareEvents` (partition /trustId, id = eventId), for either kind of event: the event's
- * reference (identifiers, types, issuers), never its payload.
+ * The document in `shareEvents` (partition /trustId, id = eventId), for either kind of share event: the event's
+ * reference (identifiers, types, issuers), never its payload. SSF's own events to the trust's stream (verification,
+ * stream-updated) are recorded and delivered the same way; they carry no claims, so their data is their whole
+ * content and they have no payload.
  */
 export type StoredShareEvent = StoredEventFields &
   (
     | { readonly type: typeof CREDENTIALS_SHARED_EVENT; readonly data: CredentialsSharedRef }
     | { readonly type: typeof CREDENTIAL_REQUEST_DECLINED_EVENT; readonly data: CredentialRequestDeclinedRef }
+    | StreamEventBody
   );
+
+/** The event's whole content when it is one of SSF's own (verification, stream-updated), which has no payload. */
+export function streamEventOf(event: StoredShareEvent): StreamEventBody | undefined {
+  if (event.type === VERIFICATION_EVENT) return { type: event.type, data: event.data };
+  if (event.type === STREAM_UPDATED_EVENT) return { type: event.type, data: event.data };
+  return undefined;
+}
 
 /** A recorded share of credentials (not a decline). */
 export type StoredCredentialsShared = Extract<

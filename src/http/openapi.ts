@@ -129,7 +129,7 @@ export function openApiDocument(
 ) {
   const paths: Record<string, Record<string, JsonSchema>> = {};
   for (const operation of operations) {
-    const path = `/api/${operation.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
+    const path = `/${operation.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
     paths[path] ??= {};
     paths[path][operation.method.toLowerCase()] = operationObject(operation);
     if (operation.head) paths[path].head = headObject(operation);

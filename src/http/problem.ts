@@ -18,6 +18,7 @@ export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?: string }>> = {
   validation_failed: { status: 400, title: "The request is not valid" },
   malformed_json: { status: 400, title: "The body is not valid JSON" },
+  endpoint_refused: { status: 400, title: "The push endpoint is not one the service sends to" },
   unauthorized: { status: 401, title: "Authentication is required" },
   invalid_session: { status: 401, title: "The session is missing, invalid or expired" },
   invalid_trust_token: { status: 401, title: "The trust token is missing, invalid or expired" },

@@ -77,7 +77,7 @@ describe("recording and delivering a share event", () => {
     expect(header).toEqual({ alg: "ES256", typ: "secevent+jwt", kid: expect.any(String) });
     expect(jwks.keys.map((k) => k.kid)).toContain(header.kid);
     expect(claims).toMatchObject({
-      iss: system.settings.SESSION_ISSUER,
+      iss: new URL(system.settings.SESSION_ISSUER ?? "").origin,
       aud: "RJ1",
       jti: event.eventId,
       txn: event.data.shareId,

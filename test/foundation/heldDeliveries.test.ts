@@ -27,10 +27,13 @@ import {
 } from "../../src/adapters/blob/payloadStore.js";
 import { ensureDatabase } from "../../src/adapters/cosmos/client.js";
 import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
+import { heldEvents } from "../../src/adapters/cosmos/heldEvents.js";
 import { shareEventStore } from "../../src/adapters/cosmos/shareEventStore.js";
+import { streamDirectory, streamStore } from "../../src/adapters/cosmos/streamStore.js";
 import { type TrustStore, trustStore } from "../../src/adapters/cosmos/trustStore.js";
 import { securityEventTokenSigner } from "../../src/adapters/events/securityEventTokens.js";
 import { httpSetPusher } from "../../src/adapters/events/setPusher.js";
+import { streamEventTokenSigner } from "../../src/adapters/events/streamEventTokens.js";
 import { localSigningKeys } from "../../src/adapters/keys/localSigningKeys.js";
 import { listDeadLetters, replayDeadLetters } from "../../src/adapters/servicebus/deadLetterQueue.js";
 import {
@@ -100,8 +103,15 @@ beforeAll(async () => {
     events: shareEventStore(async () => database.container("shareEvents")),
     // The store itself, not the cache in front of it in the app: a deactivation is seen at the next message.
     trusts: trustStore(async () => database.container("trusts")),
+    streams: streamDirectory(
+      streamStore(async () => database.container("streams")),
+      trustStore(async () => database.container("trusts")),
+      { ttlSeconds: 0, clock: () => now },
+    ),
+    held: heldEvents(async () => database.container("shareEvents")),
     payloads: blobPayloadStore(payloads),
     sign: securityEventTokenSigner(keys, ISSUER),
+    signStream: streamEventTokenSigner(keys, ISSUER),
     // The demo trust's endpoint is on loopback, as it is when the whole service runs on this machine.
     push: httpSetPusher({ local: true }),
     scheduler: deliveryScheduler(async () => sb),
@@ -188,9 +198,20 @@ async function drain(queue: string, subQueueType?: "deadLetter") {
   }
 }
 
-/** The delivery queue's messages, scheduled ones included, peeked without taking them. */
+/**
+ * Whether a delivery message is the stream-updated event the deliverer sends when it first holds an event for an
+ * inactive trust (src/app/deliverShareEvent.ts announceInactive), rather than a share event's.
+ */
+const isAnnouncement = (body: unknown) =>
+  String((body as { eventId?: unknown } | null)?.eventId ?? "").startsWith("stream-updated-");
+/** The stream-updated announcements taken off the delivery queue. */
+const announcements: unknown[] = [];
+
+/** The delivery queue's share event messages, scheduled ones included, peeked without taking them. */
 const onDeliveryQueue = async () =>
-  messagesIn(started(serviceBus, "Service Bus").connectionString, [SHARE_DELIVERIES_QUEUE]);
+  (await messagesIn(started(serviceBus, "Service Bus").connectionString, [SHARE_DELIVERIES_QUEUE])).filter(
+    (message) => !isAnnouncement(message.body),
+  );
 
 /** Receives the next `count` messages of the delivery queue as the deliver function's trigger hands them over. */
 async function receiveDeliveries(count: number): Promise<ReceivedMessage[]> {
@@ -202,7 +223,9 @@ async function receiveDeliveries(count: number): Promise<ReceivedMessage[]> {
     while (received.length < count) {
       const batch = await receiver.receiveMessages(count - received.length, { maxWaitTimeInMs: 30_000 });
       if (batch.length === 0) throw new Error(`${received.length} of ${count} delivery messages arrived`);
-      received.push(...batch);
+      for (const message of batch)
+        if (isAnnouncement(message.body)) announcements.push(message.body);
+        else received.push(message);
     }
   } finally {
     await receiver.close();
@@ -280,6 +303,13 @@ describe("a deactivated trust", () => {
 
     expect(receivedOf(queued.event)).toEqual([]);
     expect(receivedOf(retried.event)).toEqual([]);
+    // The trust's stream is told, once, that it is paused (SSF's stream-updated).
+    const queuedNow = await messagesIn(started(serviceBus, "Service Bus").connectionString, [
+      SHARE_DELIVERIES_QUEUE,
+    ]);
+    expect(
+      [...announcements, ...queuedNow.map((message) => message.body)].filter(isAnnouncement),
+    ).toHaveLength(1);
     // Nothing is scheduled for either: they wait for the operator, not for a timer.
     expect(await onDeliveryQueue()).toEqual([]);
     for (const { event, secret } of [queued, retried]) {
@@ -328,7 +358,7 @@ describe("a held event past its retention limit", () => {
     now = new Date(now.getTime() + 30 * DAY_MS + 1);
     expect(
       await dropExpiredPayloads({ events: deps.events, payloads: deps.payloads, clock: () => now }),
-    ).toBe(1);
+    ).toBeGreaterThanOrEqual(1);
     expect(await deps.payloads.get("RTH", event.eventId)).toBeUndefined();
     expect(await stored(event)).toMatchObject({
       delivery: { status: "held" },

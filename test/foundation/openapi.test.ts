@@ -31,7 +31,7 @@ describe("GET /api/openapi.json", () => {
     const document = (await response.json()) as OpenApi;
     expect(document.openapi).toBe("3.1.0");
     for (const fn of httpFunctions()) {
-      const path = `/api/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
+      const path = `/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
       for (const method of fn.options.methods) {
         // A HEAD twin has an id of its own, as operation ids are unique in a document.
         const operationId = method === "HEAD" ? `${fn.name}Head` : fn.name;
@@ -45,7 +45,7 @@ describe("GET /api/openapi.json", () => {
   it("describes request bodies with the schemas that validate them", async () => {
     const document = (await (await fetch(`${base}/api/openapi.json`)).json()) as OpenApi;
     for (const fn of httpFunctions().filter((f) => f.openapi.body)) {
-      const path = `/api/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
+      const path = `/${fn.options.route.replace(/\{([^}:?]+)[^}]*\}/g, "{$1}")}`;
       const operation = document.paths[path]?.[fn.openapi.method.toLowerCase()];
       expect(operation?.requestBody.content["application/json"]?.schema.type).toBe("object");
     }

@@ -17,7 +17,13 @@ import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
 import { credentialRequestStore } from "../../src/adapters/cosmos/credentialRequestStore.js";
 import { shareEventStore } from "../../src/adapters/cosmos/shareEventStore.js";
 import { LONG_POLL_MS, pollShareEvents } from "../../src/app/pollShareEvents.js";
-import type { PayloadStore, SetSigner, ShareEventStore } from "../../src/app/ports.js";
+import type {
+  PayloadStore,
+  SetSigner,
+  ShareEventStore,
+  StreamDirectory,
+  StreamEventSigner,
+} from "../../src/app/ports.js";
 import { dropExpiredPayloads, redactClosedRequests } from "../../src/app/shareEventRetention.js";
 import {
   type CredentialRequest,
@@ -27,6 +33,7 @@ import {
 import { mintId } from "../../src/domain/secrets.js";
 import { newStoredShareEvent, type StoredShareEvent } from "../../src/domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT, mintEvent } from "../../src/domain/shareEvent.js";
+import { POLL_METHOD, SHARE_EVENT_TYPES } from "../../src/domain/stream.js";
 import { memoryLogger } from "../support/memoryPorts.js";
 
 let cosmos: CosmosEmulator;
@@ -97,8 +104,25 @@ async function storedEvent(
   return { event: withStatus, secret };
 }
 
+/** Every trust here polls with its stream enabled, as one that never called the stream API does. */
+const streams: StreamDirectory = {
+  get: async (trustId) => ({
+    id: trustId,
+    trustId,
+    status: "enabled",
+    eventsRequested: [...SHARE_EVENT_TYPES],
+    delivery: { method: POLL_METHOD },
+    updatedAt: new Date().toISOString(),
+  }),
+};
+
+const signStream: StreamEventSigner = async (content) => ({
+  token: JSON.stringify(content),
+  kid: "test-key",
+});
+
 function pollDeps(clock: () => Date, sleep = async (_ms: number) => {}) {
-  return { events, payloads, sign, clock, sleep };
+  return { events, payloads, sign, signStream, streams, clock, sleep };
 }
 
 const claimsOf = (token: string) => JSON.stringify(decodeJwt(token));

@@ -8,7 +8,7 @@ import { httpEndpoint } from "../../src/http/endpoint.js";
 const ping = httpEndpoint({
   name: "ping",
   method: "GET",
-  route: "ping",
+  route: "api/ping",
   summary: "Answers",
   responses: { 200: { description: "pong" } },
   handle: async () => ({ status: 200, body: { pong: true } }),

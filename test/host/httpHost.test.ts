@@ -8,7 +8,7 @@ import { httpEndpoint, MAX_BODY_BYTES } from "../../src/http/endpoint.js";
 const echo = httpEndpoint({
   name: "echo",
   method: "POST",
-  route: "things/{thingId}",
+  route: "api/things/{thingId}",
   summary: "Echoes what it was given",
   body: z.object({ name: z.string().min(1) }),
   params: z.object({ thingId: z.string() }),
@@ -23,7 +23,7 @@ const echo = httpEndpoint({
 const readThing = httpEndpoint({
   name: "readThing",
   method: "GET",
-  route: "things/{thingId}",
+  route: "api/things/{thingId}",
   summary: "Reads a thing",
   params: z.object({ thingId: z.string() }),
   responses: { 200: { description: "the thing" } },
@@ -33,7 +33,7 @@ const readThing = httpEndpoint({
 const crash = httpEndpoint({
   name: "crash",
   method: "GET",
-  route: "crash",
+  route: "api/crash",
   summary: "Fails with an internal error",
   responses: { 500: { description: "always" } },
   handle: async () => {
@@ -47,7 +47,7 @@ const upload: HttpFunctionDefinition = {
   kind: "http",
   name: "upload",
   options: {
-    route: "uploads",
+    route: "api/uploads",
     methods: ["POST"],
     authLevel: "anonymous",
     handler: async (request) => ({
@@ -57,7 +57,7 @@ const upload: HttpFunctionDefinition = {
   },
   openapi: {
     method: "post",
-    route: "uploads",
+    route: "api/uploads",
     operationId: "upload",
     summary: "Counts bytes",
     responses: {},
@@ -69,7 +69,7 @@ const shapes: HttpFunctionDefinition = {
   kind: "http",
   name: "shapes",
   options: {
-    route: "shapes/{kind}",
+    route: "api/shapes/{kind}",
     methods: ["GET"],
     authLevel: "anonymous",
     handler: async (request) => {
@@ -85,15 +85,31 @@ const shapes: HttpFunctionDefinition = {
       }
     },
   },
-  openapi: { method: "get", route: "shapes/{kind}", operationId: "shapes", summary: "Shapes", responses: {} },
+  openapi: {
+    method: "get",
+    route: "api/shapes/{kind}",
+    operationId: "shapes",
+    summary: "Shapes",
+    responses: {},
+  },
 };
+
+/** A route outside /api, as the SSF metadata's: routes name their whole path (host.json's routePrefix is empty). */
+const wellKnown = httpEndpoint({
+  name: "wellKnown",
+  method: "GET",
+  route: ".well-known/thing-configuration",
+  summary: "A document served outside /api",
+  responses: { 200: { description: "the document" } },
+  handle: async () => ({ status: 200, body: { served: true } }),
+});
 
 let base = "";
 let close: () => Promise<void> = async () => {};
 const SMALL_LIMIT = 256 * 1024;
 
 beforeAll(async () => {
-  const host = await startHttpHost([echo, readThing, crash, upload, shapes], {
+  const host = await startHttpHost([echo, readThing, crash, upload, shapes, wellKnown], {
     port: 0,
     maxRequestBytes: SMALL_LIMIT,
   });
@@ -119,6 +135,14 @@ describe("local Functions host: routing", () => {
   it("chooses the function by method when two share a route", async () => {
     const response = await fetch(`${base}/things/t-2`);
     expect(await response.json()).toEqual({ thingId: "t-2" });
+  });
+
+  it("serves a function whose route lies outside /api at that path, and not below /api", async () => {
+    const origin = base.replace(/\/api$/, "");
+    const response = await fetch(`${origin}/.well-known/thing-configuration`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ served: true });
+    expect((await fetch(`${base}/.well-known/thing-configuration`)).status).toBe(404);
   });
 
   it("answers 404 for a path no function serves, and outside /api", async () => {

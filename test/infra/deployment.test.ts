@@ -508,7 +508,7 @@ describe("least privilege in the data services", () => {
   });
 });
 
-describe("the tokenIds container and FRONT_DOOR_ID", () => {
+describe("the tokenIds and streams containers, FRONT_DOOR_ID and EVENT_ISSUER", () => {
   it("declares tokenIds partitioned on /id with TTL on and no container-wide expiry", () => {
     const containers = main.variables?.cosmosContainers as ArmObject[];
     expect(containers.find((container) => container.id === "tokenIds")).toEqual({
@@ -516,6 +516,24 @@ describe("the tokenIds container and FRONT_DOOR_ID", () => {
       partitionKey: { paths: ["/id"] },
       defaultTtl: -1,
     });
+  });
+
+  it("declares streams partitioned on /trustId, among the containers the app reads and writes", () => {
+    const containers = main.variables?.cosmosContainers as ArmObject[];
+    expect(containers.find((container) => container.id === "streams")).toEqual({
+      id: "streams",
+      partitionKey: { paths: ["/trustId"] },
+    });
+    const scope = moduleScope(moduleNamed(main, "cosmos"), mainScope(main, ciParameters));
+    expect(evaluate("[parameters('readOnlyContainerIds')]", scope)).not.toContain("streams");
+  });
+
+  it("gives the app the public origin as its SSF issuer, whatever SESSION_ISSUER is", () => {
+    const settings = evaluate(
+      at(moduleNamed(main, "functionApp").parameters, "appSettings.value"),
+      mainScope(main, { ...ciParameters, enableFrontDoor: false }),
+    ) as ArmObject;
+    expect(String(settings.EVENT_ISSUER)).toMatch(/^https:\/\/[^/]+$/);
   });
 
   it("tells the app Front Door's id when Front Door is deployed, and nothing otherwise", () => {

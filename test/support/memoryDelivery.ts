@@ -8,10 +8,13 @@ import type {
   DeliveryScheduler,
   ReceivedMessage,
   SetPusher,
+  SetPushOptions,
   SetSigner,
+  StreamEventSigner,
 } from "../../src/app/ports.js";
 import type { PushResult } from "../../src/domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT, mintEvent, type ShareEvent } from "../../src/domain/shareEvent.js";
+import { implicitStream } from "../../src/domain/stream.js";
 import type { Trust } from "../../src/domain/trust.js";
 import { memoryPayloads, memoryShareEvents, memoryTrusts } from "./memoryPorts.js";
 
@@ -68,13 +71,17 @@ export function memoryDeliveryDeadLetters(): DeliveryDeadLetters & {
 
 /** A trust's endpoint that answers each push with the next result given (the last one for good), and counts. */
 export function memoryPusher(...results: PushResult[]): SetPusher & {
-  pushes: { endpoint: string; token: string }[];
+  pushes: { endpoint: string; token: string; authorization?: string }[];
   answers: PushResult[];
 } {
-  const pushes: { endpoint: string; token: string }[] = [];
+  const pushes: { endpoint: string; token: string; authorization?: string }[] = [];
   const answers = [...results];
-  const push = async (endpoint: string, token: string) => {
-    pushes.push({ endpoint, token });
+  const push = async (endpoint: string, token: string, _timeoutMs: number, options?: SetPushOptions) => {
+    pushes.push({
+      endpoint,
+      token,
+      ...(options?.authorization === undefined ? {} : { authorization: options.authorization }),
+    });
     const answer = answers.length > 1 ? answers.shift() : answers[0];
     if (answer === undefined) throw new Error("the test gave the trust no answer");
     return answer;
@@ -95,15 +102,31 @@ export const answered = (status: number, body = ""): PushResult => ({
   durationMs: 7,
 });
 
+/** Signs SSF's own events as contentSigner signs share events: the token is the content. */
+export const streamContentSigner: StreamEventSigner = async (content, now) => ({
+  token: JSON.stringify({ iat: Math.floor(now.getTime() / 1000), ...content }),
+  kid: "key-1",
+});
+
 /** Every port of the deliverer in memory, a clock the test moves, and random draws of 0.5. */
 export function deliveryWorld(trusts: Trust[] = [{ ...pushTrust }]) {
   let now = new Date();
   const clock = () => now;
+  const directory = memoryTrusts(trusts);
   const deps = {
     events: memoryShareEvents(),
-    trusts: memoryTrusts(trusts),
+    trusts: directory,
+    // Each trust's implicit stream, from its trust document as the test last left it.
+    streams: {
+      get: async (trustId: string) => {
+        const trust = await directory.get(trustId);
+        return trust === undefined ? undefined : implicitStream(trust);
+      },
+    },
+    held: { oldestHeld: async () => undefined },
     payloads: memoryPayloads(),
     sign: contentSigner,
+    signStream: streamContentSigner,
     push: memoryPusher(answered(202)),
     scheduler: memoryScheduler(),
     deadLetters: memoryDeliveryDeadLetters(),

@@ -1,7 +1,8 @@
 // The demo trust's page, as the HR system of every trust the demo trust plays: every share event it received
 // (GET /events on this origin) with its signature check and, for shared credentials, Accept and Reject (with a
 // reason) through POST /control/decide; a form asking a member of staff for credentials (POST /control/request)
-// and the requests made with their status (GET /control/requests). Refreshed every two seconds.
+// and the requests made with their status (GET /control/requests); and each trust's SSF stream (GET
+// /control/streams: push or poll, and its status) with Pause, Enable and Verify. Refreshed every two seconds.
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../../src/domain/catalogue.js";
 import type { CredentialRequest as OpenRequest } from "../portal/api.js";
 import { credentialName, h } from "../shared/dom.js";
@@ -274,6 +275,86 @@ function requestItem(request: CredentialRequest): HTMLElement {
   ]);
 }
 
+type StreamView = { trustId: string; streamId?: string; method?: string; status?: string; error?: string };
+
+/** One trust's stream: how it receives and its status, with the buttons that change them. */
+function streamItem(stream: StreamView, message: HTMLElement): HTMLElement {
+  const act =
+    (path: string, body: Record<string, unknown>, done: (answer: { body: unknown }) => string) =>
+    async () => {
+      try {
+        const answer = await control(path, { trustId: stream.trustId, ...body });
+        message.replaceChildren(answer.status === 200 ? done(answer) : errorLine(refusal(answer)));
+      } catch {
+        message.replaceChildren(errorLine("Cannot reach the demo trust."));
+      }
+      streamsShown = "";
+      await refreshStreams();
+    };
+  const button = (label: string, onclick: () => Promise<void>) =>
+    h("button", { type: "button", onclick: () => void onclick() }, label);
+  const name = `${stream.trustId}: `;
+  if (stream.error !== undefined) return h("li", {}, `${name}${stream.error}`);
+  if (stream.streamId === undefined)
+    return h(
+      "li",
+      {},
+      `${name}no stream yet (receives as its trust document says) `,
+      button(
+        "Receive by push",
+        act("/control/delivery", { method: "push" }, () => `${stream.trustId} receives by push.`),
+      ),
+      button(
+        "Receive by poll",
+        act("/control/delivery", { method: "poll" }, () => `${stream.trustId} receives by poll.`),
+      ),
+    );
+  const other = stream.method === "push" ? "poll" : "push";
+  return h(
+    "li",
+    {},
+    `${name}${stream.method}, ${stream.status ?? "status unknown"} `,
+    stream.status === "enabled"
+      ? button(
+          "Pause",
+          act("/control/stream-status", { status: "paused" }, () => `${stream.trustId} paused.`),
+        )
+      : button(
+          "Enable",
+          act("/control/stream-status", { status: "enabled" }, () => `${stream.trustId} enabled.`),
+        ),
+    button(
+      "Verify",
+      act("/control/verify", {}, (answer) => {
+        const { state } = answer.body as { state: string };
+        return `Verification asked for ${stream.trustId} with state ${state}; it arrives as an event below.`;
+      }),
+    ),
+    button(
+      `Receive by ${other}`,
+      act("/control/delivery", { method: other }, () => `${stream.trustId} receives by ${other}.`),
+    ),
+  );
+}
+
+let streamsShown = "";
+
+async function refreshStreams(): Promise<void> {
+  const message = document.getElementById("streams-message") ?? h("p");
+  try {
+    const answer = await control("/control/streams");
+    const { streams } = answer.body as { streams: StreamView[] };
+    const text = JSON.stringify(streams);
+    if (text === streamsShown) return;
+    streamsShown = text;
+    document
+      .getElementById("streams")
+      ?.replaceChildren(...streams.map((stream) => streamItem(stream, message)));
+  } catch {
+    message.replaceChildren(errorLine("Cannot reach the demo trust."));
+  }
+}
+
 let requestsShown = "";
 
 async function refreshRequests(): Promise<void> {
@@ -322,7 +403,7 @@ async function refreshEvents(): Promise<void> {
 }
 
 async function refresh(): Promise<void> {
-  await Promise.all([refreshEvents(), refreshRequests()]);
+  await Promise.all([refreshEvents(), refreshRequests(), refreshStreams()]);
   setTimeout(() => void refresh(), REFRESH_MS);
 }
 

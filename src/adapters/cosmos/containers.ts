@@ -8,7 +8,8 @@ export type ContainerName =
   | "shares"
   | "shareEvents"
   | "credentialRequests"
-  | "tokenIds";
+  | "tokenIds"
+  | "streams";
 
 export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[] = [
   { id: "trusts", partitionKey: { paths: ["/id"] } },
@@ -21,6 +22,9 @@ export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[
   { id: "credentialRequests", partitionKey: { paths: ["/trustId"] } },
   // The ids of trust tokens used to change something, each with a `ttl` of its token's remaining lifetime.
   { id: "tokenIds", partitionKey: { paths: ["/id"] }, defaultTtl: -1 },
+  // Each trust's SSF stream (id = stream_id, the trust's id). Not in `trusts`, which only operators write: the
+  // service reads and writes this one, and a trust without a document here has the stream its trust document implies.
+  { id: "streams", partitionKey: { paths: ["/trustId"] } },
 ];
 
 /** Creates the database's containers where they are missing; running it again changes nothing. */

@@ -52,23 +52,36 @@ export function securityEventTokenSigner(
   issuer: string,
   trustKeys?: TrustKeysReader,
 ): SetSigner {
+  const seal = setSealer(trustKeys);
   return async (content: SetContent, now: Date) => {
     const key = await keys.current();
     const signed = await signJwt(key, { typ: SET_TYPE }, setClaims(content, issuer, now));
-    if (trustKeys === undefined) return { token: signed, kid: key.kid };
+    return { token: await seal(signed, content.trustId, key.kid), kid: key.kid };
+  };
+}
+
+/**
+ * What every SET to a trust goes through once signed, SSF's own events included: encrypted to the trust's
+ * encryption key when it registered one, as it is; throws EncryptionKeyUnavailable when its keys cannot be read.
+ */
+export function setSealer(
+  trustKeys?: TrustKeysReader,
+): (signed: string, trustId: string, kid: string) => Promise<string> {
+  return async (signed, trustId, kid) => {
+    if (trustKeys === undefined) return signed;
     let registered: { readonly keys: readonly JWK[] } | undefined;
     try {
-      registered = await trustKeys(content.trustId);
+      registered = await trustKeys(trustId);
     } catch (cause) {
-      throw new EncryptionKeyUnavailable(content.trustId, key.kid, { cause });
+      throw new EncryptionKeyUnavailable(trustId, kid, { cause });
     }
     const to = registered?.keys.find((candidate) => isEncryptionKey(candidate) && candidate.crv === "P-256");
-    if (to === undefined) return { token: signed, kid: key.kid };
+    if (to === undefined) return signed;
     try {
-      return { token: await encryptSet(signed, to), kid: key.kid };
+      return await encryptSet(signed, to);
     } catch (cause) {
       // A registered key that cannot be imported (not a point on P-256): the trust must fix its keys first.
-      throw new EncryptionKeyUnavailable(content.trustId, key.kid, { cause });
+      throw new EncryptionKeyUnavailable(trustId, kid, { cause });
     }
   };
 }

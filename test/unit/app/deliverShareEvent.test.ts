@@ -7,6 +7,11 @@ import type { ShareEventStore } from "../../../src/app/ports.js";
 import { EncryptionKeyUnavailable } from "../../../src/app/setEncryption.js";
 import { newStoredShareEvent } from "../../../src/domain/shareDelivery.js";
 import {
+  CREDENTIAL_REQUEST_DECLINED_EVENT,
+  CREDENTIALS_SHARED_EVENT,
+} from "../../../src/domain/shareEvent.js";
+import { PUSH_METHOD, STREAM_UPDATED_EVENT, type Stream } from "../../../src/domain/stream.js";
+import {
   answered,
   DAY_MS,
   deliveryWorld,
@@ -351,13 +356,90 @@ describe("a message for an attempt already taken", () => {
   });
 });
 
+describe("a trust's stream", () => {
+  it("sends its authorization_header with every push, and none when it set none", async () => {
+    const world = deliveryWorld();
+    const { event: plain } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(plain))).toBe("delivered");
+    world.deps.streams.get = async (trustId: string) => ({
+      id: trustId,
+      trustId,
+      status: "enabled",
+      eventsRequested: [CREDENTIALS_SHARED_EVENT],
+      delivery: { method: PUSH_METHOD, endpointUrl: ENDPOINT, authorizationHeader: "Bearer receiver-secret" },
+      updatedAt: world.deps.clock().toISOString(),
+    });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("delivered");
+    expect(world.deps.push.pushes.map((push) => push.authorization)).toEqual([
+      undefined,
+      "Bearer receiver-secret",
+    ]);
+  });
+
+  /** The world's trust with a stream of its own, as the trust set it. */
+  const withStream = (world: World, change: Partial<Stream>) => {
+    world.deps.streams.get = async (trustId: string) => ({
+      id: trustId,
+      trustId,
+      status: "enabled",
+      eventsRequested: [CREDENTIALS_SHARED_EVENT],
+      delivery: { method: PUSH_METHOD, endpointUrl: ENDPOINT },
+      updatedAt: world.deps.clock().toISOString(),
+      ...change,
+    });
+  };
+
+  it("holds an event while paused, in its record with its payload, with no dead letter and no retry", async () => {
+    const world = deliveryWorld();
+    withStream(world, { status: "paused" });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("held");
+    expect(world.deps.push.pushes).toEqual([]);
+    expect((await read(world, event.eventId))?.delivery).toMatchObject({
+      status: "held",
+      reason: "stream_paused",
+    });
+    expect(await world.deps.payloads.get("RTH", event.eventId)).toBeDefined();
+    expect(world.deps.deadLetters.deliveries).toEqual([]);
+    expect(world.deps.scheduler.scheduled).toEqual([]);
+  });
+
+  it("delivers nothing while disabled: the event's record stays, its payload is deleted", async () => {
+    const world = deliveryWorld();
+    withStream(world, { status: "disabled" });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("failed");
+    expect(world.deps.push.pushes).toEqual([]);
+    const stored = await read(world, event.eventId);
+    expect(stored?.delivery).toMatchObject({ status: "failed", reason: "stream_disabled" });
+    expect(stored?.claimsRemoved).toMatchObject({ why: "disabled" });
+    expect(await world.deps.payloads.get("RTH", event.eventId)).toBeUndefined();
+  });
+
+  it("records an event of a type the trust did not request and never sends it", async () => {
+    const world = deliveryWorld();
+    withStream(world, { eventsRequested: [CREDENTIAL_REQUEST_DECLINED_EVENT] });
+    const { event } = await storedPayload(world);
+    expect(await deliver(world, eventMessage(event))).toBe("failed");
+    expect(world.deps.push.pushes).toEqual([]);
+    expect((await read(world, event.eventId))?.delivery).toMatchObject({
+      status: "failed",
+      reason: "event_not_requested",
+    });
+  });
+});
+
 describe("a trust that is not active", () => {
   it("gets no push of a new event: it is held with its payload and dead-lettered for a replay", async () => {
     const world = deliveryWorld([{ ...pushTrust, active: false }]);
     const { event } = await storedPayload(world);
     expect(await deliver(world, eventMessage(event))).toBe("held");
     expect(world.deps.push.pushes).toHaveLength(0);
-    expect(world.deps.scheduler.scheduled).toHaveLength(0);
+    // Nothing of this event is scheduled (the stream-updated announcement is another event).
+    expect(world.deps.scheduler.scheduled.filter((entry) => entry.retry.eventId === event.eventId)).toEqual(
+      [],
+    );
     expect((await read(world, event.eventId))?.delivery).toEqual({
       status: "held",
       attempt: 1,
@@ -374,6 +456,24 @@ describe("a trust that is not active", () => {
     expect(await world.deps.payloads.get("RTH", event.eventId)).toBeDefined();
   });
 
+  it("hears once, by a stream-updated event pushed though it is inactive, that its stream is paused", async () => {
+    const world = deliveryWorld([{ ...pushTrust, active: false }]);
+    for (const { event } of [await storedPayload(world), await storedPayload(world)])
+      expect(await deliver(world, eventMessage(event))).toBe("held");
+    const announcements = world.deps.scheduler.scheduled.filter((entry) =>
+      entry.retry.eventId.startsWith("stream-updated-"),
+    );
+    expect(announcements).toHaveLength(1);
+    const [announcement] = announcements;
+    if (announcement === undefined) throw new Error("no announcement");
+    expect(await deliver(world, retryMessage(announcement.retry))).toBe("delivered");
+    expect(world.deps.push.pushes).toHaveLength(1);
+    expect(JSON.parse(world.deps.push.pushes[0]?.token ?? "{}")).toMatchObject({
+      type: STREAM_UPDATED_EVENT,
+      data: { streamId: "RTH", status: "paused", reason: expect.any(String) },
+    });
+  });
+
   it("gets no retry of an event it failed before it was deactivated", async () => {
     const world = deliveryWorld();
     world.deps.push = memoryPusher(answered(503));
@@ -385,7 +485,9 @@ describe("a trust that is not active", () => {
       await deliver(world, retryMessage({ eventId: event.eventId, trustId: "RTH", attempt: 2, round: 2 })),
     ).toBe("held");
     expect(world.deps.push.pushes).toHaveLength(1);
-    expect(world.deps.scheduler.scheduled).toHaveLength(1);
+    expect(
+      world.deps.scheduler.scheduled.filter((entry) => entry.retry.eventId === event.eventId),
+    ).toHaveLength(1);
     const stored = await read(world, event.eventId);
     expect(stored?.delivery).toMatchObject({ status: "held", attempt: 2, reason: "trust_inactive" });
     expect(stored?.delivery.nextAttemptAt).toBeUndefined();

@@ -1,0 +1,33 @@
+// PUT /api/ssf/stream: the trust replaces its stream's configuration (SSF 1.0 section 8.1.1.4).
+import { replaceStream as replace } from "../src/app/streams.js";
+import { services } from "../src/composition.js";
+import { httpEndpoint } from "../src/http/endpoint.js";
+import { requireTrust } from "../src/http/session.js";
+import {
+  streamChangeSchema,
+  streamConfiguration,
+  streamConfigurationSchema,
+  streamInputOf,
+} from "../src/http/streamSchemas.js";
+
+export const replaceStream = httpEndpoint({
+  name: "replaceStream",
+  method: "PUT",
+  route: "api/ssf/stream",
+  summary: "Replaces the trust's stream configuration; members left out take their defaults",
+  tags: ["ssf"],
+  security: "trust",
+  authenticate: (request) => requireTrust(services(), request),
+  callerLimit: { limiter: () => services().rateLimits.trust, key: (caller) => caller.trustId },
+  body: streamChangeSchema,
+  responses: {
+    200: { description: "The whole configuration as it now is", schema: streamConfigurationSchema },
+    400: { description: "A malformed configuration" },
+    401: { description: "Missing or invalid trust token" },
+    404: { description: "No such stream of this trust" },
+  },
+  handle: async ({ body, auth }) => {
+    const stream = await replace(services().streams, auth, body.stream_id, streamInputOf(body));
+    return { status: 200, body: streamConfiguration(stream, services().eventIssuer) };
+  },
+});
