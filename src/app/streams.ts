@@ -136,6 +136,9 @@ export async function createStream(
   caller: TrustCaller,
   input: StreamInput,
 ): Promise<Stream> {
+  // A trust that has its stream learns that first (409), whatever the new configuration's endpoint.
+  const existing = await deps.streams.get(caller.trustId);
+  if (existing !== undefined && existing.value.deleted !== true) throw new StreamExists();
   await checkDelivery(deps, caller, input);
   const stream: Stream = {
     id: caller.trustId,
@@ -171,6 +174,8 @@ export async function replaceStream(
   streamId: string,
   input: StreamInput,
 ): Promise<Stream> {
+  // Another trust's stream is the same 404 as none, before its endpoint is looked at.
+  await ownStream(deps, caller, streamId);
   await checkDelivery(deps, caller, input);
   const { after } = await change(deps, caller, streamId, (current) => {
     const { description: _description, ...kept } = current;
@@ -186,6 +191,8 @@ export async function updateStream(
   streamId: string,
   input: StreamInput,
 ): Promise<Stream> {
+  // Another trust's stream is the same 404 as none, before its endpoint is looked at.
+  await ownStream(deps, caller, streamId);
   await checkDelivery(deps, caller, input);
   const { after } = await change(deps, caller, streamId, (current) => ({
     ...current,

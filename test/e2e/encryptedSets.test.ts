@@ -101,12 +101,16 @@ async function decrypt(jwe: string, key: CryptoKey): Promise<string> {
   return new TextDecoder().decode(plaintext);
 }
 
-/** The SET's claims, verified as a trust verifies them: against the service's JWKS, typed, for this trust. */
+/**
+ * The SET's claims, verified as a trust verifies them: against the service's JWKS, typed, for this trust, from the
+ * issuer its SSF metadata names.
+ */
 async function verifiedClaims(jws: string, audience: string) {
+  const metadata = await call<{ issuer: string }>(`${system.urls.host}/.well-known/ssf-configuration`);
   const { payload } = await jwtVerify(jws, createLocalJWKSet(await serviceJwks()), {
     algorithms: ["ES256"],
     typ: "secevent+jwt",
-    issuer: system.settings.SESSION_ISSUER ?? "",
+    issuer: metadata.body.issuer,
     audience,
   });
   return payload;

@@ -40,7 +40,10 @@ type StreamConfig = {
   events_delivered: string[];
   delivery: { method: string; endpoint_url: string };
 };
-type Pushed = { token: string; contentType: string | undefined };
+type Pushed = { token: string; contentType: string | undefined; authorization: string | undefined };
+
+/** What the receiver asks the transmitter to send with every push (SSF 1.0 section 6.1.1). */
+const RECEIVER_SECRET = `Bearer receiver-${randomUUID()}`;
 
 let system: LocalSystem;
 let urls: Urls;
@@ -59,6 +62,7 @@ function startReceiver(): Promise<Server> {
       pushed.push({
         token: Buffer.concat(chunks).toString("utf8"),
         contentType: request.headers["content-type"],
+        authorization: request.headers.authorization,
       });
       response.writeHead(202).end();
     });
@@ -185,7 +189,7 @@ describe("an SSF 1.0 receiver built from the specifications", () => {
 
   it("creates its push stream, once: a second create is 409, and a read without stream_id is a list", async () => {
     const created = await ssf<StreamConfig>("POST", metadata.configuration_endpoint, {
-      delivery: { method: PUSH, endpoint_url: receiverUrl },
+      delivery: { method: PUSH, endpoint_url: receiverUrl, authorization_header: RECEIVER_SECRET },
       events_requested: [SHARED],
       description: "spec-only receiver",
     });
@@ -199,6 +203,8 @@ describe("an SSF 1.0 receiver built from the specifications", () => {
       delivery: { method: PUSH, endpoint_url: receiverUrl },
     });
     expect(stream.events_supported).toEqual(expect.arrayContaining([SHARED, VERIFICATION]));
+    // Kept by the transmitter to send, never answered back.
+    expect(stream.delivery).not.toHaveProperty("authorization_header");
 
     const again = await ssf("POST", metadata.configuration_endpoint, { delivery: { method: POLL } });
     expect(again.status).toBe(409);
@@ -221,6 +227,7 @@ describe("an SSF 1.0 receiver built from the specifications", () => {
     );
     expect(event.sub_id).toEqual({ format: "opaque", id: stream.stream_id });
     expect(pushed.at(-1)?.contentType).toBe("application/secevent+jwt");
+    expect(pushed.at(-1)?.authorization).toBe(RECEIVER_SECRET);
   });
 
   it("receives a share event by push", async () => {

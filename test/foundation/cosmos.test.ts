@@ -19,6 +19,7 @@ describe("Cosmos DB containers", () => {
       shareEvents: ["/trustId"],
       credentialRequests: ["/trustId"],
       tokenIds: ["/id"],
+      streams: ["/trustId"],
     });
   });
 

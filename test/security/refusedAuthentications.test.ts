@@ -58,7 +58,7 @@ describe("refused authentications in the log", () => {
         level: "warn",
         errorCode: "invalid_trust_token",
         claimedTrust: "RRK",
-        route: "trust/credential-requests/{requestId}",
+        route: "api/trust/credential-requests/{requestId}",
         clientAddress: "198.51.100.11",
       }),
     );
@@ -80,7 +80,7 @@ describe("refused authentications in the log", () => {
         level: "warn",
         errorCode: "invalid_session",
         claimedTrust: "RTH",
-        route: "shares",
+        route: "api/shares",
         clientAddress: "198.51.100.12",
       }),
     );
@@ -103,7 +103,7 @@ describe("refused authentications in the log", () => {
     expect(logged).toMatchObject({
       level: "warn",
       errorCode: "invalid_callback",
-      route: "verifiedid/callback/{state}",
+      route: "api/verifiedid/callback/{state}",
     });
     expect(logged).not.toHaveProperty("claimedTrust", expect.anything());
     expect(leaked({ apiKey })).toEqual([]);

@@ -127,6 +127,15 @@ describe("the stream endpoints", () => {
       },
     ],
     ["a stream_id on create", { stream_id: "RJ1" }],
+    // The outbound guard, when the endpoint is set (it runs again at every push).
+    [
+      "a push endpoint at a private address",
+      { delivery: { method: PUSH, endpoint_url: "https://10.0.0.7/ssf" } },
+    ],
+    [
+      "a push endpoint at the cloud metadata address",
+      { delivery: { method: PUSH, endpoint_url: "https://169.254.169.254/latest" } },
+    ],
   ])("refuse a create with %s as 400 and store nothing", async (_name, body) => {
     expectProblem(await as("RJ1", "POST", "/ssf/stream", body), 400);
     expect((await as<Stream[]>("RJ1", "GET", "/ssf/stream")).body).toEqual([]);

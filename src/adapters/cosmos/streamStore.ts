@@ -45,27 +45,33 @@ export function streamDirectory(
   trusts: TrustDirectory,
   options: { ttlSeconds: number; clock: Clock },
 ): CachedStreamDirectory {
-  const effective = async (trustId: string): Promise<Stream | undefined> => {
-    const stored = await store.get(trustId);
-    if (stored !== undefined) return stored.value;
+  // Only the stored stream is cached here: a trust without one follows its document, which the trust directory
+  // caches (and forgets on a change) itself, so an edit of the document is never hidden behind a second cache.
+  const storedStream = async (trustId: string): Promise<Stream | undefined> =>
+    (await store.get(trustId))?.value;
+  const effective = async (trustId: string, stored: Stream | undefined): Promise<Stream | undefined> => {
+    if (stored !== undefined) return stored;
     const trust = await trusts.get(trustId);
     return trust === undefined ? undefined : implicitStream(trust);
   };
   const ttlMs = options.ttlSeconds * 1000;
   const entries = new Map<string, { read: Promise<Stream | undefined>; expiresAt: number }>();
+  const cachedStored = (trustId: string): Promise<Stream | undefined> => {
+    if (ttlMs === 0) return storedStream(trustId);
+    const now = options.clock().getTime();
+    const entry = entries.get(trustId);
+    if (entry !== undefined && now < entry.expiresAt) return entry.read;
+    const next = { read: storedStream(trustId), expiresAt: now + ttlMs };
+    entries.set(trustId, next);
+    // A failed read is never kept: the next caller reads again.
+    next.read.catch(() => {
+      if (entries.get(trustId) === next) entries.delete(trustId);
+    });
+    return next.read;
+  };
   return {
-    get(trustId) {
-      if (ttlMs === 0) return effective(trustId);
-      const now = options.clock().getTime();
-      const entry = entries.get(trustId);
-      if (entry !== undefined && now < entry.expiresAt) return entry.read;
-      const next = { read: effective(trustId), expiresAt: now + ttlMs };
-      entries.set(trustId, next);
-      // A failed read is never kept: the next caller reads again.
-      next.read.catch(() => {
-        if (entries.get(trustId) === next) entries.delete(trustId);
-      });
-      return next.read;
+    async get(trustId) {
+      return effective(trustId, await cachedStored(trustId));
     },
     forget: (trustId) => {
       entries.delete(trustId);
