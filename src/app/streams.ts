@@ -167,6 +167,20 @@ function configured(input: StreamInput): Pick<Stream, "delivery" | "eventsReques
   };
 }
 
+/** A change of the trust's configuration: another trust's stream is the same 404 as none, before its endpoint is
+ * looked at, and a push endpoint the guard refuses is 400 before anything is written. */
+async function checkedChange(
+  deps: StreamDeps,
+  caller: TrustCaller,
+  streamId: string,
+  input: StreamInput,
+  next: (current: Stream) => Stream,
+): Promise<{ before: Stream; after: Stream }> {
+  await ownStream(deps, caller, streamId);
+  await checkDelivery(deps, caller, input);
+  return change(deps, caller, streamId, next);
+}
+
 /** PUT: every receiver-supplied member is replaced; what is left out takes its default (SSF 1.0 section 8.1.1.4). */
 export async function replaceStream(
   deps: StreamDeps,
@@ -174,10 +188,7 @@ export async function replaceStream(
   streamId: string,
   input: StreamInput,
 ): Promise<Stream> {
-  // Another trust's stream is the same 404 as none, before its endpoint is looked at.
-  await ownStream(deps, caller, streamId);
-  await checkDelivery(deps, caller, input);
-  const { after } = await change(deps, caller, streamId, (current) => {
+  const { after } = await checkedChange(deps, caller, streamId, input, (current) => {
     const { description: _description, ...kept } = current;
     return { ...kept, ...configured(input) };
   });
@@ -191,10 +202,7 @@ export async function updateStream(
   streamId: string,
   input: StreamInput,
 ): Promise<Stream> {
-  // Another trust's stream is the same 404 as none, before its endpoint is looked at.
-  await ownStream(deps, caller, streamId);
-  await checkDelivery(deps, caller, input);
-  const { after } = await change(deps, caller, streamId, (current) => ({
+  const { after } = await checkedChange(deps, caller, streamId, input, (current) => ({
     ...current,
     ...(input.delivery === undefined ? {} : { delivery: input.delivery }),
     ...(input.eventsRequested === undefined ? {} : { eventsRequested: [...new Set(input.eventsRequested)] }),
