@@ -11,6 +11,59 @@ export const ACCESS_KEY_TRUST_CLAIM = "trustId";
 /** The access key claims copied into the session token's `staff` claim (nothing else is copied). */
 export const ACCESS_KEY_STAFF_CLAIMS = ["staffId", "givenName", "familyName", "jobTitle"] as const;
 
+/**
+ * The SD-JWT VC type (`vct`) of a catalogue type, access key included, as standard wallets hold it (API.md
+ * section 9). One namespace with the share events' types.
+ */
+export function vctOf(type: string): string {
+  return `${VCT_PREFIX}${type}`;
+}
+
+const VCT_PREFIX = "urn:nhs:staff-passport:vct:";
+
+/** The catalogue type a `vct` names, or undefined when it is not one of ours. */
+export function typeOfVct(vct: string): string | undefined {
+  if (!vct.startsWith(VCT_PREFIX)) return undefined;
+  const type = vct.slice(VCT_PREFIX.length);
+  return type === ACCESS_KEY_TYPE || byType.has(type) ? type : undefined;
+}
+
+/**
+ * The claims an access key discloses to a standard wallet's login: the trust it is for and the staff claims the
+ * session carries. A share asks the access key for the trust claim only, to bind the share to the login's wallet.
+ */
+export const ACCESS_KEY_DISCLOSED_CLAIMS = [ACCESS_KEY_TRUST_CLAIM, ...ACCESS_KEY_STAFF_CLAIMS] as const;
+
+/**
+ * An issuer's SD-JWT VC `iss` from its DID: did:web names an https origin (and path) by definition, so an issuer
+ * the catalogue accepts as `did:web:host` signs its SD-JWT VCs as `https://host`. Undefined for other DIDs.
+ */
+export function issuerUrlOfDid(did: string): string | undefined {
+  const match = /^did:web:([^:]+)((?::[^:]+)*)$/.exec(did);
+  if (!match?.[1]) return undefined;
+  const host = decodeURIComponent(match[1]);
+  const path = (match[2] ?? "").split(":").map(decodeURIComponent).join("/");
+  return `https://${host}${path}`;
+}
+
+/** The did:web DID of an SD-JWT VC issuer's https `iss`, so that one list of accepted issuers serves both formats. */
+export function didOfIssuerUrl(iss: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(iss);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== "https:" || url.search !== "" || url.hash !== "" || url.username !== "")
+    return undefined;
+  const path = url.pathname === "/" ? "" : url.pathname.replace(/\/$/, "");
+  const segments = path
+    .split("/")
+    .filter((segment) => segment !== "")
+    .map(encodeURIComponent);
+  return ["did:web", encodeURIComponent(url.host), ...segments].join(":");
+}
+
 /** Issuer of the national identity and right-to-work credentials (issued once, used at every trust). */
 export const NHS_ENGLAND_ISSUER = "did:web:staffpassport.nhs.uk";
 /** Issuer of the employment, training and occupational health records drawn from the national workforce system. */
@@ -31,6 +84,11 @@ export type ShareableCredentialType = {
    * about someone else cannot be shared under this staff member's name.
    */
   readonly holderClaims?: readonly AccessKeyStaffClaim[];
+  /**
+   * The claims a trust needs from this credential: all a standard wallet is asked to disclose (API.md section 9).
+   * Selective disclosure is data minimisation; a claim not listed stays in the wallet.
+   */
+  readonly disclosedClaims: readonly [string, ...string[]];
 };
 
 export type AccessKeyStaffClaim = (typeof ACCESS_KEY_STAFF_CLAIMS)[number];
@@ -43,6 +101,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
       "Your verified identity: name, date of birth and photo, checked face to face or through a certified identity app.",
     purpose: "To confirm who you are",
     acceptedIssuers: [NHS_ENGLAND_ISSUER],
+    disclosedClaims: ["givenName", "familyName", "dateOfBirth", "verificationMethod"],
     holderClaims: ["givenName", "familyName"],
   },
   {
@@ -51,6 +110,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     description: "Confirmation that you have the right to work in the UK, and until when.",
     purpose: "To meet the right to work check",
     acceptedIssuers: [NHS_ENGLAND_ISSUER],
+    disclosedClaims: ["givenName", "familyName", "status", "checkMethod", "checkedOn"],
     holderClaims: ["givenName", "familyName"],
   },
   {
@@ -59,6 +119,14 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     description: "The level and outcome of your Disclosure and Barring Service check.",
     purpose: "To meet the criminal record check",
     acceptedIssuers: [ESR_ISSUER],
+    disclosedClaims: [
+      "certificateNumber",
+      "level",
+      "workforce",
+      "outcome",
+      "issuedOn",
+      "updateServiceSubscribed",
+    ],
   },
   {
     type: "StaffPassportProfessionalRegistration",
@@ -66,6 +134,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     description: "Your registration with a professional regulator such as the GMC, NMC or HCPC.",
     purpose: "To meet the professional registration check",
     acceptedIssuers: [REGISTRATION_ISSUER],
+    disclosedClaims: ["regulator", "registrationNumber", "profession", "status", "renewalDate"],
   },
   {
     type: "StaffPassportEmploymentHistory",
@@ -73,6 +142,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     description: "Your NHS employment history: employers, roles and dates.",
     purpose: "To meet the employment history and reference check",
     acceptedIssuers: [ESR_ISSUER],
+    disclosedClaims: ["employments"],
   },
   {
     type: "StaffPassportStatutoryMandatoryTraining",
@@ -81,6 +151,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
       "Your core skills training aligned to the Core Skills Training Framework, with completion dates.",
     purpose: "To confirm your statutory and mandatory training",
     acceptedIssuers: [ESR_ISSUER],
+    disclosedClaims: ["framework", "courses"],
   },
   {
     type: "StaffPassportOccupationalHealth",
@@ -88,6 +159,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     description: "Your occupational health clearance and immunisation record.",
     purpose: "To meet the occupational health check",
     acceptedIssuers: [ESR_ISSUER],
+    disclosedClaims: ["clearance", "exposureProneProcedures"],
   },
 ];
 

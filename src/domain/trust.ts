@@ -9,6 +9,15 @@ import * as z from "zod";
  */
 export type TrustDelivery = { readonly mode: "push"; readonly endpoint: string } | { readonly mode: "poll" };
 
+/** How a wallet presents credentials to the service (API.md section 9): Verified ID's Request Service, or OpenID4VP. */
+export const PROTOCOLS = ["verifiedid", "openid4vp"] as const;
+export type Protocol = (typeof PROTOCOLS)[number];
+
+/** The protocols a trust offers, in its order; a trust that names none offers Verified ID only. */
+export function protocolsOf(trust: Pick<Trust, "protocols">): readonly Protocol[] {
+  return trust.protocols ?? ["verifiedid"];
+}
+
 export type Trust = {
   /** ODS-style organisation code, e.g. "RBH". */
   readonly id: string;
@@ -29,6 +38,8 @@ export type Trust = {
    * to or reads its JWKS from, whatever URLs the trust gives. Absent: any host with public addresses.
    */
   readonly allowedHosts?: readonly string[];
+  /** The protocols its portal offers; absent means `["verifiedid"]`. */
+  readonly protocols?: readonly Protocol[];
 };
 
 /**
@@ -121,6 +132,12 @@ export const trustFields = {
   jwks: z.strictObject({ keys: z.array(trustPublicKey).min(1).max(20) }).exactOptional(),
   jwksUri: secureUrl.exactOptional(),
   allowedHosts: z.array(hostName).min(1).max(20).exactOptional(),
+  protocols: z
+    .array(z.enum(PROTOCOLS))
+    .min(1)
+    .max(PROTOCOLS.length)
+    .refine((list) => new Set(list).size === list.length, "must not name a protocol twice")
+    .exactOptional(),
 };
 
 const oneKeySource = (trust: { jwks?: unknown; jwksUri?: unknown }) =>
