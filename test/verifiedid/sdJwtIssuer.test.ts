@@ -204,6 +204,15 @@ describe("the SD-JWT VC issuer", () => {
     expect(identity.payload.iss).toBe("https://staffpassport.nhs.uk");
   });
 
+  it("signs as another https issuer when asked, with a leaf certified for that issuer", async () => {
+    const parsed = await parse(
+      await issue({ type: IDENTITY, claims: IDENTITY_CLAIMS, holderJwk, issuer: "https://issuer.example" }),
+    );
+    expect(parsed.payload.iss).toBe("https://issuer.example");
+    const [leaf] = x5cOf(parsed.header).map((entry) => certificateOf(entry));
+    expect(leaf?.subjectAltName).toBe("DNS:issuer.example, URI:https://issuer.example");
+  });
+
   it("gives each credential its own index in its issuer's list", async () => {
     const entries = await Promise.all(
       Array.from({ length: 8 }, async () => {
@@ -267,7 +276,7 @@ describe("the SD-JWT VC issuer", () => {
     expect(await statusAt()).toBe(0);
   });
 
-  describe("refuses a bad body with 400 and issues nothing", () => {
+  describe("refuses a bad body with 400 and an error naming what is wrong", () => {
     const cases: [string, () => Record<string, unknown>, string][] = [
       ["an unknown type", () => ({ type: "StaffPassportPet", claims: {}, holderJwk }), "unknownType"],
       [
@@ -316,6 +325,11 @@ describe("the SD-JWT VC issuer", () => {
         "invalidBody",
       ],
       ["a missing holderJwk", () => ({ type: IDENTITY, claims: IDENTITY_CLAIMS }), "invalidBody"],
+      [
+        "an issuer that is not an https origin",
+        () => ({ type: IDENTITY, claims: IDENTITY_CLAIMS, holderJwk, issuer: "http://issuer.example" }),
+        "invalidIssuer",
+      ],
     ];
     it.each(cases)("%s", async (_name, body, error) => {
       const response = await postJson(`${simulator.url}/issuer/credentials`, body());
