@@ -1,7 +1,7 @@
 // The simulator's SD-JWT VC issuer and the local certificate authority behind it, checked from the outside with jose
 // and node's X.509: signatures, chains, disclosures, holder binding, the Token Status List and bad requests.
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getListFromStatusListJWT } from "@owf/token-status-list";
@@ -21,7 +21,9 @@ import {
   type LocalCertificates,
   VERIFIER_LEAF_NAME,
 } from "../../local/openid4vp/ca.js";
+import { SEED_DIR } from "../../local/seed/index.js";
 import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "../../local/verifiedid/index.js";
+import { createSdJwtIssuer } from "../../local/verifiedid/sdJwtIssuer.js";
 import {
   ACCESS_KEY_TYPE,
   issuerUrlOfDid,
@@ -211,6 +213,28 @@ describe("the SD-JWT VC issuer", () => {
     expect(parsed.payload.iss).toBe("https://issuer.example");
     const [leaf] = x5cOf(parsed.header).map((entry) => certificateOf(entry));
     expect(leaf?.subjectAltName).toBe("DNS:issuer.example, URI:https://issuer.example");
+  });
+
+  it("takes an access key's issuer from its trust's first issuerDids entry in the seed", async () => {
+    const seedDir = await mkdtemp(join(tmpdir(), "openid4vp-seed-"));
+    try {
+      const [trust] = JSON.parse(await readFile(join(SEED_DIR, "trusts.json"), "utf8")) as Record<
+        string,
+        unknown
+      >[];
+      const trustId = String(trust?.id);
+      const moved = { ...trust, issuerDids: ["did:web:keys.trust.example", "did:web:old.trust.example"] };
+      await writeFile(join(seedDir, "trusts.json"), JSON.stringify([moved]));
+      const issuer = createSdJwtIssuer({ certificates, baseUrl: () => simulator.url, now: clock, seedDir });
+      const credential = await issuer.issue({
+        type: ACCESS_KEY_TYPE,
+        claims: { trustId, staffId: "S-1" },
+        holderJwk,
+      });
+      expect((await parse(credential)).payload.iss).toBe("https://keys.trust.example");
+    } finally {
+      await rm(seedDir, { recursive: true, force: true });
+    }
   });
 
   it("gives each credential its own index in its issuer's list", async () => {
