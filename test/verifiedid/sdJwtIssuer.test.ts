@@ -401,7 +401,7 @@ describe("ensureLocalCertificates", () => {
     expect(first.issuers.rootPem).not.toBe(first.verifier.rootPem);
   });
 
-  it("makes them afresh when the folder is partly written", async () => {
+  it("makes them afresh when a file is missing or cut short, and the new set chains", async () => {
     const at = await freshDir();
     const first = await ensureLocalCertificates(at, { now: clock });
     await rm(join(at, "verifier-leaf.key.pem"));
@@ -410,6 +410,16 @@ describe("ensureLocalCertificates", () => {
     const [leaf, intermediate] = pemCertificates(second.verifier.chainPem);
     if (leaf === undefined || intermediate === undefined) throw new Error("No chain");
     expect(chainsTo(leaf, intermediate, new X509Certificate(second.verifier.rootPem))).toBe(true);
+
+    const keyFile = join(at, "issuer-intermediate.key.pem");
+    const key = await readFile(keyFile, "utf8");
+    await writeFile(keyFile, key.slice(0, key.length / 2));
+    const third = await ensureLocalCertificates(at, { now: clock });
+    expect(third.issuers.rootPem).not.toBe(second.issuers.rootPem);
+    const { x5c } = await third.issuers.certify("https://issuer.example");
+    const [issuerLeaf, issuerIntermediate] = x5c.map((entry) => certificateOf(entry));
+    if (issuerLeaf === undefined || issuerIntermediate === undefined) throw new Error("No issuer chain");
+    expect(chainsTo(issuerLeaf, issuerIntermediate, new X509Certificate(third.issuers.rootPem))).toBe(true);
   });
 
   it("gives the verifier a chain without its root: leaf signed by the intermediate, signed by the root", async () => {
