@@ -401,6 +401,17 @@ describe("ensureLocalCertificates", () => {
     expect(first.issuers.rootPem).not.toBe(first.verifier.rootPem);
   });
 
+  it("answers one authority to two calls at once on one folder, the one it leaves there", async () => {
+    const at = await freshDir();
+    const [first, second] = await Promise.all([
+      ensureLocalCertificates(at, { now: clock }),
+      ensureLocalCertificates(at, { now: clock }),
+    ]);
+    expect(second.verifier).toEqual(first.verifier);
+    expect(second.issuers.rootPem).toBe(first.issuers.rootPem);
+    expect((await ensureLocalCertificates(at, { now: clock })).verifier).toEqual(first.verifier);
+  });
+
   it("makes them afresh when a file is missing or cut short, and the new set chains", async () => {
     const at = await freshDir();
     const first = await ensureLocalCertificates(at, { now: clock });
