@@ -23,7 +23,7 @@ import {
 } from "../../local/openid4vp/ca.js";
 import { SEED_DIR } from "../../local/seed/index.js";
 import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "../../local/verifiedid/index.js";
-import { createSdJwtIssuer } from "../../local/verifiedid/sdJwtIssuer.js";
+import { createSdJwtIssuer, SdJwtIssueError } from "../../local/verifiedid/sdJwtIssuer.js";
 import {
   ACCESS_KEY_TYPE,
   issuerUrlOfDid,
@@ -304,6 +304,11 @@ describe("the SD-JWT VC issuer", () => {
     const cases: [string, () => Record<string, unknown>, string][] = [
       ["an unknown type", () => ({ type: "StaffPassportPet", claims: {}, holderJwk }), "unknownType"],
       [
+        "an unknown type with an issuer given",
+        () => ({ type: "StaffPassportPet", claims: {}, holderJwk, issuer: "https://issuer.example" }),
+        "unknownType",
+      ],
+      [
         "an access key without trustId",
         () => ({ type: ACCESS_KEY_TYPE, claims: { staffId: "S-1" }, holderJwk }),
         "missingTrustId",
@@ -358,6 +363,14 @@ describe("the SD-JWT VC issuer", () => {
     it.each(cases)("%s", async (_name, body, error) => {
       const response = await postJson(`${simulator.url}/issuer/credentials`, body());
       expect(response).toMatchObject({ status: 400, body: { error, message: expect.any(String) } });
+    });
+
+    it("issue() and setStatus() throw SdJwtIssueError with the same codes for wallets that call them", async () => {
+      const { sdJwtIssuer } = simulator;
+      await expect(
+        sdJwtIssuer.issue({ type: IDENTITY, claims: IDENTITY_CLAIMS, holderJwk, validFrom: "soon" }),
+      ).rejects.toMatchObject({ name: "SdJwtIssueError", code: "invalidValidity" });
+      expect(() => sdJwtIssuer.setStatus("not.a.credential~", "revoked")).toThrow(SdJwtIssueError);
     });
 
     it("a body that is not JSON", async () => {
