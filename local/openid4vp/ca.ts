@@ -5,6 +5,7 @@ import "./reflectMetadata.js";
 import { randomUUID, webcrypto } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -17,6 +18,11 @@ import {
   X509Certificate,
   X509CertificateGenerator,
 } from "@peculiar/x509";
+
+/** Where the local certificates live unless a caller names another folder: .local/openid4vp, git-ignored. */
+export const DEFAULT_LOCAL_CERTIFICATES_DIR = fileURLToPath(
+  new URL("../../.local/openid4vp", import.meta.url),
+);
 
 export type LocalCertificates = {
   readonly verifier: {
