@@ -43,7 +43,7 @@ export type LocalCertificates = {
 
 export type IssuerCertificate = {
   /** Base64 DER of the leaf then the intermediate, as a JOSE `x5c`. */
-  readonly x5c: readonly string[];
+  readonly x5c: string[];
   readonly privateKey: CryptoKey;
 };
 
