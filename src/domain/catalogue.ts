@@ -89,6 +89,11 @@ export type ShareableCredentialType = {
    * Selective disclosure is data minimisation; a claim not listed stays in the wallet.
    */
   readonly disclosedClaims: readonly [string, ...string[]];
+  /**
+   * Claims that an SD-JWT VC carries under another name, because SD-JWT VC registers theirs (section 3.2.2: `status`
+   * is the status list reference). The trust receives them under the catalogue's name in `claims` either way.
+   */
+  readonly sdJwtClaimNames?: Readonly<Record<string, string>>;
 };
 
 export type AccessKeyStaffClaim = (typeof ACCESS_KEY_STAFF_CLAIMS)[number];
@@ -111,6 +116,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     purpose: "To meet the right to work check",
     acceptedIssuers: [NHS_ENGLAND_ISSUER],
     disclosedClaims: ["givenName", "familyName", "status", "checkMethod", "checkedOn"],
+    sdJwtClaimNames: { status: "rightToWorkStatus" },
     holderClaims: ["givenName", "familyName"],
   },
   {
@@ -135,6 +141,7 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
     purpose: "To meet the professional registration check",
     acceptedIssuers: [REGISTRATION_ISSUER],
     disclosedClaims: ["regulator", "registrationNumber", "profession", "status", "renewalDate"],
+    sdJwtClaimNames: { status: "registrationStatus" },
   },
   {
     type: "StaffPassportEmploymentHistory",
@@ -164,6 +171,19 @@ export const SHAREABLE_CREDENTIAL_TYPES: readonly ShareableCredentialType[] = [
 ];
 
 const byType = new Map(SHAREABLE_CREDENTIAL_TYPES.map((entry) => [entry.type, entry]));
+
+/** The name a catalogue claim of the type has in its SD-JWT VC form (API.md section 9). */
+export function sdJwtClaimName(type: string, claim: string): string {
+  return byType.get(type)?.sdJwtClaimNames?.[claim] ?? claim;
+}
+
+/** The catalogue's name of an SD-JWT VC claim of the type: sdJwtClaimName undone. */
+export function catalogueClaimName(type: string, sdJwtName: string): string {
+  const renamed = Object.entries(byType.get(type)?.sdJwtClaimNames ?? {}).find(
+    ([, name]) => name === sdJwtName,
+  );
+  return renamed?.[0] ?? sdJwtName;
+}
 
 /** The catalogue entry for a shareable type, or undefined for an unknown type or the access key. */
 export function shareableCredentialType(type: string): ShareableCredentialType | undefined {

@@ -4,6 +4,7 @@ import {
   ACCESS_KEY_DISCLOSED_CLAIMS,
   ACCESS_KEY_TRUST_CLAIM,
   ACCESS_KEY_TYPE,
+  sdJwtClaimName,
   shareableCredentialType,
   vctOf,
 } from "./catalogue.js";
@@ -35,7 +36,8 @@ export function shareQueries(trustId: string, types: readonly string[]): readonl
     ...types.map((type): CredentialQuery => {
       const entry = shareableCredentialType(type);
       if (entry === undefined) throw new RangeError(`${type} is not a shareable credential type`);
-      return { id: type, type, vct: vctOf(type), claims: entry.disclosedClaims.map((name) => ({ name })) };
+      const claims = entry.disclosedClaims.map((name) => ({ name: sdJwtClaimName(type, name) }));
+      return { id: type, type, vct: vctOf(type), claims };
     }),
   ];
 }

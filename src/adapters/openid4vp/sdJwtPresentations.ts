@@ -6,7 +6,7 @@ import { createHash, type X509Certificate } from "node:crypto";
 import { SDJwt } from "@sd-jwt/core";
 import { digest } from "@sd-jwt/crypto-nodejs";
 import { base64url, calculateJwkThumbprintUri, compactVerify, importJWK, type JWK } from "jose";
-import { didOfIssuerUrl, typeOfVct } from "../../domain/catalogue.js";
+import { catalogueClaimName, didOfIssuerUrl, typeOfVct } from "../../domain/catalogue.js";
 import type { PresentedCredential } from "../../domain/presentation.js";
 import type { RequestError } from "../../domain/requestProgress.js";
 import type { CredentialQuery } from "../../domain/walletQuery.js";
@@ -96,8 +96,11 @@ export async function checkSdJwtPresentation(
     return refuse("issuer_not_accepted", `${what} is not signed by an issuer this service trusts.`);
   }
   const revocationStatus = await context.status(iss, payload.status);
+  // The trust reads every claim under the catalogue's name, whichever wallet presented it.
   const disclosed = Object.fromEntries(
-    Object.entries(claims).filter(([name]) => !REGISTERED_CLAIMS.has(name)),
+    Object.entries(claims)
+      .filter(([name]) => !REGISTERED_CLAIMS.has(name))
+      .map(([name, value]) => [catalogueClaimName(type, name), value]),
   );
   const issuedAt = secondsToIso(payload.nbf) ?? secondsToIso(payload.iat);
   const expiresAt = secondsToIso(payload.exp);
