@@ -178,9 +178,23 @@ function chooseTrust(): void {
 function accessKeyQuestion(notice?: string): void {
   next();
   const answer = h("div", { id: "answer", "aria-live": "polite" });
+  // Asked only once the person says they hold a key, and only where the trust takes both kinds of wallet.
+  const walletArea = h("div", { id: "wallet-choice", "aria-live": "polite" });
+  const askWallet = (event: Event) => {
+    const yes = (event.target as HTMLInputElement).value === "yes";
+    if (yes && offersBothWallets(trust) && walletArea.childElementCount === 0) {
+      walletArea.replaceChildren(
+        h("fieldset", {}, [
+          h("legend", {}, "Which wallet holds your access key?"),
+          walletChoice("verifiedid", "Microsoft Authenticator"),
+          walletChoice("openid4vp", "Another wallet (OpenID4VP)"),
+        ]),
+      );
+    } else if (!yes) walletArea.replaceChildren();
+  };
   const choice = (value: string, label: string) =>
     h("div", { class: "choice" }, [
-      h("input", { type: "radio", name: "has-key", id: `has-key-${value}`, value }),
+      h("input", { type: "radio", name: "has-key", id: `has-key-${value}`, value, onchange: askWallet }),
       h("label", { for: `has-key-${value}` }, label),
     ]);
   const walletChoice = (value: Protocol, label: string) =>
@@ -225,13 +239,7 @@ function accessKeyQuestion(notice?: string): void {
         choice("yes", "Yes"),
         choice("no", "No"),
       ]),
-      offersBothWallets(trust)
-        ? h("fieldset", {}, [
-            h("legend", {}, "Which wallet holds your access key?"),
-            walletChoice("verifiedid", "Microsoft Authenticator"),
-            walletChoice("openid4vp", "Another wallet (OpenID4VP)"),
-          ])
-        : undefined,
+      walletArea,
       h("button", { type: "submit" }, "Continue"),
     ]),
     answer,
