@@ -2,7 +2,11 @@
 // `response=<JWE>` form-encoded, API.md section 9). 200 `{}` once accepted; 400 with a `code` when refused (the
 // request then fails with it) or when it is no response to take (nothing changes).
 import * as z from "zod";
-import { acceptWalletResponse, PresentationRefused } from "../src/app/standardWallets.js";
+import {
+  acceptWalletResponse,
+  PresentationRefused,
+  WalletResponseInvalid,
+} from "../src/app/standardWallets.js";
 import { services } from "../src/composition.js";
 import { httpEndpoint, readBodyBytes } from "../src/http/endpoint.js";
 import { HttpProblem, PROBLEM_CONTENT_TYPE, problemFromError } from "../src/http/problem.js";
@@ -41,17 +45,17 @@ export const openid4vpResponse = httpEndpoint({
     try {
       await acceptWalletResponse(deps, params.id, form, correlationId);
     } catch (error) {
-      if (!(error instanceof PresentationRefused)) throw error;
-      log.warn("standard wallet's presentation refused", {
-        requestId: params.id,
-        errorCode: error.refusal.code,
-      });
+      // Both 400s name their reason as `code`, which a wallet shows or logs: the refusal's, or response_invalid.
+      const code =
+        error instanceof PresentationRefused
+          ? error.refusal.code
+          : error instanceof WalletResponseInvalid
+            ? error.code
+            : undefined;
+      if (code === undefined) throw error;
+      log.warn("standard wallet's response refused", { requestId: params.id, errorCode: code });
       const problem = problemFromError(error, new URL(request.url).pathname);
-      return {
-        status: 400,
-        body: { ...problem, code: error.refusal.code },
-        headers: { "content-type": PROBLEM_CONTENT_TYPE },
-      };
+      return { status: 400, body: { ...problem, code }, headers: { "content-type": PROBLEM_CONTENT_TYPE } };
     }
     log.info("standard wallet's presentation accepted", { requestId: params.id });
     return { status: 200, body: {} };
