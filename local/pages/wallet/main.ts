@@ -217,21 +217,29 @@ async function openRequest(url: string): Promise<void> {
       const picked = document.querySelector<HTMLInputElement>(`input[name="choose-${key}"]:checked`);
       if (picked) choose[key] = picked.value;
     }
-    const answer = await call<{ missing?: string[]; message?: string }>(
-      `/wallet/wallets/${encodeURIComponent(walletId)}/present`,
-      { requestId: body.requestId, choose },
-    );
+    const answer = await call<{
+      missing?: string[];
+      message?: string;
+      callbackStatus?: number | null;
+      callbackCode?: string;
+    }>(`/wallet/wallets/${encodeURIComponent(walletId)}/present`, { requestId: body.requestId, choose });
+    // A standard wallet hears the verifier's answer to its response; Authenticator's verifier hears the service.
+    const refused =
+      body.protocol === "openid4vp" && answer.status === 200 && answer.body.callbackStatus !== 200;
+    const shared = answer.status === 200 && !refused;
     showInRequest(
       h("div", { class: "card" }, [
-        h("h2", {}, answer.status === 200 ? "Shared" : "Not shared"),
+        h("h2", {}, shared ? "Shared" : "Not shared"),
         h(
           "p",
-          { class: answer.status === 200 ? "status ok" : "status error", role: "status" },
-          answer.status === 200
+          { class: shared ? "status ok" : "status error", role: "status" },
+          shared
             ? "Your credentials were shared. You can return to the previous application."
-            : answer.status === 409
-              ? `Credential not available: ${(answer.body.missing ?? []).map(credentialName).join(", ")}.`
-              : (answer.body.message ?? `The wallet answered ${answer.status}.`),
+            : refused
+              ? `The verifier did not accept the credentials (${answer.body.callbackCode ?? answer.body.callbackStatus ?? "no answer"}).`
+              : answer.status === 409
+                ? `Credential not available: ${(answer.body.missing ?? []).map(credentialName).join(", ")}.`
+                : (answer.body.message ?? `The wallet answered ${answer.status}.`),
         ),
       ]),
     );
