@@ -85,10 +85,10 @@ export async function openRequest(
   link: string,
   options: { readonly trustedRootPem: string; readonly now: () => Date },
 ): Promise<OpenedRequest> {
-  const url = new URL(link);
-  const clientId = url.searchParams.get("client_id");
-  const requestUri = url.searchParams.get("request_uri");
-  if (url.protocol !== "openid4vp:" || clientId === null || requestUri === null) {
+  const url = URL.parse(link);
+  const clientId = url?.searchParams.get("client_id") ?? null;
+  const requestUri = url?.searchParams.get("request_uri") ?? null;
+  if (url?.protocol !== "openid4vp:" || clientId === null || requestUri === null) {
     throw new RequestRefused("requestInvalid", "Not an openid4vp:// link with client_id and request_uri.");
   }
   allowLoopbackHttp(requestUri);

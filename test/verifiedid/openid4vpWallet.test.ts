@@ -258,6 +258,14 @@ describe("the wallets' SD-JWT VCs", () => {
 });
 
 describe("opening an openid4vp:// request", () => {
+  it("refuses a link without client_id and request_uri, or no URL at all, fetching nothing", async () => {
+    for (const url of ["openid4vp://?client_id=x509_hash%3Aabc", "openid4vp://[", "openid4vp:"]) {
+      const answer = await scan("demo", url);
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatchObject({ error: "requestInvalid" });
+    }
+  });
+
   it("refuses a request object whose signature does not verify with its x5c leaf", async () => {
     const { privateKey } = await generateKeyPair("ES256");
     const built = await buildRequest(verifier, certificates, [ACCESS_KEY_RJ1], { signingKey: privateKey });
