@@ -258,7 +258,7 @@ describe("the wallets' SD-JWT VCs", () => {
 });
 
 describe("opening an openid4vp:// request", () => {
-  it("refuses a link without client_id and request_uri, or no URL at all, fetching nothing", async () => {
+  it("refuses a link without client_id and request_uri, or no URL at all, as requestInvalid", async () => {
     for (const url of ["openid4vp://?client_id=x509_hash%3Aabc", "openid4vp://[", "openid4vp:"]) {
       const answer = await scan("demo", url);
       expect(answer.status).toBe(400);
