@@ -239,6 +239,20 @@ describe("the wallets' SD-JWT VCs", () => {
     }
   });
 
+  it("issues a wallet created over HTTP its credentials in both formats, the SD-JWT VC bound to its new key", async () => {
+    const dbs = (await walletOf("demo")).credentials.find((c) => c.type === "StaffPassportDbsCheck");
+    const created = await postJson(`${simulator.url}/wallet/wallets`, { credentials: [dbs] });
+    expect(created.status).toBe(201);
+    const body = created.body as WalletBody;
+    expect(body.credentials.map((credential) => credential.format)).toEqual(["jwt_vc_json"]);
+    expect(body.sdJwtCredentials.map((held) => [held.type, held.format])).toEqual([
+      ["StaffPassportDbsCheck", "dc+sd-jwt"],
+    ]);
+    const [held] = body.sdJwtCredentials;
+    const payload = decodeJwt(held?.credential.split("~")[0] ?? "");
+    expect((payload.cnf as { jwk: JWK }).jwk).toMatchObject(body.publicJwk);
+  });
+
   it("marks the revoked wallet's revoked credential revoked in its issuer's status list, and no other", async () => {
     const revoked = await walletOf("revoked");
     const statuses = await Promise.all(
