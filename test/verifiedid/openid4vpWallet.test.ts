@@ -214,6 +214,15 @@ beforeEach(() => {
   verifier.responses.clear();
 });
 
+/** The credential's entry in its issuer's status list, as the list token served now says: 0 valid, 1 revoked. */
+async function statusBit(credential: string): Promise<number> {
+  const { status } = decodeJwt(credential.split("~")[0] ?? "") as {
+    status: { status_list: { idx: number; uri: string } };
+  };
+  const token = await (await fetch(status.status_list.uri)).text();
+  return getListFromStatusListJWT(token).getStatus(status.status_list.idx);
+}
+
 const scan = (walletId: string, url: string) =>
   postJson(`${simulator.url}/wallet/wallets/${walletId}/scan`, { url });
 const present = (walletId: string, body: Record<string, unknown>) =>
@@ -253,15 +262,27 @@ describe("the wallets' SD-JWT VCs", () => {
     expect((payload.cnf as { jwk: JWK }).jwk).toMatchObject(body.publicJwk);
   });
 
+  it("revokes a credential's SD-JWT VC twin in its status list when the control endpoint revokes the credential", async () => {
+    const dbs = (await walletOf("demo")).credentials.find((c) => c.type === "StaffPassportDbsCheck");
+    const created = (await postJson(`${simulator.url}/wallet/wallets`, { credentials: [dbs] })).body as {
+      walletId: string;
+    } & WalletBody;
+    const [held] = created.sdJwtCredentials;
+    expect(await statusBit(held?.credential ?? "")).toBe(0);
+    const revoked = await postJson(`${simulator.url}/control/credentials/revoke`, {
+      walletId: created.walletId,
+      type: "StaffPassportDbsCheck",
+    });
+    expect(revoked.status).toBe(200);
+    expect(await statusBit(held?.credential ?? "")).toBe(1);
+    expect((await walletOf(created.walletId)).sdJwtCredentials[0]?.revoked).toBe(true);
+  });
+
   it("marks the revoked wallet's revoked credential revoked in its issuer's status list, and no other", async () => {
     const revoked = await walletOf("revoked");
     const statuses = await Promise.all(
       revoked.sdJwtCredentials.map(async (held) => {
-        const { status } = decodeJwt(held.credential.split("~")[0] ?? "") as {
-          status: { status_list: { idx: number; uri: string } };
-        };
-        const token = await (await fetch(status.status_list.uri)).text();
-        return { type: held.type, bit: getListFromStatusListJWT(token).getStatus(status.status_list.idx) };
+        return { type: held.type, bit: await statusBit(held.credential) };
       }),
     );
     expect(statuses.filter((entry) => entry.bit === 1).map((entry) => entry.type)).toEqual([
