@@ -9,7 +9,7 @@ import {
 import { getGlobalConfig, setGlobalConfig } from "@openid4vc/utils";
 import { digest } from "@sd-jwt/crypto-nodejs";
 import { SDJwtVcInstance } from "@sd-jwt/sd-jwt-vc";
-import { DcqlQuery } from "dcql";
+import { DcqlQuery, type DcqlSdJwtVcCredential } from "dcql";
 import { base64url, CompactEncrypt, compactVerify, decodeJwt, exportJWK, importJWK, type JWK } from "jose";
 import { ACCESS_KEY_TYPE, shareableCredentialType, typeOfVct } from "../../src/domain/catalogue.js";
 import type { HeldSdJwt, Wallet } from "./wallets.js";
@@ -292,7 +292,8 @@ export function matchingCredentials(request: OpenedRequest, wallet: Wallet): Map
     wallet.sdJwts.map((held) => ({
       credential_format: SD_JWT_FORMAT,
       vct: vctOfCredential(held),
-      claims: held.claims as Record<string, never>,
+      // Claims came in as JSON and are held as such; the library's type says so.
+      claims: held.claims as DcqlSdJwtVcCredential["claims"],
       cryptographic_holder_binding: true,
     })),
   );
