@@ -215,8 +215,8 @@ async function fromFiles(files: StoredFiles, now: () => Date): Promise<LocalCert
   const issuerIntermediateKey = await importSigningKey(files.issuerIntermediateKey);
   const issued = new Map<string, Promise<IssuerCertificate>>();
   const certify = (issuerUrl: string): Promise<IssuerCertificate> => {
-    const url = new URL(issuerUrl);
-    if (url.protocol !== "https:") return Promise.reject(new TypeError("An issuer URL is https."));
+    const url = URL.canParse(issuerUrl) ? new URL(issuerUrl) : undefined;
+    if (url?.protocol !== "https:") return Promise.reject(new TypeError("An issuer URL is https."));
     let certificate = issued.get(url.href);
     if (certificate === undefined) {
       const names = [

@@ -446,6 +446,12 @@ describe("ensureLocalCertificates", () => {
     expect(chainsTo(issuerLeaf, issuerIntermediate, new X509Certificate(third.issuers.rootPem))).toBe(true);
   });
 
+  it("certifies https issuer URLs only", async () => {
+    const { issuers } = await ensureLocalCertificates(await freshDir(), { now: clock });
+    await expect(issuers.certify("http://issuer.example")).rejects.toThrow(TypeError);
+    await expect(issuers.certify("issuer.example")).rejects.toThrow(TypeError);
+  });
+
   it("gives the verifier a chain without its root: leaf signed by the intermediate, signed by the root", async () => {
     const at = await freshDir();
     const { verifier } = await ensureLocalCertificates(at, { now: clock });
