@@ -25,9 +25,6 @@ import { serviceRoutes } from "./serviceRoutes.js";
 import { walletRoutes } from "./walletRoutes.js";
 import { WalletStore } from "./wallets.js";
 
-/** The local certificates' default folder, by the name the local system imports it from here. */
-export const DEFAULT_OPENID4VP_DIR = DEFAULT_LOCAL_CERTIFICATES_DIR;
-
 /** The port of API contract section 6, overridable with VERIFIEDID_SIM_PORT. */
 export const VERIFIEDID_SIM_DEFAULT_PORT = 7072;
 
