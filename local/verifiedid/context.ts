@@ -1,5 +1,6 @@
 // The simulator's shared state, handed to each group of routes.
 import type { IssuerKeys } from "./keys.js";
+import type { OpenedRequest } from "./openid4vpWallet.js";
 import type { RequestStore } from "./requests.js";
 import type { WalletStore } from "./wallets.js";
 
@@ -17,6 +18,10 @@ export type SimulatorContext = {
   readonly issuers: IssuerKeys;
   readonly wallets: WalletStore;
   readonly requests: RequestStore;
+  /** The verifier root a wallet trusts for OpenID4VP request objects (PEM). */
+  readonly verifierRootPem: string;
+  /** OpenID4VP requests the wallets have opened, by the wallet's own request id. */
+  readonly openid4vpRequests: Map<string, OpenedRequest>;
   fault: CreateFault | undefined;
   readonly log: (line: string) => void;
 };

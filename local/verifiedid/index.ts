@@ -60,25 +60,25 @@ export async function startVerifiedIdSimulator(
   const host = options.host ?? "127.0.0.1";
   const now = options.now ?? (() => new Date());
   const issuers = new IssuerKeys();
+  const certificates =
+    options.certificates ??
+    (await ensureLocalCertificates(options.openid4vpDir ?? DEFAULT_LOCAL_CERTIFICATES_DIR, { now }));
+  const sdJwtIssuer = createSdJwtIssuer({
+    certificates,
+    baseUrl: () => context.baseUrl,
+    now,
+  });
   const context: SimulatorContext = {
     baseUrl: "",
     now,
     issuers,
-    wallets: new WalletStore(issuers, now),
+    wallets: new WalletStore(issuers, sdJwtIssuer, now),
     requests: new RequestStore(now),
+    verifierRootPem: certificates.verifier.rootPem,
+    openid4vpRequests: new Map(),
     fault: undefined,
     log: options.log ?? (() => {}),
   };
-  for (const wallet of await loadSeedWallets(options.seedDir ?? SEED_DIR)) {
-    await context.wallets.create(wallet);
-  }
-  const sdJwtIssuer = createSdJwtIssuer({
-    certificates:
-      options.certificates ??
-      (await ensureLocalCertificates(options.openid4vpDir ?? DEFAULT_LOCAL_CERTIFICATES_DIR, { now })),
-    baseUrl: () => context.baseUrl,
-    now,
-  });
 
   const routes = [
     ...serviceRoutes(context),
@@ -135,6 +135,16 @@ export async function startVerifiedIdSimulator(
   const publicHost =
     host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
   context.baseUrl = `http://${publicHost}:${port}`;
+  // Seeded once listening: each SD-JWT VC's status list URI names this server.
+  try {
+    for (const wallet of await loadSeedWallets(options.seedDir ?? SEED_DIR)) {
+      await context.wallets.create(wallet);
+    }
+  } catch (error) {
+    server.closeAllConnections();
+    server.close();
+    throw error;
+  }
 
   return {
     url: context.baseUrl,

@@ -1,10 +1,21 @@
 // The wallet side of the simulator (API contract section 4): wallets, fetching a request by its request_uri,
-// scanning and presenting. Each step sends the callback the Request Service would send.
+// scanning and presenting. Each step sends the callback the Request Service would send. An openid4vp:// link is
+// answered as a standard wallet does instead (API.md section 9), from the wallet's SD-JWT VCs.
 import { z } from "zod";
 import { walletCredentialSchema } from "../seed/schema.js";
 import { deliverCallback } from "./callbacks.js";
 import type { SimulatorContext } from "./context.js";
-import { fail, parseBody, type Result, type Route, simulatorError } from "./http.js";
+import { fail, parseBody, type Reply, type Result, type Route, simulatorError } from "./http.js";
+import {
+  chooseSdJwts,
+  matchingCredentials,
+  type OpenedRequest,
+  openRequest as openOpenid4vpRequest,
+  presentAndSubmit,
+  purposeOf,
+  queriesOf,
+  RequestRefused,
+} from "./openid4vpWallet.js";
 import {
   chooseCredentials,
   errorCallback,
@@ -13,12 +24,14 @@ import {
   verifiedCallback,
 } from "./presentation.js";
 import type { StoredRequest } from "./requests.js";
+import type { Wallet } from "./wallets.js";
 
 const createWalletSchema = z.object({
   did: z
     .string()
     .regex(/^did:[a-z0-9]+:.+$/)
     .exactOptional(),
+  // A copy of GET's `credentials` may be posted back; each is issued afresh in both formats.
   credentials: z.array(walletCredentialSchema),
 });
 
@@ -55,6 +68,110 @@ export function walletRoutes(context: SimulatorContext): Route[] {
       return fail(410, "requestCompleted", "The presentation request has already been answered.");
     }
     return { ok: true, value: request };
+  }
+
+  /** Opens an OpenID4VP request and says what the wallet can answer, in the shape of a Verified ID scan. */
+  async function scanOpenid4vp(wallet: Wallet, url: string): Promise<Reply> {
+    let request: OpenedRequest;
+    try {
+      request = await openOpenid4vpRequest(url, {
+        trustedRootPem: context.verifierRootPem,
+        now: context.now,
+      });
+    } catch (error) {
+      if (!(error instanceof RequestRefused)) throw error;
+      return simulatorError(error.code === "requestUnavailable" ? 410 : 400, error.code, error.message);
+    }
+    forgetExpired();
+    context.openid4vpRequests.set(request.requestId, request);
+    const { missing } = chooseSdJwts(request, wallet);
+    const queries = queriesOf(request);
+    const fits = matchingCredentials(request, wallet);
+    const offers = Object.fromEntries(
+      queries.map((query) => [
+        query.id,
+        wallet.sdJwts
+          .filter((held) => held.type === query.type)
+          .map((held) => ({
+            id: held.id,
+            issuer: held.issuer,
+            fits: fits.get(query.id)?.has(held.id) ?? false,
+          })),
+      ]),
+    );
+    return {
+      status: 200,
+      body: {
+        requestId: request.requestId,
+        protocol: "openid4vp",
+        requested: queries.map((query) => query.id),
+        missing,
+        offers,
+        request: {
+          requestId: request.requestId,
+          clientId: request.clientId,
+          clientName: request.clientName,
+          purpose: "Asks to see the credentials below; only the claims named are shared.",
+          expiry: request.expiry,
+          requestedCredentials: queries.map((query) => ({
+            type: query.type,
+            queryId: query.id,
+            purpose: purposeOf(query.type),
+            claims: query.claims,
+          })),
+        },
+        // The wallet's fetch of the request object is what the verifier hears of a scan.
+        callbackStatus: 200,
+      },
+    };
+  }
+
+  async function presentOpenid4vp(
+    wallet: Wallet,
+    request: OpenedRequest,
+    choose: Readonly<Record<string, string>> | undefined,
+  ): Promise<Reply> {
+    if (request.answered) {
+      return simulatorError(410, "requestCompleted", "The presentation request has already been answered.");
+    }
+    const { chosen, missing, unknown } = chooseSdJwts(request, wallet, choose);
+    if (unknown.length > 0) {
+      return simulatorError(
+        400,
+        "unknownCredential",
+        `The wallet holds no such credential for ${unknown.join(", ")}.`,
+      );
+    }
+    // As with Authenticator, a wallet lacking a requested credential sends nothing.
+    if (missing.length > 0) return { status: 409, body: { missing } };
+    // Marked before the post so that a second present racing this one cannot answer twice.
+    request.answered = true;
+    const answer = await presentAndSubmit(request, wallet, chosen, context.now());
+    return {
+      status: 200,
+      body: {
+        requestId: request.requestId,
+        protocol: "openid4vp",
+        presented: [...chosen].map(([queryId, held]) => ({
+          queryId,
+          type: held.type,
+          issuer: held.issuer,
+          id: held.id,
+        })),
+        callbackStatus: answer.status,
+        ...(answer.code !== undefined ? { callbackCode: answer.code } : {}),
+      },
+    };
+  }
+
+  /** Opened requests past their expiry can no longer be answered; answered ones stay until then, to say so. */
+  function forgetExpired(): void {
+    const nowSeconds = context.now().getTime() / 1000;
+    for (const [id, request] of context.openid4vpRequests) {
+      if (request.expiry !== undefined && request.expiry < nowSeconds) {
+        context.openid4vpRequests.delete(id);
+      }
+    }
   }
 
   return [
@@ -101,6 +218,7 @@ export function walletRoutes(context: SimulatorContext): Route[] {
         if (wallet === undefined) return simulatorError(404, "walletNotFound", "No such wallet.");
         const input = parseBody(text, scanSchema);
         if (!input.ok) return input.reply;
+        if (input.value.url.startsWith("openid4vp:")) return scanOpenid4vp(wallet, input.value.url);
         const requestId = requestIdFromUrl(input.value.url, context.baseUrl);
         if (requestId === undefined) {
           return simulatorError(
@@ -131,6 +249,8 @@ export function walletRoutes(context: SimulatorContext): Route[] {
         const parsed = parseBody(text, presentSchema);
         if (!parsed.ok) return parsed.reply;
         const input = parsed.value;
+        const openid4vp = context.openid4vpRequests.get(input.requestId);
+        if (openid4vp !== undefined) return presentOpenid4vp(wallet, openid4vp, input.choose);
         const opened = openRequest(input.requestId);
         if (!opened.ok) return opened.reply;
         const request = opened.value;

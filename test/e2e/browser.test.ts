@@ -36,6 +36,8 @@ const OXFORD = "Oxford University Hospitals NHS Foundation Trust";
 /** The staff id on the demo wallet's access key for Oxford (RTH). */
 const OXFORD_STAFF_ID = "RTH-2205117";
 const MANCHESTER = "Manchester University NHS Foundation Trust";
+/** RJ1 takes both Microsoft Authenticator and standard (OpenID4VP) wallets. */
+const GUYS = "Guy's and St Thomas' NHS Foundation Trust";
 const DESKTOP = { width: 900, height: 800 };
 const PHONE = { width: 375, height: 740 };
 /** Far enough for the service to call a QR code expired (minutes), not far enough to end a session (15). */
@@ -790,5 +792,53 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     } finally {
       await trust.setViewportSize(DESKTOP);
     }
+  });
+
+  it("logs in and shares with a standard wallet over OpenID4VP where the trust takes both kinds", async () => {
+    const session = await journey();
+    const { portal, wallet } = session;
+    await chooseTrust(portal, "RJ1", GUYS);
+    await portal.getByRole("radio", { name: "Yes", exact: true }).check();
+    await portal.getByRole("radio", { name: "Another wallet (OpenID4VP)", exact: true }).check();
+    await screen(portal, "30-choose-wallet");
+    await button(portal, "Continue").click();
+    const loginLink = await qrLink(portal);
+    expect(loginLink).toMatch(/^openid4vp:\/\/\?client_id=x509_hash%3A/);
+
+    await openInWallet(wallet, "demo", loginLink);
+    const request = wallet.locator("#request");
+    expect(await request.locator("#protocol").textContent()).toContain("OpenID4VP");
+    expect(await request.getByRole("radio", { name: "Access key for RJ1" }).isChecked()).toBe(true);
+    await afterPolls(
+      portal,
+      statusReading(portal, "QR code scanned. Share your access key in your wallet app."),
+    );
+    await screen(wallet, "31-wallet-openid4vp-login", request);
+    await shareInWallet(wallet);
+    await afterPolls(portal, portal.getByText(`You are logged in to ${GUYS}.`, { exact: true }));
+
+    const shareLink = await shareQrCode(portal, ["StaffPassportIdentity", "StaffPassportDbsCheck"]);
+    expect(shareLink).toMatch(/^openid4vp:\/\//);
+    await openInWallet(wallet, "demo", shareLink);
+    // The access key (binding the share to the login's wallet) comes first, offered among the five held.
+    expect(await wallet.locator("#requested legend").textContent()).toBe(
+      "You hold 5 of these: which one do you want to present?",
+    );
+    expect(await wallet.locator("#requested li > strong").allTextContents()).toEqual([
+      "Identity",
+      "DBS check",
+    ]);
+    // Each credential shares only the claims the trust needs, and says which: the access key only its trust.
+    expect(await wallet.locator("#requested .disclosed").allTextContents()).toEqual([
+      "Shares only: trustId",
+      "Shares only: givenName, familyName, dateOfBirth, verificationMethod",
+      expect.stringMatching(/^Shares only: /),
+    ]);
+    await shareInWallet(wallet);
+    const confirmation = portal.locator("#confirmation");
+    await afterPolls(portal, confirmation);
+    await heading(portal, "Credentials shared").waitFor();
+    expect(await items(confirmation.getByRole("list"))).toEqual(["Identity", "DBS check"]);
+    await screen(portal, "32-openid4vp-shared");
   });
 });

@@ -2,7 +2,10 @@
 import type * as z from "zod";
 import type { shareViewSchema, startedShareSchema } from "../../../src/http/shareSchemas.js";
 
-export type Trust = { id: string; name: string };
+/** How the person's wallet answers: Microsoft Authenticator (Verified ID) or a standard OpenID4VP wallet. */
+export type Protocol = "verifiedid" | "openid4vp";
+/** A trust as the search finds it; `protocols` when the service says which wallets the trust accepts. */
+export type Trust = { id: string; name: string; protocols?: Protocol[] };
 export type CredentialType = { type: string; displayName: string; description: string };
 export type StartedLogin = {
   loginId: string;
@@ -81,14 +84,20 @@ export const api = {
     call<{ trusts: Trust[] }>(`/trusts?search=${encodeURIComponent(search)}`).then((body) => body.trusts),
   credentialTypes: () =>
     call<{ credentialTypes: CredentialType[] }>("/credential-types").then((body) => body.credentialTypes),
-  startLogin: (trustId: string) => call<StartedLogin>("/logins", { body: { trustId } }),
+  /** Without a protocol the service asks for Authenticator, as before protocols existed. */
+  startLogin: (trustId: string, protocol?: Protocol) =>
+    call<StartedLogin>("/logins", { body: { trustId, ...(protocol === undefined ? {} : { protocol }) } }),
   readLogin: (login: StartedLogin) =>
     call<LoginView>(`/logins/${encodeURIComponent(login.loginId)}`, {
       headers: { "x-poll-token": login.pollToken },
     }),
-  startShare: (session: string, credentialTypes: string[], requestId?: string) =>
+  startShare: (session: string, credentialTypes: string[], requestId?: string, protocol?: Protocol) =>
     call<StartedShare>("/shares", {
-      body: { credentialTypes, ...(requestId === undefined ? {} : { requestId }) },
+      body: {
+        credentialTypes,
+        ...(requestId === undefined ? {} : { requestId }),
+        ...(protocol === undefined ? {} : { protocol }),
+      },
       headers: bearer(session),
     }),
   readShare: (session: string, shareId: string) =>

@@ -8,6 +8,9 @@
 // the portal cannot know which one it was: when a share stays "scanned" with no presentation, the screen says
 // that the wallet could not present one of the listed credentials and asks the person to deselect the one the
 // wallet named; "Change what I share" cancels that share and goes back to the list.
+//
+// Where a trust accepts both Microsoft Authenticator and standard (OpenID4VP) wallets, the person chooses theirs
+// before logging in; the login and every share of that session then ask for that wallet's protocol.
 import { h, show, sleep } from "../shared/dom.js";
 import {
   ApiError,
@@ -15,6 +18,7 @@ import {
   type CredentialRequest,
   type CredentialType,
   type Decision,
+  type Protocol,
   type ShareView,
   type StartedShare,
   type Trust,
@@ -31,6 +35,8 @@ let trust: Trust | undefined;
 /** Trust names seen in searches, so the history names every trust, not only the current one. */
 const trustNames = new Map<string, string>();
 let session: string | undefined;
+/** The wallet the person logged in with; the session's shares ask for the same one. */
+let protocol: Protocol = "verifiedid";
 let credentialTypes: CredentialType[] = [];
 let selected = new Set<string>();
 /** The trust's request the credentials being chosen answer, if any. */
@@ -70,6 +76,17 @@ function missingNote(view: ShareView): HTMLElement | undefined {
     { class: "hint missing" },
     `Asked for but not shared: ${missing.map(displayName).join(", ")}.`,
   );
+}
+
+/** A search that does not say which wallets a trust accepts offers both; the service refuses one it does not take. */
+function offersBothWallets(chosen: Trust | undefined): boolean {
+  const protocols = chosen?.protocols;
+  return protocols === undefined || (protocols.includes("verifiedid") && protocols.includes("openid4vp"));
+}
+
+/** How to reach the scan in the chosen wallet. */
+function walletName(): string {
+  return protocol === "openid4vp" ? "your wallet app" : "Microsoft Authenticator";
 }
 
 function trustName(): string {
@@ -161,14 +178,41 @@ function chooseTrust(): void {
 function accessKeyQuestion(notice?: string): void {
   next();
   const answer = h("div", { id: "answer", "aria-live": "polite" });
+  // Asked only once the person says they hold a key, and only where the trust takes both kinds of wallet.
+  const walletArea = h("div", { id: "wallet-choice", "aria-live": "polite" });
+  const askWallet = (event: Event) => {
+    const yes = (event.target as HTMLInputElement).value === "yes";
+    if (yes && offersBothWallets(trust) && walletArea.childElementCount === 0) {
+      walletArea.replaceChildren(
+        h("fieldset", {}, [
+          h("legend", {}, "Which wallet holds your access key?"),
+          walletChoice("verifiedid", "Microsoft Authenticator"),
+          walletChoice("openid4vp", "Another wallet (OpenID4VP)"),
+        ]),
+      );
+    } else if (!yes) walletArea.replaceChildren();
+  };
   const choice = (value: string, label: string) =>
     h("div", { class: "choice" }, [
-      h("input", { type: "radio", name: "has-key", id: `has-key-${value}`, value }),
+      h("input", { type: "radio", name: "has-key", id: `has-key-${value}`, value, onchange: askWallet }),
       h("label", { for: `has-key-${value}` }, label),
+    ]);
+  const walletChoice = (value: Protocol, label: string) =>
+    h("div", { class: "choice" }, [
+      h("input", {
+        type: "radio",
+        name: "wallet",
+        id: `wallet-${value}`,
+        value,
+        checked: value === protocol,
+      }),
+      h("label", { for: `wallet-${value}` }, label),
     ]);
   const onsubmit = (event: Event) => {
     event.preventDefault();
     const value = (document.querySelector('input[name="has-key"]:checked') as HTMLInputElement | null)?.value;
+    const wallet = (document.querySelector('input[name="wallet"]:checked') as HTMLInputElement | null)?.value;
+    protocol = wallet === "openid4vp" ? "openid4vp" : "verifiedid";
     if (value === "yes") void logIn();
     else if (value === "no") {
       answer.replaceChildren(
@@ -195,6 +239,7 @@ function accessKeyQuestion(notice?: string): void {
         choice("yes", "Yes"),
         choice("no", "No"),
       ]),
+      walletArea,
       h("button", { type: "submit" }, "Continue"),
     ]),
     answer,
@@ -211,18 +256,31 @@ async function logIn(notice?: string): Promise<void> {
   const current = next();
   const chosen = trust;
   if (chosen === undefined) return chooseTrust();
+  if (!offersBothWallets(chosen) && chosen.protocols?.[0] !== undefined) protocol = chosen.protocols[0];
   let login: Awaited<ReturnType<typeof api.startLogin>>;
   try {
-    login = await api.startLogin(chosen.id);
+    login = await api.startLogin(chosen.id, protocol === "verifiedid" ? undefined : protocol);
   } catch (error) {
+    // A service or trust that does not take standard wallets says 400: log in with Authenticator instead.
+    if (
+      protocol === "openid4vp" &&
+      chosen.protocols === undefined &&
+      error instanceof ApiError &&
+      error.status === 400
+    ) {
+      protocol = "verifiedid";
+      return logIn(`${chosen.name} does not accept other wallets yet: log in with Microsoft Authenticator.`);
+    }
     return accessKeyQuestion(errorText(error));
   }
   if (current !== screen) return;
   const qr = qrScreen({
     heading: `Log in to ${chosen.name}`,
     intro:
-      "Scan this QR code with the Microsoft Authenticator app: select Verified IDs, then the scan icon. " +
-      "Then share your access key for this organisation.",
+      protocol === "openid4vp"
+        ? "Scan this QR code with your wallet app, then share your access key for this organisation."
+        : "Scan this QR code with the Microsoft Authenticator app: select Verified IDs, then the scan icon. " +
+          "Then share your access key for this organisation.",
     qrCode: login.qrCode,
     url: login.url,
   });
@@ -246,7 +304,7 @@ async function logIn(notice?: string): Promise<void> {
     }
     if (view.status === "pending") continue;
     if (view.status === "scanned") {
-      qr.setStatus("QR code scanned. Share your access key in Microsoft Authenticator.");
+      qr.setStatus(`QR code scanned. Share your access key in ${walletName()}.`);
     } else if (view.status === "verified" && view.sessionToken) {
       session = view.sessionToken;
       return home(`You are logged in to ${chosen.name}.`);
@@ -534,7 +592,7 @@ async function share(types: string[]): Promise<void> {
   const requestId = answering?.requestId;
   let started: StartedShare;
   try {
-    started = await api.startShare(token, types, requestId);
+    started = await api.startShare(token, types, requestId, protocol === "verifiedid" ? undefined : protocol);
   } catch (error) {
     if (handleSessionError(error)) return;
     // The request is gone or no longer open: the credentials can still be shared without answering it.
@@ -556,7 +614,7 @@ async function share(types: string[]): Promise<void> {
   };
   const qr = qrScreen({
     heading: "Scan to share your credentials",
-    intro: `Scan this QR code with Microsoft Authenticator, as before, and share the credentials for ${trustName()}.`,
+    intro: `Scan this QR code with ${walletName()}, as before, and share the credentials for ${trustName()}.`,
     qrCode: started.qrCode,
     url: started.url,
     extra: [
@@ -600,7 +658,7 @@ async function share(types: string[]): Promise<void> {
     if (view.status === "scanned") {
       scannedAt ??= Date.now();
       if (Date.now() - scannedAt < STALLED_MS) {
-        qr.setStatus("QR code scanned. Choose Share in Microsoft Authenticator.");
+        qr.setStatus(`QR code scanned. Choose Share in ${walletName()}.`);
       } else {
         qr.setStatus(
           "Your wallet has not shared the credentials. If it says a credential is not available, it cannot " +

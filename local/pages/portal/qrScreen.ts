@@ -12,9 +12,13 @@ export type QrScreen = {
   retire(): void;
 };
 
-/** The demo wallet page lives at the origin of the request_uri inside the openid-vc:// link. */
+/**
+ * The demo wallet page lives at the origin of the request_uri inside the openid-vc:// link. An openid4vp:// link's
+ * request_uri is the service's own, so it says nothing of where the demo wallet is: no link then.
+ */
 export function demoWalletLink(url: string): string | undefined {
   try {
+    if (new URL(url).protocol !== "openid-vc:") return undefined;
     const requestUri = new URL(url).searchParams.get("request_uri");
     if (requestUri === null) return undefined;
     return `${new URL(requestUri).origin}/?request=${encodeURIComponent(url)}`;

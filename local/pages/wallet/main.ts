@@ -1,6 +1,6 @@
-// The demo wallet: plays Microsoft Authenticator over the simulator's wallet endpoints (on this page's origin).
-// Choose a wallet, open a request by its openid-vc:// link, see who asks, why and for what, pick among several
-// fitting credentials, then Share or Cancel. A request for a credential the wallet lacks cannot be shared, as in
+// The demo wallet: plays Microsoft Authenticator, and a standard OpenID4VP wallet, over the simulator's wallet
+// endpoints (on this page's origin). Choose a wallet, open a request by its openid-vc:// or openid4vp:// link, see
+// who asks, why and for what, pick among several fitting credentials, then Share or Cancel. A request for a credential the wallet lacks cannot be shared, as in
 // Authenticator: it says "credential not available" and only Cancel is left; the verifier hears nothing.
 import { credentialName, h, show } from "../shared/dom.js";
 
@@ -10,14 +10,28 @@ type HeldCredential = {
   issuer: string;
   claims: Record<string, unknown>;
   revoked: boolean;
+  /** Verified ID's JWT VC or OpenID4VP's SD-JWT VC. */
+  format: "jwt_vc_json" | "dc+sd-jwt";
 };
 type Offer = { id: string; issuer: string; fits: boolean };
 type Scanned = {
   requestId: string;
+  /** Only an OpenID4VP request says so; a Verified ID one is answered with Authenticator's JWT VCs. */
+  protocol?: "openid4vp";
   requested: string[];
   missing: string[];
   offers: Record<string, Offer[]>;
-  request: { clientName: string; purpose: string; requestedCredentials: { type: string; purpose: string }[] };
+  request: {
+    clientName: string;
+    purpose: string;
+    /** An OpenID4VP request names its DCQL query and the claims it asks to be disclosed. */
+    requestedCredentials: { type: string; purpose: string; queryId?: string; claims?: string[] }[];
+  };
+};
+
+const FORMAT_NAMES: Record<HeldCredential["format"], string> = {
+  jwt_vc_json: "Verified ID",
+  "dc+sd-jwt": "SD-JWT VC",
 };
 
 async function call<T>(path: string, body?: unknown): Promise<{ status: number; body: T }> {
@@ -39,6 +53,10 @@ function labelOf(credential: HeldCredential | undefined, offer: Offer): string {
   const trust = credential?.claims.trustId;
   const name = typeof trust === "string" ? `Access key for ${trust}` : `Issued by ${offer.issuer}`;
   return `${name}${credential?.revoked ? " (revoked)" : ""}`;
+}
+
+function formatOf(credential: HeldCredential): string {
+  return `${FORMAT_NAMES[credential.format]}, ${credential.format}`;
 }
 
 async function start(): Promise<void> {
@@ -74,7 +92,11 @@ async function start(): Promise<void> {
     ]),
     h("form", { class: "card", onsubmit: open }, [
       h("label", { for: "link" }, "Request link"),
-      h("p", { class: "hint", id: "link-hint" }, "Paste the openid-vc:// link behind the portal's QR code."),
+      h(
+        "p",
+        { class: "hint", id: "link-hint" },
+        "Paste the openid-vc:// or openid4vp:// link behind the portal's QR code.",
+      ),
       link,
       h("div", {}, h("button", { type: "submit" }, "Open the request")),
     ]),
@@ -85,12 +107,12 @@ async function start(): Promise<void> {
 }
 
 async function loadWallet(): Promise<void> {
-  const { body } = await call<{ credentials: HeldCredential[] }>(
+  const { body } = await call<{ credentials: HeldCredential[]; sdJwtCredentials?: HeldCredential[] }>(
     `/wallet/wallets/${encodeURIComponent(walletId)}`,
   );
-  held = body.credentials;
+  held = [...body.credentials, ...(body.sdJwtCredentials ?? [])];
   document.getElementById("held")?.replaceChildren(
-    h("h2", {}, `Verified IDs in "${walletId}"`),
+    h("h2", {}, `Credentials in "${walletId}"`),
     h(
       "ul",
       {},
@@ -98,7 +120,8 @@ async function loadWallet(): Promise<void> {
         h(
           "li",
           {},
-          `${credentialName(credential.type)}: ${labelOf(credential, { ...credential, fits: true })}`,
+          `${credentialName(credential.type)}: ${labelOf(credential, { ...credential, fits: true })} ` +
+            `(${formatOf(credential)})`,
         ),
       ),
     ),
@@ -141,17 +164,26 @@ async function openRequest(url: string): Promise<void> {
     return;
   }
   const missing = new Set(body.missing);
+  // A Verified ID request names each credential by its type, an OpenID4VP one by its DCQL query's id.
+  const keyOf = (wanted: { type: string; queryId?: string }) => wanted.queryId ?? wanted.type;
   const items = body.request.requestedCredentials.map((wanted) => {
-    const offers = body.offers[wanted.type] ?? [];
+    const key = keyOf(wanted);
+    const offers = body.offers[key] ?? [];
     const heading = h("strong", {}, credentialName(wanted.type));
-    if (missing.has(wanted.type)) {
+    const disclosed =
+      wanted.claims === undefined
+        ? undefined
+        : h("p", { class: "hint disclosed" }, `Shares only: ${wanted.claims.join(", ")}`);
+    if (missing.has(key)) {
       return h("li", {}, [
         heading,
         h("p", { class: "missing" }, "Credential not available"),
         h("p", { class: "hint" }, "This wallet does not hold it."),
       ]);
     }
-    if (offers.length < 2) return h("li", {}, [heading, h("p", { class: "hint" }, wanted.purpose)]);
+    if (offers.length < 2) {
+      return h("li", {}, [heading, h("p", { class: "hint" }, wanted.purpose), disclosed]);
+    }
     const firstFit = offers.find((offer) => offer.fits)?.id;
     return h("li", {}, [
       h("fieldset", {}, [
@@ -160,7 +192,7 @@ async function openRequest(url: string): Promise<void> {
           h("div", { class: "choice" }, [
             h("input", {
               type: "radio",
-              name: `choose-${wanted.type}`,
+              name: `choose-${key}`,
               id: `choose-${offer.id}`,
               value: offer.id,
               checked: offer.id === firstFit,
@@ -176,29 +208,38 @@ async function openRequest(url: string): Promise<void> {
           ]),
         ),
       ]),
+      disclosed,
     ]);
   });
   const share = async () => {
     const choose: Record<string, string> = {};
-    for (const type of body.requested) {
-      const picked = document.querySelector<HTMLInputElement>(`input[name="choose-${type}"]:checked`);
-      if (picked) choose[type] = picked.value;
+    for (const key of body.requested) {
+      const picked = document.querySelector<HTMLInputElement>(`input[name="choose-${key}"]:checked`);
+      if (picked) choose[key] = picked.value;
     }
-    const answer = await call<{ missing?: string[]; message?: string }>(
-      `/wallet/wallets/${encodeURIComponent(walletId)}/present`,
-      { requestId: body.requestId, choose },
-    );
+    const answer = await call<{
+      missing?: string[];
+      message?: string;
+      callbackStatus?: number | null;
+      callbackCode?: string;
+    }>(`/wallet/wallets/${encodeURIComponent(walletId)}/present`, { requestId: body.requestId, choose });
+    // A standard wallet hears the verifier's answer to its response; Authenticator's verifier hears the service.
+    const refused =
+      body.protocol === "openid4vp" && answer.status === 200 && answer.body.callbackStatus !== 200;
+    const shared = answer.status === 200 && !refused;
     showInRequest(
       h("div", { class: "card" }, [
-        h("h2", {}, answer.status === 200 ? "Shared" : "Not shared"),
+        h("h2", {}, shared ? "Shared" : "Not shared"),
         h(
           "p",
-          { class: answer.status === 200 ? "status ok" : "status error", role: "status" },
-          answer.status === 200
+          { class: shared ? "status ok" : "status error", role: "status" },
+          shared
             ? "Your credentials were shared. You can return to the previous application."
-            : answer.status === 409
-              ? `Credential not available: ${(answer.body.missing ?? []).map(credentialName).join(", ")}.`
-              : (answer.body.message ?? `The wallet answered ${answer.status}.`),
+            : refused
+              ? `The verifier did not accept the credentials (${answer.body.callbackCode ?? answer.body.callbackStatus ?? "no answer"}).`
+              : answer.status === 409
+                ? `Credential not available: ${(answer.body.missing ?? []).map(credentialName).join(", ")}.`
+                : (answer.body.message ?? `The wallet answered ${answer.status}.`),
         ),
       ]),
     );
@@ -218,6 +259,9 @@ async function openRequest(url: string): Promise<void> {
     h("div", { class: "card" }, [
       h("h2", {}, `${body.request.clientName} is asking`),
       h("p", {}, body.request.purpose),
+      body.protocol === "openid4vp"
+        ? h("p", { class: "hint", id: "protocol" }, "An OpenID4VP request: answered with your SD-JWT VCs.")
+        : undefined,
       h("h3", {}, "Requested"),
       h("ul", { id: "requested", class: "plain" }, items),
       missing.size > 0 ? notAvailable([...missing].map(credentialName)) : undefined,
