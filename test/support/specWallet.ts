@@ -1,7 +1,7 @@
 // A standard wallet read from the specifications (OpenID4VP 1.0, HAIP 1.0, SD-JWT RFC 9901, SD-JWT VC), not from
 // the service's or the simulator's code, so that the two readings meet only at the wire; its knobs break one rule
 // at a time for the refusal tests.
-import "./reflectMetadata.js";
+import "../../local/openid4vp/reflectMetadata.js";
 import { createHash, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
 import { Disclosure } from "@sd-jwt/core";
