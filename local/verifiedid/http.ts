@@ -5,6 +5,8 @@ import { z } from "zod";
 export type Reply = {
   readonly status: number;
   readonly body?: unknown;
+  /** A body sent as it is, instead of `body` as JSON; `headers` then name its content type. */
+  readonly text?: string;
   readonly headers?: Readonly<Record<string, string>>;
 };
 
@@ -51,6 +53,11 @@ export function parseJson(text: string): { readonly value: unknown } | undefined
 
 export function sendReply(response: ServerResponse, reply: Reply): void {
   const headers: Record<string, string> = { ...reply.headers };
+  if (reply.text !== undefined) {
+    headers["content-length"] = String(Buffer.byteLength(reply.text));
+    response.writeHead(reply.status, headers).end(reply.text);
+    return;
+  }
   if (reply.body === undefined) {
     response.writeHead(reply.status, headers).end();
     return;

@@ -2,10 +2,13 @@
 // staff member's wallet, so the whole journey runs locally. See README.md in this folder for its endpoints:
 //   POST /v1.0/verifiableCredentials/createPresentationRequest   the Request Service
 //   GET  /wallet/wallets/{id}, POST /wallet/wallets, POST /wallet/wallets/{id}/scan|present, GET /wallet/requests/{id}
+//   POST /issuer/credentials, POST /issuer/status, GET /issuer/status-lists/{listId}   the SD-JWT VC issuer
 //   POST /control/credentials/revoke, POST|DELETE /control/faults, GET /control/requests/{id},
 //   POST /control/requests/{id}/expire, GET /control/issuers, GET /health
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { ensureLocalCertificates, type LocalCertificates } from "../openid4vp/ca.js";
 import { type Site, serveSite } from "../pages/site.js";
 import { loadSeedWallets, SEED_DIR } from "../seed/index.js";
 import type { SimulatorContext } from "./context.js";
@@ -13,10 +16,14 @@ import { controlRoutes } from "./controlRoutes.js";
 import { BodyTooLarge, matchRoute, readBody, sendReply } from "./http.js";
 import { IssuerKeys } from "./keys.js";
 import { RequestStore } from "./requests.js";
+import { createSdJwtIssuer, type SdJwtIssuer } from "./sdJwtIssuer.js";
 import { serviceError } from "./serviceErrors.js";
 import { serviceRoutes } from "./serviceRoutes.js";
 import { walletRoutes } from "./walletRoutes.js";
 import { WalletStore } from "./wallets.js";
+
+/** Where the local certificate authority keeps its certificates unless told otherwise (git-ignored). */
+export const DEFAULT_OPENID4VP_DIR = fileURLToPath(new URL("../../.local/openid4vp", import.meta.url));
 
 /** The port of API contract section 6, overridable with VERIFIEDID_SIM_PORT. */
 export const VERIFIEDID_SIM_DEFAULT_PORT = 7072;
@@ -32,12 +39,18 @@ export type VerifiedIdSimulatorOptions = {
   readonly log?: (line: string) => void;
   /** The demo wallet page, served at /. */
   readonly site?: Site;
+  /** The local certificate authority the SD-JWT VC issuer's keys are certified by. */
+  readonly certificates?: LocalCertificates;
+  /** Where to keep the local certificates when none are given; default .local/openid4vp in the repository. */
+  readonly openid4vpDir?: string;
 };
 
 export type VerifiedIdSimulator = {
   /** Base URL, e.g. http://127.0.0.1:7072; the client's baseUrl. */
   readonly url: string;
   readonly port: number;
+  /** The SD-JWT VC issuer behind /issuer/*, for wallets that hold OpenID4VP credentials. */
+  readonly sdJwtIssuer: SdJwtIssuer;
   close(): Promise<void>;
 };
 
@@ -59,8 +72,20 @@ export async function startVerifiedIdSimulator(
   for (const wallet of await loadSeedWallets(options.seedDir ?? SEED_DIR)) {
     await context.wallets.create(wallet);
   }
+  const sdJwtIssuer = createSdJwtIssuer({
+    certificates:
+      options.certificates ??
+      (await ensureLocalCertificates(options.openid4vpDir ?? DEFAULT_OPENID4VP_DIR, { now })),
+    baseUrl: () => context.baseUrl,
+    now,
+  });
 
-  const routes = [...serviceRoutes(context), ...walletRoutes(context), ...controlRoutes(context)];
+  const routes = [
+    ...serviceRoutes(context),
+    ...walletRoutes(context),
+    ...controlRoutes(context),
+    ...sdJwtIssuer.routes,
+  ];
   const server = createServer((request, response) => {
     if (serveSite(options.site, request, response)) return;
     const path = new URL(request.url ?? "/", "http://simulator").pathname;
@@ -114,6 +139,7 @@ export async function startVerifiedIdSimulator(
   return {
     url: context.baseUrl,
     port,
+    sdJwtIssuer,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
