@@ -32,6 +32,14 @@ const TRUST = "RJ1";
 const IDENTITY = "StaffPassportIdentity";
 const DBS = "StaffPassportDbsCheck";
 const DAY_MS = 24 * 60 * 60 * 1000;
+const DBS_CLAIMS = {
+  certificateNumber: "001234567890",
+  level: "enhanced",
+  workforce: "adult",
+  outcome: "clear",
+  issuedOn: "2024-03-01",
+  updateServiceSubscribed: true,
+};
 
 type Started = { loginId: string; pollToken: string; url: string };
 type LoginView = { status: string; sessionToken?: string; error?: { code: string } };
@@ -87,14 +95,7 @@ async function newHolder(): Promise<Holder> {
   const dbs = await issueLocally(simulator, {
     type: DBS,
     key,
-    claims: {
-      certificateNumber: "001234567890",
-      level: "enhanced",
-      workforce: "adult",
-      outcome: "clear",
-      issuedOn: "2024-03-01",
-      updateServiceSubscribed: true,
-    },
+    claims: DBS_CLAIMS,
   });
   const wallet = new SpecWallet(verifierRoot).hold(accessKey, identity, dbs);
   return { key, staff, accessKey, identity, dbs, wallet };
@@ -425,7 +426,7 @@ describe("refusals: each with its own code, and nothing changed", () => {
     const revokedDbs = await issueLocally(simulator, {
       type: DBS,
       key: holder.key,
-      claims: { certificateNumber: "009876543210", level: "standard" },
+      claims: { ...DBS_CLAIMS, certificateNumber: "009876543210" },
     });
     await setLocalStatus(simulator, revokedDbs, "revoked");
     const share = await startShare(session, [DBS]);
