@@ -15,6 +15,9 @@ import { listCredentialRequests } from "./listCredentialRequests.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
 import { listShares } from "./listShares.js";
 import { openApi } from "./openApi.js";
+import { openid4vpRequest } from "./openid4vpRequest.js";
+import { openid4vpResponse } from "./openid4vpResponse.js";
+import { openid4vpRoot } from "./openid4vpRoot.js";
 import { pollShareEvents } from "./pollShareEvents.js";
 import { readCredentialRequest } from "./readCredentialRequest.js";
 import { readLogin } from "./readLogin.js";
@@ -45,6 +48,9 @@ export const functions: readonly FunctionDefinition[] = [
   readLogin,
   verifiedIdCallback,
   verifiedIdCallbackAtOldUrl,
+  openid4vpRequest,
+  openid4vpResponse,
+  openid4vpRoot,
   startShare,
   readShare,
   cancelShare,

@@ -16,11 +16,16 @@ import type { AzuriteProcess } from "./azuriteProcess.mjs";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
 import { type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
+import { ensureLocalCertificates } from "./openid4vp/ca.js";
 import { buildSite, type Site } from "./pages/site.js";
 import { ENCRYPTING_SEED_TRUSTS, loadSeedTrusts } from "./seed/index.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "./servicebus/index.js";
 import { localSettings, type Ports } from "./settings.js";
-import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "./verifiedid/index.js";
+import {
+  DEFAULT_OPENID4VP_DIR,
+  startVerifiedIdSimulator,
+  type VerifiedIdSimulator,
+} from "./verifiedid/index.js";
 
 export const SERVICEBUS_CONFIG = fileURLToPath(new URL("./servicebus/Config.json", import.meta.url));
 
@@ -123,6 +128,18 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       ? Promise.all([buildSite("portal"), buildSite("wallet"), buildSite("trust")])
       : Promise.resolve([]);
     const site = (page: Site | undefined) => (page ? { site: page } : {});
+    // One local certificate authority for both ends: the simulator's issuer and wallets, and the service's
+    // verifier certificate and issuer roots (API.md section 9).
+    const certificates = await ensureLocalCertificates(
+      options.settings?.LOCAL_OPENID4VP_DIR ?? DEFAULT_OPENID4VP_DIR,
+      options.simulatorNow ? { now: options.simulatorNow } : {},
+    );
+    const openid4vpSettings = {
+      OPENID4VP_CERTIFICATE_CHAIN: certificates.verifier.chainPem,
+      OPENID4VP_ROOT_CERTIFICATE: certificates.verifier.rootPem,
+      OPENID4VP_ISSUER_ROOTS: certificates.issuers.rootPem,
+      OPENID4VP_LOCAL_KEY: certificates.verifier.keyPkcs8Pem,
+    };
     const [[portalPage, , trustPage], cosmos, serviceBus, verifiedId, blob] = await Promise.all([
       pages,
       startCosmosEmulator({ port: options.ports.cosmos }),
@@ -130,6 +147,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       pages.then(([, walletPage]) =>
         startVerifiedIdSimulator({
           port: options.ports.verifiedId,
+          certificates,
           ...(options.simulatorNow ? { now: options.simulatorNow } : {}),
           ...(log ? { log } : {}),
           ...site(walletPage),
@@ -162,7 +180,10 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       : await startLocalHost(options.functions ?? allFunctions, {
           port: options.ports.host,
           hostJson: readHostJson(),
-          settings: localSettings(ports, serviceBus.connectionString, blob.connectionString),
+          settings: {
+            ...localSettings(ports, serviceBus.connectionString, blob.connectionString),
+            ...openid4vpSettings,
+          },
           ...(options.maxRequestBytes ? { maxRequestBytes: options.maxRequestBytes } : {}),
           ...(log ? { log } : {}),
           ...site(portalPage),
@@ -170,8 +191,9 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     if (host) stops.push(() => host.close());
     const hostPort = host?.port ?? options.externalHost?.port ?? 0;
     const hostUrl = host?.url ?? `http://127.0.0.1:${hostPort}`;
-    const settings = {
+    const settings: Record<string, string> = {
       ...localSettings({ ...ports, host: hostPort }, serviceBus.connectionString, blob.connectionString),
+      ...openid4vpSettings,
       ...options.settings,
     };
 

@@ -27,6 +27,7 @@ import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
 import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
 import { type TrustTokenVerifier, trustAudience, trustTokenVerifier } from "./adapters/keys/trustTokens.js";
 import { type OutboundPolicy, runsLocally, validateOutboundUrl } from "./adapters/net/publicFetch.js";
+import { localRequestKey, standardWallets, vaultRequestKey } from "./adapters/openid4vp/index.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
@@ -43,6 +44,7 @@ import type {
   SessionIssuer,
   ShareStore,
   SigningKeys,
+  StandardWallets,
   VerifiedIdClient,
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
@@ -81,6 +83,8 @@ export type Services = {
   payloads: PayloadStore;
   publisher: EventPublisher;
   verifiedId: VerifiedIdClient;
+  /** The OpenID4VP verifier for standard wallets (API.md section 9). */
+  wallets: StandardWallets;
   keys: SigningKeys;
   sessions: SessionIssuer;
   /** Verifies the tokens trusts' systems sign to call the trust API, with each trust's own keys. */
@@ -287,12 +291,33 @@ function buildServices(config: Config): Services {
     clock: () => new Date(),
     outbound,
   });
+  const wallets = standardWallets({
+    chainPem: config.OPENID4VP_CERTIFICATE_CHAIN,
+    issuerRootsPem: config.OPENID4VP_ISSUER_ROOTS,
+    key: () =>
+      config.OPENID4VP_LOCAL_KEY !== undefined
+        ? localRequestKey(config.OPENID4VP_LOCAL_KEY)
+        : vaultRequestKey(
+            keyVaultSigningKeys({
+              vaultUrl: config.KEY_VAULT_URL ?? "",
+              keyName: config.OPENID4VP_KEY_NAME,
+              credential: isLoopbackUrl(config.KEY_VAULT_URL ?? "")
+                ? new StaticTokenCredential("local-key-vault-token")
+                : credential,
+              publishLeadMs: 0,
+            }),
+          ),
+    origin: eventIssuerOf(config),
+    outbound,
+    clock: () => new Date(),
+  });
   return {
     config,
     cosmos,
     database,
     serviceBus,
     trusts,
+    wallets,
     requests: requestStore(container("requests")),
     shares,
     credentialRequests,

@@ -50,6 +50,21 @@ const settingsShape = z.object({
     .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault key name (1 to 127 letters, digits and -)")
     .default("share-signing-key"),
   LOCAL_KEYS_DIR: z.string().trim().min(1).default(".local/keys"),
+  // OpenID4VP for standard wallets (API.md section 9). The verifier's certificate chain (PEM, leaf first, without the
+  // root): its leaf's hash is the client id, and its key signs request objects. Unset: only Verified ID works.
+  OPENID4VP_CERTIFICATE_CHAIN: optionalText,
+  // The root of that chain (PEM), served at /api/openid4vp/root.pem for wallets that trust it (a local CA's).
+  OPENID4VP_ROOT_CERTIFICATE: optionalText,
+  // The trust anchors of SD-JWT VC issuers and their status lists (PEM, one or more certificates).
+  OPENID4VP_ISSUER_ROOTS: optionalText,
+  // The Key Vault key (EC P-256, not exportable) whose public key is the verifier certificate's.
+  OPENID4VP_KEY_NAME: z
+    .string()
+    .trim()
+    .regex(/^[0-9A-Za-z-]{1,127}$/, "must be a Key Vault key name (1 to 127 letters, digits and -)")
+    .default("openid4vp-request-key"),
+  // Locally (SIGNING_KEYS=local) that key as PKCS8 PEM instead.
+  OPENID4VP_LOCAL_KEY: optionalText,
   AZURE_CLIENT_ID: optionalText,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // Share event delivery (API.md section 3). The defaults retry for about 26 hours over 12 attempts.
@@ -118,6 +133,18 @@ const settingsSchema = settingsShape.superRefine((s, ctx) => {
     need(
       "VERIFIEDID_CREDENTIAL",
       "local is only allowed with a loopback VERIFIEDID_BASE_URL (the simulator)",
+    );
+  }
+  if (s.OPENID4VP_LOCAL_KEY !== undefined && s.SIGNING_KEYS !== "local") {
+    need(
+      "OPENID4VP_LOCAL_KEY",
+      "only with SIGNING_KEYS=local; in Azure the key is OPENID4VP_KEY_NAME in Key Vault",
+    );
+  }
+  if (s.OPENID4VP_CERTIFICATE_CHAIN !== undefined && s.OPENID4VP_ISSUER_ROOTS === undefined) {
+    need(
+      "OPENID4VP_ISSUER_ROOTS",
+      "required with OPENID4VP_CERTIFICATE_CHAIN: no credential verifies without it",
     );
   }
   if (s.SIGNING_KEYS === "key-vault" && !s.KEY_VAULT_URL) {

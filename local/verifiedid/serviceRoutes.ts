@@ -1,9 +1,10 @@
 // The Request Service side of the simulator: POST /v1.0/verifiableCredentials/createPresentationRequest, with the
 // real service's authentication, validation, response and error shapes.
+
+import { qrCodeDataUrl } from "../../src/adapters/qrCode.js";
 import type { SimulatorContext } from "./context.js";
 import { validateCreateRequest } from "./createRequest.js";
 import { parseJson, type Reply, type Route } from "./http.js";
-import { qrCodeDataUrl } from "./qrCode.js";
 import { serviceError } from "./serviceErrors.js";
 
 export function serviceRoutes(context: SimulatorContext): Route[] {

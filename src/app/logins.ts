@@ -2,9 +2,16 @@
 import { ACCESS_KEY_TRUST_CLAIM } from "../domain/catalogue.js";
 import { type LoginRequest, loginView } from "../domain/login.js";
 import { hashSecret, MINTED_ID, mintSecret, secretMatchesHash } from "../domain/secrets.js";
-import type { Trust } from "../domain/trust.js";
+import { type Protocol, protocolsOf, type Trust } from "../domain/trust.js";
 import { ServiceError } from "../errors.js";
-import type { Clock, RequestStore, SessionIssuer, TrustDirectory, VerifiedIdClient } from "./ports.js";
+import type {
+  Clock,
+  RequestStore,
+  SessionIssuer,
+  StandardWallets,
+  TrustDirectory,
+  VerifiedIdClient,
+} from "./ports.js";
 import { startPresentationRequest } from "./presentationRequests.js";
 
 /** Trust ids are organisation codes: letters and digits. Anything else names no trust. */
@@ -14,6 +21,7 @@ export type LoginDeps = {
   trusts: TrustDirectory;
   requests: RequestStore;
   verifiedId: VerifiedIdClient;
+  wallets: StandardWallets;
   sessions: SessionIssuer;
   clock: Clock;
   session: { ttlSeconds: number };
@@ -40,6 +48,23 @@ export type StartedLogin = {
   expiresAt: string;
 };
 
+/** A protocol the trust's portal does not offer (API.md section 9). */
+export class ProtocolNotOffered extends ServiceError {
+  readonly errors = [{ path: "body.protocol", message: "The trust does not offer this protocol." }];
+
+  constructor() {
+    super("validation_failed", "The trust does not offer this protocol.");
+  }
+}
+
+/** The protocol asked for if the trust offers it, or the trust's first when none was asked for. */
+export function chosenProtocol(trust: Trust, asked: Protocol | undefined): Protocol {
+  const offered = protocolsOf(trust);
+  if (asked === undefined) return offered[0] ?? "verifiedid";
+  if (!offered.includes(asked)) throw new ProtocolNotOffered();
+  return asked;
+}
+
 /** Returns the trust if it exists and is active, else UnknownTrust. */
 async function activeTrust(trusts: TrustDirectory, trustId: string): Promise<Trust> {
   const trust = TRUST_ID.test(trustId) ? await trusts.get(trustId) : undefined;
@@ -48,12 +73,17 @@ async function activeTrust(trusts: TrustDirectory, trustId: string): Promise<Tru
 }
 
 /** Creates the presentation request for the trust's access key and stores the login with its poll token's hash. */
-export async function startLogin(deps: LoginDeps, trustId: string): Promise<StartedLogin> {
+export async function startLogin(
+  deps: LoginDeps,
+  trustId: string,
+  protocol?: Protocol,
+): Promise<StartedLogin> {
   const trust = await activeTrust(deps.trusts, trustId);
   const pollToken = mintSecret();
-  const { request, created } = await startPresentationRequest(
+  const { request, started } = await startPresentationRequest(
     deps,
     trust.id,
+    chosenProtocol(trust, protocol),
     {
       clientName: trust.name,
       purpose: `Log in to the ${trust.name} staff passport portal`,
@@ -79,8 +109,8 @@ export async function startLogin(deps: LoginDeps, trustId: string): Promise<Star
   return {
     loginId: request.id,
     pollToken,
-    url: created.url,
-    qrCode: created.qrCode ?? "",
+    url: started.url,
+    qrCode: started.qrCode,
     expiresAt: request.expiresAt,
   };
 }

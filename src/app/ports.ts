@@ -5,12 +5,14 @@ import type { JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
 import type { CredentialRequest } from "../domain/credentialRequest.js";
 import type { Outbox, OutboxRetry } from "../domain/outbox.js";
+import type { Presentation } from "../domain/presentation.js";
 import type { Share, ShareProgress } from "../domain/share.js";
 import type { PayloadRemoval, PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
 import type { Stream, StreamEventBody } from "../domain/stream.js";
 import type { Trust } from "../domain/trust.js";
-import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
+import type { Openid4vpRecord, VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
+import type { CredentialQuery } from "../domain/walletQuery.js";
 
 /** The current time; tests move it. */
 export type Clock = () => Date;
@@ -184,6 +186,37 @@ export type PresentationRequestCreated = {
   readonly expiresAt: Date;
   /** The fresh secret sent as the callback's `api-key` header; callers store only its hash. */
   readonly apiKey: string;
+};
+
+/** A standard wallet's answer, once decrypted and checked (API.md section 9). */
+export type WalletResponse =
+  /** Not a response to this request at all (undecryptable, malformed, another state): it changes nothing. */
+  | { readonly kind: "unusable"; readonly message: string }
+  /** A response to this request that failed a check: the request fails with this code. */
+  | { readonly kind: "refused"; readonly error: { readonly code: string; readonly message: string } }
+  /** Every credential checked; the acceptance rules judge the rest. */
+  | { readonly kind: "presented"; readonly presentation: Presentation };
+
+/** An OpenID4VP request as its record and its queries describe it. */
+export type WalletRequest = {
+  readonly id: string;
+  readonly record: Openid4vpRecord;
+  readonly queries: readonly CredentialQuery[];
+  readonly expiresAt: Date;
+};
+
+/** The service as an OpenID4VP 1.0 verifier (HAIP 1.0 profile) for standard wallets. */
+export type StandardWallets = {
+  /** A fresh nonce and response key for a new request, and the `openid4vp://` link (with its QR code) to it. */
+  start(id: string): Promise<{ record: Openid4vpRecord; url: string; qrCode: string }>;
+  /** The signed request object the wallet fetches from the request URI. */
+  requestObject(request: WalletRequest, now: Date): Promise<string>;
+  /** Decrypts and checks a response posted to the request's response URI (its form fields). */
+  verifyResponse(
+    request: WalletRequest,
+    form: Readonly<Record<string, string>>,
+    now: Date,
+  ): Promise<WalletResponse>;
 };
 
 /** The Verified ID Request Service. */

@@ -1,6 +1,7 @@
 // Sharing credentials with the session's trust: starting a share (one presentation request for every chosen
 // type), reading it, cancelling it, and the staff member's history across trusts.
 import { shareableCredentialType } from "../domain/catalogue.js";
+import { JWK_THUMBPRINT_URI } from "../domain/presentation.js";
 import { MINTED_ID } from "../domain/secrets.js";
 import {
   cancelShare as cancel,
@@ -9,8 +10,10 @@ import {
   type ShareView,
   shareView,
 } from "../domain/share.js";
+import type { Protocol, Trust } from "../domain/trust.js";
 import { ServiceError } from "../errors.js";
 import { requestToAnswer } from "./credentialRequests.js";
+import { chosenProtocol } from "./logins.js";
 import type {
   Clock,
   CredentialRequestStore,
@@ -18,6 +21,7 @@ import type {
   RequestStore,
   Session,
   ShareStore,
+  StandardWallets,
   TrustDirectory,
   VerifiedIdClient,
 } from "./ports.js";
@@ -29,6 +33,7 @@ export type ShareDeps = {
   shares: ShareStore;
   credentialRequests: CredentialRequestStore;
   verifiedId: VerifiedIdClient;
+  wallets: StandardWallets;
   clock: Clock;
 };
 
@@ -81,6 +86,30 @@ function requestedCredential(type: string): RequestedCredentialInput {
   return { type, purpose: entry.purpose, acceptedIssuers: entry.acceptedIssuers };
 }
 
+/** A share asked for over another protocol than its session's login: its wallet could never match the login's. */
+export class ProtocolNotSessions extends ServiceError {
+  readonly errors = [
+    {
+      path: "body.protocol",
+      message: "A share is presented from the wallet that logged in, over its protocol.",
+    },
+  ];
+
+  constructor() {
+    super("validation_failed", "This session's wallet logged in over another protocol.");
+  }
+}
+
+/**
+ * The share goes over the protocol the session's wallet logged in with (its subject says which: a standard
+ * wallet's is a JWK thumbprint URI, Authenticator's a DID), which the trust must still offer.
+ */
+function shareProtocol(trust: Trust, session: Session, asked: Protocol | undefined): Protocol {
+  const sessions: Protocol = session.subject.startsWith(JWK_THUMBPRINT_URI) ? "openid4vp" : "verifiedid";
+  if (asked !== undefined && asked !== sessions) throw new ProtocolNotSessions();
+  return chosenProtocol(trust, sessions);
+}
+
 /**
  * One presentation request for every chosen type, under the trust's name, then the share in the staff member's
  * history. The request record is stored first, so that a callback never finds a share it cannot authenticate.
@@ -92,15 +121,18 @@ export async function startShare(
   session: Session,
   credentialTypes: readonly string[],
   requestId?: string,
+  protocol?: Protocol,
 ): Promise<StartedShare> {
   const requestedCredentials = credentialTypes.map(requestedCredential);
   const trust = await deps.trusts.get(session.trustId);
   if (!trust?.active) throw new TrustInactive();
+  const chosen = shareProtocol(trust, session, protocol);
   // Checked before Verified ID is asked, so that a wrong request id spends no quota.
   const answers = requestId === undefined ? undefined : await requestToAnswer(deps, session, requestId);
-  const { request, created } = await startPresentationRequest(
+  const { request, started } = await startPresentationRequest(
     deps,
     trust.id,
+    chosen,
     {
       clientName: trust.name,
       purpose: `Share your credentials with ${trust.name}`,
@@ -134,8 +166,8 @@ export async function startShare(
     shareId: share.id,
     trustId: share.trustId,
     credentialTypes: share.credentialTypes,
-    url: created.url,
-    qrCode: created.qrCode ?? "",
+    url: started.url,
+    qrCode: started.qrCode,
     expiresAt: share.expiresAt,
   };
 }

@@ -8,7 +8,13 @@ import {
 } from "../domain/acceptPresentation.js";
 import type { LoginRequest, Verified } from "../domain/login.js";
 import type { CallbackReport, Presentation } from "../domain/presentation.js";
-import { advance, hasExpired, type ProgressEvent, whyIgnored } from "../domain/requestProgress.js";
+import {
+  advance,
+  hasExpired,
+  type ProgressEvent,
+  type RequestError,
+  whyIgnored,
+} from "../domain/requestProgress.js";
 import { hashSecret, MINTED_ID, mintId, mintSecret, secretMatchesHash } from "../domain/secrets.js";
 import { type ShareRequest, shareAccepted } from "../domain/share.js";
 import type { Trust } from "../domain/trust.js";
@@ -35,7 +41,7 @@ export class InvalidCallback extends ServiceError {
 }
 
 export type CallbackOutcome =
-  | { applied: true; requestId: string; kind: string; status: string }
+  | { applied: true; requestId: string; kind: string; status: string; error?: RequestError }
   | { applied: false; requestId: string; kind: string; reason: string };
 
 /** Optimistic concurrency retries; each retry re-reads, so a lost race normally ends in "already final". */
@@ -68,7 +74,9 @@ export async function authenticateCallback(
   // A request given its own callback URL is never called back at the old one, so that the old URL (which reads
   // the body to find the request) serves only requests made before the change, and none once they have expired.
   const routeMatches = route === "path" || stored?.value.callbackInPath === undefined;
-  if (stored === undefined || !keyMatches || !routeMatches) throw new InvalidCallback();
+  // A standard wallet's request is answered at its response URI, never by a Verified ID callback.
+  const isVerifiedIds = stored?.value.openid4vp === undefined;
+  if (stored === undefined || !keyMatches || !routeMatches || !isVerifiedIds) throw new InvalidCallback();
   return stored;
 }
 
@@ -106,6 +114,8 @@ async function progressEventOf<Done>(
         type: "failed",
         error: { code: "presentation_error", message: "The wallet could not present the credentials." },
       };
+    case "refused":
+      return { type: "failed", error: report.error };
     case "verified":
       return report.presentation.ok
         ? judge(report.presentation)
@@ -176,7 +186,7 @@ async function applyToLogin(
     if (!step.changed) return { applied: false, requestId: login.id, kind: login.kind, reason: step.reason };
     const next: LoginRequest = { ...login, progress: step.progress };
     if (await deps.requests.replace(next, stored.etag, REQUEST_TTL_SECONDS)) {
-      return { applied: true, requestId: login.id, kind: login.kind, status: step.progress.status };
+      return { applied: true, requestId: login.id, kind: login.kind, ...outcomeOf(step.progress) };
     }
     stored = await deps.requests.get(login.id);
   }
@@ -221,6 +231,29 @@ async function dropOrphanPayload(deps: CallbackDeps, trustId: string, eventId: s
   }
 }
 
+/**
+ * A standard wallet's share carries the trust's access key beside the shared credentials (walletQuery.ts): it must
+ * pass a login's checks (issuer, status, dates, this trust), and its holder key names the subject that
+ * acceptSharePresentation compares with the session's. A Verified ID share has none: its wallet DID binds it.
+ */
+function bindingRefusal(
+  trust: Trust,
+  request: ShareRequest,
+  presentation: Presentation,
+  now: Date,
+): RequestError | undefined {
+  if (request.openid4vp === undefined) return undefined;
+  if (presentation.accessKey === undefined) {
+    return { code: "missing_credentials", message: "The access key was not presented with the credentials." };
+  }
+  const checked = acceptLoginPresentation(
+    trust,
+    { subject: presentation.subject, credentials: [presentation.accessKey] },
+    now,
+  );
+  return checked.ok ? undefined : checked.error;
+}
+
 type AcceptedShare = { readonly status: "shared"; readonly credentials: readonly AcceptedCredential[] };
 
 /**
@@ -262,6 +295,8 @@ async function applyToShare(
     const trust = await trustFor(deps, request.trustId);
     if (trust === "invalid") return TRUST_INVALID;
     if (!trust?.active) return TRUST_GONE;
+    const binding = bindingRefusal(trust, request, presentation, now);
+    if (binding !== undefined) return { type: "failed", error: binding };
     const expected = { types: request.credentialTypes, subject: request.subject, staff: request.staff };
     const accepted = acceptSharePresentation(expected, presentation, now);
     if (!accepted.ok) return { type: "failed", error: accepted.error };
@@ -297,5 +332,15 @@ async function applyToShare(
     await publishFromOutbox(deps, shareOutbox(deps.shares), shared);
     await fulfilAnsweredRequest(deps, request);
   }
-  return { applied: true, requestId: request.id, kind: request.kind, status: change.progress.status };
+  return { applied: true, requestId: request.id, kind: request.kind, ...outcomeOf(change.progress) };
+}
+
+/** The status a move left, with the refusal when it failed the request. */
+function outcomeOf(progress: { readonly status: string; readonly error?: RequestError }): {
+  status: string;
+  error?: RequestError;
+} {
+  return progress.error === undefined
+    ? { status: progress.status }
+    : { status: progress.status, error: progress.error };
 }

@@ -1,5 +1,7 @@
 // What a Verified ID presentation callback reports, as plain data the acceptance rules read.
-// Callers map the validated callback body into these types; nothing here knows the wire format.
+// Callers map the validated callback body (or a standard wallet's verified response) into these types; nothing
+// here knows the wire format.
+import type { CredentialFormat } from "./shareEvent.js";
 
 /** One credential from `verifiedCredentialsData`, as the Request Service reported it. */
 export type PresentedCredential = {
@@ -13,13 +15,27 @@ export type PresentedCredential = {
   readonly issuanceDate?: string;
   /** RFC 3339, when the credential states it. */
   readonly expirationDate?: string;
+  readonly format?: CredentialFormat;
+  /** An SD-JWT VC as presented, without its key binding JWT (see SharedCredential). */
+  readonly presentation?: string;
 };
 
-/** A `presentation_verified` callback: the wallet holder's DID and what it presented. */
+/**
+ * A verified presentation: the wallet holder and what it presented. From Verified ID the holder is the wallet's
+ * DID; from a standard wallet (OpenID4VP) it is the JWK thumbprint URI of the access key's holder key.
+ */
 export type Presentation = {
   readonly subject: string;
   readonly credentials: readonly PresentedCredential[];
+  /**
+   * An OpenID4VP share's access key, presented beside the shared credentials to bind them to the login: it is
+   * checked as a login checks it and never shared.
+   */
+  readonly accessKey?: PresentedCredential;
 };
+
+/** RFC 9278's URI prefix of an RFC 7638 SHA-256 thumbprint: how a standard wallet's holder is named. */
+export const JWK_THUMBPRINT_URI = "urn:ietf:params:oauth:jwk-thumbprint:sha-256:";
 
 /** The base type every W3C credential lists; it never identifies what the credential is. */
 export const BASE_CREDENTIAL_TYPE = "VerifiableCredential";
@@ -41,6 +57,8 @@ export function credentialTypeOf(credential: Pick<PresentedCredential, "type">):
 export type CallbackReport = { readonly requestId: string; readonly state: string } & (
   | { readonly status: "retrieved" }
   | { readonly status: "error" }
+  /** A standard wallet's response that failed a check before the acceptance rules (API.md section 9). */
+  | { readonly status: "refused"; readonly error: { readonly code: string; readonly message: string } }
   | {
       readonly status: "verified";
       readonly presentation: ({ readonly ok: true } & Presentation) | { readonly ok: false };

@@ -15,11 +15,24 @@ export const CREDENTIAL_REQUEST_DECLINED_EVENT = "urn:nhs:staff-passport:event:c
 export type SharedCredential = {
   readonly type: string;
   readonly issuer: string;
+  /**
+   * How the wallet presented it: `jwt_vc_json` (Verified ID) or `dc+sd-jwt` (OpenID4VP). Absent from a payload
+   * stored before shares named it, which were all Verified ID's.
+   */
+  readonly format?: CredentialFormat;
+  /**
+   * An SD-JWT VC as presented, without the key binding JWT (ending with `~`): the trust checks the issuer's
+   * signature on it itself. It holds the disclosed claims, so it travels like them: in the payload only.
+   */
+  readonly presentation?: string;
   readonly issuanceDate?: string;
   readonly expirationDate?: string;
   readonly revocationStatus: string;
   readonly claims: Readonly<Record<string, unknown>>;
 };
+
+/** The credential formats a share carries, named as OpenID4VP 1.0 Appendix B names them. */
+export type CredentialFormat = "jwt_vc_json" | "dc+sd-jwt";
 
 /** The payload of the SET's `events` member for CREDENTIALS_SHARED_EVENT. */
 export type CredentialsShared = {
@@ -48,8 +61,11 @@ export type CredentialRequestDeclined = {
   readonly declinedAt: string;
 };
 
-/** A shared credential as the event names it: what was shared and by whom it was issued, never its claims. */
-export type SharedCredentialRef = Omit<SharedCredential, "claims">;
+/**
+ * A shared credential as the event names it: what was shared and by whom it was issued, never its claims (nor the
+ * presentation, which holds them).
+ */
+export type SharedCredentialRef = Omit<SharedCredential, "claims" | "presentation">;
 
 /** What the event (not its payload) says of a verified share. */
 export type CredentialsSharedRef = Omit<CredentialsShared, "subject" | "staff" | "credentials"> & {
@@ -96,7 +112,9 @@ export function mintEvent(envelope: EventEnvelope, payload: EventBody): MintedEv
     const { subject: _subject, staff: _staff, credentials, ...rest } = payload.data;
     const data = {
       ...rest,
-      credentials: credentials.map(({ claims: _claims, ...credential }) => credential),
+      credentials: credentials.map(
+        ({ claims: _claims, presentation: _presentation, ...credential }) => credential,
+      ),
     };
     return { event: { ...envelope, type: payload.type, data }, payload };
   }

@@ -21,6 +21,21 @@ export type RequestBase = {
    * carried the id in their path, and only such a record may still be called back at the old path.
    */
   readonly callbackInPath?: true;
+  /**
+   * Present on a request a standard wallet answers over OpenID4VP (API.md section 9) instead of Verified ID. Such
+   * a record is never moved by a Verified ID callback: its `apiKeyHash` is of a key nobody was given.
+   */
+  readonly openid4vp?: Openid4vpRecord;
+};
+
+/**
+ * What an OpenID4VP request keeps to check its response: the nonce every key binding JWT must carry, and the
+ * private half of the key the wallet encrypts its response to, made for this request alone.
+ */
+export type Openid4vpRecord = {
+  readonly nonce: string;
+  /** A P-256 private JWK; it decrypts nothing but responses to this request. */
+  readonly responseKey: Readonly<Record<string, string>>;
 };
 
 export type VerifiedIdRequest = LoginRequest | ShareRequest;

@@ -51,7 +51,16 @@ export type EndpointInput<B, Q, P, A = undefined> = {
   correlationId: string;
 };
 
-export type EndpointResult = { status: number; body?: unknown; headers?: Record<string, string> };
+/**
+ * What a handler answers: `body` is sent as JSON; `text` as it is, for the few answers that are not JSON (a signed
+ * request object, a PEM certificate), with the content type in `headers`.
+ */
+export type EndpointResult = {
+  status: number;
+  body?: unknown;
+  text?: string;
+  headers?: Record<string, string>;
+};
 
 export type EndpointSpec<B, Q, P, A = undefined> = {
   name: string;
@@ -104,14 +113,20 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, prefix: string
 
 type JsonBody = { ok: true; value: unknown } | { ok: false; problem: HttpProblem };
 
-/** Reads the body as JSON; a size over the limit throws at once, a wrong type or bad JSON is returned. */
-async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<JsonBody> {
+/** Reads the body's bytes; a size over the limit throws, declared or not. */
+export async function readBodyBytes(request: HttpRequest, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) throw new HttpProblem("payload_too_large", `The body exceeds ${maxBytes} bytes.`);
   const bytes = new Uint8Array(await request.arrayBuffer());
   if (bytes.byteLength > maxBytes) {
     throw new HttpProblem("payload_too_large", `The body exceeds ${maxBytes} bytes.`);
   }
+  return bytes;
+}
+
+/** Reads the body as JSON; a size over the limit throws at once, a wrong type or bad JSON is returned. */
+async function readJsonBody(request: HttpRequest, maxBytes: number): Promise<JsonBody> {
+  const bytes = await readBodyBytes(request, maxBytes);
   const mediaType = (request.headers.get("content-type") ?? "").split(";")[0]?.trim().toLowerCase();
   if (mediaType !== "application/json") {
     return {
@@ -210,13 +225,15 @@ export function httpEndpoint<
         correlationId,
       });
       response =
-        result.body === undefined
-          ? { status: result.status, headers: { ...common, ...result.headers } }
-          : {
-              status: result.status,
-              body: JSON.stringify(result.body),
-              headers: { "content-type": JSON_CONTENT_TYPE, ...common, ...result.headers },
-            };
+        result.text !== undefined
+          ? { status: result.status, body: result.text, headers: { ...common, ...result.headers } }
+          : result.body === undefined
+            ? { status: result.status, headers: { ...common, ...result.headers } }
+            : {
+                status: result.status,
+                body: JSON.stringify(result.body),
+                headers: { "content-type": JSON_CONTENT_TYPE, ...common, ...result.headers },
+              };
     } catch (error) {
       const problem = problemFromError(error, new URL(request.url).pathname);
       if (problem.status >= 500)

@@ -19,6 +19,8 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?
   validation_failed: { status: 400, title: "The request is not valid" },
   malformed_json: { status: 400, title: "The body is not valid JSON" },
   endpoint_refused: { status: 400, title: "The push endpoint is not one the service sends to" },
+  presentation_refused: { status: 400, title: "The wallet's presentation was refused" },
+  response_invalid: { status: 400, title: "The wallet's response cannot be taken" },
   unauthorized: { status: 401, title: "Authentication is required" },
   invalid_session: { status: 401, title: "The session is missing, invalid or expired" },
   invalid_trust_token: { status: 401, title: "The trust token is missing, invalid or expired" },
@@ -41,6 +43,11 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?
     status: 503,
     title: "A dependency is unavailable",
     detail: "A service this API depends on did not answer. Try again shortly.",
+  },
+  openid4vp_unavailable: {
+    status: 503,
+    title: "Standard wallets are unavailable",
+    detail: "The service cannot make or check OpenID4VP requests at the moment. Try again shortly.",
   },
   signing_key_unavailable: {
     status: 503,

@@ -1,7 +1,9 @@
 // The share endpoints' request and response shapes (API.md section 1), shared by their function files and the
 // OpenAPI document.
+
 import * as z from "zod";
 import { ACCESS_KEY_TYPE, SHAREABLE_CREDENTIAL_TYPES, shareableCredentialType } from "../domain/catalogue.js";
+import { PROTOCOLS } from "../domain/trust.js";
 
 const credentialType = z
   .string()
@@ -30,10 +32,15 @@ export function credentialTypeList(emptyMessage: string) {
 /** Identifiers the service mints are 22 URL-safe characters; a longer value is refused before any lookup. */
 export const mintedIdParam = z.string().max(64);
 
+/** `verifiedid` (Microsoft Authenticator) or `openid4vp` (a standard wallet): one the trust offers. */
+export const protocolParam = z.enum(PROTOCOLS).exactOptional();
+
 export const startShareSchema = z.strictObject({
   credentialTypes: credentialTypeList("choose at least one credential to share"),
   /** The trust's credential request this share answers (GET /api/credential-requests). */
   requestId: mintedIdParam.exactOptional(),
+  /** The session's wallet's protocol, which is the default (API.md section 9). */
+  protocol: protocolParam,
 });
 
 export const startedShareSchema = z.object({

@@ -1,6 +1,6 @@
 // One trust, one staff member's session and every port in memory, with a clock the test moves: the world the use
 // case unit tests run in.
-import type { Session } from "../../src/app/ports.js";
+import type { Session, StandardWallets } from "../../src/app/ports.js";
 import { NHS_ENGLAND_ISSUER } from "../../src/domain/catalogue.js";
 import type { CallbackReport } from "../../src/domain/presentation.js";
 import type { Trust } from "../../src/domain/trust.js";
@@ -31,6 +31,13 @@ export const session: Session = {
   jti: "session-1",
 };
 
+/** These worlds are Verified ID's: standard wallets are exercised against the real verifier in the e2e tests. */
+const noStandardWallets: StandardWallets = {
+  start: () => Promise.reject(new Error("standard wallets are not part of this world")),
+  requestObject: () => Promise.reject(new Error("standard wallets are not part of this world")),
+  verifyResponse: () => Promise.reject(new Error("standard wallets are not part of this world")),
+};
+
 export function world() {
   let now = new Date();
   const clock = () => now;
@@ -41,6 +48,7 @@ export function world() {
     credentialRequests: memoryCredentialRequests(),
     payloads: memoryPayloads(),
     verifiedId: memoryVerifiedId(clock),
+    wallets: noStandardWallets,
     publisher: memoryPublisher(),
     log: memoryLogger(),
     clock,

@@ -84,6 +84,8 @@ export function callbackReportOf(callback: VerifiedIdCallback): CallbackReport {
           type,
           claims,
           revocationStatus: credentialState.revocationStatus,
+          // What Verified ID issues and presents: W3C VCs as JWTs, as OpenID4VP names the format.
+          format: "jwt_vc_json",
           ...(issuanceDate === undefined ? {} : { issuanceDate }),
           ...(expirationDate === undefined ? {} : { expirationDate }),
         });

@@ -1,5 +1,5 @@
-// The QR code of a link as a PNG data URL, as the Request Service returns it. The qrcode package lays out the
-// symbol (error correction level M, its own choice of mask); the PNG is written here as 1-bit greyscale, 4 pixels a
+// The QR code of a link as a PNG data URL, as the Request Service returns it and the portal shows it. The qrcode
+// package lays out the symbol (error correction level M, its own choice of mask); the PNG is written here as 1-bit greyscale, 4 pixels a
 // module with a quiet zone of 2 modules, each row unfiltered and the whole compressed by zlib. Drawing RGBA pixels
 // and letting the PNG encoder try every filter on every row cost several times more CPU than the symbol itself.
 import { deflateSync } from "node:zlib";
