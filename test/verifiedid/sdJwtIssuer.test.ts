@@ -1,7 +1,7 @@
 // The simulator's SD-JWT VC issuer and the local certificate authority behind it, checked from the outside with jose
 // and node's X.509: signatures, chains, disclosures, holder binding, the Token Status List and bad requests.
 import { createHash, X509Certificate } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getListFromStatusListJWT } from "@owf/token-status-list";
@@ -21,7 +21,9 @@ import {
   type LocalCertificates,
   VERIFIER_LEAF_NAME,
 } from "../../local/openid4vp/ca.js";
+import { SEED_DIR } from "../../local/seed/index.js";
 import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "../../local/verifiedid/index.js";
+import { createSdJwtIssuer } from "../../local/verifiedid/sdJwtIssuer.js";
 import {
   ACCESS_KEY_TYPE,
   issuerUrlOfDid,
@@ -213,6 +215,28 @@ describe("the SD-JWT VC issuer", () => {
     expect(leaf?.subjectAltName).toBe("DNS:issuer.example, URI:https://issuer.example");
   });
 
+  it("takes an access key's issuer from its trust's first issuerDids entry in the seed", async () => {
+    const seedDir = await mkdtemp(join(tmpdir(), "openid4vp-seed-"));
+    try {
+      const [trust] = JSON.parse(await readFile(join(SEED_DIR, "trusts.json"), "utf8")) as Record<
+        string,
+        unknown
+      >[];
+      const trustId = String(trust?.id);
+      const moved = { ...trust, issuerDids: ["did:web:keys.trust.example", "did:web:old.trust.example"] };
+      await writeFile(join(seedDir, "trusts.json"), JSON.stringify([moved]));
+      const issuer = createSdJwtIssuer({ certificates, baseUrl: () => simulator.url, now: clock, seedDir });
+      const credential = await issuer.issue({
+        type: ACCESS_KEY_TYPE,
+        claims: { trustId, staffId: "S-1" },
+        holderJwk,
+      });
+      expect((await parse(credential)).payload.iss).toBe("https://keys.trust.example");
+    } finally {
+      await rm(seedDir, { recursive: true, force: true });
+    }
+  });
+
   it("gives each credential its own index in its issuer's list", async () => {
     const entries = await Promise.all(
       Array.from({ length: 8 }, async () => {
@@ -377,7 +401,7 @@ describe("ensureLocalCertificates", () => {
     expect(first.issuers.rootPem).not.toBe(first.verifier.rootPem);
   });
 
-  it("makes them afresh when the folder is partly written", async () => {
+  it("makes them afresh when a file is missing or cut short, and the new set chains", async () => {
     const at = await freshDir();
     const first = await ensureLocalCertificates(at, { now: clock });
     await rm(join(at, "verifier-leaf.key.pem"));
@@ -386,6 +410,16 @@ describe("ensureLocalCertificates", () => {
     const [leaf, intermediate] = pemCertificates(second.verifier.chainPem);
     if (leaf === undefined || intermediate === undefined) throw new Error("No chain");
     expect(chainsTo(leaf, intermediate, new X509Certificate(second.verifier.rootPem))).toBe(true);
+
+    const keyFile = join(at, "issuer-intermediate.key.pem");
+    const key = await readFile(keyFile, "utf8");
+    await writeFile(keyFile, key.slice(0, key.length / 2));
+    const third = await ensureLocalCertificates(at, { now: clock });
+    expect(third.issuers.rootPem).not.toBe(second.issuers.rootPem);
+    const { x5c } = await third.issuers.certify("https://issuer.example");
+    const [issuerLeaf, issuerIntermediate] = x5c.map((entry) => certificateOf(entry));
+    if (issuerLeaf === undefined || issuerIntermediate === undefined) throw new Error("No issuer chain");
+    expect(chainsTo(issuerLeaf, issuerIntermediate, new X509Certificate(third.issuers.rootPem))).toBe(true);
   });
 
   it("gives the verifier a chain without its root: leaf signed by the intermediate, signed by the root", async () => {
