@@ -201,6 +201,7 @@ describe("a standard wallet over OpenID4VP", () => {
 
   beforeAll(async () => {
     alice = await newHolder();
+    session = await logIn(alice);
   });
 
   it("logs in to RJ1 with a signed HAIP request asking only for the access key's login claims", async () => {
@@ -230,8 +231,7 @@ describe("a standard wallet over OpenID4VP", () => {
     expect(answer).toMatchObject({ status: 200, body: {} });
     const view = await loginView(login);
     expect(view.status).toBe("verified");
-    session = view.sessionToken ?? "";
-    expect(decodeJwt(session)).toMatchObject({
+    expect(decodeJwt(view.sessionToken ?? "")).toMatchObject({
       sub: await subjectOfKey(alice.key),
       trust: TRUST,
       staff: {
