@@ -1,9 +1,14 @@
 // GET /api/trusts?search=TEXT: finds trusts to log in to, by name or by organisation code.
 import * as z from "zod";
 import { services } from "../src/composition.js";
+import { PROTOCOLS } from "../src/domain/trust.js";
 import { httpEndpoint } from "../src/http/endpoint.js";
 
-const trustsSchema = z.object({ trusts: z.array(z.object({ id: z.string(), name: z.string() })).max(20) });
+const trustsSchema = z.object({
+  trusts: z
+    .array(z.object({ id: z.string(), name: z.string(), protocols: z.array(z.enum(PROTOCOLS)) }))
+    .max(20),
+});
 
 export const searchTrusts = httpEndpoint({
   name: "searchTrusts",

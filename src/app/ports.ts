@@ -10,7 +10,7 @@ import type { Share, ShareProgress } from "../domain/share.js";
 import type { PayloadRemoval, PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
 import type { Stream, StreamEventBody } from "../domain/stream.js";
-import type { Trust } from "../domain/trust.js";
+import type { Protocol, Trust } from "../domain/trust.js";
 import type { Openid4vpRecord, VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 import type { CredentialQuery } from "../domain/walletQuery.js";
 
@@ -20,7 +20,8 @@ export type Clock = () => Date;
 /** A stored document with the ETag it was read at, for a conditional replace. */
 export type Versioned<T> = { readonly value: T; readonly etag: string };
 
-export type TrustSummary = { id: string; name: string };
+/** A trust as the search lists it: with the protocols its portal offers, so the portal can ask which wallet. */
+export type TrustSummary = { id: string; name: string; protocols: readonly Protocol[] };
 
 export type TrustDirectory = {
   get(id: string): Promise<Trust | undefined>;

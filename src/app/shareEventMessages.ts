@@ -38,6 +38,7 @@ const credentialsShared = z
             issuanceDate: z.string().optional(),
             expirationDate: z.string().optional(),
             revocationStatus: text,
+            format: z.enum(["jwt_vc_json", "dc+sd-jwt"]).optional(),
           }),
         )
         .min(1),

@@ -151,4 +151,6 @@ export const trustSchema = z.object(trustFields).refine(oneKeySource, ONE_KEY_SO
 export const strictTrustSchema = z.strictObject(trustFields).refine(oneKeySource, ONE_KEY_SOURCE);
 
 /** The id and name of a trust, as the directory search reads them. */
-export const trustSummarySchema = z.object({ id: trustFields.id, name: trustFields.name });
+export const trustSummarySchema = z
+  .object({ id: trustFields.id, name: trustFields.name, protocols: trustFields.protocols })
+  .transform((summary) => ({ id: summary.id, name: summary.name, protocols: protocolsOf(summary) }));

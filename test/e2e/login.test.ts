@@ -111,7 +111,16 @@ describe("trust search", () => {
     const names = body.trusts.map((t) => t.name);
     expect(names.length).toBeGreaterThanOrEqual(3);
     expect(names).toEqual([...names].sort((a, b) => a.localeCompare(b, "en-GB", { sensitivity: "base" })));
-    expect(body.trusts.every((t) => Object.keys(t).sort().join() === "id,name")).toBe(true);
+    expect(body.trusts.every((t) => Object.keys(t).sort().join() === "id,name,protocols")).toBe(true);
+  });
+
+  it("says which protocols each trust's portal offers, Verified ID alone when its document names none", async () => {
+    const { body } = await call<{ trusts: { id: string; protocols: string[] }[] }>(
+      `${api}/trusts?search=FOUNDATION`,
+    );
+    const byId = new Map(body.trusts.map((t) => [t.id, t.protocols]));
+    expect(byId.get("RJ1")).toEqual(["verifiedid", "openid4vp"]);
+    expect(byId.get("R0A")).toEqual(["verifiedid"]);
   });
 
   it("finds a trust by its id, in any case", async () => {

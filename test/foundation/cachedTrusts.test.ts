@@ -177,7 +177,7 @@ describe("cached trust directory", () => {
     await store.upsertAll([trust("RCA8", "Cache Search Test Trust")]);
     const trusts = cachedTrusts(store, { ttlSeconds: 60, clock: testClock().clock });
     expect(await trusts.search("cache search test")).toEqual([
-      { id: "RCA8", name: "Cache Search Test Trust" },
+      { id: "RCA8", name: "Cache Search Test Trust", protocols: ["verifiedid"] },
     ]);
     await store.upsertAll([{ ...trust("RCA8", "Cache Search Test Trust"), active: false }]);
     expect(await trusts.search("cache search test")).toEqual([]);

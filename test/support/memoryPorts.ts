@@ -21,7 +21,7 @@ import type { Outbox } from "../../src/domain/outbox.js";
 import type { Share } from "../../src/domain/share.js";
 import type { StoredShareEvent } from "../../src/domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../../src/domain/shareEvent.js";
-import type { Trust } from "../../src/domain/trust.js";
+import { protocolsOf, type Trust } from "../../src/domain/trust.js";
 import type { VerifiedIdRequest } from "../../src/domain/verifiedIdRequest.js";
 
 /** Documents by key with an ETag that changes on every write, as Cosmos DB keeps them. */
@@ -135,7 +135,9 @@ export function memoryTrusts(trusts: Trust[]): TrustDirectory & { trusts: Trust[
       return trusts.find((trust) => trust.id === id);
     },
     async search(text) {
-      return trusts.filter((trust) => trust.active && trust.name.includes(text));
+      return trusts
+        .filter((trust) => trust.active && trust.name.includes(text))
+        .map((trust) => ({ id: trust.id, name: trust.name, protocols: protocolsOf(trust) }));
     },
   };
 }

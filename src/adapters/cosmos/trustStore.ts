@@ -35,7 +35,7 @@ export function trustStore(containerRef: ContainerRef): TrustStore {
       // first 20 are the first by name as people read them, not by the store's byte order.
       const query = {
         query:
-          "SELECT c.id, c.name FROM c WHERE c.active = true AND " +
+          "SELECT c.id, c.name, c.protocols FROM c WHERE c.active = true AND " +
           "(CONTAINS(LOWER(c.name), @name) OR UPPER(c.id) = @id)",
         parameters: [
           { name: "@name", value: text.toLowerCase() },

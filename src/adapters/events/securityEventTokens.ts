@@ -14,8 +14,17 @@ export const SET_TYPE = "secevent+jwt";
 /** Every key a trust registered (API.md section 7), or undefined for none; throws when they cannot be read. */
 export type TrustKeysReader = (trustId: string) => Promise<{ readonly keys: readonly JWK[] } | undefined>;
 
-/** The SET's subject identifier (RFC 9493's `did` format), naming the holder by their DID. */
-type SubjectId = { readonly format: "did"; readonly url: string };
+/**
+ * The SET's subject identifier (RFC 9493): Authenticator's holder by their DID (`did` format), a standard wallet's
+ * by the JWK thumbprint URI of its access key's holder key (`uri` format, API.md section 9).
+ */
+type SubjectId =
+  | { readonly format: "did"; readonly url: string }
+  | { readonly format: "uri"; readonly uri: string };
+
+function subjectIdOf(subject: string): SubjectId {
+  return subject.startsWith("did:") ? { format: "did", url: subject } : { format: "uri", uri: subject };
+}
 
 /** The holder's `sub_id` and the event's own members, as they go into the SET. */
 function subjectAndEvent(body: EventBody): { subId?: SubjectId; event: object } {
@@ -23,10 +32,10 @@ function subjectAndEvent(body: EventBody): { subId?: SubjectId; event: object } 
     // `subject` stays in the event for one release beside sub_id, for receivers built on it; the release after
     // drops it here (the payload keeps it: it is where sub_id comes from). SSF 1.0 section 3.1.2 forbids it in
     // new event types, so no other event has it.
-    return { subId: { format: "did", url: body.data.subject }, event: body.data };
+    return { subId: subjectIdOf(body.data.subject), event: body.data };
   }
   const { subject, ...event } = body.data;
-  return subject === undefined ? { event } : { subId: { format: "did", url: subject }, event };
+  return subject === undefined ? { event } : { subId: subjectIdOf(subject), event };
 }
 
 /** The SET's claims: no `exp` (RFC 8417 section 4.1) and no `sub` (SSF 1.0 section 4.1.2). */

@@ -50,8 +50,12 @@ export function statusListReader(options: StatusListOptions): StatusReader {
     if (fetched.kind !== "response" || fetched.status !== 200) return undefined;
     const token = fetched.body.trim();
     const header = safely(() => decodeProtectedHeader(token));
-    if (header?.alg !== "ES256" || safely(() => verifyStatusListJwtHeader(header)) === undefined)
-      return undefined;
+    // verifyStatusListJwtHeader throws for a typ other than statuslist+jwt and returns nothing otherwise.
+    const typed = safely(() => {
+      if (header !== undefined) verifyStatusListJwtHeader(header);
+      return true;
+    });
+    if (header?.alg !== "ES256" || typed !== true) return undefined;
     const chain = checkChain(header.x5c, options.issuerRoots, now);
     // The list must come from the credential's own issuer: another trusted issuer cannot revoke (or revive) it.
     if (!chain.ok || !leafNamesIssuer(chain.leaf, issuer)) return undefined;
