@@ -1,7 +1,7 @@
 // The tests' standard wallet against a verifier made here from the specifications: it takes only a request object
 // it can verify, and its response carries what OpenID4VP and RFC 9901 require, or, with a knob, one rule broken.
 import { createHash } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -34,6 +34,13 @@ import {
 const IDENTITY = "StaffPassportIdentity";
 
 let certificates: LocalCertificates;
+/** The certificate folders this file made, removed when it ends. */
+const folders: string[] = [];
+const newFolder = () => {
+  const folder = mkdtempSync(join(tmpdir(), "staff-passport-wallet-ca-"));
+  folders.push(folder);
+  return folder;
+};
 let server: Server;
 let origin = "";
 let x5c: string[] = [];
@@ -49,7 +56,7 @@ let requestObject = "";
 let posted = "";
 
 beforeAll(async () => {
-  certificates = await ensureLocalCertificates(mkdtempSync(join(tmpdir(), "staff-passport-wallet-ca-")));
+  certificates = await ensureLocalCertificates(newFolder());
   x5c = (
     certificates.verifier.chainPem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ??
     []
@@ -90,6 +97,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
+  for (const folder of folders) rmSync(folder, { recursive: true, force: true });
 });
 
 /** A request object as the contract shapes it, with any claim or header member overridden. */
@@ -169,7 +177,7 @@ describe("the spec wallet", () => {
 
   it("refuses a request object whose chain ends at a root it was not given", async () => {
     requestObject = await signRequest();
-    const other = await ensureLocalCertificates(mkdtempSync(join(tmpdir(), "staff-passport-other-ca-")));
+    const other = await ensureLocalCertificates(newFolder());
     await expect(new SpecWallet(other.verifier.rootPem).scan(link())).rejects.toThrow(/not signed/);
   });
 
