@@ -2,9 +2,10 @@
 // an issuer chain that certifies the local SD-JWT VC issuers' keys. Written once under a folder and reused after.
 // Before @peculiar/x509 loads: it needs Reflect metadata functions at import time.
 import "./reflectMetadata.js";
-import { webcrypto } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { randomUUID, webcrypto } from "node:crypto";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import {
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
@@ -17,6 +18,11 @@ import {
   X509Certificate,
   X509CertificateGenerator,
 } from "@peculiar/x509";
+
+/** Where the local certificates live unless a caller names another folder: .local/openid4vp, git-ignored. */
+export const DEFAULT_LOCAL_CERTIFICATES_DIR = fileURLToPath(
+  new URL("../../.local/openid4vp", import.meta.url),
+);
 
 export type LocalCertificates = {
   readonly verifier: {
@@ -37,7 +43,7 @@ export type LocalCertificates = {
 
 export type IssuerCertificate = {
   /** Base64 DER of the leaf then the intermediate, as a JOSE `x5c`. */
-  readonly x5c: readonly string[];
+  readonly x5c: string[];
   readonly privateKey: CryptoKey;
 };
 
@@ -59,7 +65,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 // The files this authority keeps. Root private keys are never written: nothing is signed by a root after the first
 // run, so a root key on disk would only be something to steal.
-const FILES = {
+export const LOCAL_CERTIFICATE_FILES = {
   verifierRoot: "verifier-root.pem",
   verifierIntermediate: "verifier-intermediate.pem",
   verifierLeaf: "verifier-leaf.pem",
@@ -69,24 +75,27 @@ const FILES = {
   issuerIntermediateKey: "issuer-intermediate.key.pem",
 } as const;
 
+const FILES = LOCAL_CERTIFICATE_FILES;
+
 type StoredFiles = Record<keyof typeof FILES, string>;
 
 // Two starts in one process (the system and its simulator) must not write two different authorities into one folder.
 const inFlight = new Map<string, Promise<LocalCertificates>>();
 
 /**
- * The local certificates in `dir`: read back when all of them are there, valid now and chained as expected,
+ * The local certificates in `folder`: read back when all of them are there, valid now and chained as expected,
  * otherwise (first run, a partly written folder, expired certificates) made afresh and written.
  */
 export function ensureLocalCertificates(
-  dir: string,
+  folder: string,
   options: LocalCertificateOptions = {},
 ): Promise<LocalCertificates> {
+  const dir = resolve(folder);
   const pending = inFlight.get(dir);
   if (pending !== undefined) return pending;
   const now = options.now ?? (() => new Date());
   const made = (async () => {
-    const files = (await readStored(dir, now())) ?? (await writeFresh(dir, now()));
+    const files = (await readStored(dir, now())) ?? (await replaceWithFresh(dir, now));
     return fromFiles(files, now);
   })().finally(() => inFlight.delete(dir));
   inFlight.set(dir, made);
@@ -139,7 +148,7 @@ async function keyMatches(keyPem: string, certificatePem: string): Promise<boole
   return webcrypto.subtle.verify(SIGNING, publicKey, signature, data);
 }
 
-async function writeFresh(dir: string, at: Date): Promise<StoredFiles> {
+async function makeFresh(at: Date): Promise<StoredFiles> {
   const verifierRoot = await selfSignedRoot(VERIFIER_ROOT_NAME, at);
   const verifierIntermediate = await intermediate(
     "Staff Passport local verifier intermediate",
@@ -149,7 +158,7 @@ async function writeFresh(dir: string, at: Date): Promise<StoredFiles> {
   const verifierLeaf = await leaf(VERIFIER_LEAF_NAME, [], verifierIntermediate, at);
   const issuerRoot = await selfSignedRoot(ISSUER_ROOT_NAME, at);
   const issuerIntermediate = await intermediate("Staff Passport local issuer intermediate", issuerRoot, at);
-  const files: StoredFiles = {
+  return {
     verifierRoot: verifierRoot.certificate.toString("pem"),
     verifierIntermediate: verifierIntermediate.certificate.toString("pem"),
     verifierLeaf: verifierLeaf.certificate.toString("pem"),
@@ -158,14 +167,47 @@ async function writeFresh(dir: string, at: Date): Promise<StoredFiles> {
     issuerIntermediate: issuerIntermediate.certificate.toString("pem"),
     issuerIntermediateKey: await pkcs8Pem(issuerIntermediate.keys.privateKey),
   };
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  // Each file appears whole or not at all; a run stopped half way leaves a set that readStored refuses.
-  for (const [name, file] of Object.entries(FILES)) {
-    const temporary = join(dir, `${file}.${process.pid}.tmp`);
-    await writeFile(temporary, `${files[name as keyof StoredFiles].trim()}\n`, { mode: 0o600 });
-    await rename(temporary, join(dir, file));
+}
+
+/**
+ * Writes a fresh set beside `dir` and renames it into place, so that another process never reads half a set. When
+ * another process got there first with a sound set, that one is used: one folder, one authority.
+ */
+async function replaceWithFresh(dir: string, now: () => Date): Promise<StoredFiles> {
+  const files = await makeFresh(now());
+  const suffix = `${process.pid}.${randomUUID()}`;
+  const fresh = `${dir}.${suffix}.new`;
+  await mkdir(fresh, { recursive: true, mode: 0o700 });
+  try {
+    for (const [name, file] of Object.entries(FILES)) {
+      await writeFile(join(fresh, file), `${files[name as keyof StoredFiles].trim()}\n`, { mode: 0o600 });
+    }
+    if (await renamed(fresh, dir)) return files;
+    const theirs = await readStored(dir, now());
+    if (theirs !== undefined) return theirs;
+    // The folder holds an unsound set (partly written, edited or expired): set it aside and take its place.
+    const stale = `${dir}.${suffix}.old`;
+    await rename(dir, stale).catch(() => undefined);
+    await rm(stale, { recursive: true, force: true });
+    if (await renamed(fresh, dir)) return files;
+    const winner = await readStored(dir, now());
+    if (winner === undefined) throw new Error(`Could not write the local certificates in ${dir}.`);
+    return winner;
+  } finally {
+    await rm(fresh, { recursive: true, force: true });
   }
-  return files;
+}
+
+/** Renames a folder onto `to`, which may be missing or empty; false when `to` holds something. */
+async function renamed(from: string, to: string): Promise<boolean> {
+  try {
+    await rename(from, to);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOTEMPTY" || code === "EEXIST") return false;
+    throw error;
+  }
 }
 
 async function fromFiles(files: StoredFiles, now: () => Date): Promise<LocalCertificates> {
@@ -173,8 +215,8 @@ async function fromFiles(files: StoredFiles, now: () => Date): Promise<LocalCert
   const issuerIntermediateKey = await importSigningKey(files.issuerIntermediateKey);
   const issued = new Map<string, Promise<IssuerCertificate>>();
   const certify = (issuerUrl: string): Promise<IssuerCertificate> => {
-    const url = new URL(issuerUrl);
-    if (url.protocol !== "https:") return Promise.reject(new TypeError("An issuer URL is https."));
+    const url = URL.canParse(issuerUrl) ? new URL(issuerUrl) : undefined;
+    if (url?.protocol !== "https:") return Promise.reject(new TypeError("An issuer URL is https."));
     let certificate = issued.get(url.href);
     if (certificate === undefined) {
       const names = [

@@ -7,8 +7,11 @@
 //   POST /control/requests/{id}/expire, GET /control/issuers, GET /health
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
-import { ensureLocalCertificates, type LocalCertificates } from "../openid4vp/ca.js";
+import {
+  DEFAULT_LOCAL_CERTIFICATES_DIR,
+  ensureLocalCertificates,
+  type LocalCertificates,
+} from "../openid4vp/ca.js";
 import { type Site, serveSite } from "../pages/site.js";
 import { loadSeedWallets, SEED_DIR } from "../seed/index.js";
 import type { SimulatorContext } from "./context.js";
@@ -21,9 +24,6 @@ import { serviceError } from "./serviceErrors.js";
 import { serviceRoutes } from "./serviceRoutes.js";
 import { walletRoutes } from "./walletRoutes.js";
 import { WalletStore } from "./wallets.js";
-
-/** Where the local certificate authority keeps its certificates unless told otherwise (git-ignored). */
-export const DEFAULT_OPENID4VP_DIR = fileURLToPath(new URL("../../.local/openid4vp", import.meta.url));
 
 /** The port of API contract section 6, overridable with VERIFIEDID_SIM_PORT. */
 export const VERIFIEDID_SIM_DEFAULT_PORT = 7072;
@@ -75,7 +75,7 @@ export async function startVerifiedIdSimulator(
   const sdJwtIssuer = createSdJwtIssuer({
     certificates:
       options.certificates ??
-      (await ensureLocalCertificates(options.openid4vpDir ?? DEFAULT_OPENID4VP_DIR, { now })),
+      (await ensureLocalCertificates(options.openid4vpDir ?? DEFAULT_LOCAL_CERTIFICATES_DIR, { now })),
     baseUrl: () => context.baseUrl,
     now,
   });

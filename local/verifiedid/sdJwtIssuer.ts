@@ -56,6 +56,7 @@ export class SdJwtIssueError extends Error {
 
   constructor(code: string, message: string) {
     super(message);
+    this.name = "SdJwtIssueError";
     this.code = code;
   }
 }
@@ -125,8 +126,9 @@ export function createSdJwtIssuer(options: SdJwtIssuerOptions): SdJwtIssuer {
     return (await trustIssuers).get(trustId) ?? `https://${trustId.toLowerCase()}.staffpassport.nhs.uk`;
   };
 
+  /** The issuer the catalogue accepts for the type (checking the type and an access key's trust id first). */
   const issuerOf = async (input: SdJwtIssueInput): Promise<string> => {
-    if (input.issuer !== undefined) return httpsIssuer(input.issuer);
+    let catalogueIssuer: () => Promise<string>;
     if (input.type === ACCESS_KEY_TYPE) {
       const trustId = input.claims[ACCESS_KEY_TRUST_CLAIM];
       if (typeof trustId !== "string" || !/^[A-Za-z0-9-]{1,63}$/.test(trustId))
@@ -134,14 +136,16 @@ export function createSdJwtIssuer(options: SdJwtIssuerOptions): SdJwtIssuer {
           "missingTrustId",
           `An access key needs claims.${ACCESS_KEY_TRUST_CLAIM}, a trust id.`,
         );
-      return accessKeyIssuer(trustId);
+      catalogueIssuer = () => accessKeyIssuer(trustId);
+    } else {
+      const shareable = shareableCredentialType(input.type);
+      if (shareable === undefined)
+        throw new SdJwtIssueError("unknownType", `${input.type} is not a catalogue type.`);
+      const url = issuerUrlOfDid(shareable.acceptedIssuers[0]);
+      if (url === undefined) throw new Error(`The catalogue's issuer of ${input.type} is not did:web.`);
+      catalogueIssuer = () => Promise.resolve(url);
     }
-    const shareable = shareableCredentialType(input.type);
-    if (shareable === undefined)
-      throw new SdJwtIssueError("unknownType", `${input.type} is not a catalogue type.`);
-    const url = issuerUrlOfDid(shareable.acceptedIssuers[0]);
-    if (url === undefined) throw new Error(`The catalogue's issuer of ${input.type} is not did:web.`);
-    return url;
+    return input.issuer === undefined ? catalogueIssuer() : httpsIssuer(input.issuer);
   };
 
   const issue = async (input: SdJwtIssueInput): Promise<string> => {
@@ -161,8 +165,11 @@ export function createSdJwtIssuer(options: SdJwtIssuerOptions): SdJwtIssuer {
     const nbf = input.validFrom === undefined ? at : new Date(input.validFrom);
     const exp =
       input.validUntil === undefined ? new Date(at.getTime() + YEAR_MS) : new Date(input.validUntil);
-    if (exp.getTime() <= nbf.getTime())
-      throw new SdJwtIssueError("invalidValidity", "validUntil must be after validFrom.");
+    if (Number.isNaN(nbf.getTime()) || Number.isNaN(exp.getTime()) || exp.getTime() <= nbf.getTime())
+      throw new SdJwtIssueError(
+        "invalidValidity",
+        "validFrom and validUntil are dates, validUntil the later.",
+      );
     const iss = await issuerOf(input);
 
     const { x5c, privateKey } = await certificates.issuers.certify(iss);

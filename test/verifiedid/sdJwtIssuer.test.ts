@@ -23,7 +23,7 @@ import {
 } from "../../local/openid4vp/ca.js";
 import { SEED_DIR } from "../../local/seed/index.js";
 import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "../../local/verifiedid/index.js";
-import { createSdJwtIssuer } from "../../local/verifiedid/sdJwtIssuer.js";
+import { createSdJwtIssuer, SdJwtIssueError } from "../../local/verifiedid/sdJwtIssuer.js";
 import {
   ACCESS_KEY_TYPE,
   issuerUrlOfDid,
@@ -304,6 +304,11 @@ describe("the SD-JWT VC issuer", () => {
     const cases: [string, () => Record<string, unknown>, string][] = [
       ["an unknown type", () => ({ type: "StaffPassportPet", claims: {}, holderJwk }), "unknownType"],
       [
+        "an unknown type with an issuer given",
+        () => ({ type: "StaffPassportPet", claims: {}, holderJwk, issuer: "https://issuer.example" }),
+        "unknownType",
+      ],
+      [
         "an access key without trustId",
         () => ({ type: ACCESS_KEY_TYPE, claims: { staffId: "S-1" }, holderJwk }),
         "missingTrustId",
@@ -360,6 +365,14 @@ describe("the SD-JWT VC issuer", () => {
       expect(response).toMatchObject({ status: 400, body: { error, message: expect.any(String) } });
     });
 
+    it("issue() and setStatus() throw SdJwtIssueError with the same codes for wallets that call them", async () => {
+      const { sdJwtIssuer } = simulator;
+      await expect(
+        sdJwtIssuer.issue({ type: IDENTITY, claims: IDENTITY_CLAIMS, holderJwk, validFrom: "soon" }),
+      ).rejects.toMatchObject({ name: "SdJwtIssueError", code: "invalidValidity" });
+      expect(() => sdJwtIssuer.setStatus("not.a.credential~", "revoked")).toThrow(SdJwtIssueError);
+    });
+
     it("a body that is not JSON", async () => {
       const response = await fetch(`${simulator.url}/issuer/credentials`, { method: "POST", body: "{" });
       expect(response.status).toBe(400);
@@ -401,6 +414,17 @@ describe("ensureLocalCertificates", () => {
     expect(first.issuers.rootPem).not.toBe(first.verifier.rootPem);
   });
 
+  it("answers one authority to two calls at once on one folder, the one it leaves there", async () => {
+    const at = await freshDir();
+    const [first, second] = await Promise.all([
+      ensureLocalCertificates(at, { now: clock }),
+      ensureLocalCertificates(at, { now: clock }),
+    ]);
+    expect(second.verifier).toEqual(first.verifier);
+    expect(second.issuers.rootPem).toBe(first.issuers.rootPem);
+    expect((await ensureLocalCertificates(at, { now: clock })).verifier).toEqual(first.verifier);
+  });
+
   it("makes them afresh when a file is missing or cut short, and the new set chains", async () => {
     const at = await freshDir();
     const first = await ensureLocalCertificates(at, { now: clock });
@@ -420,6 +444,12 @@ describe("ensureLocalCertificates", () => {
     const [issuerLeaf, issuerIntermediate] = x5c.map((entry) => certificateOf(entry));
     if (issuerLeaf === undefined || issuerIntermediate === undefined) throw new Error("No issuer chain");
     expect(chainsTo(issuerLeaf, issuerIntermediate, new X509Certificate(third.issuers.rootPem))).toBe(true);
+  });
+
+  it("certifies https issuer URLs only", async () => {
+    const { issuers } = await ensureLocalCertificates(await freshDir(), { now: clock });
+    await expect(issuers.certify("http://issuer.example")).rejects.toThrow(TypeError);
+    await expect(issuers.certify("issuer.example")).rejects.toThrow(TypeError);
   });
 
   it("gives the verifier a chain without its root: leaf signed by the intermediate, signed by the root", async () => {
