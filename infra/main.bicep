@@ -61,6 +61,17 @@ param deploymentContainerName string = 'app-package'
 @maxLength(127)
 param signingKeyName string = 'share-signing-key'
 
+@description('Name of the Key Vault key that signs OpenID4VP request objects (OPENID4VP_KEY_NAME); the template creates it once, and the verifier certificate (`npm run keys -- csr`) certifies its public key.')
+@minLength(1)
+@maxLength(127)
+param openid4vpKeyName string = 'openid4vp-request-key'
+
+@description('The OpenID4VP verifier\'s certificate chain (PEM, leaf first, without the root), issued by a CA the wallets trust for the request key (OPENID4VP_CERTIFICATE_CHAIN). Empty: standard wallets are not offered, only Verified ID.')
+param openid4vpCertificateChain string = ''
+
+@description('The trust anchors of SD-JWT VC issuers and their status lists (PEM, one or more certificates; OPENID4VP_ISSUER_ROOTS). Needed with openid4vpCertificateChain.')
+param openid4vpIssuerRoots string = ''
+
 @description('default: create the Key Vault. recover: bring back the soft-deleted vault of this environment (after `azd down`, purge protection keeps it for 90 days and holds its name).')
 @allowed(['default', 'recover'])
 param keyVaultCreateMode string = 'default'
@@ -151,7 +162,9 @@ var privateDnsZones = {
   serviceBus: 'privatelink.servicebus.windows.net'
 }
 
-var signingKeyRoles = concat(
+// The same roles on each Key Vault key, each scoped to that key alone: the app signs with it, the operator rotates the
+// signing key and asks for the verifier certificate of the request key.
+var vaultKeyRoles = concat(
   [
     {
       principalId: identity.outputs.principalId
@@ -285,7 +298,9 @@ module keyVault 'modules/keyVault.bicep' = {
     workspaceResourceId: logAnalytics.outputs.resourceId
     createMode: keyVaultCreateMode
     signingKeyName: signingKeyName
-    signingKeyRoleAssignments: signingKeyRoles
+    signingKeyRoleAssignments: vaultKeyRoles
+    openid4vpKeyName: openid4vpKeyName
+    openid4vpKeyRoleAssignments: vaultKeyRoles
     publicNetworkAccess: !enableNetworkIsolation
   }
 }
@@ -419,6 +434,10 @@ module functionApp 'modules/functionApp.bicep' = {
       SIGNING_KEYS: 'key-vault'
       KEY_VAULT_URL: keyVault.outputs.vaultUri
       SIGNING_KEY_NAME: signingKeyName
+      // OpenID4VP for standard wallets: off (Verified ID only) while the chain is empty.
+      OPENID4VP_KEY_NAME: openid4vpKeyName
+      OPENID4VP_CERTIFICATE_CHAIN: openid4vpCertificateChain
+      OPENID4VP_ISSUER_ROOTS: openid4vpIssuerRoots
       // The client address is Front Door's X-Azure-ClientIP only on requests whose X-Azure-FDID is this profile's.
       FRONT_DOOR_ID: enableFrontDoor ? frontDoor!.outputs.frontDoorId : ''
       LOG_LEVEL: logLevel
@@ -440,6 +459,8 @@ output API_BASE_URL string = '${publicBaseUrl}/api'
 output KEY_VAULT_URL string = keyVault.outputs.vaultUri
 @description('Read by `npm run keys -- rotate`.')
 output SIGNING_KEY_NAME string = keyVault.outputs.signingKeyName
+@description('Read by `npm run keys -- csr`.')
+output OPENID4VP_KEY_NAME string = keyVault.outputs.openid4vpKeyName
 output COSMOS_ENDPOINT string = cosmos.outputs.endpoint
 output COSMOS_DATABASE string = databaseName
 output SERVICE_BUS_NAMESPACE string = serviceBus.outputs.fullyQualifiedNamespace

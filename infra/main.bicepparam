@@ -25,3 +25,8 @@ param keyVaultCreateMode = readEnvironmentVariable('KEY_VAULT_CREATE_MODE', 'def
 param enableNetworkIsolation = bool(readEnvironmentVariable('ENABLE_NETWORK_ISOLATION', 'false'))
 param enableFrontDoor = bool(readEnvironmentVariable('ENABLE_FRONT_DOOR', 'false'))
 param logDailyCapGb = 1
+
+// OpenID4VP for standard wallets: the verifier certificate of the request key (`npm run keys -- csr`, issued by a CA
+// the wallets trust) and the SD-JWT VC issuers' roots, each PEM, set with `azd env set`. Empty: Verified ID only.
+param openid4vpCertificateChain = readEnvironmentVariable('OPENID4VP_CERTIFICATE_CHAIN', '')
+param openid4vpIssuerRoots = readEnvironmentVariable('OPENID4VP_ISSUER_ROOTS', '')

@@ -25,3 +25,8 @@ param enableWafManagedRules = bool(readEnvironmentVariable('ENABLE_WAF_MANAGED_R
 
 param logRetentionInDays = 90
 param logDailyCapGb = 10
+
+// OpenID4VP for standard wallets: the verifier certificate of the request key (`npm run keys -- csr`, issued by a CA
+// the wallets trust) and the SD-JWT VC issuers' roots, each PEM, set with `azd env set`. Empty: Verified ID only.
+param openid4vpCertificateChain = readEnvironmentVariable('OPENID4VP_CERTIFICATE_CHAIN', '')
+param openid4vpIssuerRoots = readEnvironmentVariable('OPENID4VP_ISSUER_ROOTS', '')

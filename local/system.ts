@@ -16,16 +16,12 @@ import type { AzuriteProcess } from "./azuriteProcess.mjs";
 import { type CosmosEmulator, startCosmosEmulator } from "./cosmos.js";
 import { type DemoTrust, startDemoTrust } from "./demo-trust/index.js";
 import { type HostJson, type LocalHost, startLocalHost } from "./host/index.js";
-import { ensureLocalCertificates } from "./openid4vp/ca.js";
+import { DEFAULT_LOCAL_CERTIFICATES_DIR, ensureLocalCertificates } from "./openid4vp/ca.js";
 import { buildSite, type Site } from "./pages/site.js";
 import { ENCRYPTING_SEED_TRUSTS, loadSeedTrusts } from "./seed/index.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "./servicebus/index.js";
 import { localSettings, type Ports } from "./settings.js";
-import {
-  DEFAULT_OPENID4VP_DIR,
-  startVerifiedIdSimulator,
-  type VerifiedIdSimulator,
-} from "./verifiedid/index.js";
+import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "./verifiedid/index.js";
 
 export const SERVICEBUS_CONFIG = fileURLToPath(new URL("./servicebus/Config.json", import.meta.url));
 
@@ -131,7 +127,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     // One local certificate authority for both ends: the simulator's issuer and wallets, and the service's
     // verifier certificate and issuer roots (API.md section 9).
     const certificates = await ensureLocalCertificates(
-      options.settings?.LOCAL_OPENID4VP_DIR ?? DEFAULT_OPENID4VP_DIR,
+      options.settings?.LOCAL_OPENID4VP_DIR ?? DEFAULT_LOCAL_CERTIFICATES_DIR,
       options.simulatorNow ? { now: options.simulatorNow } : {},
     );
     const openid4vpSettings = {

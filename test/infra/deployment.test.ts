@@ -164,14 +164,16 @@ describe("the signing key", () => {
     allResources(main).filter((resource) => resource.type === "Microsoft.KeyVault/vaults/keys");
 
   it("is an EC P-256 Key Vault key for signing that cannot be exported, and no secret", () => {
-    expect(keys().map((key) => key.properties)).toEqual([
+    // Two keys of this kind: this one and the OpenID4VP request key (below); nothing else.
+    expect(keys().map((key) => key.symbol)).toEqual(["signingKey", "openid4vpKey"]);
+    expect(keys().find((key) => key.symbol === "signingKey")?.properties).toEqual(
       expect.objectContaining({
         kty: "EC",
         curveName: "P-256",
         keyOps: ["sign", "verify"],
         attributes: expect.objectContaining({ exportable: false }),
       }),
-    ]);
+    );
     expect(
       allResources(main).filter((resource) => resource.type.startsWith("Microsoft.KeyVault/vaults/secrets")),
     ).toEqual([]);
@@ -198,10 +200,14 @@ describe("the signing key", () => {
     const grants = evaluated({ ...ciParameters, operatorPrincipalId: "operator-object-id" })
       .filter(({ resource }) => resource.type === "Microsoft.Authorization/roleAssignments")
       .filter(({ resource }) => resource.module.name === "keyVault");
-    const assignments = grants.flatMap(({ resource, scope }) => {
-      const list = evaluate(`[parameters('signingKeyRoleAssignments')]`, scope) as ArmObject[];
-      return list.map((element) => ({ symbol: resource.symbol, scope: resource.scope, element }));
-    });
+    // One loop of assignments per key: this key's, and the request key's (checked below).
+    expect(grants.map(({ resource }) => resource.symbol)).toEqual(["signingKeyRoles", "openid4vpKeyRoles"]);
+    const assignments = grants
+      .filter(({ resource }) => resource.symbol === "signingKeyRoles")
+      .flatMap(({ resource, scope }) => {
+        const list = evaluate(`[parameters('signingKeyRoleAssignments')]`, scope) as ArmObject[];
+        return list.map((element) => ({ symbol: resource.symbol, scope: resource.scope, element }));
+      });
     expect(assignments.map(({ symbol }) => symbol)).toEqual(["signingKeyRoles", "signingKeyRoles"]);
     for (const { scope } of assignments) {
       expect(scope).toMatch(/^\[resourceId\('Microsoft\.KeyVault\/vaults\/keys', /);
@@ -213,6 +219,119 @@ describe("the signing key", () => {
       ],
     );
   });
+});
+
+describe("the OpenID4VP request key", () => {
+  const CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424";
+  const CRYPTO_OFFICER = "14b46e9e-c2b7-41b4-b07b-48a6ebf60603";
+  const settingsWith = (parameters: Record<string, ArmValue>) =>
+    evaluate(
+      at(moduleNamed(main, "functionApp").parameters, "appSettings.value"),
+      mainScope(main, parameters),
+    ) as ArmObject;
+
+  it("is created beside the signing key as the same kind of key: EC P-256, sign and verify, not exportable", () => {
+    const keyNamed = (symbol: string) =>
+      allResources(main).find(
+        (resource) => resource.type === "Microsoft.KeyVault/vaults/keys" && resource.symbol === symbol,
+      );
+    const requestKey = keyNamed("openid4vpKey");
+    expect(requestKey?.module.name).toBe("keyVault");
+    expect(requestKey?.properties).toEqual({
+      kty: "EC",
+      curveName: "P-256",
+      keyOps: ["sign", "verify"],
+      attributes: { enabled: true, exportable: false },
+    });
+    expect(requestKey?.properties).toEqual(keyNamed("signingKey")?.properties);
+  });
+
+  it("is named by openid4vpKeyName (openid4vp-request-key unless set), which the app reads as OPENID4VP_KEY_NAME and the OPENID4VP_KEY_NAME output names", () => {
+    expect(main.parameters?.openid4vpKeyName?.defaultValue).toBe("openid4vp-request-key");
+    const names = (parameters: Record<string, ArmValue>) =>
+      deployed(parameters, "Microsoft.KeyVault/vaults/keys", "name").map(
+        (name) => String(name).split("/")[1],
+      );
+    expect(names({ ...ciParameters })).toEqual(["share-signing-key", "openid4vp-request-key"]);
+    expect(names({ ...ciParameters, openid4vpKeyName: "verifier-key" })).toEqual([
+      "share-signing-key",
+      "verifier-key",
+    ]);
+    expect(settingsWith({ ...ciParameters }).OPENID4VP_KEY_NAME).toBe("openid4vp-request-key");
+    expect(settingsWith({ ...ciParameters, openid4vpKeyName: "verifier-key" }).OPENID4VP_KEY_NAME).toBe(
+      "verifier-key",
+    );
+    expect(main.outputs?.OPENID4VP_KEY_NAME?.value).toBe(
+      "[reference('keyVault').outputs.openid4vpKeyName.value]",
+    );
+    // The module's output is the key's own name.
+    expect(moduleNamed(main, "keyVault").template.outputs?.openid4vpKeyName?.value).toBe(
+      "[parameters('openid4vpKeyName')]",
+    );
+  });
+
+  it("gives the app Key Vault Crypto User and the operator Crypto Officer, on that key alone", () => {
+    const grants = evaluated({ ...ciParameters, operatorPrincipalId: "operator-object-id" })
+      .filter(({ resource }) => resource.type === "Microsoft.Authorization/roleAssignments")
+      .filter(({ resource }) => resource.module.name === "keyVault")
+      .filter(({ resource }) => resource.symbol === "openid4vpKeyRoles");
+    expect(grants).toHaveLength(1);
+    const [grant] = grants;
+    expect(grant?.resource.scope).toBe(
+      "[resourceId('Microsoft.KeyVault/vaults/keys', parameters('name'), parameters('openid4vpKeyName'))]",
+    );
+    expect(grant?.resource.copy?.count).toBe("[length(parameters('openid4vpKeyRoleAssignments'))]");
+    const list = evaluate("[parameters('openid4vpKeyRoleAssignments')]", grant?.scope ?? mainScope(main, {}));
+    expect(
+      (list as ArmObject[]).map((element) => [String(element.principalId), element.roleDefinitionId]),
+    ).toEqual([
+      ["<reference identity.outputs.principalId.value>", CRYPTO_USER],
+      ["operator-object-id", CRYPTO_OFFICER],
+    ]);
+    // Without an operator, the app alone.
+    const appOnly = evaluated({ ...ciParameters, operatorPrincipalId: "" }).find(
+      ({ resource }) => resource.symbol === "openid4vpKeyRoles",
+    );
+    expect(
+      (
+        evaluate(
+          "[parameters('openid4vpKeyRoleAssignments')]",
+          appOnly?.scope ?? mainScope(main, {}),
+        ) as ArmObject[]
+      ).map((element) => element.roleDefinitionId),
+    ).toEqual([CRYPTO_USER]);
+  });
+
+  it("gives the app the certificate chain and issuer roots azd's environment sets, and none (Verified ID only) unless set", async () => {
+    // Two PEM texts of several lines each, as `azd env set NAME "$(cat file.pem)"` leaves them.
+    const chain = [
+      "-----BEGIN CERTIFICATE-----\nTEFBRg==\n-----END CERTIFICATE-----",
+      "-----BEGIN CERTIFICATE-----\nSU5URVJNRURJQVRF\n-----END CERTIFICATE-----",
+    ].join("\n");
+    const roots = "-----BEGIN CERTIFICATE-----\nSVNTVUVSIFJPT1Q=\n-----END CERTIFICATE-----";
+    const parameters = await buildParameters({
+      AZURE_ENV_NAME: "Dev_1",
+      OPENID4VP_CERTIFICATE_CHAIN: chain,
+      OPENID4VP_ISSUER_ROOTS: roots,
+    });
+    expect(parameters).toMatchObject({ openid4vpCertificateChain: chain, openid4vpIssuerRoots: roots });
+    expect(settingsWith(parameters)).toMatchObject({
+      OPENID4VP_CERTIFICATE_CHAIN: chain,
+      OPENID4VP_ISSUER_ROOTS: roots,
+    });
+    for (const unset of [ciParameters, build.devParameters, build.productionParameters]) {
+      expect(settingsWith({ ...unset })).toMatchObject({
+        OPENID4VP_CERTIFICATE_CHAIN: "",
+        OPENID4VP_ISSUER_ROOTS: "",
+      });
+    }
+    expect(bicepparam("main.production.bicepparam")).toContain(
+      "param openid4vpCertificateChain = readEnvironmentVariable('OPENID4VP_CERTIFICATE_CHAIN', '')",
+    );
+    expect(bicepparam("main.production.bicepparam")).toContain(
+      "param openid4vpIssuerRoots = readEnvironmentVariable('OPENID4VP_ISSUER_ROOTS', '')",
+    );
+  }, 60_000);
 });
 
 describe("re-provisioning after `azd down`", () => {

@@ -405,7 +405,7 @@ describe("security posture", () => {
         if (module.name === "appInsights" && name === "connectionString") continue;
         // An items() entry's key (the name of a DNS zone) is no key.
         const value = JSON.stringify(output.value)
-          .replace(/signingKeyName|keyVault|vaultUri/gi, "")
+          .replace(/signingKeyName|openid4vpKeyName|keyVault|vaultUri/gi, "")
           .replace(/lambdaVariables\('\w+'\)\.key/g, "");
         expect(value, `${module.name} output ${name}`).not.toMatch(/key|secret|password|connectionString/i);
       }
@@ -553,6 +553,8 @@ describe("role assignments", () => {
         // Custom data roles: trusts read only, the other containers read and written.
         "read-only containers reader on Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
         "application containers writer on Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+        // The signing key and the OpenID4VP request key, each on its own.
+        "Key Vault Crypto User on Microsoft.KeyVault/vaults/keys",
         "Key Vault Crypto User on Microsoft.KeyVault/vaults/keys",
         "Monitoring Metrics Publisher on Microsoft.Insights/components",
         // Payloads, the deployment package and the host's own containers, each on its container.
