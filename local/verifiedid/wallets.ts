@@ -4,7 +4,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { ES256 } from "@sd-jwt/crypto-nodejs";
 import { decodeJwt, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { ACCESS_KEY_TYPE, shareableCredentialType } from "../../src/domain/catalogue.js";
+import { ACCESS_KEY_TYPE, sdJwtClaimName, shareableCredentialType } from "../../src/domain/catalogue.js";
 import type { WalletCredential } from "../seed/schema.js";
 import { didJwkOf, type IssuerKeys, SIGNING_ALG, type SigningKey } from "./keys.js";
 
@@ -221,18 +221,22 @@ export class WalletStore {
         ? typeof twin.claims.trustId === "string"
         : shareableCredentialType(twin.type) !== undefined;
     if (!known) return undefined;
+    // A claim whose name SD-JWT VC registers (a `status`) travels under the catalogue's SD-JWT VC name for it.
+    const claims = Object.fromEntries(
+      Object.entries(twin.claims).map(([name, value]) => [sdJwtClaimName(twin.type, name), value]),
+    );
     let credential: string;
     try {
       credential = await this.#sdJwtIssuer.issue({
         type: twin.type,
-        claims: twin.claims,
+        claims,
         holderJwk,
         validFrom: twin.issuanceDate,
         ...(twin.expirationDate !== undefined ? { validUntil: twin.expirationDate } : {}),
       });
     } catch {
-      // The issuer refuses claims an SD-JWT VC reserves (a top-level `status` is the status list's): such a
-      // credential stays a JWT VC only, and an OpenID4VP request finds it missing.
+      // The issuer refuses what it cannot issue (a claim an SD-JWT VC reserves that the catalogue does not rename):
+      // such a credential stays a JWT VC only, and an OpenID4VP request finds it missing.
       return undefined;
     }
     if (twin.revoked) this.#sdJwtIssuer.setStatus(credential, "revoked");
@@ -241,7 +245,7 @@ export class WalletStore {
       id,
       type: twin.type,
       issuer: iss ?? "",
-      claims: { ...twin.claims },
+      claims,
       issuanceDate: twin.issuanceDate,
       ...(twin.expirationDate !== undefined ? { expirationDate: twin.expirationDate } : {}),
       revoked: twin.revoked,

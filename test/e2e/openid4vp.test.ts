@@ -407,8 +407,7 @@ describe("refusals: each with its own code, and nothing changed", () => {
 
   // The service caches a status list for its ttl, as Token Status List lets it: a revocation shows only in a list it
   // has not read yet. So the revoked credentials below come from issuers nothing else in this file presents: RTH's
-  // access keys and the professional registration issuer. (The registration credential leaves out the catalogue's
-  // `status` claim: SD-JWT VC reserves that name for the status list reference, and the local issuer refuses it.)
+  // access keys and the professional registration issuer.
   it("refuses an access key its issuer revoked with credential_revoked", async () => {
     const other = await newHolder("RTH");
     const revoked = await issueLocally(simulator, {
@@ -429,6 +428,8 @@ describe("refusals: each with its own code, and nothing changed", () => {
           regulator: "NMC",
           registrationNumber,
           profession: "Registered nurse",
+          // The catalogue's `status`, under its SD-JWT VC name (SD-JWT VC registers `status` for the status list).
+          registrationStatus: "Registered",
           renewalDate: fromNow(200 * DAY_MS).slice(0, 10),
         },
       });
@@ -437,6 +438,18 @@ describe("refusals: each with its own code, and nothing changed", () => {
     holder.wallet.hold(await registration("12A3456C"));
     await refusedShare("credential_revoked", [REGISTRATION], holder.wallet, {
       under: { [ACCESS_KEY_TYPE]: holder.accessKey, [REGISTRATION]: revoked },
+    });
+  });
+
+  it("refuses a credential that does not disclose a claim the query asked for with claims_missing", async () => {
+    const { outcome: _notIssued, ...withoutOutcomeClaims } = DBS_CLAIMS;
+    const withoutOutcome = await issueLocally(simulator, {
+      type: DBS,
+      key: holder.key,
+      claims: withoutOutcomeClaims,
+    });
+    await refusedShare("claims_missing", [DBS], holder.wallet, {
+      under: { [ACCESS_KEY_TYPE]: holder.accessKey, [DBS]: withoutOutcome },
     });
   });
 

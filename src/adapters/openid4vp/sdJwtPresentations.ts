@@ -90,6 +90,12 @@ export async function checkSdJwtPresentation(
   const binding = await checkKeyBinding(sdJwt, presented, holderJwk, context, what);
   if (binding !== undefined) return { ok: false, error: binding };
 
+  // DCQL (section 6.3): a credential matches a query only with every claim it names, so one without is not it.
+  const absent = query.claims.find((claim) => !(claim.name in claims));
+  if (absent !== undefined) {
+    return refuse("claims_missing", `${what} does not disclose ${absent.name}, which was asked for.`);
+  }
+
   const issuer = didOfIssuerUrl(iss);
   const type = typeOfVct(query.vct);
   if (issuer === undefined || type === undefined) {
