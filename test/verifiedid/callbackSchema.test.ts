@@ -40,6 +40,7 @@ describe("verifiedIdCallbackSchema", () => {
             type: ["VerifiableCredential", "StaffPassportDbsCheck"],
             claims: { outcome: "No information disclosed" },
             revocationStatus: "VALID",
+            format: "jwt_vc_json",
             issuanceDate: "2025-07-04T09:00:00Z",
             expirationDate: "2028-07-03T23:59:59Z",
           },
