@@ -2,8 +2,8 @@
 // SD-JWT VC issuer on a clock the test moves, a holder key, and a status fetch answered by that issuer's own
 // status list route, so that credentials, chains and status list tokens are the real ones and need no network.
 import { createHash, webcrypto } from "node:crypto";
-import { IncomingMessage } from "node:http";
 import { mkdtemp, rm } from "node:fs/promises";
+import { IncomingMessage } from "node:http";
 import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,7 +57,9 @@ export function localIssuer(certificates: LocalCertificates, now: () => Date): L
   const fetch = async (url: string): Promise<OutboundResult> => {
     fetched.push(url);
     const path = url.startsWith(SIMULATOR_URL) ? url.slice(SIMULATOR_URL.length) : url;
-    const route = issuer.routes.find((candidate) => candidate.method === "GET" && candidate.pattern.test(path));
+    const route = issuer.routes.find(
+      (candidate) => candidate.method === "GET" && candidate.pattern.test(path),
+    );
     const match = route?.pattern.exec(path);
     if (route === undefined || match === null || match === undefined) {
       return { kind: "response", status: 404, contentType: undefined, body: "", truncated: false };
@@ -82,8 +84,9 @@ export type Holder = { readonly publicJwk: JWK; readonly privateKey: webcrypto.C
 
 export async function holderKey(): Promise<Holder> {
   const { publicKey, privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const { kty, crv, x, y } = await exportJWK(publicKey);
-  return { publicJwk: { kty, crv, x, y }, privateKey };
+  const { x, y } = await exportJWK(publicKey);
+  if (x === undefined || y === undefined) throw new Error("The holder key has no coordinates.");
+  return { publicJwk: { kty: "EC", crv: "P-256", x, y }, privateKey };
 }
 
 /** A JWS signer for the SD-JWT libraries: base64url of the r||s ECDSA signature, as ES256 wants. */
