@@ -98,8 +98,14 @@ describe("checkChain", () => {
     expect(checkChain(x5c, roots, new Date(now - 2 * DAY_MS))).toEqual(outside);
   });
 
-  it("refuses the intermediate before the leaf", () => {
+  it("refuses the intermediate before the leaf, and a leaf the intermediate after it did not sign", async () => {
     expect(checkChain([x5c[1], x5c[0]], roots, new Date())).toMatchObject({ ok: false });
+    // Another authority's leaf before this authority's intermediate: the top is anchored, the link below is not.
+    const [foreignLeaf] = (await other.issuers.certify(ISSUER_URL)).x5c;
+    expect(checkChain([foreignLeaf, x5c[1]], roots, new Date())).toEqual({
+      ok: false,
+      reason: "the certificates in x5c do not form a chain",
+    });
   });
 
   it("refuses an x5c that is not a non-empty array of certificates", () => {
