@@ -2,7 +2,7 @@
 // with the SD-JWT library and a holder key of the test's own, each refusal its own code, and the status list's
 // answer (a real status list token, fetched from the issuer's route) passed on as the credential's status.
 import { createHash, type X509Certificate } from "node:crypto";
-import { base64url, calculateJwkThumbprintUri, decodeJwt } from "jose";
+import { base64url, calculateJwkThumbprintUri, decodeJwt, exportJWK, generateKeyPair } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalCertificates } from "../../../local/openid4vp/ca.js";
 import { certificatesOfPem } from "../../../src/adapters/openid4vp/certificateChains.js";
@@ -110,6 +110,26 @@ describe("an accepted presentation", () => {
     expect(checked.holder).toBe(await calculateJwkThumbprintUri(holder.publicJwk));
   });
 
+  it("passes on nbf as the issuance date and exp as the expiry, for the acceptance rules to judge", async () => {
+    const from = new Date(Math.floor(clock.now().getTime() / 1000) * 1000 - 86_400_000);
+    const until = new Date(from.getTime() + 2 * 86_400_000);
+    const credential = await local.issuer.issue({
+      type: DBS,
+      claims: DBS_CLAIMS,
+      holderJwk: holder.publicJwk,
+      validFrom: from.toISOString(),
+      validUntil: until.toISOString(),
+    });
+    const checked = await checkSdJwtPresentation(
+      await present(credential, asked(), holder, kb()),
+      dbsQuery,
+      context(),
+    );
+    if (!checked.ok) throw new Error(`refused: ${checked.error.code}`);
+    expect(checked.credential.issuanceDate).toBe(from.toISOString());
+    expect(checked.credential.expirationDate).toBe(until.toISOString());
+  });
+
   it("passes on the real status list's answer: VALID for a valid credential, REVOKED for a revoked one", async () => {
     const valid = await issueDbs();
     const revoked = await issueDbs();
@@ -143,7 +163,8 @@ describe("an accepted presentation", () => {
 
 describe("refusals", () => {
   it("response_invalid: something that is not an SD-JWT", async () => {
-    for (const presented of ["", "not an sd-jwt", "a.b.c~", "~~"]) {
+    const issuerJwtAlone = (await issueDbs()).split("~")[0] ?? "";
+    for (const presented of ["", "not an sd-jwt", "a.b.c~", "~~", issuerJwtAlone]) {
       const checked = await checkSdJwtPresentation(presented, dbsQuery, context());
       expect(checked.ok || checked.error.code, presented).toBe("response_invalid");
     }
@@ -234,6 +255,15 @@ describe("refusals", () => {
     expect(checked.ok || checked.error.code).toBe("disclosure_invalid");
   });
 
+  it("disclosure_invalid: a disclosure presented twice", async () => {
+    const sdJwt = await withoutKb();
+    const [, first] = sdJwt.split("~");
+    const repeated = `${sdJwt}${first}~`;
+    const presented = `${repeated}${await keyBindingJwt(repeated, holder.privateKey, kb())}`;
+    const checked = await checkSdJwtPresentation(presented, dbsQuery, context());
+    expect(checked.ok || checked.error.code).toBe("disclosure_invalid");
+  });
+
   it("key_binding_missing: the SD-JWT ends with ~ and no key binding JWT", async () => {
     const checked = await checkSdJwtPresentation(await withoutKb(), dbsQuery, context());
     expect(checked.ok || checked.error.code).toBe("key_binding_missing");
@@ -290,6 +320,27 @@ describe("refusals", () => {
       const presented = `${sdJwt}${await keyBindingJwt(sdJwt, holder.privateKey, kb(), "JWT")}`;
       const checked = await checkSdJwtPresentation(presented, dbsQuery, context());
       expect(checked.ok || checked.error.code).toBe("key_binding_invalid");
+    });
+
+    it("when the credential's cnf holds no public P-256 key: a private key, or another curve", async () => {
+      const signer = await authority.issuers.certify(ESR);
+      const { privateKey } = await generateKeyPair("ES256", { extractable: true });
+      const { publicKey: edKey } = await generateKeyPair("EdDSA", { extractable: true });
+      // Each key binding JWT is signed with the key the cnf names, so only the cnf itself can be refused.
+      for (const [jwk, signingKey] of [
+        [await exportJWK(privateKey), privateKey],
+        [await exportJWK(edKey), holder.privateKey],
+      ] as const) {
+        const credential = await signedSdJwtVc({
+          signer,
+          payload: { iss: ESR, vct: vctOf(DBS), iat: nowSeconds(), cnf: { jwk }, ...DBS_CLAIMS },
+          disclosed: Object.keys(DBS_CLAIMS),
+        });
+        const sdJwt = await present(credential, asked(), holder);
+        const presented = `${sdJwt}${await keyBindingJwt(sdJwt, signingKey, kb())}`;
+        const checked = await checkSdJwtPresentation(presented, dbsQuery, context());
+        expect(checked.ok || checked.error.code, String(jwk.crv)).toBe("key_binding_invalid");
+      }
     });
 
     it("accepts the same hand-made key binding JWT when every part is right", async () => {
