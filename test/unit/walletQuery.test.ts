@@ -56,11 +56,13 @@ describe("shareQueries", () => {
     const queries = shareQueries("RTH", ALL_TYPES);
     for (const entry of SHAREABLE_CREDENTIAL_TYPES) {
       const query = queries.find((candidate) => candidate.id === entry.type);
+      // A claim whose name SD-JWT VC registers is asked for under the name the catalogue gives its SD-JWT VC form.
+      const renamed = (entry as { sdJwtClaimNames?: Readonly<Record<string, string>> }).sdJwtClaimNames ?? {};
       expect(query, entry.type).toEqual({
         id: entry.type,
         type: entry.type,
         vct: vctOf(entry.type),
-        claims: entry.disclosedClaims.map((name) => ({ name })),
+        claims: entry.disclosedClaims.map((name) => ({ name: renamed[name] ?? name })),
       });
     }
   });
