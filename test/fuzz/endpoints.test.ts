@@ -1,10 +1,11 @@
-// Property-based fuzzing (fast-check) of every HTTP endpoint and the Verified ID callback, over 11,200 cases a
+// Property-based fuzzing (fast-check) of every HTTP endpoint and the Verified ID callback, over 12,200 cases a
 // run: never a 5xx, every error RFC 9457 problem+json with its own status, and nothing stored after a 4xx (the
 // Cosmos DB containers grow by exactly what a 201 stores, and a share refused a callback is left as it was).
 // Seeded: the same cases each run unless FUZZ_SEED names another seed, or `random` for a fresh one (as CI may run
 // it); a failure names the seed and the case's path, and FUZZ_SEED=<seed> replays it.
 import { randomInt } from "node:crypto";
 import fc from "fast-check";
+import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalSystem } from "../../local/system.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
@@ -21,7 +22,7 @@ import {
   startedShare,
   type Urls,
 } from "../support/journeys.js";
-import { startTestSystem } from "../support/system.js";
+import { call, startTestSystem } from "../support/system.js";
 import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 import { bodyText, contentType, encode, headerToken, json, nearly, segment, text } from "./arbitraries.js";
 
@@ -36,6 +37,7 @@ function runSeed(setting: string | undefined): number {
 }
 const SEED = runSeed(process.env.FUZZ_SEED);
 const TYPES = SHAREABLE_CREDENTIAL_TYPES.map((type) => type.type);
+const PROTOCOLS = ["verifiedid", "openid4vp", "OpenID4VP"];
 const CONTAINERS = ["trusts", "requests", "shares", "shareEvents", "credentialRequests"] as const;
 
 let system: LocalSystem;
@@ -179,7 +181,13 @@ const post = (
 describe("fuzzing the portal endpoints", () => {
   it("POST /api/logins: never 5xx, problem+json errors, and a 4xx stores nothing", async () => {
     const body = fc.oneof(
-      { weight: 3, arbitrary: fc.record({ trustId: nearly(["RTH", "RJ1", "RQ8", "rth", " RTH ", "XXX"]) }) },
+      {
+        weight: 3,
+        arbitrary: fc.record(
+          { trustId: nearly(["RTH", "RJ1", "RQ8", "rth", " RTH ", "XXX"]), protocol: nearly(PROTOCOLS) },
+          { requiredKeys: ["trustId"] },
+        ),
+      },
       { weight: 1, arbitrary: json() },
     );
     const before = await counts();
@@ -194,7 +202,13 @@ describe("fuzzing the portal endpoints", () => {
   it("POST /api/shares: never 5xx, problem+json errors, and a 4xx stores nothing", async () => {
     const types = fc.array(nearly([...TYPES, "StaffPassportAccessKey"]), { maxLength: 4 });
     const body = fc.oneof(
-      { weight: 4, arbitrary: fc.record({ credentialTypes: fc.oneof(types, json(2)) }) },
+      {
+        weight: 4,
+        arbitrary: fc.record(
+          { credentialTypes: fc.oneof(types, json(2)), protocol: nearly(PROTOCOLS) },
+          { requiredKeys: ["credentialTypes"] },
+        ),
+      },
       { weight: 1, arbitrary: json() },
     );
     const auth = fc.oneof(
@@ -222,13 +236,20 @@ describe("fuzzing the portal endpoints", () => {
       fc
         .tuple(segment, fc.constantFrom("GET", "DELETE"))
         .map(([id, method]) => ({ path: `shares/${id}`, method, headers: bearer(session) })),
+      segment.map((id) => ({ path: `openid4vp/requests/${id}` })),
       fc.tuple(text, fc.option(headerToken)).map(([continuation, token]) => ({
         path: `shares?continuation=${encode(continuation)}`,
         headers: bearer(token ?? session),
       })),
       fc
         .tuple(
-          fc.constantFrom("credential-types", ".well-known/jwks.json", "health", "openapi.json"),
+          fc.constantFrom(
+            "credential-types",
+            ".well-known/jwks.json",
+            "health",
+            "openapi.json",
+            "openid4vp/root.pem",
+          ),
           text,
           headerToken,
         )
@@ -247,6 +268,70 @@ describe("fuzzing the portal endpoints", () => {
     );
     // Every request was a read, or a DELETE of a share that is not the caller's: nothing was stored.
     expect(await counts()).toEqual(before);
+  }, 300_000);
+});
+
+describe("fuzzing a standard wallet's response URI", () => {
+  it("POST /api/openid4vp/responses/{id}: never 5xx, problem+json errors, and nothing changes", async () => {
+    // A login waiting for its wallet's response, so that many cases reach the decryption with a real request.
+    const login = await call<{ loginId: string; pollToken: string; url: string }>(`${urls.api}/logins`, {
+      body: { trustId: "RTH", protocol: "openid4vp" },
+    });
+    expect(login.status).toBe(201);
+    const requestObject = await fetch(new URL(login.body.url).searchParams.get("request_uri") ?? "");
+    const waiting = new URL(String(decodeJwt(await requestObject.text()).response_uri)).pathname.replace(
+      /^\/api\//,
+      "",
+    );
+    const loginStatus = async () =>
+      (
+        await call<{ status: string }>(`${urls.api}/logins/${login.body.loginId}`, {
+          headers: { "x-poll-token": login.body.pollToken },
+        })
+      ).body.status;
+    expect(await loginStatus()).toBe("scanned");
+    const base64url = fc.string({
+      unit: fc.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+      maxLength: 60,
+    });
+    // Compact JWE shapes (five parts) with a header that names this request's algorithm, or anything at all.
+    const header = fc
+      .record({ alg: nearly(["ECDH-ES"]), enc: nearly(["A128GCM", "A256GCM"]), kid: json(1) })
+      .map((value) => Buffer.from(JSON.stringify(value)).toString("base64url"));
+    const jwe = fc.oneof(
+      fc.tuple(header, base64url, base64url, base64url, base64url).map((parts) => parts.join(".")),
+      fc.array(base64url, { maxLength: 7 }).map((parts) => parts.join(".")),
+      text,
+    );
+    const form = fc.oneof(
+      { weight: 4, arbitrary: jwe.map((value) => new URLSearchParams({ response: value }).toString()) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .dictionary(fc.constantFrom("response", "vp_token", "state", "error", ""), text, { maxKeys: 3 })
+          .map((fields) => new URLSearchParams(fields).toString()),
+      },
+      { weight: 1, arbitrary: text },
+    );
+    const path = fc.oneof(
+      { weight: 3, arbitrary: fc.constant(waiting) },
+      { weight: 1, arbitrary: segment.map((id) => `openid4vp/responses/${id}`) },
+    );
+    const type = fc.oneof(
+      { weight: 6, arbitrary: fc.constant("application/x-www-form-urlencoded") },
+      { weight: 1, arbitrary: contentType },
+    );
+    const before = await counts();
+    await fuzz(7, 1_000, fc.tuple(path, form, type), async ([target, body, media]) => {
+      const outcome = await send(post(target, body, media));
+      expectWellFormed(outcome, target);
+      // Nothing can be decrypted with the request's key, so nothing is ever taken or refused as a presentation.
+      expect(outcome.status, outcome.text.slice(0, 160)).not.toBe(200);
+      if (outcome.status === 400)
+        expect(JSON.parse(outcome.text)).toMatchObject({ code: "response_invalid" });
+    });
+    expect(await counts()).toEqual(before);
+    expect(await loginStatus()).toBe("scanned");
   }, 300_000);
 });
 

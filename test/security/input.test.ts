@@ -1,8 +1,10 @@
 // Hostile input: bodies over the limits (declared or chunked), deeply nested JSON, and ids or headers carrying
 // CR/LF, traversal or unsafe characters. Never a 5xx, every error problem+json, nothing stored or echoed.
+import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_RESPONSE_BYTES } from "../../functions/openid4vpResponse.js";
 import { MAX_CALLBACK_BYTES } from "../../functions/verifiedIdCallback.js";
 import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
@@ -97,6 +99,82 @@ describe("oversized bodies", () => {
   });
 });
 
+describe("a standard wallet's response URI", () => {
+  /** A started OpenID4VP login whose request object a wallet has fetched, and its response URI. */
+  async function scannedLogin() {
+    const login = await call<{ loginId: string; pollToken: string; url: string }>(`${urls.api}/logins`, {
+      body: { trustId: "RTH", protocol: "openid4vp" },
+    });
+    expect(login.status).toBe(201);
+    const requestUri = new URL(login.body.url).searchParams.get("request_uri") ?? "";
+    const requestObject = await fetch(requestUri);
+    expect(requestObject.status).toBe(200);
+    const responseUri = String(decodeJwt(await requestObject.text()).response_uri);
+    const status = async () =>
+      (
+        await call<{ status: string }>(`${urls.api}/logins/${login.body.loginId}`, {
+          headers: { "x-poll-token": login.body.pollToken },
+        })
+      ).body.status;
+    expect(await status()).toBe("scanned");
+    return { responseUri, status };
+  }
+
+  it("answers 415 problem+json to a body that is not form-encoded, changing nothing", async () => {
+    const { responseUri, status } = await scannedLogin();
+    const before = await requestCount();
+    for (const headers of [{}, { "content-type": "text/plain" }, { "content-type": "multipart/form-data" }]) {
+      const response = await post(responseUri, JSON.stringify({ response: "a.b.c.d.e" }), headers);
+      expect(response.status, JSON.stringify(headers)).toBe(415);
+      expect(response.contentType).toBe("application/problem+json");
+    }
+    expect(await requestCount()).toBe(before);
+    expect(await status()).toBe("scanned");
+  });
+
+  it("answers 413 problem+json to a body over its limit, declared or chunked, changing nothing", async () => {
+    const { responseUri, status } = await scannedLogin();
+    const before = await requestCount();
+    const big = `response=${"x".repeat(MAX_RESPONSE_BYTES)}`;
+    for (const body of [big, chunked(big)]) {
+      const response = await post(responseUri, body, { "content-type": "application/x-www-form-urlencoded" });
+      expect(response.status).toBe(413);
+      expect(response.contentType).toBe("application/problem+json");
+    }
+    expect(await requestCount()).toBe(before);
+    expect(await status()).toBe("scanned");
+  });
+
+  it("answers 400 response_invalid to a response for an unknown request, or one that cannot be decrypted, changing nothing", async () => {
+    const { responseUri, status } = await scannedLogin();
+    const before = await requestCount();
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    const unknown = responseUri.replace(/[^/]+$/, randomBytes(16).toString("base64url"));
+    for (const [url, body] of [
+      [unknown, "response=a.b.c.d.e"],
+      [responseUri.replace(/[^/]+$/, "not-an-id"), "response=a.b.c.d.e"],
+      [responseUri, "response=a.b.c.d.e"],
+      [responseUri, "vp_token=%7B%7D&state=x"],
+      [responseUri, ""],
+    ] as const) {
+      const response = await post(url, body, form);
+      expect(response.status, `${url} ${body}`).toBe(400);
+      expect(response.contentType).toBe("application/problem+json");
+      expect(JSON.parse(response.text)).toMatchObject({ code: "response_invalid" });
+    }
+    expect(await requestCount()).toBe(before);
+    expect(await status()).toBe("scanned");
+  });
+
+  it("answers 404 problem+json to a request object that does not exist", async () => {
+    for (const id of [randomBytes(16).toString("base64url"), "not-an-id"]) {
+      const response = await fetch(`${urls.api}/openid4vp/requests/${id}`);
+      expect(response.status, id).toBe(404);
+      expect(response.headers.get("content-type")).toBe("application/problem+json");
+    }
+  });
+});
+
 describe("deeply nested bodies", () => {
   it("answers 400 problem+json to deeply nested JSON on the portal endpoints, storing nothing", async () => {
     const before = await requestCount();
@@ -159,7 +237,8 @@ describe("header injection in ids", () => {
     for (const id of ids) {
       const share = await raw(`/api/shares/${id}`, bearer(session));
       const login = await raw(`/api/logins/${id}`, { "x-poll-token": "x%0D%0Ay" });
-      for (const response of [share, login]) {
+      const requestObject = await raw(`/api/openid4vp/requests/${id}`, {});
+      for (const response of [share, login, requestObject]) {
         expect([400, 404]).toContain(response.status);
         expect(response.headers["set-cookie"]).toBeUndefined();
         expect(response.headers["content-type"]).toBe("application/problem+json");

@@ -1,7 +1,9 @@
 // Every log line of a whole journey (trust search, login, share, recording and delivery of the share event, and
 // the trust API's decisions and requests), from the host, the simulator and the demo trust alike, is searched for
 // what must never be logged: claim values, session, event and trust tokens, the poll token, callback api-keys,
-// the private signing key, and the reasons people write for a rejection or a decline.
+// the private signing key, and the reasons people write for a rejection or a decline. A standard wallet's login
+// and share over OpenID4VP are searched too: its claims, the request's nonce, the encrypted responses and the
+// SD-JWT presentations (their key binding JWTs among them) never reach a log line.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +24,7 @@ import { received } from "../support/shareEvents.js";
 import { call, startTestSystem } from "../support/system.js";
 import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 import { until } from "../support/until.js";
+import { standardWallet } from "./openid4vpWallet.js";
 import { DBS, IDENTITY, urlsOf } from "./support.js";
 
 const SHARED = [IDENTITY, DBS, "StaffPassportProfessionalRegistration", "StaffPassportOccupationalHealth"];
@@ -145,6 +148,81 @@ describe("log capture of a whole journey", () => {
         "request message": "Needed before your start date",
       }),
     ).toEqual([]);
+  });
+});
+
+describe("log capture of a standard wallet's journey", () => {
+  it("holds no claim value, nonce, encrypted response or presentation of an OpenID4VP login and share", async () => {
+    const wallet = await standardWallet(urls.sim);
+    const person = { givenName: "Ottoline", familyName: "Brackenbury-Voss" };
+    const claims = {
+      accessKey: { trustId: "RTH", staffId: "RTH-7734019", ...person, jobTitle: "Theatre Practitioner" },
+      identity: { ...person, dateOfBirth: "1988-02-14", verificationMethod: "Face to face at Northgate" },
+      dbs: {
+        certificateNumber: "009988776655",
+        level: "Enhanced with adult barred list",
+        workforce: "Adult workforce",
+        outcome: "Certificate clear of entries",
+        issuedOn: "2025-01-09",
+        updateServiceSubscribed: true,
+      },
+    };
+    await wallet.receive("StaffPassportAccessKey", claims.accessKey);
+    await wallet.receive(IDENTITY, claims.identity);
+    await wallet.receive(DBS, claims.dbs);
+
+    const login = await call<{ loginId: string; pollToken: string; url: string }>(`${urls.api}/logins`, {
+      body: { trustId: "RTH", protocol: "openid4vp" },
+    });
+    expect(login.status).toBe(201);
+    const loggedIn = await wallet.answer(login.body.url);
+    expect(loggedIn.body).toBe("{}");
+    const polled = await call<{ status: string; sessionToken?: string }>(
+      `${urls.api}/logins/${login.body.loginId}`,
+      { headers: { "x-poll-token": login.body.pollToken } },
+    );
+    const session = polled.body.sessionToken ?? "";
+    expect(session).not.toBe("");
+
+    const share = await call<{ shareId: string; url: string }>(`${urls.api}/shares`, {
+      body: { credentialTypes: [IDENTITY, DBS], protocol: "openid4vp" },
+      headers: bearer(session),
+    });
+    expect(share.status).toBe(201);
+    const shared = await wallet.answer(share.body.url);
+    expect(shared.body).toBe("{}");
+    expect((await readShare(urls, session, share.body.shareId)).body.status).toBe("shared");
+    await until(async () => (await receivedAbout(share.body.shareId)).find((event) => event.verified), {
+      what: `the SET of share ${share.body.shareId} at the demo trust`,
+    });
+
+    const claimValues = [...new Set(leaves(claims))].filter(
+      (value) => value.length >= 5 && value !== "RTH" && !/^\d{4}-\d{2}-\d{2}$/.test(value),
+    );
+    expect(claimValues.length).toBeGreaterThan(8);
+    const secrets: Record<string, string> = {
+      "session token": session,
+      "poll token": login.body.pollToken,
+      "login nonce": loggedIn.nonce,
+      "share nonce": shared.nonce,
+      "login response JWE": loggedIn.jwe,
+      "share response JWE": shared.jwe,
+      "login response JWE ciphertext": loggedIn.jwe.split(".")[3] ?? "",
+      "share response JWE ciphertext": shared.jwe.split(".")[3] ?? "",
+    };
+    for (const [index, presentation] of [...loggedIn.presentations, ...shared.presentations].entries()) {
+      secrets[`presentation ${index}`] = presentation;
+      // The issuer's signature and the key binding JWT's, which a log of any part of the presentation would hold.
+      secrets[`presentation ${index} issuer signature`] = presentation.split("~")[0]?.split(".")[2] ?? "";
+      secrets[`presentation ${index} key binding JWT`] = presentation.slice(
+        presentation.lastIndexOf("~") + 1,
+      );
+      for (const [disclosure, text] of presentation.split("~").slice(1, -1).entries()) {
+        secrets[`presentation ${index} disclosure ${disclosure}`] = text;
+      }
+    }
+    for (const [index, value] of claimValues.entries()) secrets[`claim value ${index}`] = value;
+    expect(leakedInto(lines, secrets)).toEqual([]);
   });
 });
 
