@@ -134,7 +134,10 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
       OPENID4VP_CERTIFICATE_CHAIN: certificates.verifier.chainPem,
       OPENID4VP_ROOT_CERTIFICATE: certificates.verifier.rootPem,
       OPENID4VP_ISSUER_ROOTS: certificates.issuers.rootPem,
-      OPENID4VP_LOCAL_KEY: certificates.verifier.keyPkcs8Pem,
+      // The request key on disk goes with signing keys on disk; with Key Vault keys it is the vault's too.
+      ...((options.settings?.SIGNING_KEYS ?? "local") === "local"
+        ? { OPENID4VP_LOCAL_KEY: certificates.verifier.keyPkcs8Pem }
+        : {}),
     };
     const [[portalPage, , trustPage], cosmos, serviceBus, verifiedId, blob] = await Promise.all([
       pages,
