@@ -71,6 +71,38 @@ export function checkChain(x5c: unknown, roots: readonly X509Certificate[], now:
   return { ok: true, leaf };
 }
 
+/** Checks an `x5c` against fixed roots at a time; see cachedChainCheck. */
+export type ChainChecker = (x5c: unknown, now: Date) => ChainCheck;
+
+/** How many distinct chains a checker remembers: issuers are few, and each signs with one chain at a time. */
+const CHAIN_CACHE_ENTRIES = 64;
+
+/**
+ * checkChain for fixed roots, remembering each chain it accepted: an issuer signs every credential with the same
+ * `x5c`, so parsing it and checking its signatures once is enough. A remembered chain is still held to its
+ * certificates' validity periods at every use; a refused one is checked afresh every time.
+ */
+export function cachedChainCheck(roots: readonly X509Certificate[]): ChainChecker {
+  const accepted = new Map<string, { leaf: X509Certificate; from: number; to: number }>();
+  return (x5c, now) => {
+    const key =
+      Array.isArray(x5c) && x5c.every((entry) => typeof entry === "string") ? x5c.join(".") : undefined;
+    const known = key === undefined ? undefined : accepted.get(key);
+    if (known !== undefined && known.from <= now.getTime() && now.getTime() < known.to) {
+      return { ok: true, leaf: known.leaf };
+    }
+    const checked = checkChain(x5c, roots, now);
+    if (checked.ok && key !== undefined) {
+      if (accepted.size >= CHAIN_CACHE_ENTRIES) accepted.delete(accepted.keys().next().value ?? "");
+      const chain = (x5c as string[]).map((entry) => new X509Certificate(Buffer.from(entry, "base64")));
+      const from = Math.max(...chain.map((certificate) => Date.parse(certificate.validFrom)));
+      const to = Math.min(...chain.map((certificate) => Date.parse(certificate.validTo)));
+      accepted.set(key, { leaf: checked.leaf, from, to });
+    }
+    return checked;
+  };
+}
+
 /** Whether `parent` is a CA certificate that issued and signed `child`. */
 function signs(parent: X509Certificate, child: X509Certificate): boolean {
   return parent.ca && child.checkIssued(parent) && child.verify(parent.publicKey);

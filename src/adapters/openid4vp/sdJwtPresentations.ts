@@ -10,7 +10,7 @@ import { catalogueClaimName, didOfIssuerUrl, typeOfVct } from "../../domain/cata
 import type { PresentedCredential } from "../../domain/presentation.js";
 import type { RequestError } from "../../domain/requestProgress.js";
 import type { CredentialQuery } from "../../domain/walletQuery.js";
-import { checkChain, leafNamesIssuer } from "./certificateChains.js";
+import { type ChainChecker, checkChain, leafNamesIssuer } from "./certificateChains.js";
 import type { StatusReader } from "./statusLists.js";
 
 export const SD_JWT_VC_TYPE = "dc+sd-jwt";
@@ -37,6 +37,8 @@ export type PresentationContext = {
   readonly now: Date;
   readonly issuerRoots: readonly X509Certificate[];
   readonly status: StatusReader;
+  /** Checks issuer chains against `issuerRoots`; checkChain itself unless a caller keeps a cache of them. */
+  readonly checkIssuerChain?: ChainChecker;
 };
 
 export type CheckedPresentation =
@@ -68,7 +70,9 @@ export async function checkSdJwtPresentation(
   }
   // The issuer: a leaf certificate that chains to a configured root and names `iss`.
   const iss = typeof payload.iss === "string" ? payload.iss : "";
-  const chain = checkChain(header.x5c, context.issuerRoots, context.now);
+  const chain =
+    context.checkIssuerChain?.(header.x5c, context.now) ??
+    checkChain(header.x5c, context.issuerRoots, context.now);
   if (!chain.ok || !leafNamesIssuer(chain.leaf, iss)) {
     return refuse("issuer_not_accepted", `${what} is not signed by an issuer this service trusts.`);
   }

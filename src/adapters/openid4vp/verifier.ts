@@ -14,7 +14,7 @@ import type { Openid4vpRecord } from "../../domain/verifiedIdRequest.js";
 import type { CredentialQuery } from "../../domain/walletQuery.js";
 import { signJwt } from "../keys/signingKeys.js";
 import { qrCodeDataUrl } from "../qrCode.js";
-import { x5cOf, x509HashClientId } from "./certificateChains.js";
+import { type ChainChecker, cachedChainCheck, x5cOf, x509HashClientId } from "./certificateChains.js";
 import { checkSdJwtPresentation, SD_JWT_VC_TYPE } from "./sdJwtPresentations.js";
 import type { StatusReader } from "./statusLists.js";
 
@@ -41,6 +41,7 @@ export function openid4vpVerifier(options: VerifierOptions): StandardWallets & {
   const [leaf] = options.chain;
   if (leaf === undefined) throw new Error("The verifier's certificate chain is empty.");
   const clientId = x509HashClientId(leaf);
+  const checkIssuerChain = cachedChainCheck(options.issuerRoots);
   const x5c = x5cOf(options.chain);
   const requestUri = (id: string) => `${options.origin}/api/openid4vp/requests/${id}`;
   const responseUri = (id: string) => `${options.origin}/api/openid4vp/responses/${id}`;
@@ -93,7 +94,7 @@ export function openid4vpVerifier(options: VerifierOptions): StandardWallets & {
     async verifyResponse(request, form, now) {
       const opened = await openResponse(request, form);
       if (opened.kind !== "opened") return opened;
-      return checkPresentations(request, opened.vpToken, { clientId, now, ...options });
+      return checkPresentations(request, opened.vpToken, { clientId, now, checkIssuerChain, ...options });
     },
   };
 }
@@ -142,7 +143,11 @@ async function openResponse(request: WalletRequest, form: Readonly<Record<string
   return { kind: "opened", vpToken: payload.vp_token };
 }
 
-type CheckContext = VerifierOptions & { readonly clientId: string; readonly now: Date };
+type CheckContext = VerifierOptions & {
+  readonly clientId: string;
+  readonly now: Date;
+  readonly checkIssuerChain: ChainChecker;
+};
 
 /** Every query answered once with one SD-JWT VC that passes every check; the first refusal ends it. */
 async function checkPresentations(
@@ -183,6 +188,7 @@ async function checkPresentations(
       now: context.now,
       issuerRoots: context.issuerRoots,
       status: context.status,
+      checkIssuerChain: context.checkIssuerChain,
     });
     if (!checked.ok) return { kind: "refused", error: checked.error };
     if (query.type === ACCESS_KEY_TYPE) {

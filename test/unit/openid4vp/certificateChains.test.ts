@@ -10,6 +10,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalCertificates } from "../../../local/openid4vp/ca.js";
 import {
+  cachedChainCheck,
   certificatesOfPem,
   checkChain,
   leafNamesIssuer,
@@ -54,6 +55,21 @@ async function certificateNaming(names: { type: "dns" | "url"; value: string }[]
   );
   return new X509Certificate(made.toString("pem"));
 }
+
+describe("cachedChainCheck", () => {
+  it("accepts a chain it remembers only inside its certificates' validity, and never remembers a refusal", () => {
+    const check = cachedChainCheck(roots);
+    expect(check(x5c, new Date()).ok).toBe(true);
+    // The same chain, remembered, is still held to its dates: ten years on it has expired.
+    expect(check(x5c, new Date(Date.now() + 10 * 365 * DAY_MS))).toMatchObject({ ok: false });
+    expect(check(x5c, new Date()).ok).toBe(true);
+    // A chain to another root is refused each time, however often it is tried.
+    const otherChecker = cachedChainCheck(certificatesOfPem(other.issuers.rootPem, "other root"));
+    expect(otherChecker(x5c, new Date()).ok).toBe(false);
+    expect(otherChecker(x5c, new Date()).ok).toBe(false);
+    expect(check([...x5c].reverse(), new Date()).ok).toBe(false);
+  });
+});
 
 describe("checkChain", () => {
   it("accepts an issuer leaf and its intermediate that chain to the configured root, and returns the leaf", () => {
