@@ -215,12 +215,29 @@ describe("npm run trusts: against Cosmos DB", () => {
     expect(await stored()).toEqual([]);
   });
 
-  it("refuses to add a trust whose id exists, and leaves the stored one as it was", async () => {
+  it("refuses to add a trust whose id exists before asking, and leaves the stored one as it was", async () => {
     await container.items.create(trust("RTH"));
-    const { refused } = await run(
-      { command: "add", file: "rth.json", mode: "yes" },
-      { files: { "rth.json": JSON.stringify(trust("RTH", { name: "Another" })) } },
+    const { refused, output, asked } = await run(
+      { command: "add", file: "rth.json", mode: "ask" },
+      { files: { "rth.json": JSON.stringify(trust("RTH", { name: "Another" })) }, answer: true },
     );
+    expect(refused).toBe("trust RTH exists; change it with set");
+    expect({ output, asked }).toEqual({ output: "", asked: [] });
+    expect(await stored()).toEqual([trust("RTH")]);
+  });
+
+  it("refuses to add a trust that someone else created while the operator was asked, and theirs stays", async () => {
+    const { refused, asked } = await run(
+      { command: "add", file: "rth.json", mode: "ask" },
+      {
+        files: { "rth.json": JSON.stringify(trust("RTH", { name: "Another" })) },
+        answer: true,
+        meanwhile: async () => {
+          await container.items.create(trust("RTH"));
+        },
+      },
+    );
+    expect(asked).toHaveLength(1);
     expect(refused).toBe("trust RTH exists; change it with set");
     expect(await stored()).toEqual([trust("RTH")]);
   });
