@@ -1,6 +1,7 @@
 // Validation of createIssuanceRequest bodies as Microsoft documents them (issuance-request-api): unknown fields,
 // missing or mistyped fields, a PIN outside 4 to 16 digits, callback headers other than api-key/Authorization and
 // an expirationDate not in the future are 400 badOrMissingField naming the field in `target`.
+import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { InnerError } from "./serviceErrors.js";
 
@@ -34,15 +35,37 @@ const callbackSchema = z.strictObject({
     .optional(),
 });
 
-// A plain numeric PIN; the hashed form (salt, alg, iterations) is not simulated and is refused as unknown fields.
+// A numeric PIN in plain text, or hashed as Microsoft documents it: `value` is Base64(SHA-256(salt + PIN)), with
+// `salt`, `alg: "sha256"` and `iterations: 1` all given.
 const pinSchema = z
   .strictObject({
-    value: z.string().regex(/^\d+$/, "The PIN value must be digits only."),
+    value: nonEmpty,
     type: z.literal("numeric").optional(),
     length: z.number().int().min(PIN_MIN_LENGTH).max(PIN_MAX_LENGTH).default(PIN_DEFAULT_LENGTH),
+    salt: z.string().optional(),
+    alg: z.literal("sha256").optional(),
+    iterations: z.literal(1).optional(),
   })
   .superRefine((pin, context) => {
-    if (pin.value.length !== pin.length) {
+    const hashed = pin.salt !== undefined || pin.alg !== undefined || pin.iterations !== undefined;
+    if (hashed) {
+      for (const field of ["salt", "alg", "iterations"] as const) {
+        if (pin[field] === undefined) {
+          context.addIssue({ code: "custom", path: [field], message: `A hashed PIN needs '${field}'.` });
+        }
+      }
+      if (!/^[A-Za-z0-9+/]{43}=$/.test(pin.value)) {
+        context.addIssue({
+          code: "custom",
+          path: ["value"],
+          message: "A hashed PIN's value must be a Base64 SHA-256 hash.",
+        });
+      }
+      return;
+    }
+    if (!/^\d+$/.test(pin.value)) {
+      context.addIssue({ code: "custom", path: ["value"], message: "The PIN value must be digits only." });
+    } else if (pin.value.length !== pin.length) {
       context.addIssue({
         code: "custom",
         path: ["value"],
@@ -50,6 +73,21 @@ const pinSchema = z
       });
     }
   });
+
+export type IssuancePin = z.infer<typeof pinSchema>;
+
+/** Whether the PIN the person typed is the offer's, for a plain or a hashed PIN. */
+export function pinMatches(pin: IssuancePin, typed: string): boolean {
+  if (!/^\d+$/.test(typed) || typed.length !== pin.length) return false;
+  const expected = pin.salt === undefined ? Buffer.from(pin.value, "utf8") : Buffer.from(pin.value, "base64");
+  const given =
+    pin.salt === undefined
+      ? Buffer.from(typed, "utf8")
+      : createHash("sha256")
+          .update(pin.salt + typed, "utf8")
+          .digest();
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
 
 const issuanceRequestSchema = z.strictObject({
   authority: did,

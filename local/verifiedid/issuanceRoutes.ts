@@ -1,14 +1,13 @@
 // Issuance and revocation as Microsoft Entra Verified ID does them: the Request Service's createIssuanceRequest and
 // its callbacks, the wallet's acceptance of an offer with its PIN, and the Admin API's search and revoke of issued
 // credentials by their indexed claim's hash.
-import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { z } from "zod";
 import { qrCodeDataUrl } from "../../src/adapters/qrCode.js";
 import { deliverCallback } from "./callbacks.js";
 import type { SimulatorContext } from "./context.js";
 import { fail, parseBody, parseJson, type Reply, type Result, type Route, simulatorError } from "./http.js";
-import { validateIssuanceRequest } from "./issuanceRequest.js";
+import { pinMatches, validateIssuanceRequest } from "./issuanceRequest.js";
 import { MAX_PIN_ATTEMPTS, type StoredIssuance } from "./issuances.js";
 import { serviceError } from "./serviceErrors.js";
 import { takeFault } from "./serviceRoutes.js";
@@ -82,7 +81,7 @@ export function issuanceRoutes(context: SimulatorContext): Route[] {
     const pin = offer.body.pin;
     if (pin !== undefined) {
       if (input.pin === undefined) return simulatorError(400, "pinRequired", "The offer needs its PIN.");
-      if (!samePin(input.pin, pin.value)) {
+      if (!pinMatches(pin, input.pin)) {
         offer.wrongPins++;
         const attemptsLeft = Math.max(0, MAX_PIN_ATTEMPTS - offer.wrongPins);
         if (attemptsLeft === 0 && offer.status === "retrieved") {
@@ -297,12 +296,6 @@ function offerView(offer: StoredIssuance): Record<string, unknown> {
     expiry: offer.expiry,
     ...(pin !== undefined ? { pin: { length: pin.length } } : {}),
   };
-}
-
-function samePin(given: string, expected: string): boolean {
-  const a = Buffer.from(given, "utf8");
-  const b = Buffer.from(expected, "utf8");
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**

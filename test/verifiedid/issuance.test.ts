@@ -172,6 +172,17 @@ describe("createIssuanceRequest", () => {
       "expirationDate",
     ],
     [
+      "a hashed PIN without its alg",
+      () =>
+        withPath(validBody(), ["pin"], {
+          value: createHash("sha256").update(`salt-1${PIN}`).digest("base64"),
+          length: 6,
+          salt: "salt-1",
+          iterations: 1,
+        }),
+      "pin.alg",
+    ],
+    [
       "a claim that is not a string",
       () => withPath(validBody(), ["claims", "staffId"], 42),
       "claims.staffId",
@@ -265,6 +276,27 @@ describe("accepting an offer", () => {
 
     const right = await accept(walletId, { url: created.url, pin: PIN });
     expect(right.status).toBe(200);
+    expect(statuses()).toEqual(["request_retrieved", "issuance_successful"]);
+  });
+
+  it("checks a hashed PIN as Microsoft documents it, Base64(SHA-256(salt + PIN))", async () => {
+    const salt = "e5b0c6a1";
+    const created = await offer({
+      ...validBody(),
+      pin: {
+        value: createHash("sha256").update(`${salt}${PIN}`, "utf8").digest("base64"),
+        length: 6,
+        salt,
+        alg: "sha256",
+        iterations: 1,
+      },
+    });
+    const walletId = await newWallet();
+
+    expect((await accept(walletId, { url: created.url, pin: "000000" })).body).toMatchObject({
+      error: "pinInvalid",
+    });
+    expect((await accept(walletId, { url: created.url, pin: PIN })).status).toBe(200);
     expect(statuses()).toEqual(["request_retrieved", "issuance_successful"]);
   });
 
