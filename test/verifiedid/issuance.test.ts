@@ -263,6 +263,26 @@ describe("accepting an offer", () => {
     ]);
   });
 
+  it("shows the opened offer with its PIN's length but never the PIN, sending request_retrieved once", async () => {
+    const created = await offer();
+    const walletId = await newWallet();
+
+    const opened = await getJson(`${simulator.url}/wallet/issuance/${created.requestId}`);
+
+    expect(opened.body).toEqual({
+      requestId: created.requestId,
+      authority: AUTHORITY,
+      clientName: "Guy's and St Thomas' NHS Foundation Trust",
+      type: "StaffPassportAccessKey",
+      manifest: MANIFEST,
+      expiry: created.expiry,
+      pin: { length: 6 },
+    });
+    expect(statuses()).toEqual(["request_retrieved"]);
+    expect((await accept(walletId, { url: created.url, pin: PIN })).status).toBe(200);
+    expect(statuses()).toEqual(["request_retrieved", "issuance_successful"]);
+  });
+
   it("refuses a wrong PIN to the wallet with pinInvalid, keeps the offer open, and issues with the right PIN next", async () => {
     const created = await offer();
     const walletId = await newWallet();
