@@ -50,9 +50,14 @@ function post(url: URL, headers: Record<string, string>, payload: string): Promi
   });
 }
 
+/** What a callback needs of a presentation or issuance request: its id and its callback. */
+export type CallbackTarget = Pick<StoredRequest, "requestId"> & {
+  readonly body: { readonly callback: StoredRequest["body"]["callback"] };
+};
+
 /** The receiver's HTTP status, or null when it could not be reached in time. */
 export async function deliverCallback(
-  request: StoredRequest,
+  request: CallbackTarget,
   body: Record<string, unknown>,
   log: (line: string) => void,
 ): Promise<number | null> {

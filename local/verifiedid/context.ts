@@ -1,4 +1,5 @@
 // The simulator's shared state, handed to each group of routes.
+import type { IssuanceStore } from "./issuances.js";
 import type { IssuerKeys } from "./keys.js";
 import type { OpenedRequest } from "./openid4vpWallet.js";
 import type { RequestStore } from "./requests.js";
@@ -18,6 +19,8 @@ export type SimulatorContext = {
   readonly issuers: IssuerKeys;
   readonly wallets: WalletStore;
   readonly requests: RequestStore;
+  /** Issuance offers and the credentials issued through them. */
+  readonly issuances: IssuanceStore;
   /** The verifier root a wallet trusts for OpenID4VP request objects (PEM). */
   readonly verifierRootPem: string;
   /** OpenID4VP requests the wallets have opened, by the wallet's own request id. */

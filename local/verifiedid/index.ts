@@ -1,10 +1,14 @@
-// The local Verified ID simulator: plays Microsoft's Request Service (createPresentationRequest, callbacks) and the
-// staff member's wallet, so the whole journey runs locally. See README.md in this folder for its endpoints:
-//   POST /v1.0/verifiableCredentials/createPresentationRequest   the Request Service
-//   GET  /wallet/wallets/{id}, POST /wallet/wallets, POST /wallet/wallets/{id}/scan|present, GET /wallet/requests/{id}
+// The local Verified ID simulator: plays Microsoft's Request Service (createPresentationRequest,
+// createIssuanceRequest, callbacks), its Admin API's revocation and the staff member's wallet, so the whole journey
+// runs locally. See README.md in this folder for its endpoints:
+//   POST /v1.0/verifiableCredentials/createPresentationRequest|createIssuanceRequest   the Request Service
+//   GET  /v1.0/verifiableCredentials/authorities[/{a}/contracts/{c}/credentials], POST .../{id}/revoke   Admin API
+//   GET  /wallet/wallets/{id}, POST /wallet/wallets, POST /wallet/wallets/{id}/scan|present|accept,
+//   GET  /wallet/requests/{id}, GET /wallet/issuance/{id}
 //   POST /issuer/credentials, POST /issuer/status, GET /issuer/status-lists/{listId}   the SD-JWT VC issuer
 //   POST /control/credentials/revoke, POST|DELETE /control/faults, GET /control/requests/{id},
-//   POST /control/requests/{id}/expire, GET /control/issuers, GET /health
+//   POST /control/requests/{id}/expire, GET /control/issuance-requests/{id}, POST .../{id}/expire,
+//   GET /control/issuers, GET /health
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -17,6 +21,8 @@ import { loadSeedWallets, SEED_DIR } from "../seed/index.js";
 import type { SimulatorContext } from "./context.js";
 import { controlRoutes } from "./controlRoutes.js";
 import { BodyTooLarge, matchRoute, readBody, sendReply } from "./http.js";
+import { issuanceRoutes } from "./issuanceRoutes.js";
+import { IssuanceStore } from "./issuances.js";
 import { IssuerKeys } from "./keys.js";
 import { RequestStore } from "./requests.js";
 import { createSdJwtIssuer, type SdJwtIssuer } from "./sdJwtIssuer.js";
@@ -74,6 +80,7 @@ export async function startVerifiedIdSimulator(
     issuers,
     wallets: new WalletStore(issuers, sdJwtIssuer, now),
     requests: new RequestStore(now),
+    issuances: new IssuanceStore(now),
     verifierRootPem: certificates.verifier.rootPem,
     openid4vpRequests: new Map(),
     fault: undefined,
@@ -83,6 +90,7 @@ export async function startVerifiedIdSimulator(
   const routes = [
     ...serviceRoutes(context),
     ...walletRoutes(context),
+    ...issuanceRoutes(context),
     ...controlRoutes(context),
     ...sdJwtIssuer.routes,
   ];

@@ -44,7 +44,8 @@ export function serviceRoutes(context: SimulatorContext): Route[] {
   ];
 }
 
-function takeFault(context: SimulatorContext): Reply | undefined {
+/** The next injected create failure, if any; issuance and presentation requests share them. */
+export function takeFault(context: SimulatorContext): Reply | undefined {
   const fault = context.fault;
   if (fault === undefined || fault.remaining <= 0) return undefined;
   fault.remaining--;

@@ -162,6 +162,28 @@ export class WalletStore {
     return [...this.#wallets.keys()];
   }
 
+  /** Issues one more credential into the wallet, in both formats, as an accepted issuance offer does. */
+  async issueInto(wallet: Wallet, credential: WalletCredential): Promise<HeldCredential> {
+    const held = await this.#issue(wallet.did, credential, `c${wallet.credentials.length + 1}`);
+    const twin = await this.#issueSdJwt(wallet.key.publicJwk, held, `s${wallet.sdJwts.length + 1}`);
+    wallet.credentials.push(held);
+    if (twin !== undefined) wallet.sdJwts.push(twin);
+    return held;
+  }
+
+  /** Revokes one credential of the wallet by its id, and its SD-JWT VC twin in its status list. */
+  revokeById(walletId: string, credentialId: string): boolean {
+    const wallet = this.#wallets.get(walletId);
+    const credential = wallet?.credentials.find((held) => held.id === credentialId);
+    if (wallet === undefined || credential === undefined) return false;
+    credential.revoked = true;
+    for (const twin of wallet.sdJwts.filter((held) => held.twinId === credential.id)) {
+      twin.revoked = true;
+      this.#sdJwtIssuer.setStatus(twin.credential, "revoked");
+    }
+    return true;
+  }
+
   /** Marks the wallet's credentials of a type (optionally of one issuer) revoked; returns how many. */
   revoke(walletId: string, type: string, issuer?: string): number {
     const wallet = this.#wallets.get(walletId);
