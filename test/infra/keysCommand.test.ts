@@ -15,6 +15,7 @@ import { parseKeysCommand, requestKeyCertificateRequest, UsageError } from "../.
 import { keyVaultClientOptions, keyVaultSigningKeys } from "../../src/adapters/keys/keyVaultSigningKeys.js";
 import { StaticTokenCredential } from "../../src/adapters/verifiedId/index.js";
 import { spawnForTest } from "../support/processes.js";
+import { until } from "../support/until.js";
 
 const vault = "https://kv-dev-abc.vault.azure.net/";
 const SUBJECT_ALT_NAME = "2.5.29.17";
@@ -206,7 +207,10 @@ describe("npm run keys", () => {
     }, 60_000);
 
     it("signs with the newest version of the key, the one the service signs request objects with", async () => {
-      await createRequestKey("openid4vp-request-key");
+      const older = await createRequestKey("openid4vp-request-key");
+      // Key Vault dates a version to the second: the newer one must be created in a later second to be the newest.
+      const olderSecond = Math.floor((older.properties.createdOn?.getTime() ?? Date.now()) / 1000);
+      await until(() => Math.floor(Date.now() / 1000) > olderSecond, { what: "the next second" });
       const newest = await createRequestKey("openid4vp-request-key");
       const { pem, kid } = await requestKeyCertificateRequest(
         {
