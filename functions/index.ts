@@ -1,6 +1,7 @@
 // Every function of the app, in one list read by the Azure registration (register.ts) and by the local host.
 // Adding a function means adding its file and one line here.
 import { cancelShare } from "./cancelShare.js";
+import { createAccessKey } from "./createAccessKey.js";
 import { createCredentialRequest } from "./createCredentialRequest.js";
 import { createStream } from "./createStream.js";
 import { decideCredential } from "./decideCredential.js";
@@ -11,6 +12,7 @@ import { deliverShareEvent, retryShareDelivery } from "./deliverShareEvent.js";
 import { expireShareEventClaims } from "./expireShareEventClaims.js";
 import { health } from "./health.js";
 import { jwks } from "./jwks.js";
+import { listAccessKeys } from "./listAccessKeys.js";
 import { listCredentialRequests } from "./listCredentialRequests.js";
 import { listCredentialTypes } from "./listCredentialTypes.js";
 import { listShares } from "./listShares.js";
@@ -26,6 +28,7 @@ import { readStream } from "./readStream.js";
 import { readStreamStatus } from "./readStreamStatus.js";
 import { recordShareEvent } from "./recordShareEvent.js";
 import { replaceStream } from "./replaceStream.js";
+import { revokeAccessKey } from "./revokeAccessKey.js";
 import { searchTrusts } from "./searchTrusts.js";
 import { ssfConfiguration } from "./ssfConfiguration.js";
 import { startLogin } from "./startLogin.js";
@@ -61,6 +64,9 @@ export const functions: readonly FunctionDefinition[] = [
   createCredentialRequest,
   readCredentialRequest,
   withdrawCredentialRequest,
+  createAccessKey,
+  listAccessKeys,
+  revokeAccessKey,
   pollShareEvents,
   ssfConfiguration,
   readStream,

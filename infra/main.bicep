@@ -150,6 +150,8 @@ var cosmosContainers = [
   // Each trust's SSF stream (id = stream_id = the trust's id). The trust manages it through the app, so the app
   // reads and writes it; `trusts` stays the operator's.
   { id: 'streams', partitionKey: { paths: ['/trustId'] } }
+  // The access keys trusts issue and revoke through the app; the app reads and writes them.
+  { id: 'accessKeys', partitionKey: { paths: ['/trustId'] } }
 ]
 // Only operators register and change trusts; the app reads them.
 var operatorOnlyContainerIds = ['trusts']

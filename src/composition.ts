@@ -9,6 +9,7 @@ import type { HttpRequest } from "@azure/functions";
 import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
 import { blobPayloadStore, payloadContainer } from "./adapters/blob/payloadStore.js";
+import { accessKeyStore } from "./adapters/cosmos/accessKeyStore.js";
 import { cachedTrustStore } from "./adapters/cosmos/cachedTrusts.js";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
@@ -30,12 +31,14 @@ import { type OutboundPolicy, runsLocally, validateOutboundUrl } from "./adapter
 import { localRequestKey, standardWallets, vaultRequestKey } from "./adapters/openid4vp/index.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
+import { createVerifiedIdAdmin } from "./adapters/verifiedId/admin.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
 import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHealth.js";
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import { countParked } from "./app/outbox.js";
 import type { PollDeps } from "./app/pollShareEvents.js";
 import type {
+  AccessKeyStore,
   Clock,
   CredentialRequestStore,
   EventPublisher,
@@ -45,6 +48,7 @@ import type {
   ShareStore,
   SigningKeys,
   StandardWallets,
+  VerifiedIdAdmin,
   VerifiedIdClient,
 } from "./app/ports.js";
 import type { RecordDeps } from "./app/recordShareEvent.js";
@@ -83,6 +87,10 @@ export type Services = {
   payloads: PayloadStore;
   publisher: EventPublisher;
   verifiedId: VerifiedIdClient;
+  /** Verified ID's Admin API, which revokes issued access keys. */
+  verifiedIdAdmin: VerifiedIdAdmin;
+  /** The access keys trusts issue (API.md section 10). */
+  accessKeys: AccessKeyStore;
   /** The OpenID4VP verifier for standard wallets (API.md section 9). */
   wallets: StandardWallets;
   keys: SigningKeys;
@@ -283,6 +291,7 @@ function buildServices(config: Config): Services {
     ),
   );
   const healthChecks = dependencyChecks(database, serviceBus);
+  const verifiedIdTokens = verifiedIdCredential(config, credential);
   const outbound: OutboundPolicy = { local: runsLocally(config) };
   const trustTokens = trustTokenVerifier({
     trusts,
@@ -325,10 +334,16 @@ function buildServices(config: Config): Services {
     publisher: serviceBusEventPublisher(serviceBus),
     verifiedId: createVerifiedIdClient({
       baseUrl: config.VERIFIEDID_BASE_URL,
-      credential: verifiedIdCredential(config, credential),
+      credential: verifiedIdTokens,
       authority: config.VERIFIEDID_AUTHORITY,
       callbackUrl: config.VERIFIEDID_CALLBACK_URL,
     }),
+    // The Admin API is served from the Request Service's host, to the same app, for a token of its own resource.
+    verifiedIdAdmin: createVerifiedIdAdmin({
+      baseUrl: config.VERIFIEDID_BASE_URL,
+      credential: verifiedIdTokens,
+    }),
+    accessKeys: accessKeyStore(container("accessKeys")),
     keys,
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     trustTokens,

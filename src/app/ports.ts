@@ -3,6 +3,7 @@
 // implementations in unit tests and against the real services everywhere else.
 import type { JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
+import type { AccessKey, AccessKeyChange } from "../domain/accessKey.js";
 import type { CredentialRequest } from "../domain/credentialRequest.js";
 import type { Outbox, OutboxRetry } from "../domain/outbox.js";
 import type { Presentation } from "../domain/presentation.js";
@@ -220,9 +221,51 @@ export type StandardWallets = {
   ): Promise<WalletResponse>;
 };
 
+/** An access key's issuance request (API.md section 10), in the ID token hint flow: claims, PIN and expiry given. */
+export type IssuanceRequestInput = {
+  /** The issuer DID the credential is issued by: one the trust's logins accept. */
+  readonly authority: string;
+  /** Shown by the wallet as the issuer's name: the trust's name. */
+  readonly clientName: string;
+  readonly type: string;
+  /** The contract's manifest URL. */
+  readonly manifest: string;
+  /** Opaque value echoed in every callback; it identifies our stored request. */
+  readonly state: string;
+  /** The digits the person types; sent once, stored nowhere. */
+  readonly pin: string;
+  readonly claims: Readonly<Record<string, string>>;
+  readonly expirationDate: Date;
+};
+
 /** The Verified ID Request Service. */
 export type VerifiedIdClient = {
   createPresentationRequest(input: PresentationRequestInput): Promise<PresentationRequestCreated>;
+  /** Answers as a presentation request does: the link, its QR code, its expiry and the fresh callback key. */
+  createIssuanceRequest(input: IssuanceRequestInput): Promise<PresentationRequestCreated>;
+};
+
+/** Verified ID's Admin API: revokes the credentials whose indexed claim has this value. */
+export type VerifiedIdAdmin = {
+  /** How many credentials it revoked (0 when none was found); revoking one already revoked changes nothing. */
+  revokeByIndexedClaim(input: {
+    readonly authority: string;
+    readonly manifest: string;
+    readonly claimValue: string;
+  }): Promise<number>;
+};
+
+/** Access keys in `accessKeys`, partitioned by trust id. */
+export type AccessKeyStore = {
+  create(key: AccessKey): Promise<void>;
+  get(trustId: string, id: string): Promise<AccessKey | undefined>;
+  /** The trust's access keys for the staff id, newest first. */
+  listFor(trustId: string, staffId: string, limit: number): Promise<AccessKey[]>;
+  /**
+   * Applies the change in one conditional write, only while the key's stored status is `change.from` (and, with
+   * `unlessRetrieved`, it was not yet retrieved): false when it is not, so a repeat changes nothing.
+   */
+  change(trustId: string, id: string, change: AccessKeyChange): Promise<boolean>;
 };
 
 /**

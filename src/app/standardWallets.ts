@@ -1,9 +1,11 @@
 // A standard wallet's side of a login or share (API.md section 9): it fetches the signed request object (which
 // moves the request to `scanned`, as Verified ID's request_retrieved does) and posts its encrypted response, which
 // is checked, then judged by the same acceptance rules and state machines as a Verified ID callback.
+import type { LoginRequest } from "../domain/login.js";
 import type { Presentation } from "../domain/presentation.js";
 import { whyIgnored } from "../domain/requestProgress.js";
 import { MINTED_ID } from "../domain/secrets.js";
+import type { ShareRequest } from "../domain/share.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 import { type CredentialQuery, loginQueries, shareQueries } from "../domain/walletQuery.js";
 import { ServiceError } from "../errors.js";
@@ -40,7 +42,8 @@ async function openRequest(
 ): Promise<{ stored: Versioned<VerifiedIdRequest>; request: WalletRequest } | undefined> {
   const stored = MINTED_ID.test(id) ? await deps.requests.get(id) : undefined;
   const record = stored?.value.openid4vp;
-  if (stored === undefined || record === undefined) return undefined;
+  // An access key's issuance request is Verified ID's alone; no standard wallet answers it.
+  if (stored === undefined || record === undefined || stored.value.kind === "accessKey") return undefined;
   const value = stored.value;
   // A share's progress is on the share (its record keeps what it asked for), read here only for its wallet.
   const progress =
@@ -56,7 +59,7 @@ async function openRequest(
 }
 
 /** What the request asks for, from its record: the trust's access key, and a share's chosen types. */
-function queriesOf(request: VerifiedIdRequest): readonly CredentialQuery[] {
+function queriesOf(request: LoginRequest | ShareRequest): readonly CredentialQuery[] {
   return request.kind === "login"
     ? loginQueries(request.trustId)
     : shareQueries(request.trustId, request.credentialTypes);

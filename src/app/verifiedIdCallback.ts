@@ -6,6 +6,7 @@ import {
   acceptLoginPresentation,
   acceptSharePresentation,
 } from "../domain/acceptPresentation.js";
+import { type AccessKeyRequest, issuanceChange } from "../domain/accessKey.js";
 import type { LoginRequest, Verified } from "../domain/login.js";
 import type { CallbackReport, Presentation } from "../domain/presentation.js";
 import {
@@ -23,11 +24,20 @@ import { ServiceError, TrustDocumentInvalid } from "../errors.js";
 import { describeError } from "../log.js";
 import { fulfilCredentialRequest } from "./credentialRequests.js";
 import { type OutboxDeps, publishFromOutbox, shareOutbox } from "./outbox.js";
-import type { Clock, PayloadStore, RequestStore, ShareChange, TrustDirectory, Versioned } from "./ports.js";
+import type {
+  AccessKeyStore,
+  Clock,
+  PayloadStore,
+  RequestStore,
+  ShareChange,
+  TrustDirectory,
+  Versioned,
+} from "./ports.js";
 import { REQUEST_TTL_SECONDS } from "./presentationRequests.js";
 
 export type CallbackDeps = OutboxDeps & {
   trusts: TrustDirectory;
+  accessKeys: AccessKeyStore;
   requests: RequestStore;
   payloads: PayloadStore;
   clock: Clock;
@@ -95,6 +105,8 @@ export async function applyCallback(
       return applyToLogin(deps, stored as Versioned<LoginRequest>, report);
     case "share":
       return applyToShare(deps, request, report, correlationId);
+    case "accessKey":
+      return applyToAccessKey(deps, request, report);
     default:
       // A document of a kind this code does not know is never applied.
       throw new InvalidCallback();
@@ -116,6 +128,10 @@ async function progressEventOf<Done>(
       };
     case "refused":
       return { type: "failed", error: report.error };
+    case "issued":
+    case "issuanceFailed":
+      // Only an issuance request is called back with these; a presentation request never is.
+      throw new InvalidCallback();
     case "verified":
       return report.presentation.ok
         ? judge(report.presentation)
@@ -333,6 +349,24 @@ async function applyToShare(
     await fulfilAnsweredRequest(deps, request);
   }
   return { applied: true, requestId: request.id, kind: request.kind, ...outcomeOf(change.progress) };
+}
+
+/**
+ * Moves the access key an issuance callback reports on, in one write conditional on its stored status: a repeat,
+ * or a callback after the key has moved on, changes nothing. A presentation's callback never applies to it.
+ */
+async function applyToAccessKey(
+  deps: CallbackDeps,
+  request: AccessKeyRequest,
+  report: CallbackReport,
+): Promise<CallbackOutcome> {
+  if (report.status !== "retrieved" && report.status !== "issued" && report.status !== "issuanceFailed") {
+    throw new InvalidCallback();
+  }
+  const change = issuanceChange(report, deps.clock());
+  const changed = await deps.accessKeys.change(request.trustId, request.accessKeyId, change);
+  if (!changed) return { applied: false, requestId: request.id, kind: request.kind, reason: "repeated" };
+  return { applied: true, requestId: request.id, kind: request.kind, status: change.set.status ?? "offered" };
 }
 
 /** The status a move left, with the refusal when it failed the request. */

@@ -63,4 +63,10 @@ export type CallbackReport = { readonly requestId: string; readonly state: strin
       readonly status: "verified";
       readonly presentation: ({ readonly ok: true } & Presentation) | { readonly ok: false };
     }
+  /** An issuance request's outcomes (API.md section 10): the wallet holds the credential, or issuance failed. */
+  | { readonly status: "issued" }
+  | {
+      readonly status: "issuanceFailed";
+      readonly error: { readonly code: string; readonly message?: string };
+    }
 );

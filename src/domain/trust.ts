@@ -40,6 +40,11 @@ export type Trust = {
   readonly allowedHosts?: readonly string[];
   /** The protocols its portal offers; absent means `["verifiedid"]`. */
   readonly protocols?: readonly Protocol[];
+  /**
+   * The manifest URL of the trust's access key contract at Verified ID (`.../contracts/{contractId}/manifest`),
+   * from which the trust API issues access keys (API.md section 10); absent: it cannot issue them yet.
+   */
+  readonly accessKeyManifest?: string;
 };
 
 /**
@@ -137,6 +142,14 @@ export const trustFields = {
     .min(1)
     .max(PROTOCOLS.length)
     .refine((list) => new Set(list).size === list.length, "must not name a protocol twice")
+    .exactOptional(),
+  accessKeyManifest: z
+    .url()
+    .refine(isHttpsOrLoopback, "must be https (http only on a loopback address)")
+    .refine(
+      (url) => URL.canParse(url) && /\/contracts\/[^/]+\/manifest$/.test(new URL(url).pathname),
+      "must end with /contracts/{contractId}/manifest",
+    )
     .exactOptional(),
 };
 

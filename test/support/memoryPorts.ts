@@ -375,6 +375,9 @@ export function memoryVerifiedId(now: () => Date): VerifiedIdClient & { asked: P
         apiKey: `api-key-${asked.length}`,
       };
     },
+    async createIssuanceRequest() {
+      throw new Error("no issuance requests in these tests");
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 // One trust, one staff member's session and every port in memory, with a clock the test moves: the world the use
 // case unit tests run in.
-import type { Session, StandardWallets } from "../../src/app/ports.js";
+import type { AccessKeyStore, Session, StandardWallets } from "../../src/app/ports.js";
 import { NHS_ENGLAND_ISSUER } from "../../src/domain/catalogue.js";
 import type { CallbackReport } from "../../src/domain/presentation.js";
 import type { Trust } from "../../src/domain/trust.js";
@@ -38,6 +38,13 @@ const noStandardWallets: StandardWallets = {
   verifyResponse: () => Promise.reject(new Error("standard wallets are not part of this world")),
 };
 
+const noAccessKeys: AccessKeyStore = {
+  create: () => Promise.reject(new Error("access keys are not part of this world")),
+  get: () => Promise.reject(new Error("access keys are not part of this world")),
+  listFor: () => Promise.reject(new Error("access keys are not part of this world")),
+  change: () => Promise.reject(new Error("access keys are not part of this world")),
+};
+
 export function world() {
   let now = new Date();
   const clock = () => now;
@@ -49,6 +56,7 @@ export function world() {
     payloads: memoryPayloads(),
     verifiedId: memoryVerifiedId(clock),
     wallets: noStandardWallets,
+    accessKeys: noAccessKeys,
     publisher: memoryPublisher(),
     log: memoryLogger(),
     clock,

@@ -77,11 +77,27 @@ describe("verifiedIdCallbackSchema", () => {
 
   it("refuses an unknown status or a body without state", () => {
     expect(
-      verifiedIdCallbackSchema.safeParse({ requestId: "r", requestStatus: "issuance_successful", state: "s" })
+      verifiedIdCallbackSchema.safeParse({ requestId: "r", requestStatus: "issuance_pending", state: "s" })
         .success,
     ).toBe(false);
     expect(
       verifiedIdCallbackSchema.safeParse({ requestId: "r", requestStatus: "request_retrieved" }).success,
     ).toBe(false);
+  });
+
+  it("reads an issuance request's callbacks: issuance_successful as issued, issuance_error with its error", () => {
+    const base = { requestId: "r", state: "s" };
+    const issued = verifiedIdCallbackSchema.parse({ ...base, requestStatus: "issuance_successful" });
+    expect(callbackReportOf(issued)).toEqual({ ...base, status: "issued" });
+    const failed = verifiedIdCallbackSchema.parse({
+      ...base,
+      requestStatus: "issuance_error",
+      error: { code: "issuance_service_error", message: "The PIN was entered wrongly too many times." },
+    });
+    expect(callbackReportOf(failed)).toEqual({
+      ...base,
+      status: "issuanceFailed",
+      error: { code: "issuance_service_error", message: "The PIN was entered wrongly too many times." },
+    });
   });
 });

@@ -123,7 +123,7 @@ describe("createPresentationRequest", () => {
           type: "StaffPassportAccessKey",
           purpose: "Prove you work here",
           acceptedIssuers: ["did:web:rth.staffpassport.nhs.uk"],
-          configuration: { validation: { allowRevoked: false, validateLinkedDomain: true } },
+          configuration: { validation: { allowRevoked: true, validateLinkedDomain: true } },
           constraints: [{ claimName: "trustId", values: ["RTH"] }],
         },
       ],

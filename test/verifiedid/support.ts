@@ -161,7 +161,7 @@ export function validCreateBody(callbackUrl: string): Record<string, unknown> {
         type: "StaffPassportAccessKey",
         purpose: "Log in",
         acceptedIssuers: ["did:web:rj1.staffpassport.nhs.uk"],
-        configuration: { validation: { allowRevoked: false, validateLinkedDomain: true } },
+        configuration: { validation: { allowRevoked: true, validateLinkedDomain: true } },
       },
     ],
   };

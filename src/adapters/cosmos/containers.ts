@@ -9,7 +9,8 @@ export type ContainerName =
   | "shareEvents"
   | "credentialRequests"
   | "tokenIds"
-  | "streams";
+  | "streams"
+  | "accessKeys";
 
 export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[] = [
   { id: "trusts", partitionKey: { paths: ["/id"] } },
@@ -25,6 +26,9 @@ export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[
   // Each trust's SSF stream (id = stream_id, the trust's id). Not in `trusts`, which only operators write: the
   // service reads and writes this one, and a trust without a document here has the stream its trust document implies.
   { id: "streams", partitionKey: { paths: ["/trustId"] } },
+  // Access keys the trusts issue (API.md section 10): a trust reads and revokes its own by id, and lists a staff
+  // member's in its own partition, newest first.
+  { id: "accessKeys", partitionKey: { paths: ["/trustId"] } },
 ];
 
 /** Creates the database's containers where they are missing; running it again changes nothing. */

@@ -1,5 +1,5 @@
-// The body the Request Service POSTs to our callback endpoint, as documented for presentation requests, and the
-// one mapping from it to what the use case reads. Unknown fields are stripped: the service adds fields over time
+// The body the Request Service POSTs to our callback endpoint, as documented for presentation and issuance
+// requests, and the one mapping from it to what the use case reads. Unknown fields are stripped: the service adds fields over time
 // and the receipt's format is not fixed. A credential missing a field the acceptance rules need is not a
 // malformed body: it becomes a refusal (`presentation_incomplete`), so the request fails instead of hanging.
 import * as z from "zod";
@@ -9,6 +9,9 @@ export const verifiedIdRequestStatuses = [
   "request_retrieved",
   "presentation_verified",
   "presentation_error",
+  // An access key's issuance request (API.md section 10); these carry no subject and no claims.
+  "issuance_successful",
+  "issuance_error",
 ] as const;
 
 /**
@@ -73,6 +76,18 @@ export function callbackReportOf(callback: VerifiedIdCallback): CallbackReport {
       return { ...base, status: "retrieved" };
     case "presentation_error":
       return { ...base, status: "error" };
+    case "issuance_successful":
+      return { ...base, status: "issued" };
+    case "issuance_error":
+      return {
+        ...base,
+        status: "issuanceFailed",
+        error: {
+          // Kept on the access key for the trust to read, so bounded: the codes are short, the text is free.
+          code: (callback.error?.code ?? "issuance_error").slice(0, 100),
+          ...(callback.error?.message === undefined ? {} : { message: callback.error.message.slice(0, 500) }),
+        },
+      };
     case "presentation_verified": {
       const credentials: PresentedCredential[] = [];
       for (const entry of callback.verifiedCredentialsData ?? []) {

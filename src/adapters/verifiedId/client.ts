@@ -1,10 +1,11 @@
-// The Verified ID Request Service client: creates presentation requests at Microsoft's endpoint in Azure and at
+// The Verified ID Request Service client: creates presentation and issuance requests at Microsoft's endpoint in Azure and at
 // the local simulator elsewhere, by the same code path; only the base URL and the token credential differ.
 import { randomBytes } from "node:crypto";
 import type { TokenCredential } from "@azure/identity";
 import * as z from "zod";
 import type { PresentationRequestCreated, VerifiedIdClient } from "../../app/ports.js";
 import { readServiceErrorBody, VerifiedIdError } from "./errors.js";
+import { buildIssuanceRequestBody } from "./issuanceBody.js";
 import { buildPresentationRequestBody } from "./requestBody.js";
 import { nextDelayMs, parseRetryAfter, type RetryOptions, retryPolicy } from "./retry.js";
 import { cachedToken } from "./tokenCache.js";
@@ -12,6 +13,7 @@ import { cachedToken } from "./tokenCache.js";
 /** Microsoft's Request Service; the tenant comes from the access token, not the URL. */
 export const VERIFIED_ID_BASE_URL = "https://verifiedid.did.msidentity.com";
 const CREATE_PATH = "/v1.0/verifiableCredentials/createPresentationRequest";
+const ISSUANCE_PATH = "/v1.0/verifiableCredentials/createIssuanceRequest";
 // Each attempt gets this long at most, and never more than is left of the total budget, so a hung connection
 // counts as one transient failure and the portal never waits much past the budget.
 const ATTEMPT_TIMEOUT_MS = 10_000;
@@ -53,7 +55,7 @@ type Attempt =
     };
 
 export function createVerifiedIdClient(options: VerifiedIdClientOptions): VerifiedIdClient {
-  const endpoint = `${absoluteUrl(options.baseUrl, "baseUrl").replace(/\/+$/, "")}${CREATE_PATH}`;
+  const base = absoluteUrl(options.baseUrl, "baseUrl").replace(/\/+$/, "");
   absoluteUrl(options.callbackUrl, "callbackUrl");
   if (!options.authority.startsWith("did:")) throw new TypeError("authority must be a DID");
   const policy = retryPolicy(options.retry);
@@ -62,7 +64,12 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
   const now = options.now ?? Date.now;
   const tokens = cachedToken(options.credential, now);
 
-  async function attempt(body: string, attempts: number, remainingMs: number): Promise<Attempt> {
+  async function attempt(
+    endpoint: string,
+    body: string,
+    attempts: number,
+    remainingMs: number,
+  ): Promise<Attempt> {
     const signal = AbortSignal.timeout(Math.max(MIN_ATTEMPT_MS, Math.min(ATTEMPT_TIMEOUT_MS, remainingMs)));
     let token: string;
     try {
@@ -131,6 +138,33 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
     };
   }
 
+  /** Posts the body, retrying what is transient within the budget; the request as created, with its key. */
+  async function create(path: string, body: string, apiKey: string): Promise<PresentationRequestCreated> {
+    const started = now();
+    for (let attempts = 1; ; attempts++) {
+      const result = await attempt(`${base}${path}`, body, attempts, policy.maxTotalMs - (now() - started));
+      if (result.ok) {
+        const { requestId, url, expiry, qrCode } = result.created;
+        return {
+          requestId,
+          url,
+          expiresAt: new Date(expiry * 1000),
+          apiKey,
+          ...(qrCode ? { qrCode } : {}),
+        };
+      }
+      const delay = result.retryable
+        ? nextDelayMs(
+            policy,
+            { attempts, elapsedMs: now() - started, retryAfterMs: result.retryAfterMs },
+            random,
+          )
+        : undefined;
+      if (delay === undefined) throw result.error;
+      await sleep(delay);
+    }
+  }
+
   return {
     async createPresentationRequest(input) {
       const apiKey = randomBytes(32).toString("base64url");
@@ -140,29 +174,16 @@ export function createVerifiedIdClient(options: VerifiedIdClientOptions): Verifi
           input,
         ),
       );
-      const started = now();
-      for (let attempts = 1; ; attempts++) {
-        const result = await attempt(body, attempts, policy.maxTotalMs - (now() - started));
-        if (result.ok) {
-          const { requestId, url, expiry, qrCode } = result.created;
-          return {
-            requestId,
-            url,
-            expiresAt: new Date(expiry * 1000),
-            apiKey,
-            ...(qrCode ? { qrCode } : {}),
-          };
-        }
-        const delay = result.retryable
-          ? nextDelayMs(
-              policy,
-              { attempts, elapsedMs: now() - started, retryAfterMs: result.retryAfterMs },
-              random,
-            )
-          : undefined;
-        if (delay === undefined) throw result.error;
-        await sleep(delay);
-      }
+      return create(CREATE_PATH, body, apiKey);
+    },
+    async createIssuanceRequest(input) {
+      const apiKey = randomBytes(32).toString("base64url");
+      const body = JSON.stringify(
+        buildIssuanceRequestBody({ callbackUrl: options.callbackUrl, apiKey }, input),
+      );
+      // A retry after a lost answer may leave a second offer at Verified ID; only the one answered is ever given
+      // out, and the other expires unused.
+      return create(ISSUANCE_PATH, body, apiKey);
     },
   };
 }

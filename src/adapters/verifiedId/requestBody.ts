@@ -27,7 +27,7 @@ export type PresentationRequestBody = {
     type: string;
     purpose: string;
     acceptedIssuers: string[];
-    configuration: { validation: { allowRevoked: false; validateLinkedDomain: true } };
+    configuration: { validation: { allowRevoked: true; validateLinkedDomain: true } };
     constraints?: PresentationConstraint[];
   }[];
 };
@@ -61,8 +61,10 @@ export function buildPresentationRequestBody(
         type: requested.type,
         purpose: requested.purpose,
         acceptedIssuers: [...requested.acceptedIssuers],
-        // Revoked credentials are refused and the issuer's linked domain is checked; both are off by default.
-        configuration: { validation: { allowRevoked: false, validateLinkedDomain: true } },
+        // Revoked credentials are let through so that the service refuses them itself as `credential_revoked`
+        // (acceptPresentation) rather than Verified ID failing the presentation without saying why (API.md
+        // section 10). The issuer's linked domain is checked; that is off by default.
+        configuration: { validation: { allowRevoked: true, validateLinkedDomain: true } },
         ...(requested.constraints !== undefined && requested.constraints.length > 0
           ? { constraints: requested.constraints.map((constraint) => ({ ...constraint })) }
           : {}),

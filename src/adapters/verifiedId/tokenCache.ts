@@ -5,6 +5,9 @@ import type { AccessToken, TokenCredential } from "@azure/identity";
 /** The app role scope of the "Verifiable Credentials Service Request" service principal, the same in every tenant. */
 export const VERIFIED_ID_SCOPE = "3db474b9-6a0c-4840-96ac-1fceb342124f/.default";
 
+/** The app role scope of the "Verifiable Credentials Service Admin" service principal, for the Admin API. */
+export const VERIFIED_ID_ADMIN_SCOPE = "6a8b4b39-c021-437c-b060-5a14a3fd65f3/.default";
+
 // Renew this long before expiry so that a token never expires in flight or during a retry.
 const RENEW_BEFORE_MS = 5 * 60_000;
 
@@ -14,7 +17,11 @@ export type TokenSource = {
   invalidate(): void;
 };
 
-export function cachedToken(credential: TokenCredential, now: () => number): TokenSource {
+export function cachedToken(
+  credential: TokenCredential,
+  now: () => number,
+  scope: string = VERIFIED_ID_SCOPE,
+): TokenSource {
   let current: AccessToken | undefined;
   let pending: Promise<AccessToken> | undefined;
 
@@ -29,7 +36,7 @@ export function cachedToken(credential: TokenCredential, now: () => number): Tok
       if (pending === undefined) {
         // The shared fetch takes no caller's abort signal: one caller giving up must not fail the others.
         pending = (async () => {
-          const token = await credential.getToken(VERIFIED_ID_SCOPE);
+          const token = await credential.getToken(scope);
           if (token === null) throw new Error("The credential returned no token");
           return token;
         })();
