@@ -53,6 +53,9 @@ export const triggers = [
   http("createCredentialRequest", "POST", "api/trust/credential-requests"),
   http("readCredentialRequest", "GET", "api/trust/credential-requests/{requestId}"),
   http("withdrawCredentialRequest", "DELETE", "api/trust/credential-requests/{requestId}"),
+  http("createAccessKey", "POST", "api/trust/access-keys"),
+  http("listAccessKeys", "GET", "api/trust/access-keys"),
+  http("revokeAccessKey", "DELETE", "api/trust/access-keys/{accessKeyId}"),
   http("pollShareEvents", "POST", "api/trust/events"),
   // SSF 1.0 section 7.2: the metadata sits at the issuer's origin, outside /api.
   http("ssfConfiguration", "GET", ".well-known/ssf-configuration"),

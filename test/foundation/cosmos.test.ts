@@ -20,6 +20,7 @@ describe("Cosmos DB containers", () => {
       credentialRequests: ["/trustId"],
       tokenIds: ["/id"],
       streams: ["/trustId"],
+      accessKeys: ["/trustId"],
     });
   });
 

@@ -59,9 +59,10 @@ describe("GET /api/openapi.json", () => {
       bearerFormat: "JWT",
     });
     const trustPaths = Object.entries(document.paths).filter(([path]) => path.startsWith("/api/trust/"));
-    // Decisions, credential requests (with and without an id), and the poll for share events.
+    // Decisions, credential requests and access keys (each with and without an id), and the poll for share events.
     expect(trustPaths.map(([path]) => path)).toContain("/api/trust/events");
-    expect(trustPaths.length).toBe(4);
+    expect(trustPaths.map(([path]) => path)).toContain("/api/trust/access-keys/{accessKeyId}");
+    expect(trustPaths.length).toBe(6);
     for (const [path, operations] of trustPaths) {
       for (const [method, operation] of Object.entries(operations)) {
         expect(operation.security, `${method} ${path}`).toEqual([{ trust: [] }]);
