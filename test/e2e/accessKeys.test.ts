@@ -217,6 +217,53 @@ describe("issuing an access key", () => {
   });
 });
 
+describe("the issuance callbacks", () => {
+  it("mark a key whose issuance failed as failed with Verified ID's code; a repeated callback changes nothing", async () => {
+    const staffId = newStaffId();
+    const offered = await offer(staffId);
+    const failed = await call(`${urls.sim}/wallet/wallets/demo/accept`, {
+      body: { url: offered.url, pin: offered.pin, outcome: "error" },
+    });
+    expect(failed.status).toBe(200);
+    const key = await until(async () => {
+      const found = (await listed(staffId)).find(
+        (listedKey) => listedKey.accessKeyId === offered.accessKeyId,
+      );
+      return found?.status === "failed" ? found : undefined;
+    });
+    expect(key.error).toMatchObject({ code: "issuance_service_error" });
+
+    // Verified ID calls back again, as it may: the same key, the request's own URL, a success this time.
+    const asked = await call<{
+      body: { callback: { url: string; state: string; headers: Record<string, string> } };
+    }>(`${urls.sim}/control/issuance-requests/${requestIdOf(offered.url)}`);
+    const { url, state, headers } = asked.body.body.callback;
+    const body = { requestId: requestIdOf(offered.url), requestStatus: "issuance_successful", state };
+    const repeated = await call(url, { body, headers });
+    expect(repeated).toMatchObject({ status: 200, body: { status: "unchanged" } });
+    expect(await statusOf(staffId, offered.accessKeyId)).toBe("failed");
+
+    // A wrong key is refused before the body is read, whatever the body.
+    const forged = await call(url, { body: { nonsense: true }, headers: { "api-key": "A".repeat(43) } });
+    expect(forged.status).toBe(401);
+    expect(await statusOf(staffId, offered.accessKeyId)).toBe("failed");
+  });
+});
+
+describe("listing access keys", () => {
+  it("lists the trust's keys for the staff id newest first, and none of another trust's", async () => {
+    const staffId = newStaffId();
+    const first = await offer(staffId);
+    const second = await offer(staffId);
+    expect((await listed(staffId)).map((key) => key.accessKeyId)).toEqual([
+      second.accessKeyId,
+      first.accessKeyId,
+    ]);
+    const asRj1 = await asTrust<Listed>("RJ1", `/trust/access-keys?staffId=${encodeURIComponent(staffId)}`);
+    expect(asRj1).toMatchObject({ status: 200, body: { accessKeys: [] } });
+  });
+});
+
 describe("revoking an access key", () => {
   it("revokes it at Verified ID; the next login with it, and one already scanned, fail with credential_revoked", async () => {
     const staffId = newStaffId();
