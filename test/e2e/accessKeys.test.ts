@@ -217,6 +217,26 @@ describe("issuing an access key", () => {
   });
 });
 
+describe("a trust without an access key manifest", () => {
+  it("is told with 409 that an operator must set one, and nothing is stored", async () => {
+    const key = await trustKey();
+    const trust = await services().trusts.get("R0A");
+    if (trust === undefined) throw new Error("the seed has no R0A");
+    const { jwksUri: _uri, accessKeyManifest: _manifest, ...rest } = trust;
+    await services().trusts.upsertAll([{ ...rest, jwks: { keys: [key.jwk as never] } }]);
+    const audience = trustAudience(system.settings.SESSION_ISSUER ?? "");
+    const staffId = `R0A-${Date.now()}`;
+    const refused = await call(`${urls.api}/trust/access-keys`, {
+      body: { ...person(staffId) },
+      headers: bearer(await trustToken(key, "R0A", audience)),
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ detail: expect.stringContaining("accessKeyManifest") });
+    const keys = await services().accessKeys.listFor("R0A", staffId, 10);
+    expect(keys).toEqual([]);
+  });
+});
+
 describe("the issuance callbacks", () => {
   it("mark a key whose issuance failed as failed with Verified ID's code; a repeated callback changes nothing", async () => {
     const staffId = newStaffId();
