@@ -100,8 +100,10 @@ export async function issueAccessKey(
   input: NewAccessKeyInput,
 ): Promise<OfferedAccessKey> {
   const trust = await deps.trusts.get(caller.trustId);
-  // requireTrust has checked the trust is active; the manifest is an operator's setting it may still lack.
-  if (trust === undefined) throw new AccessKeyNotFound();
+  // requireTrust has checked the trust is active; only a change to the directory since then leaves it unknown.
+  if (trust === undefined)
+    throw new ServiceError("unknown_trust", "The trust is no longer in the directory.");
+  // The manifest is an operator's setting that a trust registered before access keys may still lack.
   if (trust.accessKeyManifest === undefined) throw new NoAccessKeyManifest();
   const accessKeyId = mintId();
   const requestId = mintId();
