@@ -71,7 +71,7 @@ export const verifiedIdCallback = httpEndpoint({
   method: "POST",
   route: "api/verifiedid/callback/{state}",
   summary:
-    "Callback for presentation requests, at the request's own URL, authenticated by its api-key header",
+    "Callback for presentation and access key issuance requests, at the request's own URL, authenticated by its api-key header",
   tags: ["callbacks"],
   params: z.object({ state: z.string() }),
   body: verifiedIdCallbackSchema,
