@@ -405,7 +405,11 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         const published = keys.jwks(jwks);
         return published ? send(response, 200, published) : send(response, 404, { error: "not found" });
       }
-      if (route.startsWith("POST /control/") || route === "GET /control/requests") {
+      if (
+        route.startsWith("POST /control/") ||
+        route === "GET /control/requests" ||
+        route === "GET /control/access-keys"
+      ) {
         if (control === undefined || !control.handles(route))
           return send(response, 404, { error: "not found" });
         let body: unknown;

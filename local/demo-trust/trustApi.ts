@@ -83,10 +83,14 @@ const segment = (value: unknown) => encodeURIComponent(text(value) ?? "-");
 /**
  * The control endpoints: POST /control/decide and POST /control/request make the trust API's calls as the trust
  * the body names, GET /control/requests reads back every request made so far, as each trust sees it, and POST
- * /control/token hands out a token signed as the trust.
+ * /control/token hands out a token signed as the trust. POST /control/access-key issues an access key, GET
+ * /control/access-keys lists every key issued to the staff members it issued to, and POST /control/revoke revokes
+ * one.
  */
 export function trustApiControl(keys: DemoTrustKeys, api: TrustApi) {
   const made: { trustId: string; requestId: string }[] = [];
+  /** The staff members this demo issued access keys to, as "trustId staffId", newest first. */
+  const keyHolders: { trustId: string; staffId: string }[] = [];
 
   const callAs = async (
     trustId: unknown,
@@ -146,6 +150,41 @@ export function trustApiControl(keys: DemoTrustKeys, api: TrustApi) {
       if (token === undefined)
         return { status: 400, body: { error: "trustId must be a trust this demo plays" } };
       return { status: 200, body: { token } };
+    },
+    // Issues an access key (API.md section 10): the answer carries the link, the QR code and the PIN, which the
+    // page shows as a trust would send them to the person.
+    "POST /control/access-key": async (body) => {
+      const { trustId, staffId, givenName, familyName, jobTitle } = (body ?? {}) as Record<string, unknown>;
+      const answer = await callAs(trustId, "POST", "/trust/access-keys", {
+        staffId,
+        givenName,
+        familyName,
+        jobTitle,
+      });
+      if (
+        answer.status === 201 &&
+        typeof staffId === "string" &&
+        !keyHolders.some((holder) => holder.trustId === trustId && holder.staffId === staffId)
+      )
+        keyHolders.unshift({ trustId: String(trustId), staffId });
+      return answer;
+    },
+    "POST /control/revoke": (body) => {
+      const { trustId, accessKeyId } = (body ?? {}) as Record<string, unknown>;
+      return callAs(trustId, "DELETE", `/trust/access-keys/${segment(accessKeyId)}`);
+    },
+    "GET /control/access-keys": async () => {
+      const accessKeys = [];
+      for (const { trustId, staffId } of keyHolders) {
+        const answer = await callAs(
+          trustId,
+          "GET",
+          `/trust/access-keys?staffId=${encodeURIComponent(staffId)}`,
+        );
+        const listed = (answer.body as { accessKeys?: Record<string, unknown>[] } | undefined)?.accessKeys;
+        if (answer.status === 200 && listed) accessKeys.push(...listed.map((key) => ({ trustId, ...key })));
+      }
+      return { status: 200, body: { accessKeys } };
     },
     "GET /control/requests": async () => {
       const requests = [];

@@ -38,6 +38,8 @@ const OXFORD_STAFF_ID = "RTH-2205117";
 const MANCHESTER = "Manchester University NHS Foundation Trust";
 /** RJ1 takes both Microsoft Authenticator and standard (OpenID4VP) wallets. */
 const GUYS = "Guy's and St Thomas' NHS Foundation Trust";
+const BIRMINGHAM = "University Hospitals Birmingham NHS Foundation Trust";
+const TRUST_PAGE = "Access keys, share events and credential requests";
 const DESKTOP = { width: 900, height: 800 };
 const PHONE = { width: 375, height: 740 };
 /** Far enough for the service to call a QR code expired (minutes), not far enough to end a session (15). */
@@ -100,7 +102,7 @@ async function openWindow(options: BrowserContextOptions, closeAfterTest: boolea
 }
 
 /** The portal and, in a window of its own, the demo wallet (the person's phone); `portalWindow` is the portal's. */
-type Journey = { portal: Page; wallet: Page; portalWindow: BrowserWindow };
+type Journey = { portal: Page; wallet: Page; portalWindow: BrowserWindow; walletWindow: BrowserWindow };
 let desktop: [BrowserWindow, BrowserWindow] | undefined;
 
 const openPair = (options: BrowserContextOptions, closeAfterTest: boolean) =>
@@ -117,7 +119,7 @@ async function journey(options?: BrowserContextOptions): Promise<Journey> {
     portalWindow.page,
     "Which organisation do you want to share your credentials with?",
   ).waitFor();
-  return { portal: portalWindow.page, wallet: wallet.page, portalWindow };
+  return { portal: portalWindow.page, wallet: wallet.page, portalWindow, walletWindow: wallet };
 }
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name, exact: true });
@@ -316,6 +318,11 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await noKey.textContent()).toContain(
       `You will need to get an access key for ${OXFORD} before you can share credentials with it.`,
     );
+    // What the trust will send: the offer's link or QR code, and a PIN by another channel.
+    expect(await items(noKey.locator("#what-you-get"))).toEqual([
+      "a link, or a QR code, that adds the access key to your wallet app",
+      "a PIN, separately, by text message, email or phone, which your wallet asks for",
+    ]);
     expect(await portal.locator("#answer").getAttribute("aria-live")).toBe("polite");
     await screen(portal, "02-no-access-key");
 
@@ -658,7 +665,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     const trust = wallet;
     const openTrustPage = async () => {
       await trust.goto(`${system.urls.demoTrust}/`);
-      await heading(trust, "Share events and credential requests").waitFor();
+      await heading(trust, TRUST_PAGE).waitFor();
     };
     const ask = async (types: string[], message: string): Promise<string> => {
       await trust.getByLabel("Trust id").fill("RTH");
@@ -840,5 +847,83 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await heading(portal, "Credentials shared").waitFor();
     expect(await items(confirmation.getByRole("list"))).toEqual(["Identity", "DBS check"]);
     await screen(portal, "32-openid4vp-shared");
+  });
+  it("lets the trust issue an access key, which the person adds with its PIN and logs in with, until the trust revokes it", async () => {
+    // The second window is the trust's HR system, and the person's phone when it is time to add or present.
+    const session = await journey();
+    const { portal, wallet } = session;
+    const trust = wallet;
+    const staffId = `RRK-${Date.now()}`;
+    const openTrustPage = async () => {
+      await trust.goto(`${system.urls.demoTrust}/`);
+      await heading(trust, TRUST_PAGE).waitFor();
+    };
+    const keyAtTrust = () => trust.locator("li.access-key").filter({ hasText: `staff ${staffId}:` });
+
+    await openTrustPage();
+    await trust.getByLabel("Issuing trust").fill("RRK");
+    await trust.getByLabel("Staff number").fill(staffId);
+    await trust.getByLabel("Given name").fill("Mary");
+    await trust.getByLabel("Family name").fill("Seacole");
+    await trust.getByLabel("Job title").fill("Staff Nurse");
+    await button(trust, "Issue an access key").click();
+    const offer = trust.locator("#offer");
+    await offer.waitFor();
+    const link = (await offer.locator("#offer-link").textContent()) ?? "";
+    const pin = (await offer.locator("#offer-pin").textContent()) ?? "";
+    expect(link).toMatch(/^openid-vc:\/\/\?request_uri=/);
+    expect(pin).toMatch(/^\d{4,16}$/);
+    expect(await offer.getByRole("img", { name: "QR code of the access key offer" }).isVisible()).toBe(true);
+    await keyAtTrust()
+      .getByText(/^Status: offered until /)
+      .waitFor();
+    await screen(trust, "33-trust-issue-access-key");
+
+    // The person opens the offer in a wallet without a key for RRK; a wrong PIN says how many tries are left.
+    await wallet.goto(`${system.urls.verifiedId}/?wallet=partial&request=${encodeURIComponent(link)}`);
+    const request = wallet.locator("#request");
+    await request.getByRole("heading", { name: "offers you a credential" }).waitFor();
+    expect(await request.textContent()).toContain("Access key");
+    // The simulator answers a wrong PIN 400 pinInvalid, which the browser logs.
+    session.walletWindow.expectedErrors.push(
+      /status of 400 \(Bad Request\) at \S+\/wallet\/wallets\/partial\/accept$/,
+    );
+    const wrong = pin.startsWith("0") ? `1${pin.slice(1)}` : `0${pin.slice(1)}`;
+    await wallet.getByLabel("PIN", { exact: true }).fill(wrong);
+    await button(wallet, "Add to wallet").click();
+    await request.getByText("The PIN is not right. 4 tries left.").waitFor();
+    await screen(wallet, "34-wallet-access-key-pin", request);
+    await wallet.getByLabel("PIN", { exact: true }).fill(pin);
+    await button(wallet, "Add to wallet").click();
+    await request.getByRole("heading", { name: "Added to your wallet" }).waitFor();
+    expect(await wallet.locator("#held").textContent()).toContain("Access key: Access key for RRK");
+
+    await openTrustPage();
+    await keyAtTrust()
+      .getByText(/^Status: issued on /)
+      .waitFor();
+
+    // The person logs in to Birmingham with the key just added.
+    await chooseTrust(portal, "Birmingham", BIRMINGHAM);
+    await logIn(session, "partial", BIRMINGHAM);
+
+    // The trust revokes it; the next login with it is refused, and the person is told why.
+    await openTrustPage();
+    await keyAtTrust()
+      .getByRole("button", { name: `Revoke the access key of RRK staff ${staffId}` })
+      .click();
+    await keyAtTrust()
+      .getByText(/^Status: revoked on /)
+      .waitFor();
+    await screen(trust, "35-trust-revoked-access-key");
+    await button(portal, "Go to a different organisation").click();
+    await chooseTrust(portal, "Birmingham", BIRMINGHAM);
+    await openInWallet(wallet, "partial", await openLoginQrCode(portal));
+    // The wallet still holds it, marked revoked, and presents it as Authenticator would.
+    expect(await wallet.locator("#held").textContent()).toContain("Access key: Access key for RRK (revoked)");
+    await shareInWallet(wallet);
+    const refused = `${BIRMINGHAM} has revoked this access key. Ask its staff passport or HR team for a new one.`;
+    await afterPolls(portal, statusReading(portal, refused));
+    await screen(portal, "36-access-key-revoked");
   });
 });

@@ -222,8 +222,18 @@ function accessKeyQuestion(notice?: string): void {
             "p",
             {},
             `You will need to get an access key for ${trustName()} before you can share credentials with it. ` +
-              "Ask the organisation's staff passport or HR team to send you one; it is added to your Microsoft " +
-              "Authenticator wallet. Then come back and choose Yes.",
+              "Ask the organisation's staff passport or HR team to issue you one.",
+          ),
+          h("p", {}, "They will send you:"),
+          h("ul", { id: "what-you-get" }, [
+            h("li", {}, "a link, or a QR code, that adds the access key to your wallet app"),
+            h("li", {}, "a PIN, separately, by text message, email or phone, which your wallet asks for"),
+          ]),
+          h(
+            "p",
+            {},
+            "Open the link or scan the QR code with your wallet app, enter the PIN, then come back and choose Yes. " +
+              "The offer lasts a limited time: if it has expired, ask them for a new one.",
           ),
           h("button", { type: "button", class: "link", onclick: chooseTrust }, "Choose another organisation"),
         ]),
@@ -319,7 +329,9 @@ async function logIn(notice?: string): Promise<void> {
       qr.setStatus(
         OTHER_TRUSTS_KEY.has(code)
           ? `This access key is for another organisation. Choose your access key for ${chosen.name} in your wallet.`
-          : `You could not be logged in: ${view.error?.message ?? "the presentation failed."}`,
+          : code === "credential_revoked"
+            ? `${chosen.name} has revoked this access key. Ask its staff passport or HR team for a new one.`
+            : `You could not be logged in: ${view.error?.message ?? "the presentation failed."}`,
         "error",
       );
       qr.setActions(again("Try again"));

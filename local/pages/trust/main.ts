@@ -1,8 +1,10 @@
-// The demo trust's page, as the HR system of every trust the demo trust plays: every share event it received
-// (GET /events on this origin) with its signature check and, for shared credentials, Accept and Reject (with a
-// reason) through POST /control/decide; a form asking a member of staff for credentials (POST /control/request)
-// and the requests made with their status (GET /control/requests); and each trust's SSF stream (GET
-// /control/streams: push or poll, and its status) with Pause, Enable and Verify. Refreshed every two seconds.
+// The demo trust's page, as the HR system of every trust the demo trust plays: access keys issued through POST
+// /control/access-key (link, QR code and PIN), listed through GET /control/access-keys with Revoke (POST
+// /control/revoke); every share event it received (GET /events on this origin) with its signature check and, for
+// shared credentials, Accept and Reject (with a reason) through POST /control/decide; a form asking a member of
+// staff for credentials (POST /control/request) and the requests made with their status (GET /control/requests);
+// and each trust's SSF stream (GET /control/streams: push or poll, and its status) with Pause, Enable and Verify.
+// Refreshed every two seconds.
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../../src/domain/catalogue.js";
 import type { CredentialRequest as OpenRequest } from "../portal/api.js";
 import { credentialName, h } from "../shared/dom.js";
@@ -275,6 +277,143 @@ function requestItem(request: CredentialRequest): HTMLElement {
   ]);
 }
 
+/** An access key as the trust API lists it (API.md section 10), with the trust that issued it. */
+type AccessKey = {
+  trustId: string;
+  accessKeyId: string;
+  staffId: string;
+  status: string;
+  issuedAt?: string;
+  revokedAt?: string;
+  offerExpiresAt?: string;
+  error?: { code?: string; message?: string };
+};
+type Offered = { accessKeyId: string; url: string; qrCode: string; pin: string; expiresAt: string };
+
+/** What the trust sends the person: the link and its QR code, and the PIN, which goes by another channel. */
+function offerCard(offered: Offered): HTMLElement {
+  return h("div", { class: "card offer", id: "offer" }, [
+    h(
+      "p",
+      { class: "status ok" },
+      `Access key ${offered.accessKeyId} offered until ${when(offered.expiresAt)}.`,
+    ),
+    h("p", {}, "Send the member of staff this link, or show them the QR code, to add it to their wallet:"),
+    h("p", {}, h("code", { id: "offer-link" }, offered.url)),
+    h("img", { src: offered.qrCode, alt: "QR code of the access key offer", width: "200", height: "200" }),
+    h("p", {}, [
+      "Give them this PIN by another channel (a text message or a call): ",
+      h("strong", { id: "offer-pin" }, offered.pin),
+    ]),
+  ]);
+}
+
+function accessKeyForm(): HTMLElement {
+  const result = h("div", { id: "access-key-result", "aria-live": "polite" });
+  const field = (id: string, name: string, label: string, hint?: string) =>
+    h("div", { class: "field" }, [
+      h("label", { for: id }, label),
+      hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : undefined,
+      h("input", {
+        id,
+        name,
+        type: "text",
+        autocomplete: "off",
+        "aria-describedby": hint ? `${id}-hint` : undefined,
+      }),
+    ]);
+  const onsubmit = async (event: Event) => {
+    event.preventDefault();
+    const form = new FormData(event.target as HTMLFormElement);
+    const value = (name: string) => String(form.get(name) ?? "").trim();
+    const answer = await control("/control/access-key", {
+      trustId: value("trustId"),
+      staffId: value("staffId"),
+      givenName: value("givenName"),
+      familyName: value("familyName"),
+      jobTitle: value("jobTitle"),
+    }).catch(() => undefined);
+    if (answer === undefined) return result.replaceChildren(errorLine("Cannot reach the demo trust."));
+    if (answer.status !== 201) return result.replaceChildren(errorLine(refusal(answer)));
+    result.replaceChildren(offerCard(answer.body as Offered));
+    void refreshAccessKeys();
+  };
+  return h("form", { class: "card", onsubmit: (event: Event) => void onsubmit(event) }, [
+    field("key-trust-id", "trustId", "Issuing trust", "The trust's id, for example RRK"),
+    field(
+      "key-staff-id",
+      "staffId",
+      "Staff number",
+      "The member of staff's id at the trust, which logins read from the key, for example RRK-1048576",
+    ),
+    field("key-given-name", "givenName", "Given name"),
+    field("key-family-name", "familyName", "Family name"),
+    field("key-job-title", "jobTitle", "Job title"),
+    h("div", {}, h("button", { type: "submit" }, "Issue an access key")),
+    result,
+  ]);
+}
+
+function accessKeyStatus(key: AccessKey): string {
+  if (key.status === "issued" && key.issuedAt) return `issued on ${when(key.issuedAt)}`;
+  if (key.status === "revoked" && key.revokedAt) return `revoked on ${when(key.revokedAt)}`;
+  if (key.status === "offered" && key.offerExpiresAt) return `offered until ${when(key.offerExpiresAt)}`;
+  if (key.status === "failed") return `failed: ${key.error?.message ?? key.error?.code ?? "no detail"}`;
+  return key.status;
+}
+
+function accessKeyItem(key: AccessKey, message: HTMLElement): HTMLElement {
+  const revoke = async () => {
+    const answer = await control("/control/revoke", {
+      trustId: key.trustId,
+      accessKeyId: key.accessKeyId,
+    }).catch(() => undefined);
+    if (answer === undefined) message.replaceChildren(errorLine("Cannot reach the demo trust."));
+    else if (answer.status !== 204) message.replaceChildren(errorLine(refusal(answer)));
+    else message.replaceChildren(h("p", { class: "status ok" }, `Access key ${key.accessKeyId} revoked.`));
+    accessKeysShown = "";
+    await refreshAccessKeys();
+  };
+  const label = `${key.trustId} staff ${key.staffId}`;
+  return h("li", { class: "card access-key", "data-access-key-id": key.accessKeyId }, [
+    h("p", {}, `${label}: access key ${key.accessKeyId}`),
+    h("p", { class: `access-key-status ${key.status}` }, `Status: ${accessKeyStatus(key)}`),
+    key.status === "issued"
+      ? h(
+          "button",
+          { type: "button", "aria-label": `Revoke the access key of ${label}`, onclick: () => void revoke() },
+          "Revoke",
+        )
+      : undefined,
+  ]);
+}
+
+let accessKeysShown = "";
+
+async function refreshAccessKeys(): Promise<void> {
+  const summary = document.getElementById("access-keys-summary");
+  const message = document.getElementById("access-keys-message") ?? h("p");
+  try {
+    const answer = await control("/control/access-keys");
+    const { accessKeys } = answer.body as { accessKeys: AccessKey[] };
+    const text = JSON.stringify(accessKeys);
+    if (text === accessKeysShown) return;
+    accessKeysShown = text;
+    if (summary) {
+      const issued = accessKeys.filter((key) => key.status === "issued").length;
+      summary.textContent =
+        accessKeys.length === 0
+          ? "No access keys issued yet."
+          : `${accessKeys.length} offered, ${issued} issued.`;
+    }
+    document
+      .getElementById("access-keys")
+      ?.replaceChildren(...accessKeys.map((key) => accessKeyItem(key, message)));
+  } catch {
+    if (summary) summary.textContent = "Cannot reach the demo trust.";
+  }
+}
+
 type StreamView = { trustId: string; streamId?: string; method?: string; status?: string; error?: string };
 
 /** One trust's stream: how it receives and its status, with the buttons that change them. */
@@ -403,9 +542,10 @@ async function refreshEvents(): Promise<void> {
 }
 
 async function refresh(): Promise<void> {
-  await Promise.all([refreshEvents(), refreshRequests(), refreshStreams()]);
+  await Promise.all([refreshEvents(), refreshRequests(), refreshStreams(), refreshAccessKeys()]);
   setTimeout(() => void refresh(), REFRESH_MS);
 }
 
 document.getElementById("request-form")?.replaceChildren(requestForm());
+document.getElementById("access-key-form")?.replaceChildren(accessKeyForm());
 void refresh();

@@ -1,5 +1,6 @@
 // The demo wallet: plays Microsoft Authenticator, and a standard OpenID4VP wallet, over the simulator's wallet
-// endpoints (on this page's origin). Choose a wallet, open a request by its openid-vc:// or openid4vp:// link, see
+// endpoints (on this page's origin). An issuance offer's link asks for its PIN and adds the credential (an access
+// key a trust issued). Choose a wallet, open a request by its openid-vc:// or openid4vp:// link, see
 // who asks, why and for what, pick among several fitting credentials, then Share or Cancel. A request for a credential the wallet lacks cannot be shared, as in
 // Authenticator: it says "credential not available" and only Cancel is left; the verifier hears nothing.
 import { credentialName, h, show } from "../shared/dom.js";
@@ -149,7 +150,121 @@ function notAvailable(names: string[]): HTMLElement {
   ]);
 }
 
+/** The path of an issuance offer behind an openid-vc:// link, if the link is one (`…/wallet/issuance/<id>`). */
+function issuancePath(url: string): string | undefined {
+  try {
+    const requestUri = new URL(url).searchParams.get("request_uri");
+    if (requestUri === null) return undefined;
+    const path = new URL(requestUri).pathname;
+    return /^\/wallet\/issuance\/[A-Za-z0-9-]+$/.test(path) ? path : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+type IssuanceOffer = { clientName: string; type: string; expiry: number; pin?: { length: number } };
+
+/**
+ * An issuance offer, as Authenticator shows one: who offers what, and the PIN the issuer sent by another channel.
+ * A wrong PIN says how many tries are left; the last one ends the offer.
+ */
+async function openOffer(url: string, path: string): Promise<void> {
+  const { status, body } = await call<IssuanceOffer & { message?: string }>(path);
+  if (status !== 200) {
+    showInRequest(
+      h("div", { class: "card" }, [
+        h("h2", {}, "This offer cannot be opened"),
+        h("p", { class: "error-message" }, body.message ?? `The wallet answered ${status}.`),
+      ]),
+    );
+    return;
+  }
+  const problem = h("div", { id: "pin-problem", "aria-live": "polite" });
+  const pin = h("input", {
+    id: "pin",
+    name: "pin",
+    type: "text",
+    inputmode: "numeric",
+    autocomplete: "one-time-code",
+    "aria-describedby": "pin-hint",
+  }) as HTMLInputElement;
+  const finished = (title: string, text: string, ok: boolean) =>
+    showInRequest(
+      h("div", { class: "card" }, [
+        h("h2", {}, title),
+        h("p", { class: ok ? "status ok" : "status error", role: "status" }, text),
+      ]),
+    );
+  const accept = async (event: Event) => {
+    event.preventDefault();
+    const answer = await call<{
+      requestStatus?: string;
+      message?: string;
+      attemptsLeft?: number;
+      error?: string;
+    }>(`/wallet/wallets/${encodeURIComponent(walletId)}/accept`, {
+      url,
+      ...(body.pin === undefined ? {} : { pin: pin.value.trim() }),
+    });
+    if (answer.status === 200 && answer.body.requestStatus === "issuance_successful") {
+      await loadWallet();
+      return finished(
+        "Added to your wallet",
+        `${credentialName(body.type)} from ${body.clientName} is in your wallet.`,
+        true,
+      );
+    }
+    if (answer.status === 400 && answer.body.error === "pinInvalid" && (answer.body.attemptsLeft ?? 0) > 0) {
+      const left = answer.body.attemptsLeft ?? 0;
+      return problem.replaceChildren(
+        h(
+          "p",
+          { class: "error-message" },
+          `The PIN is not right. ${left} ${left === 1 ? "try" : "tries"} left.`,
+        ),
+      );
+    }
+    finished(
+      "Not added",
+      answer.body.error === "pinInvalid"
+        ? "The PIN was entered wrongly too many times. Ask the issuer for a new offer."
+        : (answer.body.message ?? `The wallet answered ${answer.status}.`),
+      false,
+    );
+  };
+  showInRequest(
+    h("form", { class: "card", onsubmit: (event: Event) => void accept(event) }, [
+      h("h2", {}, `${body.clientName} offers you a credential`),
+      h("p", {}, h("strong", {}, credentialName(body.type))),
+      body.pin === undefined
+        ? undefined
+        : h("div", { class: "field" }, [
+            h("label", { for: "pin" }, "PIN"),
+            h(
+              "p",
+              { class: "hint", id: "pin-hint" },
+              `The ${body.pin.length}-digit PIN the issuer sent you.`,
+            ),
+            pin,
+          ]),
+      problem,
+      h("button", { type: "submit" }, "Add to wallet"),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          onclick: () => finished("Cancelled", "Nothing was added.", false),
+        },
+        "Cancel",
+      ),
+    ]),
+  );
+}
+
 async function openRequest(url: string): Promise<void> {
+  const offer = issuancePath(url);
+  if (offer !== undefined) return openOffer(url, offer);
   const { status, body } = await call<Scanned & { message?: string }>(
     `/wallet/wallets/${encodeURIComponent(walletId)}/scan`,
     { url },
