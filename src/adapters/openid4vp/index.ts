@@ -1,14 +1,14 @@
 // The standard wallets' verifier as the composition root builds it from the settings: the certificate chain and
 // issuer roots parsed once, the request key from Key Vault (or, locally, a PEM setting), checked to be the
 // certificate's, and status lists fetched through the outbound guard. Built on first use; without a certificate
-// chain configured every call answers `openid4vp_unavailable`, and Verified ID alone works.
+// chain configured every call answers `openid4vp_unavailable`, and Verified ID alone works. The verifier and its
+// libraries are imported only then (./lazy.js, a bundle of its own in the deployable), so that no cold start and
+// no deployment without standard wallets pays for loading them.
 import { createPrivateKey, createPublicKey, type KeyObject, type X509Certificate } from "node:crypto";
 import type { SigningKey, SigningKeys, StandardWallets } from "../../app/ports.js";
 import { ServiceError } from "../../errors.js";
 import { type OutboundPolicy, publicFetch } from "../net/publicFetch.js";
 import { certificatesOfPem } from "./certificateChains.js";
-import { STATUS_FETCH_LIMITS, statusListReader } from "./statusLists.js";
-import { openid4vpVerifier } from "./verifier.js";
 
 export class StandardWalletsUnavailable extends ServiceError {
   constructor(options?: ErrorOptions) {
@@ -53,6 +53,7 @@ async function build(settings: StandardWalletSettings): Promise<StandardWallets>
   if (key.publicKey !== undefined && leaf !== undefined && !samePublicKey(leaf, key.publicKey)) {
     throw new Error("The OpenID4VP request key is not the verifier certificate's key.");
   }
+  const { STATUS_FETCH_LIMITS, openid4vpVerifier, statusListReader } = await import("./lazy.js");
   const status = statusListReader({
     issuerRoots,
     clock: settings.clock,
