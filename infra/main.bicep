@@ -117,6 +117,24 @@ param logRetentionInDays int = 30
 @minValue(-1)
 param logDailyCapGb int = 1
 
+@description('Resource id of an existing action group (Teams, ITSM, paging) every alert is sent to. Empty: the alerts are created without actions and show only in the portal.')
+param alertActionGroupId string = ''
+
+@description('An address every alert is also e-mailed to, through an action group the template creates. Empty: none.')
+param alertEmail string = ''
+
+@description('Failed or dead-lettered deliveries to trusts in 15 minutes above which an alert fires.')
+@minValue(0)
+param deliveryFailureAlertThreshold int = 5
+
+@description('HTTP 5xx responses of the Function App in 15 minutes above which an alert fires.')
+@minValue(0)
+param http5xxAlertThreshold int = 10
+
+@description('Refused authentications (trust tokens, callback keys, sessions, rate limits) in 15 minutes above which an alert fires.')
+@minValue(0)
+param authRefusedAlertThreshold int = 50
+
 @description('LOG_LEVEL of the app.')
 @allowed(['debug', 'info', 'warn', 'error'])
 param logLevel string = 'info'
@@ -450,6 +468,25 @@ module functionApp 'modules/functionApp.bicep' = {
       // soon after Service Bus recovers, rarely enough that an idle app is not kept awake.
       OUTBOX_SWEEP_SCHEDULE: '0 */5 * * * *'
     }
+  }
+}
+
+// What pages an operator: the platform's dead-letter and 5xx counts, and the app's own delivery, acknowledgement
+// and authentication metrics in the workspace.
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    name: 'alert-${resourceToken}'
+    location: location
+    tags: allTags
+    workspaceName: logAnalytics.outputs.name
+    serviceBusNamespaceResourceId: serviceBus.outputs.resourceId
+    functionAppResourceId: functionApp.outputs.resourceId
+    actionGroupId: alertActionGroupId
+    alertEmail: alertEmail
+    deliveryFailureThreshold: deliveryFailureAlertThreshold
+    http5xxThreshold: http5xxAlertThreshold
+    authRefusedThreshold: authRefusedAlertThreshold
   }
 }
 

@@ -30,3 +30,8 @@ param logDailyCapGb = 10
 // the wallets trust) and the SD-JWT VC issuers' roots, each PEM, set with `azd env set`. Empty: Verified ID only.
 param openid4vpCertificateChain = readEnvironmentVariable('OPENID4VP_CERTIFICATE_CHAIN', '')
 param openid4vpIssuerRoots = readEnvironmentVariable('OPENID4VP_ISSUER_ROOTS', '')
+
+// Where alerts go: an existing action group's resource id (`azd env set ALERT_ACTION_GROUP_ID ...`) and/or an address
+// to e-mail them to. Both empty: the alerts fire and show in the portal only.
+param alertActionGroupId = readEnvironmentVariable('ALERT_ACTION_GROUP_ID', '')
+param alertEmail = readEnvironmentVariable('ALERT_EMAIL', '')

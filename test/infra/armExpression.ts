@@ -1,11 +1,14 @@
-// Evaluating the ARM expressions a compiled template names its resources with, for given parameters, so that a test
-// can check each name Azure would be asked for against that service's naming rules.
+// Evaluating the ARM expressions a compiled template names and configures its resources with, for given parameters, so
+// that a test can check each name Azure would be asked for against that service's naming rules, and what each would get.
 import { createHash } from "node:crypto";
 import type { ArmModule, ArmTemplate, ArmValue } from "./armTemplate.js";
 
 type Scope = {
   parameter(name: string): ArmValue;
   variable(name: string): ArmValue;
+  /** copyIndex() inside a resource loop, and the lambda variables in scope inside map(). */
+  copyIndex?: number;
+  lambdas?: Record<string, ArmValue>;
 };
 
 /** A well-formed stand-in for what only a deployment knows. */
@@ -69,7 +72,26 @@ const FUNCTIONS: Record<string, (scope: Scope, args: ArmValue[]) => ArmValue> = 
   subscription: () => SUBSCRIPTION,
   resourceGroup: () => ({ id: `${SUBSCRIPTION.id}/resourceGroups/rg`, location: "uksouth" }),
   environment: () => ({ suffixes: { storage: "core.windows.net" } }),
+  length: (_, [value]) =>
+    Array.isArray(value) || typeof value === "string" ? value.length : Object.keys(value ?? {}).length,
+  copyIndex: (scope) => {
+    if (scope.copyIndex === undefined) throw new Error("copyIndex() outside a loop");
+    return scope.copyIndex;
+  },
+  lambdaVariables: (scope, [name]) => scope.lambdas?.[text(name, "lambdaVariables()")],
+  // A resource group's resource id: the provider namespace, then each type segment with its name.
+  resourceId: (_, [type, ...names]) => {
+    const [namespace, ...types] = text(type, "resourceId()").split("/");
+    const path = types.map((segment, index) => `${segment}/${String(names[index])}`).join("/");
+    return `${SUBSCRIPTION.id}/resourceGroups/rg/providers/${namespace}/${path}`;
+  },
+  subscriptionResourceId: (_, [type, name]) => `${SUBSCRIPTION.id}/providers/${String(type)}/${String(name)}`,
 };
+
+/** A resource loop's scope for one of its iterations. */
+export function atCopyIndex(scope: Scope, copyIndex: number): Scope {
+  return { ...scope, copyIndex };
+}
 
 type Node =
   | { kind: "literal"; value: ArmValue }
@@ -171,6 +193,18 @@ function run(node: Node, scope: Scope): ArmValue {
     case "index":
       return member(run(node.of, scope), String(run(node.index, scope)));
     case "call": {
+      // map() runs its lambda's body once per element, with the element under the lambda's variable name.
+      if (node.name === "map") {
+        const [list, lambda] = node.args;
+        const [variable, body] = lambda?.kind === "call" && lambda.name === "lambda" ? lambda.args : [];
+        if (!list || variable?.kind !== "literal" || !body)
+          throw new Error("map() takes a list and a lambda");
+        const items = run(list, scope);
+        if (!Array.isArray(items)) throw new Error("map() over something that is not a list");
+        return items.map((item) =>
+          run(body, { ...scope, lambdas: { ...scope.lambdas, [String(variable.value)]: item } }),
+        );
+      }
       // if() evaluates only the branch it takes, as ARM does.
       if (node.name === "if") {
         const [condition, then, otherwise] = node.args;

@@ -732,6 +732,7 @@ describe("hygiene", () => {
     },
     "Microsoft.Authorization/roleAssignments": { version: "2022-04-01", why: "the newest GA version" },
     "Microsoft.Insights/components": { version: "2020-02-02", why: "the newest GA version" },
+    "Microsoft.Insights/actionGroups": { version: "2023-01-01", why: "the newest GA version" },
     "Microsoft.Network/privateDnsZones": { version: "2024-06-01", why: "the newest version" },
     "Microsoft.Network/privateDnsZones/virtualNetworkLinks": {
       version: "2024-06-01",

@@ -43,6 +43,7 @@ const ROLES: Record<string, string> = {
   "00000000-0000-0000-0000-000000000002": "Cosmos DB Built-in Data Contributor",
   "3913510d-42f4-4e42-8a64-420c390055eb": "Monitoring Metrics Publisher",
   "12338af0-0e69-4776-bea7-57ae8d297424": "Key Vault Crypto User",
+  "73c42c96-874c-492b-b04d-ab87d138a893": "Log Analytics Reader",
   "14b46e9e-c2b7-41b4-b07b-48a6ebf60603": "Key Vault Crypto Officer",
   "4633458b-17de-408a-b874-0445c86b69e6": "Key Vault Secrets User",
   "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0": "Azure Service Bus Data Receiver",
@@ -596,6 +597,10 @@ describe("diagnostic settings", () => {
     "Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments",
     "Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions",
     "Microsoft.Insights/diagnosticSettings",
+    // Alert rules and action groups: what they fire and send is in the activity log and Azure Monitor's alerts.
+    "Microsoft.Insights/actionGroups",
+    "Microsoft.Insights/metricAlerts",
+    "Microsoft.Insights/scheduledQueryRules",
     // A key's use is logged by its vault.
     "Microsoft.KeyVault/vaults/keys",
     // Private endpoints, their DNS records and the zones carry traffic that the services they reach log.
