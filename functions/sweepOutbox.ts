@@ -3,15 +3,20 @@
 // event that keeps failing is tried later each time and then parked (src/app/outbox.ts): GET /api/health reports
 // it and `npm run outbox` releases it.
 import type { InvocationContext, Timer } from "@azure/functions";
-import { sweepOutbox as sweep } from "../src/app/outbox.js";
+import { measureUnacknowledged, sweepOutbox as sweep } from "../src/app/outbox.js";
 import { services } from "../src/composition.js";
-import { invocationLogger } from "../src/log.js";
+import { describeError, invocationLogger } from "../src/log.js";
 import type { TimerFunctionDefinition } from "./definition.js";
 
 export async function handleSweepOutbox(_timer: Timer, context: InvocationContext): Promise<void> {
   const log = invocationLogger(context);
   const { published, pending } = await sweep({ ...services(), log });
   if (published > 0 || pending > 0) log.info("outbox swept", { published, pending });
+  // The backlog at the trusts, for the alert on an event unacknowledged for an hour; a failure here is only a gap.
+  await measureUnacknowledged({
+    events: services().shareEventDelivery.events,
+    clock: services().clock,
+  }).catch((error: unknown) => log.warn("unacknowledged events not measured", describeError(error)));
 }
 
 export const sweepOutbox: TimerFunctionDefinition = {

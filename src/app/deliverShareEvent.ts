@@ -25,6 +25,8 @@ import type { ShareEvent } from "../domain/shareEvent.js";
 import { PUSH_METHOD, STREAM_UPDATED_EVENT, type Stream, streamWants } from "../domain/stream.js";
 import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import { describeError, type Logger } from "../log.js";
+import { measure } from "../telemetry/metrics.js";
+import { traceContextOf } from "../telemetry/tracing.js";
 import type {
   DeliveryDeadLetters,
   DeliveryRetry,
@@ -187,6 +189,8 @@ export async function deliverShareEvent(
 
   // Someone took a later attempt over after our lease ended; their outcome is the one to keep.
   await deps.events.settleAttempt(settled(doc, outcome, record, now));
+  measure.delivery(outcome === "dead-lettered" ? "dead_lettered" : outcome, ref.attempt);
+  if (outcome === "delivered") measure.deliveryLatency(now.getTime() - Date.parse(doc.occurredAt), "push");
   // The trust has the event: its payload goes now, after the settle, so that a copy redelivered because the settle
   // failed still finds it. If Blob storage fails here, the retention run deletes it at the retention limit.
   if (outcome === "delivered" && (await deletePayload(deps, doc, attemptLog)))
@@ -345,6 +349,7 @@ async function takeFirstAttempt(
     retentionMs: deps.retentionMs,
     correlationId,
     recorded: false,
+    trace: traceContextOf(),
   });
   const finish = finalWithoutAttempt(trust, stream, fresh, now, 1);
   if (finish !== undefined) {

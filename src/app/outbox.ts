@@ -14,6 +14,7 @@ import {
 } from "../domain/outbox.js";
 import type { Share } from "../domain/share.js";
 import { describeError } from "../log.js";
+import { measure } from "../telemetry/metrics.js";
 import type {
   Clock,
   CredentialRequestStore,
@@ -23,6 +24,7 @@ import type {
   OutboxDue,
   OutboxRetries,
   ParkedOutbox,
+  ShareEventStore,
   ShareStore,
   Versioned,
 } from "./ports.js";
@@ -87,7 +89,7 @@ async function attempt<T extends OutboxCarrier>(
   const { outbox } = document;
   if (outbox === undefined) return { published: true, dropped: true };
   try {
-    await deps.publisher.publish(outbox.event, outbox.correlationId);
+    await deps.publisher.publish(outbox.event, outbox.correlationId, outbox.trace);
   } catch (error) {
     return { published: false, error };
   }
@@ -166,13 +168,16 @@ async function sweep<T extends OutboxCarrier>(
   deps: Pick<OutboxDeps, "publisher" | "log"> & { clock: Clock },
   documents: OutboxDocuments<T>,
   due: OutboxDue,
-): Promise<{ published: number; pending: number }> {
+): Promise<{ published: number; pending: number; oldest: number | undefined }> {
   const waiting = await documents.unpublished(due, OUTBOX_BATCH);
   let published = 0;
+  let oldest: number | undefined;
   for (const stored of waiting) {
+    const storedAt = Date.parse(stored.value.outbox?.storedAt ?? "");
+    if (!Number.isNaN(storedAt)) oldest = Math.min(oldest ?? storedAt, storedAt);
     if (await sweepOne(deps, documents, stored.value)) published++;
   }
-  return { published, pending: waiting.length - published };
+  return { published, pending: waiting.length - published, oldest };
 }
 
 /**
@@ -186,7 +191,22 @@ export async function sweepOutbox(
   const due = { storedBefore: new Date(now.getTime() - OUTBOX_GRACE_MS), now };
   const shares = await sweep(deps, shareOutbox(deps.shares), due);
   const requests = await sweep(deps, credentialRequestOutbox(deps.credentialRequests), due);
+  // The oldest event the sweep found waiting (0 when none was): what the outbox age alert reads.
+  const oldest = Math.min(shares.oldest ?? now.getTime(), requests.oldest ?? now.getTime());
+  measure.outboxAge((now.getTime() - oldest) / 1000);
   return { published: shares.published + requests.published, pending: shares.pending + requests.pending };
+}
+
+/** Measures how old the oldest share event no trust has acknowledged is (0 when there is none). */
+export async function measureUnacknowledged(deps: {
+  events: Pick<ShareEventStore, "oldestUnacknowledged">;
+  clock: Clock;
+}): Promise<number> {
+  const oldest = await deps.events.oldestUnacknowledged();
+  const now = deps.clock().getTime();
+  const seconds = oldest === undefined ? 0 : Math.max(0, (now - Date.parse(oldest)) / 1000);
+  measure.unacknowledgedAge(seconds);
+  return seconds;
 }
 
 /** A parked event, with the kind of document that holds it. */

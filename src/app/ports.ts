@@ -1,6 +1,7 @@
 // The ports the use cases depend on: what they need from storage, Verified ID, Service Bus, keys and time.
 // Adapters (src/adapters) implement them; src/app imports no adapter, so each use case runs against in-memory
 // implementations in unit tests and against the real services everywhere else.
+
 import type { JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
 import type { AccessKey, AccessKeyChange } from "../domain/accessKey.js";
@@ -11,6 +12,7 @@ import type { Share, ShareProgress } from "../domain/share.js";
 import type { PayloadRemoval, PushResult, StoredShareEvent } from "../domain/shareDelivery.js";
 import type { EventBody, ShareEvent } from "../domain/shareEvent.js";
 import type { Stream, StreamEventBody } from "../domain/stream.js";
+import type { TraceContext } from "../domain/traceContext.js";
 import type { Protocol, Trust } from "../domain/trust.js";
 import type { Openid4vpRecord, VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 import type { CredentialQuery } from "../domain/walletQuery.js";
@@ -149,7 +151,8 @@ export type PayloadStore = {
 
 /** Publishes share events to the `share-events` topic; idempotent by `eventId` (duplicate detection). */
 export type EventPublisher = {
-  publish(event: ShareEvent, correlationId: string): Promise<void>;
+  /** `trace` is the trace the event was stored in; the message continues it. */
+  publish(event: ShareEvent, correlationId: string, trace?: TraceContext): Promise<void>;
 };
 
 /** One claim constraint; the Request Service allows exactly one operator per constraint, compared case-insensitively. */
@@ -355,6 +358,11 @@ export type ShareEventStore = {
   claimsDue(before: Date, limit: number): Promise<VersionedEvent[]>;
   /** Marks the event's payload deleted, in one write that touches nothing else: false when there is no such event. */
   markPayloadRemoved(trustId: string, eventId: string, removal: PayloadRemovalMark): Promise<boolean>;
+  /**
+   * When the oldest event no trust has acknowledged yet happened (pending, retrying, waiting for a poll or held), or
+   * undefined when every event is settled: the backlog an operator is alerted on.
+   */
+  oldestUnacknowledged(): Promise<string | undefined>;
   /** The events waiting for the trust's poll (oldest first), whose payload is still kept. */
   available(trustId: string, limit: number): Promise<VersionedEvent[]>;
   /**

@@ -5,6 +5,7 @@
 import { newStoredShareEvent } from "../domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT } from "../domain/shareEvent.js";
 import type { Logger } from "../log.js";
+import { traceContextOf } from "../telemetry/tracing.js";
 import { fulfilCredentialRequest } from "./credentialRequests.js";
 import type { CredentialRequestStore, DeadLetters, ReceivedMessage, ShareEventStore } from "./ports.js";
 import { parseShareEvent } from "./shareEventMessages.js";
@@ -57,6 +58,7 @@ export async function recordShareEvent(
       retentionMs: deps.retentionMs,
       correlationId: message.correlationId,
       recorded: true,
+      trace: traceContextOf(),
     }),
   );
   if (created !== undefined) {

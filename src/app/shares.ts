@@ -12,6 +12,8 @@ import {
 } from "../domain/share.js";
 import type { Protocol, Trust } from "../domain/trust.js";
 import { ServiceError } from "../errors.js";
+import { measure } from "../telemetry/metrics.js";
+import { traceContextOf } from "../telemetry/tracing.js";
 import { requestToAnswer } from "./credentialRequests.js";
 import { chosenProtocol } from "./logins.js";
 import type {
@@ -129,6 +131,7 @@ export async function startShare(
   const chosen = shareProtocol(trust, session, protocol);
   // Checked before Verified ID is asked, so that a wrong request id spends no quota.
   const answers = requestId === undefined ? undefined : await requestToAnswer(deps, session, requestId);
+  const trace = traceContextOf();
   const { request, started } = await startPresentationRequest(
     deps,
     trust.id,
@@ -147,8 +150,10 @@ export async function startShare(
       staff: session.staff,
       credentialTypes: [...credentialTypes],
       ...(answers === undefined ? {} : { answers }),
+      ...(trace === undefined ? {} : { trace }),
     }),
   );
+  measure.shareStarted(chosen);
   const share = newShare(
     {
       id: request.id,

@@ -22,6 +22,8 @@ import type { Trust } from "../domain/trust.js";
 import type { VerifiedIdRequest } from "../domain/verifiedIdRequest.js";
 import { ServiceError, TrustDocumentInvalid } from "../errors.js";
 import { describeError } from "../log.js";
+import { measure } from "../telemetry/metrics.js";
+import { inSpan, linkToActive, traceContextOf } from "../telemetry/tracing.js";
 import { fulfilCredentialRequest } from "./credentialRequests.js";
 import { type OutboxDeps, publishFromOutbox, shareOutbox } from "./outbox.js";
 import type {
@@ -104,12 +106,41 @@ export async function applyCallback(
     case "login":
       return applyToLogin(deps, stored as Versioned<LoginRequest>, report);
     case "share":
-      return applyToShare(deps, request, report, correlationId);
+      // The rest of the share's trace, started by POST /api/shares, linked to the HTTP request it arrived in.
+      return inSpan(
+        "share callback",
+        {
+          parent: request.trace,
+          links: linkToActive(),
+          attributes: { "staff_passport.share_id": request.id, "staff_passport.trust_id": request.trustId },
+        },
+        async (span) => {
+          const outcome = await applyToShare(deps, request, report, correlationId);
+          span.setAttribute(
+            "staff_passport.callback.outcome",
+            outcome.applied ? outcome.status : outcome.reason,
+          );
+          countCallback(outcome);
+          return outcome;
+        },
+      );
     case "accessKey":
       return applyToAccessKey(deps, request, report);
     default:
       // A document of a kind this code does not know is never applied.
       throw new InvalidCallback();
+  }
+}
+
+/** Counts a share's callback by outcome, and the share's end when it made one. */
+function countCallback(outcome: CallbackOutcome): void {
+  if (!outcome.applied) measure.callback("ignored");
+  else if (outcome.status === "failed") {
+    measure.callback("refused", outcome.error?.code);
+    measure.shareFinished("failed");
+  } else {
+    measure.callback("accepted");
+    if (outcome.status === "shared") measure.shareFinished("shared");
   }
 }
 
@@ -326,7 +357,9 @@ async function applyToShare(
   let change: ShareChange;
   if (step.progress.status === "shared") {
     const minted = { eventId: mintId(), credentials: step.progress.credentials };
-    accepted = shareAccepted(request, minted, now, correlationId);
+    const made = shareAccepted(request, minted, now, correlationId);
+    const trace = traceContextOf();
+    accepted = trace === undefined ? made : { ...made, outbox: { ...made.outbox, trace } };
     change = accepted;
   } else {
     change = { progress: step.progress };

@@ -4,6 +4,7 @@
 // publish is tried again later and later, and one the broker refuses is parked with its reason for an operator after
 // OUTBOX_MAX_TRIES, so that it never holds up the events behind it.
 import type { ShareEvent } from "./shareEvent.js";
+import type { TraceContext } from "./traceContext.js";
 
 /** Why and when an event was given up on: the failure's code or name (never its message, which may hold data). */
 export type OutboxPark = { readonly reason: string; readonly at: string };
@@ -19,6 +20,8 @@ export type Outbox = {
   readonly nextTryAt?: string;
   /** Set after the last try: the sweep no longer takes the event until an operator releases it. */
   readonly parked?: OutboxPark;
+  /** The trace of the change that stored the event, which its publish and consumers continue. */
+  readonly trace?: TraceContext;
 };
 
 /** A document that may carry an outbox. */

@@ -16,6 +16,7 @@ import {
   type Scanned,
 } from "./requestProgress.js";
 import { CREDENTIALS_SHARED_EVENT, type EventBody, mintEvent } from "./shareEvent.js";
+import type { TraceContext } from "./traceContext.js";
 import type { RequestBase } from "./verifiedIdRequest.js";
 
 /**
@@ -29,6 +30,8 @@ export type ShareRequest = RequestBase & {
   readonly staff: StaffClaims;
   readonly credentialTypes: readonly string[];
   readonly answers?: AnsweredRequest;
+  /** The trace of POST /api/shares, which the callback and everything after it continue. */
+  readonly trace?: TraceContext;
 };
 
 /** The receiving trust's verdict on one shared credential (API.md section 7); a reason comes with a rejection. */

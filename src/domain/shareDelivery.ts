@@ -8,6 +8,7 @@ import {
   type ShareEvent,
 } from "./shareEvent.js";
 import { STREAM_UPDATED_EVENT, type StreamEventBody, VERIFICATION_EVENT } from "./stream.js";
+import type { TraceContext } from "./traceContext.js";
 
 /**
  * pending: nothing tried yet; retrying: a transient failure, the next attempt is scheduled; available: the trust
@@ -66,6 +67,8 @@ type StoredEventFields = {
   readonly trustId: string;
   readonly occurredAt: string;
   readonly correlationId?: string;
+  /** The share's trace, as the consumer that stored the record continued it; a poll's acknowledgement joins it. */
+  readonly trace?: TraceContext;
   /** When the record consumer saw the event; the deliver consumer may have created the document first. */
   readonly recorded?: { readonly at: string };
   /** The payload in Blob storage is deleted by this time at the latest, delivered or not. */
@@ -103,7 +106,13 @@ export type StoredCredentialsShared = Extract<
 
 export function newStoredShareEvent(
   event: ShareEvent,
-  options: { now: Date; retentionMs: number; correlationId?: string | undefined; recorded: boolean },
+  options: {
+    now: Date;
+    retentionMs: number;
+    correlationId?: string | undefined;
+    recorded: boolean;
+    trace?: TraceContext | undefined;
+  },
 ): StoredShareEvent {
   const occurred = Date.parse(event.occurredAt);
   const from = Number.isNaN(occurred) ? options.now.getTime() : occurred;
@@ -117,6 +126,7 @@ export function newStoredShareEvent(
     occurredAt: event.occurredAt,
     ...(options.correlationId === undefined ? {} : { correlationId: options.correlationId }),
     ...(options.recorded ? { recorded: { at: options.now.toISOString() } } : {}),
+    ...(options.trace === undefined ? {} : { trace: options.trace }),
     retainClaimsUntil: new Date(from + options.retentionMs).toISOString(),
     delivery: { status: "pending", attempt: 0, attempts: [] },
   };

@@ -8,6 +8,8 @@ import type { HttpFunctionDefinition } from "../../functions/definition.js";
 import { type RateLimits, services } from "../composition.js";
 import { ServiceError } from "../errors.js";
 import { describeError, invocationLogger, type Logger } from "../log.js";
+import { measure, type RefusedKind } from "../telemetry/metrics.js";
+import { contextFrom, inSpan, SpanKind } from "../telemetry/tracing.js";
 import type { OpenApiOperation, OpenApiResponse } from "./openapi.js";
 import {
   type FieldError,
@@ -36,6 +38,32 @@ const TRUST_ID = /^[A-Z0-9]{3,5}$/;
 const COUNTED_REFUSALS: Readonly<Record<string, (limits: RateLimits) => RateLimiter>> = {
   invalid_callback: (limits) => limits.failedCallbacks,
 };
+
+/** The kind a refused authentication is counted under, by its error code. */
+const REFUSED_KINDS: Readonly<Record<string, RefusedKind>> = {
+  invalid_trust_token: "trust_token",
+  invalid_callback: "callback_key",
+  invalid_session: "session",
+};
+
+/**
+ * The request's parent span: the Functions host's own request span when it passes one (it continues the caller's
+ * `traceparent`), else the caller's `traceparent` header.
+ */
+function requestTraceParent(request: HttpRequest, context: InvocationContext) {
+  const host = context.traceContext;
+  return (
+    contextFrom(
+      host?.traceParent
+        ? { traceparent: host.traceParent, tracestate: host.traceState ?? undefined }
+        : undefined,
+    ) ??
+    contextFrom({
+      traceparent: request.headers.get("traceparent"),
+      tracestate: request.headers.get("tracestate"),
+    })
+  );
+}
 
 type Infer<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
 
@@ -172,7 +200,21 @@ export function httpEndpoint<
   // Set once this endpoint has counted a refused authentication: until then no source can be over the limit, and
   // endpoints that never refuse one never look.
   let refusalsCounted = false;
-  const handler = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+  const handler = (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> =>
+    inSpan(
+      `${spec.method} /${spec.route}`,
+      {
+        kind: SpanKind.SERVER,
+        parent: requestTraceParent(request, context),
+        attributes: { "http.request.method": spec.method, "http.route": `/${spec.route}` },
+      },
+      async (span) => {
+        const response = await handle(request, context);
+        span.setAttribute("http.response.status_code", response.status ?? 200);
+        return response;
+      },
+    );
+  const handle = async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = Date.now();
     const correlationId = correlationIdOf(request);
     const log = invocationLogger(context, { correlationId, method: spec.method, route: spec.route });
@@ -238,8 +280,10 @@ export function httpEndpoint<
       const problem = problemFromError(error, new URL(request.url).pathname);
       if (problem.status >= 500)
         log.error("request failed", { status: problem.status, ...describeError(error) });
+      if (error instanceof RateLimited) measure.authRefused("rate_limited");
       if (problem.status === 401) {
         const code = error instanceof ServiceError ? error.code : "unauthorized";
+        measure.authRefused(REFUSED_KINDS[code] ?? "session");
         // Never the token or key: the code, the trust the caller claims, and where the attempt came from.
         log.warn("authentication refused", {
           errorCode: code,

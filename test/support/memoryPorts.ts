@@ -311,6 +311,13 @@ export function memoryShareEvents(): ShareEventStore & { documents: Documents<St
     async markPayloadRemoved(trustId, eventId, removal) {
       return documents.patch(key(trustId, eventId), (event) => ({ ...event, claimsRemoved: removal }));
     },
+    async oldestUnacknowledged() {
+      const waiting = ["pending", "retrying", "available", "held"];
+      return [...documents.items.values()]
+        .filter(({ value }) => waiting.includes(value.delivery.status))
+        .map(({ value }) => value.occurredAt)
+        .sort()[0];
+    },
     async available(trustId, limit) {
       return [...documents.items.values()]
         .filter(

@@ -97,6 +97,18 @@ export function shareEventStore(containerRef: ContainerRef): ShareEventStore {
         throw error;
       }
     },
+    async oldestUnacknowledged() {
+      const container = await containerRef();
+      // Across partitions; the statuses are the ones a trust has not yet had the event in.
+      const query =
+        "SELECT TOP 1 c.occurredAt FROM c WHERE c.delivery.status IN " +
+        '("pending", "retrying", "available", "held") ORDER BY c.occurredAt';
+      const { resources } = await cosmosCall(() =>
+        container.items.query<{ occurredAt?: unknown }>(query).fetchAll(),
+      );
+      const oldest = resources[0]?.occurredAt;
+      return typeof oldest === "string" ? oldest : undefined;
+    },
     async available(trustId, limit) {
       const container = await containerRef();
       // One partition: the trust's own events, oldest first. The partition is named in the filter too: the local

@@ -15,6 +15,7 @@ import type {
   ReceivedMessage,
 } from "../../app/ports.js";
 import { CREDENTIALS_SHARED_EVENT } from "../../domain/shareEvent.js";
+import { traceContextOf, traceProperties } from "../../telemetry/tracing.js";
 
 export const SHARE_DELIVERIES_QUEUE = "share-deliveries";
 export const PARKING_QUEUE = "share-dead-letters";
@@ -34,6 +35,8 @@ function retryMessage(retry: DeliveryRetry, correlationId: string | undefined): 
       trustId: retry.trustId,
       type: CREDENTIALS_SHARED_EVENT,
       ...(correlationId === undefined ? {} : { correlationId }),
+      // The retry continues the trace of the attempt that scheduled it.
+      ...traceProperties(traceContextOf()),
     },
   };
 }

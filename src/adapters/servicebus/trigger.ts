@@ -4,6 +4,7 @@
 import type { InvocationContext } from "@azure/functions";
 import type { ReceivedMessage } from "../../app/ports.js";
 import { describeError, invocationLogger, type Logger } from "../../log.js";
+import { contextFrom, inSpan, SpanKind } from "../../telemetry/tracing.js";
 
 const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -52,8 +53,30 @@ export async function consume<T>(
     messageId: message.messageId,
     deliveryCount,
   });
+  // The message's own trace context first: the Functions host does not always continue it (see README).
+  const parent =
+    contextFrom(message.applicationProperties) ??
+    contextFrom(
+      context.traceContext?.traceParent ? { traceparent: context.traceContext.traceParent } : undefined,
+    );
   try {
-    return await run(log);
+    return await inSpan(
+      `process ${message.source}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent,
+        attributes: {
+          "messaging.system": "servicebus",
+          "messaging.operation.type": "process",
+          "messaging.destination.name": message.source,
+          ...(message.messageId === undefined ? {} : { "messaging.message.id": message.messageId }),
+          ...(deliveryCount === undefined
+            ? {}
+            : { "messaging.servicebus.message.delivery_count": deliveryCount }),
+        },
+      },
+      () => run(log),
+    );
   } catch (error) {
     // The host abandons the message, and Service Bus redelivers it up to the entity's MaxDeliveryCount.
     const pauseMs = redeliveryPauseMs(deliveryCount ?? 1);
