@@ -21,6 +21,7 @@ import { buildSite, type Site } from "./pages/site.js";
 import { ENCRYPTING_SEED_TRUSTS, loadSeedTrusts } from "./seed/index.js";
 import { type ServiceBusEmulator, startServiceBusEmulator } from "./servicebus/index.js";
 import { localSettings, type Ports } from "./settings.js";
+import { installLocalTelemetry, type LocalTelemetry } from "./telemetry.js";
 import { startVerifiedIdSimulator, type VerifiedIdSimulator } from "./verifiedid/index.js";
 
 export const SERVICEBUS_CONFIG = fileURLToPath(new URL("./servicebus/Config.json", import.meta.url));
@@ -61,6 +62,8 @@ export type LocalSystem = {
     blob: string;
   };
   settings: Record<string, string>;
+  /** The spans and metrics of this process; undefined when OTEL_SDK_DISABLED is true. */
+  telemetry: LocalTelemetry | undefined;
   cosmos: CosmosEmulator;
   /** Azurite's Blob service, where share event payloads rest. */
   blob: BlobEmulator;
@@ -118,6 +121,8 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
     stops.length = 0;
   };
   const log = options.log;
+  // Before anything runs a function, so that every span is kept (or exported, with OTEL_EXPORTER_OTLP_ENDPOINT).
+  const telemetry = installLocalTelemetry();
   try {
     // The pages build (in esbuild's own process) while the emulators start.
     const pages = options.pages
@@ -233,6 +238,7 @@ export async function startSystem(options: SystemOptions): Promise<LocalSystem> 
         blob: `http://127.0.0.1:${blob.port}`,
       },
       settings,
+      telemetry,
       cosmos,
       blob,
       serviceBus,

@@ -55,7 +55,17 @@ export type ReceivedEvent = {
   encrypted: boolean;
   /** Why a token was refused (the `err` answered). */
   err?: string;
+  /** The push's W3C `traceparent` header, when it came with one: the share's trace. */
+  traceparent?: string;
 };
+
+const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/** A well-formed traceparent header, or undefined: nothing else a sender writes is kept. */
+function traceparentOf(request: IncomingMessage): string | undefined {
+  const value = request.headers.traceparent;
+  return typeof value === "string" && TRACEPARENT.test(value) ? value : undefined;
+}
 
 /** How a trust receives its events, which the demo trust sets through the trust's SSF stream. */
 export type DeliveryMethod = "push" | "poll";
@@ -272,7 +282,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
       if (mediaType !== "application/secevent+jwt") {
         throw new Refusal("invalid_request", "Send the SET as application/secevent+jwt.");
       }
-      await list(token, "push");
+      await list(token, "push", traceparentOf(request));
       return send(response, 202);
     } catch (error) {
       if (!(error instanceof Refusal)) return send(response, 503, { error: "try again later" });
@@ -282,7 +292,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
   };
 
   /** Verifies a SET and lists it; throws a Refusal for a bad one, anything else when it cannot tell. */
-  const list = async (token: string, via: "push" | "poll") => {
+  const list = async (token: string, via: "push" | "poll", traceparent?: string) => {
     const payload = await verify(await signedSetOf(keys, token));
     const jti = String(payload.jti);
     const duplicate = seen.has(jti);
@@ -297,6 +307,7 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
       token,
       via,
       encrypted,
+      ...(traceparent === undefined ? {} : { traceparent }),
     });
     log(
       `[information] demo trust received ${encrypted ? "an encrypted " : ""}SET jti=${jti} by ${via}${duplicate ? " (duplicate)" : ""}`,

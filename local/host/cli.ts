@@ -5,11 +5,13 @@ import { functions } from "../../functions/index.js";
 import { loadConfig } from "../../src/config.js";
 import { closeOnSignals, portOrExit } from "../cli.js";
 import { readHostJson } from "../system.js";
+import { installLocalTelemetry } from "../telemetry.js";
 import { startLocalHost } from "./index.js";
 
 const port = portOrExit(process.env.PORT, 7071, "PORT");
 
 try {
+  installLocalTelemetry();
   loadConfig(process.env);
   const host = await startLocalHost(functions, {
     port,

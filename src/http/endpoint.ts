@@ -206,7 +206,11 @@ export function httpEndpoint<
       {
         kind: SpanKind.SERVER,
         parent: requestTraceParent(request, context),
-        attributes: { "http.request.method": spec.method, "http.route": `/${spec.route}` },
+        attributes: {
+          "http.request.method": spec.method,
+          "http.route": `/${spec.route}`,
+          "faas.name": spec.name,
+        },
       },
       async (span) => {
         const response = await handle(request, context);

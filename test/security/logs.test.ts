@@ -3,7 +3,8 @@
 // what must never be logged: claim values, session, event and trust tokens, the poll token, callback api-keys,
 // the private signing key, and the reasons people write for a rejection or a decline. A standard wallet's login
 // and share over OpenID4VP are searched too: its claims, the request's nonce, the encrypted responses and the
-// SD-JWT presentations (their key binding JWTs among them) never reach a log line.
+// SD-JWT presentations (their key binding JWTs among them) never reach a log line. Nor do they reach the spans and
+// metrics the journeys export.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -105,6 +106,7 @@ describe("log capture of a whole journey", () => {
 
     expect(lines.length).toBeGreaterThan(20);
     expect(leakedInto(lines, secrets)).toEqual([]);
+    expect(leakedInto(await telemetryLines(), secrets)).toEqual([]);
   });
 
   it("holds no trust token, rejection reason or decline reason from the trust API", async () => {
@@ -223,8 +225,30 @@ describe("log capture of a standard wallet's journey", () => {
     }
     for (const [index, value] of claimValues.entries()) secrets[`claim value ${index}`] = value;
     expect(leakedInto(lines, secrets)).toEqual([]);
+    expect(leakedInto(await telemetryLines(), secrets)).toEqual([]);
   });
 });
+
+/**
+ * Every span the journey exported (name, attributes, status) and every metric point with its labels, one JSON line
+ * each: what would reach Application Insights or an OTLP collector.
+ */
+async function telemetryLines(): Promise<string[]> {
+  const telemetry = system.telemetry;
+  if (telemetry === undefined) throw new Error("telemetry is off; this test reads what it exports");
+  const spans = telemetry.allSpans().map((span) => JSON.stringify(span));
+  const { scopeMetrics } = await telemetry.collectMetrics();
+  const points = scopeMetrics.flatMap((scope) =>
+    scope.metrics.flatMap((metric) =>
+      (metric.dataPoints as { attributes: unknown; value: unknown }[]).map((point) =>
+        JSON.stringify({ name: metric.descriptor.name, attributes: point.attributes, value: point.value }),
+      ),
+    ),
+  );
+  expect(spans.length).toBeGreaterThan(10);
+  expect(points.length).toBeGreaterThan(3);
+  return [...spans, ...points];
+}
 
 /** The secrets found in some line, with the line's start. */
 function leakedInto(lines: readonly string[], secrets: Record<string, string>): string[] {

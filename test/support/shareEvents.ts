@@ -145,6 +145,8 @@ export type Received = {
   /** It arrived as a JWE encrypted to the trust; `claims` are those of the SET inside. */
   encrypted?: boolean;
   via?: "push" | "poll";
+  /** The push's traceparent header, when it came with one. */
+  traceparent?: string;
 };
 
 export async function received(system: LocalSystem): Promise<Received[]> {

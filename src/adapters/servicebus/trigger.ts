@@ -66,6 +66,7 @@ export async function consume<T>(
         kind: SpanKind.CONSUMER,
         parent,
         attributes: {
+          "faas.name": context.functionName,
           "messaging.system": "servicebus",
           "messaging.operation.type": "process",
           "messaging.destination.name": message.source,
