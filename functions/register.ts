@@ -8,10 +8,13 @@ import { triggers } from "./triggers.js";
 
 app.setup({ enableHttpStream: false });
 
-// Validate every setting when the worker starts, so a bad setting fails the app at once, naming the setting.
+// Validate every setting when the worker starts, so a bad setting fails the app at once, naming the setting; then
+// start exporting telemetry to Application Insights, before any function runs.
 app.hook.appStart(async () => {
   const { loadConfig } = await import("../src/config.js");
-  loadConfig(process.env);
+  const config = loadConfig(process.env);
+  const { startAzureMonitor } = await import("../src/telemetry/azureMonitor.js");
+  await startAzureMonitor(config);
 });
 
 let loaded: Promise<ReadonlyMap<string, FunctionDefinition>> | undefined;

@@ -18,6 +18,7 @@ export const LAZY_SDKS = {
   "@azure/identity": "identity.cjs",
   "@azure/keyvault-keys": "keyvault-keys.cjs",
   "@azure/storage-blob": "storage-blob.cjs",
+  "@azure/monitor-opentelemetry": "monitor-opentelemetry.cjs",
 };
 
 const common = {
@@ -72,7 +73,7 @@ const lazyModules = {
 };
 
 /** register.ts's dynamic imports of the function list and of the settings resolve to dist/functions.cjs. */
-const LAZY_CODE = ["./index.js", "../src/config.js"];
+const LAZY_CODE = ["./index.js", "../src/config.js", "../src/telemetry/azureMonitor.js"];
 const lazyCode = {
   name: "lazy-code",
   setup(builder) {
@@ -98,7 +99,8 @@ try {
   writeFileSync(
     code,
     `export { functions } from ${JSON.stringify(resolve("functions/index.ts"))};\n` +
-      `export { loadConfig } from ${JSON.stringify(resolve("src/config.ts"))};\n`,
+      `export { loadConfig } from ${JSON.stringify(resolve("src/config.ts"))};\n` +
+      `export { startAzureMonitor } from ${JSON.stringify(resolve("src/telemetry/azureMonitor.ts"))};\n`,
   );
   await build({
     ...common,

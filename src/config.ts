@@ -66,6 +66,8 @@ const settingsShape = z.object({
   // Locally (SIGNING_KEYS=local) that key as PKCS8 PEM instead.
   OPENID4VP_LOCAL_KEY: optionalText,
   AZURE_CLIENT_ID: optionalText,
+  // Application Insights, where spans and metrics go in Azure (with Entra ID authentication); unset locally.
+  APPLICATIONINSIGHTS_CONNECTION_STRING: optionalText,
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
   // Share event delivery (API.md section 3). The defaults retry for about 26 hours over 12 attempts.
   SHARE_DELIVERY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),

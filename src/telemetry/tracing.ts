@@ -1,18 +1,19 @@
 // Spans through OpenTelemetry's API only: without an SDK registered (tests, or telemetry off) every call here is a
 // no-op, so the use cases never depend on telemetry being set up. The W3C trace context is read and written with
-// OpenTelemetry's own propagator, from headers, Service Bus application properties or a stored share.
+// the propagator the SDK registers (W3C Trace Context in the local SDK and the Azure Monitor distro), from headers,
+// Service Bus application properties or a stored share; with telemetry off nothing is propagated.
 import {
   type Attributes,
   type Context,
   context,
   type Link,
+  propagation,
   ROOT_CONTEXT,
   type Span,
   SpanKind,
   SpanStatusCode,
   trace,
 } from "@opentelemetry/api";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
 import type { TraceContext } from "../domain/traceContext.js";
 
 export type { Span };
@@ -20,8 +21,6 @@ export { SpanKind };
 
 /** The instrumentation scope every span and metric of the service is named by. */
 export const INSTRUMENTATION_SCOPE = "staff-passport";
-
-const propagator = new W3CTraceContextPropagator();
 
 const getter = {
   keys: (carrier: Readonly<Record<string, unknown>>) => Object.keys(carrier),
@@ -40,14 +39,14 @@ export function contextFrom(carrier: Readonly<Record<string, unknown>> | undefin
   const w3c = getter.get(carrier, "traceparent") !== undefined;
   const diagnosticId = getter.get(carrier, "Diagnostic-Id");
   const source = w3c || diagnosticId === undefined ? carrier : { traceparent: diagnosticId };
-  const extracted = propagator.extract(ROOT_CONTEXT, source, getter);
+  const extracted = propagation.extract(ROOT_CONTEXT, source, getter);
   return trace.getSpanContext(extracted) === undefined ? undefined : extracted;
 }
 
 /** The trace context of `from` (the active context by default), to store or send on; undefined outside a trace. */
 export function traceContextOf(from: Context = context.active()): TraceContext | undefined {
   const carrier: Record<string, string> = {};
-  propagator.inject(from, carrier, { set: (target, key, value) => Object.assign(target, { [key]: value }) });
+  propagation.inject(from, carrier, { set: (target, key, value) => Object.assign(target, { [key]: value }) });
   const { traceparent, tracestate } = carrier;
   if (traceparent === undefined) return undefined;
   return tracestate === undefined || tracestate === "" ? { traceparent } : { traceparent, tracestate };
