@@ -163,6 +163,7 @@ export async function startShare(
       credentialTypes: [...credentialTypes],
       expiresAt: request.expiresAt,
       ...(answers === undefined ? {} : { answers }),
+      ...(trace === undefined ? {} : { trace }),
     },
     deps.clock(),
   );
@@ -198,7 +199,10 @@ export async function cancelShare(deps: ShareDeps, session: Session, shareId: st
     const stored = await ownShare(deps, session, shareId);
     const cancellation = cancel(stored.value, deps.clock());
     if (!cancellation.ok) throw new ShareFinished();
-    if ((await deps.shares.replace(cancellation.share, stored.etag)) !== undefined) return;
+    if ((await deps.shares.replace(cancellation.share, stored.etag)) !== undefined) {
+      measure.shareFinished("cancelled");
+      return;
+    }
   }
   throw new ServiceError("dependency_unavailable", "The share is changing too often; try again.");
 }

@@ -81,6 +81,8 @@ export type Share = {
   readonly answers?: AnsweredRequest;
   /** Present from the write that marks the share `shared` until the event is published. */
   readonly outbox?: Outbox;
+  /** The trace of POST /api/shares (as on its request record), for an operator to find the share's trace by. */
+  readonly trace?: TraceContext;
 };
 
 export type NewShare = Pick<
@@ -88,6 +90,7 @@ export type NewShare = Pick<
   "id" | "subject" | "trustId" | "staff" | "credentialTypes" | "expiresAt"
 > & {
   readonly answers?: AnsweredRequest;
+  readonly trace?: TraceContext;
 };
 
 export function newShare(input: NewShare, now: Date): Share {

@@ -69,7 +69,7 @@ export type DeliveryOutcome = "delivered" | "retry" | "failed" | "dead_lettered"
 
 export const measure = {
   shareStarted: (protocol: string) => instruments().sharesStarted.add(1, { protocol }),
-  shareFinished: (outcome: "shared" | "failed" | "cancelled" | "expired") =>
+  shareFinished: (outcome: "shared" | "failed" | "cancelled") =>
     instruments().sharesFinished.add(1, { outcome }),
   callback: (outcome: "accepted" | "refused" | "ignored", code?: string) =>
     instruments().callbacks.add(1, { outcome, ...(code === undefined ? {} : { code }) }),

@@ -1,6 +1,7 @@
 // The alert rules of the compiled template, as a deployment with given parameters would create them: what each
 // watches and when it fires, and where it is sent (an existing action group, an e-mail group, or nowhere).
 import { beforeAll, describe, expect, it } from "vitest";
+import { type DeliveryOutcome, METRIC_NAMES } from "../../src/telemetry/metrics.js";
 import { atCopyIndex, evaluate, mainScope, moduleScope } from "./armExpression.js";
 import {
   type ArmObject,
@@ -143,6 +144,21 @@ describe("alert rules", () => {
       operator: "GreaterThan",
       threshold: 9,
     });
+  });
+
+  it("query only metrics the service emits, with label values it records", () => {
+    const queries = deployedAlerts({})
+      .rules.filter((rule) => rule.type === "Microsoft.Insights/scheduledQueryRules")
+      .map((rule) => String(at(rule.properties, "criteria.allOf.0.query")));
+    expect(queries).toHaveLength(3);
+    const queried = queries.flatMap((query) =>
+      [...query.matchAll(/Name == "([^"]+)"/g)].map((match) => match[1]),
+    );
+    expect(queried.length).toBe(3);
+    for (const name of queried) expect(Object.values(METRIC_NAMES)).toContain(name);
+    // The outcomes the delivery rule counts are outcomes the delivery use case records.
+    const outcomes: DeliveryOutcome[] = ["failed", "dead_lettered"];
+    expect(queries.join("\n")).toContain(`in (${outcomes.map((outcome) => `"${outcome}"`).join(", ")})`);
   });
 
   it("fire when the oldest unacknowledged share event is more than an hour old", () => {
