@@ -10,6 +10,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
 import { blobPayloadStore, payloadContainer } from "./adapters/blob/payloadStore.js";
 import { accessKeyStore } from "./adapters/cosmos/accessKeyStore.js";
+import { cosmosAuditTrail } from "./adapters/cosmos/auditTrail.js";
 import { cachedTrustStore } from "./adapters/cosmos/cachedTrusts.js";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
@@ -33,12 +34,14 @@ import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/service
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdAdmin } from "./adapters/verifiedId/admin.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
+import { type AuditRecorder, auditRecorder } from "./app/audit.js";
 import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHealth.js";
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import { countParked } from "./app/outbox.js";
 import type { PollDeps } from "./app/pollShareEvents.js";
 import type {
   AccessKeyStore,
+  AuditTrail,
   Clock,
   CredentialRequestStore,
   EventPublisher,
@@ -57,6 +60,7 @@ import type { StreamDeps } from "./app/streams.js";
 import { type Config, eventIssuerOf, isLoopbackUrl, loadConfig } from "./config.js";
 import { mintId } from "./domain/secrets.js";
 import { clientAddress, type RateLimiter, tokenBucketLimiter } from "./http/rateLimit.js";
+import { processLogger } from "./log.js";
 
 export type RateLimits = {
   /** Per client address: logins (which spend Verified ID quota) and the other anonymous endpoints. */
@@ -91,6 +95,9 @@ export type Services = {
   verifiedIdAdmin: VerifiedIdAdmin;
   /** The access keys trusts issue (API.md section 10). */
   accessKeys: AccessKeyStore;
+  /** The audit trail, to read (the export, the operators' command); `audit` writes to it. */
+  auditTrail: AuditTrail;
+  audit: AuditRecorder;
   /** The OpenID4VP verifier for standard wallets (API.md section 9). */
   wallets: StandardWallets;
   keys: SigningKeys;
@@ -283,6 +290,8 @@ function buildServices(config: Config): Services {
   });
   const shares = shareStore(container("shares"));
   const credentialRequests = credentialRequestStore(container("credentialRequests"));
+  const auditTrail = cosmosAuditTrail(container("audit"), config.AUDIT_RETENTION_DAYS * 24 * 60 * 60);
+  const audit = auditRecorder(auditTrail, () => new Date(), processLogger({ component: "audit" }));
   const payloads = blobPayloadStore(
     payloadContainer(
       config.PAYLOAD_STORAGE_CONNECTION_STRING
@@ -344,6 +353,8 @@ function buildServices(config: Config): Services {
       credential: verifiedIdTokens,
     }),
     accessKeys: accessKeyStore(container("accessKeys")),
+    auditTrail,
+    audit,
     keys,
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     trustTokens,

@@ -80,6 +80,9 @@ const settingsShape = z.object({
   SHARE_DELIVERY_JITTER: z.coerce.number().min(0).max(1).default(0.2),
   SHARE_DELIVERY_TIMEOUT_SECONDS: z.coerce.number().positive().max(60).default(10),
   SHARE_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  // How long audit entries are kept (API.md section 11): six years by default, as NHS records guidance keeps audit
+  // data. Each entry carries it as its `ttl`, so a change applies to entries written from then on.
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(2190),
   JWKS_MAX_AGE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(300),
   // Per-caller limits, per instance (src/http/rateLimit.ts). Anonymous endpoints count by client address, which NHS
   // sites share behind one egress address: sized for a site, not a person.

@@ -31,6 +31,15 @@ export function invocationLogger(context: InvocationContext, base: LogFields = {
   );
 }
 
+/** A logger outside any invocation (the Functions host takes a worker's console lines as its logs). */
+export function processLogger(base: LogFields = {}): Logger {
+  return makeLogger((level, line) => {
+    if (level === "error") console.error(line);
+    else if (level === "warn") console.warn(line);
+    else console.info(line);
+  }, base);
+}
+
 /**
  * What Cosmos DB says about a failed call that an operator needs to find it in the service's own diagnostics:
  * status, substatus and activity id (from the error or its `x-ms-activity-id` header). Never the body, which

@@ -5,6 +5,7 @@
 import type { JWK } from "jose";
 import type { StaffClaims } from "../domain/acceptPresentation.js";
 import type { AccessKey, AccessKeyChange } from "../domain/accessKey.js";
+import type { AuditEntry } from "../domain/audit.js";
 import type { CredentialRequest } from "../domain/credentialRequest.js";
 import type { Outbox, OutboxRetry } from "../domain/outbox.js";
 import type { Presentation } from "../domain/presentation.js";
@@ -465,4 +466,18 @@ export type DeliveryDeadLetters = DeadLetters & {
     reason: string,
     description: string,
   ): Promise<void>;
+};
+
+// The audit trail (API.md section 11).
+
+/**
+ * Append-only: an entry is written once and never changed or deleted by the service (its `ttl` ends it after the
+ * retention period). Writing an entry whose id is already there changes nothing.
+ */
+export type AuditTrail = {
+  append(entry: AuditEntry): Promise<void>;
+  /** A person's entries across trusts, oldest first, from `since` on. */
+  bySubject(subject: string, since?: Date): Promise<AuditEntry[]>;
+  /** A trust's entries, oldest first, from `since` on. */
+  byTrust(trustId: string, since?: Date): Promise<AuditEntry[]>;
 };

@@ -10,7 +10,8 @@ export type ContainerName =
   | "credentialRequests"
   | "tokenIds"
   | "streams"
-  | "accessKeys";
+  | "accessKeys"
+  | "audit";
 
 export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[] = [
   { id: "trusts", partitionKey: { paths: ["/id"] } },
@@ -29,6 +30,9 @@ export const CONTAINERS: readonly (ContainerDefinition & { id: ContainerName })[
   // Access keys the trusts issue (API.md section 10): a trust reads and revokes its own by id, and lists a staff
   // member's in its own partition, newest first.
   { id: "accessKeys", partitionKey: { paths: ["/trustId"] } },
+  // The audit trail (API.md section 11): each entry once per scope it has, `subject:<did>` and `trust:<id>`, so a
+  // person's entries and a trust's are each one partition. Entries carry a `ttl` of the retention period.
+  { id: "audit", partitionKey: { paths: ["/scope"] }, defaultTtl: -1 },
 ];
 
 /** Creates the database's containers where they are missing; running it again changes nothing. */
