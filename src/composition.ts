@@ -142,6 +142,7 @@ function shareEventConsumers(
   credentialRequests: CredentialRequestStore,
   payloads: PayloadStore,
   trustTokens: TrustTokenVerifier,
+  audit: AuditRecorder,
 ): Pick<
   Services,
   | "shareEventRecording"
@@ -168,9 +169,18 @@ function shareEventConsumers(
   const scheduler = deliveryScheduler(serviceBus);
   return {
     eventIssuer,
-    shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs },
+    shareEventRecording: { events, credentialRequests, deadLetters, clock, retentionMs, audit },
     shareEventRetention: { events, payloads, credentialRequests, clock, retentionMs },
-    shareEventPolling: { events, payloads, sign, signStream, streams, clock, sleep: (ms) => sleep(ms) },
+    shareEventPolling: {
+      events,
+      payloads,
+      sign,
+      signStream,
+      streams,
+      clock,
+      sleep: (ms) => sleep(ms),
+      audit,
+    },
     streams: {
       streams: storedStreams,
       forget: streams.forget,
@@ -192,6 +202,7 @@ function shareEventConsumers(
       sign,
       signStream,
       push: httpSetPusher(outbound),
+      audit,
       scheduler,
       deadLetters,
       clock,
@@ -377,6 +388,7 @@ function buildServices(config: Config): Services {
       credentialRequests,
       payloads,
       trustTokens,
+      audit,
     ),
     async close() {
       (await cosmos.made())?.dispose();

@@ -12,6 +12,7 @@ import {
 } from "../domain/accessKey.js";
 import { hashSecret, MINTED_ID, mintId } from "../domain/secrets.js";
 import { ServiceError } from "../errors.js";
+import type { AuditRecorder } from "./audit.js";
 import type {
   AccessKeyStore,
   Clock,
@@ -30,6 +31,7 @@ export type AccessKeyDeps = {
   requests: RequestStore;
   accessKeys: AccessKeyStore;
   clock: Clock;
+  audit: AuditRecorder;
 };
 
 /** At most this many of one staff member's access keys are listed; nobody is issued more than a handful. */

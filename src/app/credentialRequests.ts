@@ -14,6 +14,7 @@ import {
 import { MINTED_ID, mintId } from "../domain/secrets.js";
 import type { AnsweredRequest } from "../domain/share.js";
 import { ServiceError } from "../errors.js";
+import type { AuditRecorder } from "./audit.js";
 import { credentialRequestOutbox, type OutboxDeps, publishFromOutbox } from "./outbox.js";
 import type {
   Clock,
@@ -25,7 +26,11 @@ import type {
   Versioned,
 } from "./ports.js";
 
-export type CredentialRequestDeps = { credentialRequests: CredentialRequestStore; clock: Clock };
+export type CredentialRequestDeps = {
+  credentialRequests: CredentialRequestStore;
+  clock: Clock;
+  audit: AuditRecorder;
+};
 
 /** At most this many open requests are listed for one member of staff; a trust never needs more open at once. */
 export const OPEN_REQUESTS_LIMIT = 100;

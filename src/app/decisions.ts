@@ -4,9 +4,10 @@
 import { type DecisionInput, decideCredential } from "../domain/decision.js";
 import { MINTED_ID } from "../domain/secrets.js";
 import { ServiceError } from "../errors.js";
+import type { AuditRecorder } from "./audit.js";
 import type { Clock, ShareStore, TrustCaller } from "./ports.js";
 
-export type DecisionDeps = { shares: ShareStore; clock: Clock };
+export type DecisionDeps = { shares: ShareStore; clock: Clock; audit: AuditRecorder };
 
 export type DecisionView = {
   readonly shareId: string;

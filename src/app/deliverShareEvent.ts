@@ -27,6 +27,7 @@ import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import { describeError, type Logger } from "../log.js";
 import { measure } from "../telemetry/metrics.js";
 import { traceContextOf } from "../telemetry/tracing.js";
+import type { AuditRecorder } from "./audit.js";
 import type {
   DeliveryDeadLetters,
   DeliveryRetry,
@@ -62,6 +63,7 @@ export type DeliverDeps = {
   retry: RetryPolicy;
   timeoutMs: number;
   retentionMs: number;
+  audit: AuditRecorder;
 };
 
 export type DeliverOutcome =

@@ -4,6 +4,7 @@ import { type LoginRequest, loginView } from "../domain/login.js";
 import { hashSecret, MINTED_ID, mintSecret, secretMatchesHash } from "../domain/secrets.js";
 import { type Protocol, protocolsOf, type Trust } from "../domain/trust.js";
 import { ServiceError } from "../errors.js";
+import type { AuditRecorder } from "./audit.js";
 import type {
   Clock,
   RequestStore,
@@ -25,6 +26,7 @@ export type LoginDeps = {
   sessions: SessionIssuer;
   clock: Clock;
   session: { ttlSeconds: number };
+  audit: AuditRecorder;
 };
 
 export class UnknownTrust extends ServiceError {

@@ -8,6 +8,7 @@
 import { type StoredShareEvent, streamEventOf } from "../domain/shareDelivery.js";
 import { POLL_METHOD } from "../domain/stream.js";
 import { describeError, type Logger } from "../log.js";
+import type { AuditRecorder } from "./audit.js";
 import type {
   Clock,
   PayloadStore,
@@ -28,6 +29,7 @@ export type PollDeps = {
   clock: Clock;
   /** Waits before the next look during a long poll; tests pass one that moves their clock. */
   sleep: (ms: number) => Promise<void>;
+  audit: AuditRecorder;
 };
 
 export type PollRequest = {

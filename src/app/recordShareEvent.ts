@@ -6,6 +6,7 @@ import { newStoredShareEvent } from "../domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT } from "../domain/shareEvent.js";
 import type { Logger } from "../log.js";
 import { traceContextOf } from "../telemetry/tracing.js";
+import type { AuditRecorder } from "./audit.js";
 import { fulfilCredentialRequest } from "./credentialRequests.js";
 import type { CredentialRequestStore, DeadLetters, ReceivedMessage, ShareEventStore } from "./ports.js";
 import { parseShareEvent } from "./shareEventMessages.js";
@@ -17,6 +18,7 @@ export type RecordDeps = {
   clock: () => Date;
   /** How long claim values may be kept while the event is undelivered. */
   retentionMs: number;
+  audit: AuditRecorder;
 };
 
 export type RecordOutcome = "recorded" | "already-recorded" | "dead-lettered";

@@ -14,6 +14,7 @@ import type { Protocol, Trust } from "../domain/trust.js";
 import { ServiceError } from "../errors.js";
 import { measure } from "../telemetry/metrics.js";
 import { traceContextOf } from "../telemetry/tracing.js";
+import type { AuditRecorder } from "./audit.js";
 import { requestToAnswer } from "./credentialRequests.js";
 import { chosenProtocol } from "./logins.js";
 import type {
@@ -37,6 +38,7 @@ export type ShareDeps = {
   verifiedId: VerifiedIdClient;
   wallets: StandardWallets;
   clock: Clock;
+  audit: AuditRecorder;
 };
 
 /** A page of the history holds at most this many shares (API.md section 1). */

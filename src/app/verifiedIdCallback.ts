@@ -24,6 +24,7 @@ import { ServiceError, TrustDocumentInvalid } from "../errors.js";
 import { describeError } from "../log.js";
 import { measure } from "../telemetry/metrics.js";
 import { inSpan, linkToActive, traceContextOf } from "../telemetry/tracing.js";
+import type { AuditRecorder } from "./audit.js";
 import { fulfilCredentialRequest } from "./credentialRequests.js";
 import { type OutboxDeps, publishFromOutbox, shareOutbox } from "./outbox.js";
 import type {
@@ -43,6 +44,7 @@ export type CallbackDeps = OutboxDeps & {
   requests: RequestStore;
   payloads: PayloadStore;
   clock: Clock;
+  audit: AuditRecorder;
 };
 
 /** Missing or wrong api-key, or a state/requestId pair we did not issue. One answer for all, so none is revealed. */

@@ -50,7 +50,7 @@ import { CREDENTIALS_SHARED_EVENT, mintEvent, type ShareEvent } from "../../src/
 import type { Trust } from "../../src/domain/trust.js";
 import { messagesIn } from "../servicebus/fixtures.js";
 import { useCosmosEmulator } from "../support/cosmosEmulator.js";
-import { memoryLogger } from "../support/memoryPorts.js";
+import { memoryAudit, memoryLogger } from "../support/memoryPorts.js";
 
 const SERVICEBUS_CONFIG = fileURLToPath(new URL("../../local/servicebus/Config.json", import.meta.url));
 const ISSUER = "https://staff-passport.test";
@@ -116,6 +116,7 @@ beforeAll(async () => {
     push: httpSetPusher({ local: true }),
     scheduler: deliveryScheduler(async () => sb),
     deadLetters: parkingDeadLetters(async () => sb),
+    audit: memoryAudit(() => now),
     clock: () => now,
     random: () => 0,
     retry: { maxAttempts: 3, firstDelayMs: 100, multiplier: 2, maxDelayMs: 200, jitter: 0.2 },

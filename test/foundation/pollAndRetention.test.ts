@@ -34,7 +34,7 @@ import { mintId } from "../../src/domain/secrets.js";
 import { newStoredShareEvent, type StoredShareEvent } from "../../src/domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT, mintEvent } from "../../src/domain/shareEvent.js";
 import { POLL_METHOD, SHARE_EVENT_TYPES } from "../../src/domain/stream.js";
-import { memoryLogger } from "../support/memoryPorts.js";
+import { memoryAudit, memoryLogger } from "../support/memoryPorts.js";
 
 let cosmos: CosmosEmulator;
 let blob: BlobEmulator;
@@ -122,7 +122,7 @@ const signStream: StreamEventSigner = async (content) => ({
 });
 
 function pollDeps(clock: () => Date, sleep = async (_ms: number) => {}) {
-  return { events, payloads, sign, signStream, streams, clock, sleep };
+  return { events, payloads, sign, signStream, streams, clock, sleep, audit: memoryAudit(clock) };
 }
 
 const claimsOf = (token: string) => JSON.stringify(decodeJwt(token));

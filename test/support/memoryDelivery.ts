@@ -16,7 +16,7 @@ import type { PushResult } from "../../src/domain/shareDelivery.js";
 import { CREDENTIALS_SHARED_EVENT, mintEvent, type ShareEvent } from "../../src/domain/shareEvent.js";
 import { implicitStream } from "../../src/domain/stream.js";
 import type { Trust } from "../../src/domain/trust.js";
-import { memoryPayloads, memoryShareEvents, memoryTrusts } from "./memoryPorts.js";
+import { memoryAudit, memoryPayloads, memoryShareEvents, memoryTrusts } from "./memoryPorts.js";
 
 export const ENDPOINT = "https://hr.rth.example/events";
 export const DAY_MS = 86_400_000;
@@ -130,6 +130,7 @@ export function deliveryWorld(trusts: Trust[] = [{ ...pushTrust }]) {
     push: memoryPusher(answered(202)),
     scheduler: memoryScheduler(),
     deadLetters: memoryDeliveryDeadLetters(),
+    audit: memoryAudit(clock),
     clock,
     random: () => 0.5,
     retry: { maxAttempts: 3, firstDelayMs: 1_000, multiplier: 2, maxDelayMs: 1_500, jitter: 0.2 },

@@ -1,5 +1,7 @@
 // In-memory implementations of the use cases' ports (src/app/ports.ts), for unit tests of the use cases alone.
 // Integration and end-to-end tests use the real adapters against the emulators instead.
+
+import type { AuditRecorder } from "../../src/app/audit.js";
 import type {
   CredentialRequestStore,
   DeadLetters,
@@ -16,6 +18,7 @@ import type {
   VerifiedIdClient,
   Versioned,
 } from "../../src/app/ports.js";
+import type { AuditEntry, NewAuditEntry } from "../../src/domain/audit.js";
 import type { CredentialRequest } from "../../src/domain/credentialRequest.js";
 import type { Outbox } from "../../src/domain/outbox.js";
 import type { Share } from "../../src/domain/share.js";
@@ -398,4 +401,13 @@ export function memoryLogger(): Logger & { lines: { level: string; message: stri
     with: () => logger,
   };
   return logger;
+}
+
+/** An audit recorder that keeps what it is given, stamped with the test's clock, for use cases tested alone. */
+export function memoryAudit(clock: () => Date = () => new Date()): AuditRecorder & { entries: AuditEntry[] } {
+  const entries: AuditEntry[] = [];
+  const record = async (entry: NewAuditEntry) => {
+    entries.push({ ...entry, at: entry.at ?? clock().toISOString() });
+  };
+  return Object.assign(record, { entries });
 }

@@ -5,6 +5,7 @@ import { NHS_ENGLAND_ISSUER } from "../../src/domain/catalogue.js";
 import type { CallbackReport } from "../../src/domain/presentation.js";
 import type { Trust } from "../../src/domain/trust.js";
 import {
+  memoryAudit,
   memoryCredentialRequests,
   memoryLogger,
   memoryPayloads,
@@ -59,6 +60,7 @@ export function world() {
     accessKeys: noAccessKeys,
     publisher: memoryPublisher(),
     log: memoryLogger(),
+    audit: memoryAudit(clock),
     clock,
   };
   return { deps, advance: (ms: number) => (now = new Date(now.getTime() + ms)) };

@@ -10,7 +10,7 @@ import {
   VERIFICATION_EVENT,
 } from "../../../src/domain/stream.js";
 import { contentSigner, streamContentSigner } from "../../support/memoryDelivery.js";
-import { memoryLogger, memoryPayloads, memoryShareEvents } from "../../support/memoryPorts.js";
+import { memoryAudit, memoryLogger, memoryPayloads, memoryShareEvents } from "../../support/memoryPorts.js";
 
 function pollWorld(status: StreamStatus) {
   const now = new Date();
@@ -27,6 +27,7 @@ function pollWorld(status: StreamStatus) {
     payloads: memoryPayloads(),
     sign: contentSigner,
     signStream: streamContentSigner,
+    audit: memoryAudit(() => now),
     streams: { get: async () => stream },
     clock: () => now,
     sleep: async () => {},

@@ -272,6 +272,7 @@ describe("credential requests", () => {
       deadLetters: memoryDeadLetters(),
       clock: w.deps.clock,
       retentionMs: 60_000,
+      audit: w.deps.audit,
     };
     const message = {
       body: published?.event,
