@@ -136,6 +136,11 @@ export function installLocalTelemetry(env: NodeJS.ProcessEnv = process.env): Loc
   return installed;
 }
 
+/** The SDK this process registered, without registering one: undefined when none is (or it was taken down). */
+export function currentLocalTelemetry(): LocalTelemetry | undefined {
+  return installed;
+}
+
 /** Takes the SDK down again (the benchmark compares with telemetry off in the same process). */
 export function uninstallLocalTelemetry(): void {
   trace.disable();
