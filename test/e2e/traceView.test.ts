@@ -1,8 +1,11 @@
 // The local trace view's data: the demo trust passes on, at GET /control/traces/{traceId}, the spans the local
 // host kept of the trace a push's traceparent names, which form the tree from POST /api/shares to that push.
 import { randomBytes } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { decodeJwt } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startDemoTrust } from "../../local/demo-trust/index.js";
 import type { LocalSystem } from "../../local/system.js";
 import type { LocalSpan } from "../../local/telemetry.js";
 import { bearer, logIn, present, type StartedShare, type Urls } from "../support/journeys.js";
@@ -99,5 +102,30 @@ describe("a share's trace at the demo trust", () => {
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(((await response.json()) as { title: string }).title).toBe("Unknown trace");
+  });
+
+  it("refuses a malformed id itself, and answers 502 problem+json when the host does not answer", async () => {
+    // A port nothing listens on any more: the host is down.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const trust = await startDemoTrust({
+      port: 0,
+      jwksUrl: `http://127.0.0.1:${port}/api/.well-known/jwks.json`,
+      issuer: "http://127.0.0.1",
+      audiences: ["RTH"],
+      trustApi: { baseUrl: `http://127.0.0.1:${port}/api`, audience: "http://127.0.0.1/trust" },
+    });
+    try {
+      const down = await fetch(`${trust.url}/control/traces/${randomBytes(16).toString("hex")}`);
+      expect(down.status).toBe(502);
+      expect(down.headers.get("content-type")).toBe("application/problem+json");
+      // Refused before the host is asked: otherwise this too would be the 502 of a host that is down.
+      const malformed = await fetch(`${trust.url}/control/traces/${"A".repeat(32)}`);
+      expect(malformed.status).toBe(400);
+    } finally {
+      await trust.close();
+    }
   });
 });
