@@ -118,7 +118,7 @@ export async function startHttpHost(functions: readonly HttpFunctionDefinition[]
       });
       if (matches.length === 0) {
         // Only where no function's route matches, so that the local diagnostics never shadow the API.
-        if (serveLocalTraces(path, method, response)) return;
+        if (serveLocalTraces(path, method, request.socket.remoteAddress, response)) return;
         return hostError(response, 404);
       }
       const chosen = matches.find(({ fn }) => fn.options.methods.includes(method as never));

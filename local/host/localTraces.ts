@@ -21,9 +21,21 @@ function problem(response: ServerResponse, status: number, title: string, detail
     .end(body);
 }
 
-/** Answers a request under /local/traces/; false for any other path, which the caller answers as it would. */
-export function serveLocalTraces(path: string, method: string, response: ServerResponse): boolean {
-  if (!path.startsWith(LOCAL_TRACES_PREFIX)) return false;
+/** Whether a peer address is this machine's loopback (IPv4, IPv6, or IPv4 mapped into IPv6). */
+const isLoopback = (address: string | undefined) =>
+  address !== undefined && (/^(::ffff:)?127\./.test(address) || address === "::1");
+
+/**
+ * Answers a request under /local/traces/ from this machine; false for any other path or a peer elsewhere (a host
+ * bound to every interface), which the caller answers as it would any path it does not serve.
+ */
+export function serveLocalTraces(
+  path: string,
+  method: string,
+  peer: string | undefined,
+  response: ServerResponse,
+): boolean {
+  if (!path.startsWith(LOCAL_TRACES_PREFIX) || !isLoopback(peer)) return false;
   if (method !== "GET") {
     response.writeHead(405, { allow: "GET" }).end();
     return true;

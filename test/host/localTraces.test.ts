@@ -1,6 +1,7 @@
 // The local host's GET /local/traces/{traceId}: the spans this process kept, 400 for what is not a trace id, 404
 // for a trace it never ran or when telemetry is off, and never in the way of a function's own route.
 import { randomBytes } from "node:crypto";
+import { networkInterfaces } from "node:os";
 import { trace } from "@opentelemetry/api";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import type { HttpFunctionDefinition } from "../../functions/definition.js";
@@ -29,8 +30,11 @@ const sameRoute: HttpFunctionDefinition = {
 };
 
 const hosts: HttpHost[] = [];
-const startHost = async (functions: HttpFunctionDefinition[] = []) => {
-  const host = await startHttpHost(functions, { port: 0 });
+const startHost = async (functions: HttpFunctionDefinition[] = [], address?: string) => {
+  const host = await startHttpHost(functions, {
+    port: 0,
+    ...(address === undefined ? {} : { host: address }),
+  });
   hosts.push(host);
   return host;
 };
@@ -39,6 +43,11 @@ afterEach(async () => {
   uninstallLocalTelemetry();
 });
 afterAll(() => uninstallLocalTelemetry());
+
+/** An address of this machine other than loopback, to call a host bound to every interface from. */
+const outsideAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((entry) => entry !== undefined && entry.family === "IPv4" && !entry.internal)?.address;
 
 const get = async (url: string, method = "GET") => {
   const response = await fetch(url, { method });
@@ -119,4 +128,19 @@ describe("GET /local/traces/{traceId} on the local host", () => {
     const answer = await get(`${host.url}/local/traces/${traceId}`);
     expect(answer).toMatchObject({ status: 200, body: { fromFunction: traceId } });
   });
+
+  it.skipIf(outsideAddress === undefined)(
+    "answers only callers on this machine when the host listens on every interface",
+    async () => {
+      installLocalTelemetry({});
+      const traceId = trace.getTracer("test").startActiveSpan("kept", (span) => {
+        span.end();
+        return span.spanContext().traceId;
+      });
+      const host = await startHost([], "0.0.0.0");
+      expect((await get(`http://127.0.0.1:${host.port}/local/traces/${traceId}`)).status).toBe(200);
+      const fromOutside = await get(`http://${outsideAddress}:${host.port}/local/traces/${traceId}`);
+      expect(fromOutside).toEqual({ status: 404, type: null, body: undefined });
+    },
+  );
 });
