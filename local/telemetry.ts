@@ -25,7 +25,7 @@ export type LocalSpan = {
   /** Milliseconds since the epoch. */
   startMs: number;
   durationMs: number;
-  /** The function the span ran in (its own, or the nearest ancestor's in this process). */
+  /** The function the span ran in (its own, or the nearest ancestor's in this process, or the active span's). */
   service: string;
   status: "ok" | "error" | "unset";
   attributes: Record<string, unknown>;
@@ -55,7 +55,12 @@ class RecentTraces implements SpanProcessor {
     const own = span.attributes["faas.name"];
     const parent = span.parentSpanContext?.spanId;
     const inherited = parent === undefined ? undefined : this.functionOf.get(parent);
-    const name = typeof own === "string" ? own : inherited;
+    // A span continuing a stored trace (the share callback) has its parent elsewhere: it runs in the active span's.
+    const active = trace.getSpan(context.active())?.spanContext().spanId;
+    const name =
+      typeof own === "string"
+        ? own
+        : (inherited ?? (active === undefined ? undefined : this.functionOf.get(active)));
     if (name !== undefined) this.functionOf.set(span.spanContext().spanId, name);
   }
 
@@ -133,6 +138,11 @@ export function installLocalTelemetry(env: NodeJS.ProcessEnv = process.env): Loc
     allSpans: () => [...recent.traces.values()].flat(),
     collectMetrics: async () => (await reader.collect()).resourceMetrics,
   };
+  return installed;
+}
+
+/** The SDK this process registered, without registering one: undefined when none is (or it was taken down). */
+export function currentLocalTelemetry(): LocalTelemetry | undefined {
   return installed;
 }
 

@@ -7,6 +7,7 @@
 // receives by poll (RFC 8936) for the trusts set to poll (poller.ts); POST /control/delivery sets push or poll on
 // the trust's SSF stream, and the page pauses, enables and verifies it (streams.ts). A SET encrypted to a trust's
 // encryption key (API.md section 8) is decrypted with its private half, then verified like any other.
+// GET /control/traces/{traceId} passes on the local host's spans of a push's trace, for the page's waterfall.
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
@@ -18,6 +19,7 @@ import {
   type JWTPayload,
   jwtVerify,
 } from "jose";
+import { LOCAL_TRACES_PREFIX, TRACE_ID } from "../host/localTraces.js";
 import { type Site, serveSite } from "../pages/site.js";
 import { type Poller, type PollVerdict, startPoller } from "./poller.js";
 import { streamControl } from "./streams.js";
@@ -65,6 +67,47 @@ const TRACEPARENT = /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 function traceparentOf(request: IncomingMessage): string | undefined {
   const value = request.headers.traceparent;
   return typeof value === "string" && TRACEPARENT.test(value) ? value : undefined;
+}
+
+/** How long the page waits for the local host's trace before saying it cannot reach it. */
+const TRACE_FETCH_TIMEOUT_MS = 5_000;
+
+function sendProblem(response: ServerResponse, status: number, title: string, detail: string): void {
+  response
+    .writeHead(status, { "content-type": "application/problem+json" })
+    .end(JSON.stringify({ type: "about:blank", title, status, detail }));
+}
+
+/**
+ * The local host's spans of one trace, passed on as the host answered (the page may only call its own origin).
+ * The host is the trust API's origin: the API's base URL names it.
+ */
+async function passTrace(trustApi: TrustApi | undefined, traceId: string, response: ServerResponse) {
+  if (!TRACE_ID.test(traceId)) {
+    return sendProblem(
+      response,
+      400,
+      "Not a trace id",
+      "A trace id is 32 lowercase hexadecimal digits (W3C Trace Context).",
+    );
+  }
+  if (trustApi === undefined) return send(response, 404, { error: "not found" });
+  let answer: Response;
+  try {
+    answer = await fetch(new URL(`${LOCAL_TRACES_PREFIX}${traceId}`, trustApi.baseUrl), {
+      headers: { accept: "application/json" },
+      signal: AbortSignal.timeout(TRACE_FETCH_TIMEOUT_MS),
+    });
+  } catch {
+    return sendProblem(response, 502, "Host unreachable", "The local Functions host did not answer.");
+  }
+  const body = await answer.text();
+  response
+    .writeHead(answer.status, {
+      "content-type": answer.headers.get("content-type") ?? "application/json",
+      "cache-control": "no-store",
+    })
+    .end(body);
 }
 
 /** How a trust receives its events, which the demo trust sets through the trust's SSF stream. */
@@ -411,6 +454,8 @@ export async function startDemoTrust(options: DemoTrustOptions): Promise<DemoTru
         log(`[information] demo trust ${route} answered ${answer.status}`);
         return send(response, answer.status, answer.body);
       }
+      const traced = /^GET \/control\/traces\/(.*)$/.exec(route)?.[1];
+      if (traced !== undefined) return passTrace(options.trustApi, traced, response);
       const jwks = /^GET \/trusts\/([A-Z0-9]{3,5})\/jwks\.json$/.exec(route)?.[1];
       if (jwks !== undefined) {
         const published = keys.jwks(jwks);

@@ -1,6 +1,6 @@
 // Serves the HTTP functions at /api/<route> over node:http, as the Functions host does: route templates,
 // methods (405 for a known route with another method), a request body limit (413), and real HttpRequest and
-// InvocationContext objects in, HttpResponseInit out.
+// InvocationContext objects in, HttpResponseInit out. Beside them, the demo pages and GET /local/traces/{traceId}.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +8,7 @@ import type { HttpResponseInit } from "@azure/functions";
 import type { HttpFunctionDefinition } from "../../functions/definition.js";
 import { type Site, serveSite } from "../pages/site.js";
 import { HttpRequest, InvocationContext } from "./functionsLibrary.js";
+import { serveLocalTraces } from "./localTraces.js";
 import { compileRoute } from "./routes.js";
 
 /** The Functions host's default request size limit (FUNCTIONS_REQUEST_BODY_SIZE_LIMIT), 100 MiB. */
@@ -115,7 +116,11 @@ export async function startHttpHost(functions: readonly HttpFunctionDefinition[]
         const match = route.match(path);
         return match ? [{ fn, params: match.params }] : [];
       });
-      if (matches.length === 0) return hostError(response, 404);
+      if (matches.length === 0) {
+        // Only where no function's route matches, so that the local diagnostics never shadow the API.
+        if (serveLocalTraces(path, method, request.socket.remoteAddress, response)) return;
+        return hostError(response, 404);
+      }
       const chosen = matches.find(({ fn }) => fn.options.methods.includes(method as never));
       if (!chosen) {
         const allow = [...new Set(matches.flatMap(({ fn }) => fn.options.methods))].join(", ");

@@ -926,4 +926,54 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await afterPolls(portal, statusReading(portal, refused));
     await screen(portal, "36-access-key-revoked");
   });
+
+  it("shows a pushed event's trace at the trust as a waterfall, from the portal's request to the push", async () => {
+    const session = await journey();
+    const { portal, wallet } = session;
+    // The events the demo trust holds already: the share's is the first new one for RTH.
+    const before = system.demoTrust.received().length;
+    await chooseTrust(portal, "Oxford", OXFORD);
+    await logIn(session, "demo", OXFORD);
+    await openInWallet(wallet, "demo", await shareQrCode(portal, ["StaffPassportIdentity"]));
+    await shareInWallet(wallet);
+    await afterPolls(portal, portal.locator("#confirmation"));
+
+    const trust = wallet;
+    await trust.goto(`${system.urls.demoTrust}/`);
+    await heading(trust, TRUST_PAGE).waitFor();
+    const event = trust
+      .locator(`#events article:nth-of-type(n+${before + 1})`)
+      .filter({ hasText: "Credentials shared for RTH" })
+      .first();
+    await event.waitFor({ timeout: 20_000 });
+    await event.getByText("Show the share's trace", { exact: true }).click();
+    const rows = event.getByRole("table").locator("tbody tr");
+    const names = () => rows.locator(".span-name").allTextContents();
+    // The consumer's spans end after the push is answered: load the trace again until the push is in it.
+    const push = rows.locator(".span-name").getByText("POST push", { exact: true });
+    for (let attempt = 0; attempt < 40 && !(await push.isVisible()); attempt += 1) {
+      await button(event, "Load the trace again").click();
+      await push.waitFor({ timeout: 250 }).catch(() => {});
+    }
+    const shown = await names();
+    expect(shown[0]).toBe("POST /api/shares");
+    expect(shown).toEqual(expect.arrayContaining(["share callback", "send share-events", "POST push"]));
+    expect(await rows.locator("td.service").allTextContents()).toEqual(
+      expect.arrayContaining(["startShare", "deliverShareEvent"]),
+    );
+    const durations = await rows.locator("td.duration").allTextContents();
+    expect(durations).toHaveLength(shown.length);
+    for (const duration of durations) expect(duration).toMatch(/^\d+\.\d ms$/);
+    // Each bar repeats its row's text, so screen readers skip it.
+    expect(await rows.locator(".track[aria-hidden=true]").count()).toBe(shown.length);
+    // The area's box is read relative to the window, and the picture is of the whole page: from its top they agree.
+    await trust.evaluate("window.scrollTo(0, 0)");
+    await screen(trust, "37-trust-trace-waterfall", event);
+    await trust.setViewportSize(PHONE);
+    try {
+      expect(await trust.evaluate(SCREEN_PROBLEMS)).toEqual([]);
+    } finally {
+      await trust.setViewportSize(DESKTOP);
+    }
+  });
 });

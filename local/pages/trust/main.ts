@@ -4,7 +4,7 @@
 // shared credentials, Accept and Reject (with a reason) through POST /control/decide; a form asking a member of
 // staff for credentials (POST /control/request) and the requests made with their status (GET /control/requests);
 // and each trust's SSF stream (GET /control/streams: push or poll, and its status) with Pause, Enable and Verify.
-// Refreshed every two seconds.
+// For each pushed event, the share's trace (GET /control/traces/{traceId}) as a waterfall. Refreshed every two seconds.
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../../src/domain/catalogue.js";
 import type { CredentialRequest as OpenRequest } from "../portal/api.js";
 import { credentialName, h } from "../shared/dom.js";
@@ -36,6 +36,19 @@ type Received = {
   duplicate: boolean;
   claims: { iat?: number; events?: { [SHARED_EVENT]?: SharedData; [DECLINED_EVENT]?: DeclinedData } } | null;
   err?: string;
+  via?: "push" | "poll";
+  /** The push's W3C traceparent header: version, trace id, the push's span id, flags. */
+  traceparent?: string;
+};
+/** A span as the local host keeps it (local/telemetry.ts). */
+type TraceSpan = {
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  service: string;
+  startMs: number;
+  durationMs: number;
+  status: "ok" | "error" | "unset";
 };
 /** A request as the trust reads it: what the staff member sees, and how it ended. */
 type CredentialRequest = OpenRequest & { shareId?: string; missingTypes?: string[]; reason?: string };
@@ -171,14 +184,110 @@ function declinedContent(data: DeclinedData): HTMLElement[] {
   ];
 }
 
+const milliseconds = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/** The spans depth first from the trace's roots (spans whose parent is not among them), each level by start. */
+function spanTree(spans: readonly TraceSpan[]): { span: TraceSpan; depth: number }[] {
+  const ids = new Set(spans.map((span) => span.spanId));
+  const byStart = [...spans].sort((a, b) => a.startMs - b.startMs);
+  const below = (parent: string | undefined, depth: number): { span: TraceSpan; depth: number }[] =>
+    byStart
+      .filter((span) =>
+        parent === undefined ? !ids.has(span.parentSpanId ?? "") : span.parentSpanId === parent,
+      )
+      .flatMap((span) => [{ span, depth }, ...below(span.spanId, depth + 1)]);
+  return below(undefined, 0);
+}
+
+/**
+ * The trace as a table, one row per span: its name indented by depth, the function it ran in, when it started
+ * and how long it took, as text; the bar beside the name shows the same and is hidden from screen readers.
+ */
+function waterfall(spans: readonly TraceSpan[]): HTMLElement {
+  const start = Math.min(...spans.map((span) => span.startMs));
+  const end = Math.max(...spans.map((span) => span.startMs + span.durationMs));
+  const total = Math.max(end - start, 1);
+  const percent = (ms: number) => `${((ms / total) * 100).toFixed(2)}%`;
+  const rows = spanTree(spans).map(({ span, depth }) => {
+    const failed = span.status === "error";
+    const bar = h("div", { class: failed ? "bar error" : "bar" });
+    // Through the CSSOM: the page's CSP allows no style attribute.
+    bar.style.left = percent(span.startMs - start);
+    bar.style.width = percent(span.durationMs);
+    const name = h(
+      "div",
+      { class: "span-name" },
+      span.name,
+      failed ? h("strong", {}, " (error)") : undefined,
+    );
+    name.style.setProperty("--depth", String(Math.min(depth, 8)));
+    return h("tr", { class: failed ? "span error" : "span" }, [
+      h("td", {}, [name, h("div", { class: "track", "aria-hidden": "true" }, bar)]),
+      h("td", { class: "service" }, span.service),
+      h("td", { class: "start" }, milliseconds(span.startMs - start)),
+      h("td", { class: "duration" }, milliseconds(span.durationMs)),
+    ]);
+  });
+  return h("table", { class: "waterfall" }, [
+    h("caption", {}, `${spans.length} spans over ${milliseconds(end - start)}`),
+    h(
+      "thead",
+      {},
+      h("tr", {}, [
+        h("th", { scope: "col" }, "Span"),
+        h("th", { scope: "col" }, "Function"),
+        h("th", { scope: "col" }, "Starts at"),
+        h("th", { scope: "col" }, "Duration"),
+      ]),
+    ),
+    h("tbody", {}, rows),
+  ]);
+}
+
+/** The share's trace of a pushed event, fetched each time it is opened (spans end after the push is answered). */
+function traceView(event: Received, headingId: string): HTMLElement | undefined {
+  if (!event.verified) return undefined;
+  if (event.via === "poll") return h("p", { class: "hint" }, "Traced only for pushed events.");
+  const traceId = event.traceparent?.split("-")[1];
+  if (traceId === undefined) return h("p", { class: "hint" }, "No trace came with this push.");
+  const region = h("div", { class: "trace-view", "aria-live": "polite" });
+  const load = async () => {
+    region.replaceChildren(h("p", { class: "hint" }, "Loading the trace…"));
+    let answer: { status: number; body: unknown };
+    try {
+      answer = await control(`/control/traces/${traceId}`);
+    } catch {
+      return region.replaceChildren(errorLine("Cannot reach the demo trust."), again());
+    }
+    if (answer.status !== 200) return region.replaceChildren(errorLine(refusal(answer)), again());
+    const { spans } = answer.body as { spans: TraceSpan[] };
+    region.replaceChildren(h("p", { class: "hint" }, `Trace ${traceId}`), waterfall(spans), again());
+  };
+  const again = () =>
+    h(
+      "button",
+      { type: "button", class: "secondary", "aria-describedby": headingId, onclick: () => void load() },
+      "Load the trace again",
+    );
+  const details = h("details", { class: "trace" }, [
+    h("summary", { "aria-describedby": headingId }, "Show the share's trace"),
+    region,
+  ]) as HTMLDetailsElement;
+  details.addEventListener("toggle", () => {
+    if (details.open) void load();
+  });
+  return details;
+}
+
 function eventCard(event: Received, index: number): HTMLElement {
   const shared = event.claims?.events?.[SHARED_EVENT];
   const declined = event.claims?.events?.[DECLINED_EVENT];
   const kind = declined ? "Request declined" : "Credentials shared";
+  const headingId = `event-${index}-heading`;
   return h("article", { class: "card" }, [
     h(
       "h3",
-      {},
+      { id: headingId },
       `Event ${index + 1}${event.verified ? `: ${kind}` : ""}${event.aud ? ` for ${String(event.aud)}` : ""}`,
     ),
     event.verified
@@ -188,6 +297,7 @@ function eventCard(event: Received, index: number): HTMLElement {
     h("p", { class: "hint" }, `jti ${event.jti ?? "none"}`),
     shared ? sharedContent(event, shared, index) : undefined,
     declined ? declinedContent(declined) : undefined,
+    traceView(event, headingId),
   ]);
 }
 
