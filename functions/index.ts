@@ -10,6 +10,7 @@ import type { FunctionDefinition, HttpFunctionDefinition } from "./definition.js
 import { deleteStream } from "./deleteStream.js";
 import { deliverShareEvent, retryShareDelivery } from "./deliverShareEvent.js";
 import { expireShareEventClaims } from "./expireShareEventClaims.js";
+import { exportPersonalData } from "./exportPersonalData.js";
 import { health } from "./health.js";
 import { jwks } from "./jwks.js";
 import { listAccessKeys } from "./listAccessKeys.js";
@@ -58,6 +59,7 @@ export const functions: readonly FunctionDefinition[] = [
   readShare,
   cancelShare,
   listShares,
+  exportPersonalData,
   listCredentialRequests,
   declineCredentialRequest,
   decideCredential,

@@ -47,6 +47,7 @@ export const triggers = [
   http("readShare", "GET", "api/shares/{shareId}"),
   http("cancelShare", "DELETE", "api/shares/{shareId}"),
   http("listShares", "GET", "api/shares"),
+  http("exportPersonalData", "GET", "api/me/export"),
   http("listCredentialRequests", "GET", "api/credential-requests"),
   http("declineCredentialRequest", "POST", "api/credential-requests/{requestId}/decline"),
   http("decideCredential", "PUT", "api/trust/shares/{shareId}/credentials/{type}/decision"),

@@ -157,6 +157,14 @@ export async function issueAccessKey(
   };
   await deps.accessKeys.create(key);
   await deps.requests.create(request, REQUEST_TTL_SECONDS);
+  await deps.audit({
+    id: `access_key.offered:${accessKeyId}`,
+    action: "access_key.offered",
+    actor: "trust",
+    trustId: trust.id,
+    accessKeyId,
+    staffId: input.staffId,
+  });
   return {
     accessKeyId,
     staffId: input.staffId,
@@ -183,7 +191,7 @@ export async function listAccessKeys(
  * issued. A call that failed in between leaves the key issued, and the trust's retry revokes again harmlessly.
  */
 export async function revokeAccessKey(
-  deps: Pick<AccessKeyDeps, "accessKeys" | "verifiedIdAdmin" | "clock">,
+  deps: Pick<AccessKeyDeps, "accessKeys" | "verifiedIdAdmin" | "clock" | "audit">,
   caller: TrustCaller,
   accessKeyId: string,
 ): Promise<void> {
@@ -209,4 +217,12 @@ export async function revokeAccessKey(
     const now = await deps.accessKeys.get(caller.trustId, key.id);
     if (now?.status !== "revoked") throw new AccessKeyNotIssued(now?.status ?? "unknown");
   }
+  await deps.audit({
+    id: `access_key.revoked:${key.id}`,
+    action: "access_key.revoked",
+    actor: "trust",
+    trustId: caller.trustId,
+    accessKeyId: key.id,
+    staffId: key.staffId,
+  });
 }

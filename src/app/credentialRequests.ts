@@ -70,7 +70,17 @@ export async function createCredentialRequest(
     },
     deps.clock(),
   );
-  return credentialRequestView(await deps.credentialRequests.createOnce(request, caller.jti));
+  const created = await deps.credentialRequests.createOnce(request, caller.jti);
+  await deps.audit({
+    id: `credential_request.created:${created.id}`,
+    action: "credential_request.created",
+    actor: "trust",
+    trustId: caller.trustId,
+    requestId: created.id,
+    staffId: created.staffId,
+    credentialTypes: created.credentialTypes,
+  });
+  return credentialRequestView(created);
 }
 
 /** The trust's own request; another trust's is unknown, since the partition is the caller's. */
@@ -145,6 +155,13 @@ export async function withdrawCredentialRequest(
   requestId: string,
 ): Promise<void> {
   await change(deps, () => trustRequest(deps, caller.trustId, requestId), withdrawRequest);
+  await deps.audit({
+    id: `credential_request.withdrawn:${requestId}`,
+    action: "credential_request.withdrawn",
+    actor: "trust",
+    trustId: caller.trustId,
+    requestId,
+  });
 }
 
 /** The open requests of the session's trust for the session's staff id, newest first. */
@@ -175,6 +192,16 @@ export async function declineCredentialRequest(
       declineRequest(request, { reason, eventId, correlationId, subject: session.subject }, now),
     deps.payloads,
   );
+  await deps.audit({
+    id: `credential_request.declined:${requestId}`,
+    action: "credential_request.declined",
+    actor: "staff",
+    subject: session.subject,
+    trustId: session.trustId,
+    requestId,
+    staffId: declined.value.staffId,
+    eventId,
+  });
   await publishFromOutbox(deps, credentialRequestOutbox(deps.credentialRequests), declined.value);
   return credentialRequestView(declined.value);
 }

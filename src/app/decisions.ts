@@ -60,6 +60,17 @@ export async function decideOnCredential(
       case "recorded":
         // A lost race re-reads: the other writer's decision is then either the same one or a conflict.
         if ((await deps.shares.replace(outcome.share, stored.etag)) !== undefined) {
+          // The decision, not the reason: a reason the trust wrote stays with the share.
+          await deps.audit({
+            id: `decision.made:${shareId}:${type}`,
+            action: "decision.made",
+            actor: "trust",
+            subject: stored.value.subject,
+            trustId: caller.trustId,
+            shareId,
+            credentialTypes: [type],
+            code: outcome.decision.decision,
+          });
           return { shareId, type, ...outcome.decision };
         }
     }

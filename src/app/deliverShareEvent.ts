@@ -21,7 +21,11 @@ import {
   streamEventOf,
   withoutPayload,
 } from "../domain/shareDelivery.js";
-import type { ShareEvent } from "../domain/shareEvent.js";
+import {
+  CREDENTIAL_REQUEST_DECLINED_EVENT,
+  CREDENTIALS_SHARED_EVENT,
+  type ShareEvent,
+} from "../domain/shareEvent.js";
 import { PUSH_METHOD, STREAM_UPDATED_EVENT, type Stream, streamWants } from "../domain/stream.js";
 import { isHttpsOrLoopback, type Trust } from "../domain/trust.js";
 import { describeError, type Logger } from "../log.js";
@@ -192,6 +196,7 @@ export async function deliverShareEvent(
   // Someone took a later attempt over after our lease ended; their outcome is the one to keep.
   await deps.events.settleAttempt(settled(doc, outcome, record, now));
   measure.delivery(outcome === "dead-lettered" ? "dead_lettered" : outcome, ref.attempt);
+  if (outcome !== "retry") await auditDelivery(deps, doc, outcome, record.reason);
   if (outcome === "delivered") measure.deliveryLatency(now.getTime() - Date.parse(doc.occurredAt), "push");
   // The trust has the event: its payload goes now, after the settle, so that a copy redelivered because the settle
   // failed still finds it. If Blob storage fails here, the retention run deletes it at the retention limit.
@@ -581,4 +586,36 @@ async function deletePayload(deps: DeliverDeps, doc: StoredShareEvent, log: Logg
     log.warn("share event payload not deleted yet; the retention run will", describeError(error));
     return false;
   }
+}
+
+/** The end of an event's delivery, in the trust's audit trail (the event names no person: it goes by reference). */
+async function auditDelivery(
+  deps: Pick<DeliverDeps, "audit">,
+  doc: StoredShareEvent,
+  outcome: "delivered" | "failed" | "dead-lettered",
+  reason: string | undefined,
+): Promise<void> {
+  const action =
+    outcome === "delivered"
+      ? "delivery.delivered"
+      : outcome === "failed"
+        ? "delivery.failed"
+        : "delivery.dead_lettered";
+  await deps.audit({
+    id: `${action}:${doc.id}`,
+    action,
+    actor: "service",
+    trustId: doc.trustId,
+    eventId: doc.id,
+    ...aboutOf(doc),
+    ...(reason === undefined ? {} : { code: reason }),
+    ...(doc.correlationId === undefined ? {} : { correlationId: doc.correlationId }),
+  });
+}
+
+/** What an event is about: the share it reports, or the request a decline answers; nothing for SSF's own. */
+function aboutOf(doc: StoredShareEvent): { shareId?: string; requestId?: string } {
+  if (doc.type === CREDENTIALS_SHARED_EVENT) return { shareId: doc.data.shareId };
+  if (doc.type === CREDENTIAL_REQUEST_DECLINED_EVENT) return { requestId: doc.data.requestId };
+  return {};
 }

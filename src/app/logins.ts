@@ -108,6 +108,13 @@ export async function startLogin(
       progress: { status: "pending" },
     }),
   );
+  await deps.audit({
+    id: `login.started:${request.id}`,
+    action: "login.started",
+    actor: "anonymous",
+    trustId: trust.id,
+    loginId: request.id,
+  });
   return {
     loginId: request.id,
     pollToken,

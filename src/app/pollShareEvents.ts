@@ -67,6 +67,13 @@ async function settleReported(deps: PollDeps, caller: TrustCaller, request: Poll
     // Only an event of this trust still waiting for a poll changes; anything else is acknowledged already.
     if (!(await deps.events.settlePoll(caller.trustId, jti, { status: "delivered", at }))) continue;
     log.info("polled share event acknowledged", { eventId: jti });
+    await deps.audit({
+      id: `delivery.delivered:${jti}`,
+      action: "delivery.delivered",
+      actor: "trust",
+      trustId: caller.trustId,
+      eventId: jti,
+    });
     try {
       await deps.payloads.delete(caller.trustId, jti);
       await deps.events.markPayloadRemoved(caller.trustId, jti, { at, why: "delivered" });

@@ -119,6 +119,8 @@ export type CredentialRequestStore = {
   dropOutbox(trustId: string, id: string): Promise<void>;
   /** The open requests of the trust for the staff id, newest first. */
   openFor(trustId: string, staffId: string, limit: number): Promise<CredentialRequest[]>;
+  /** Every request of the trust to this staff id, whatever its status, newest first (the subject-access export). */
+  forStaff(trustId: string, staffId: string, limit: number): Promise<CredentialRequest[]>;
   /** Requests whose event waits in the outbox and is due (OutboxDue), oldest first; never a parked one. */
   unpublished(due: OutboxDue, limit: number): Promise<Versioned<CredentialRequest>[]>;
   /** Closed requests that still hold a message or a reason and were closed before `before`, in any trust. */

@@ -156,6 +156,16 @@ export async function startShare(
     }),
   );
   measure.shareStarted(chosen);
+  await deps.audit({
+    id: `share.started:${request.id}`,
+    action: "share.started",
+    actor: "staff",
+    subject: session.subject,
+    trustId: trust.id,
+    shareId: request.id,
+    credentialTypes: [...credentialTypes],
+    ...(answers === undefined ? {} : { requestId: answers.requestId }),
+  });
   const share = newShare(
     {
       id: request.id,
@@ -203,6 +213,14 @@ export async function cancelShare(deps: ShareDeps, session: Session, shareId: st
     if (!cancellation.ok) throw new ShareFinished();
     if ((await deps.shares.replace(cancellation.share, stored.etag)) !== undefined) {
       measure.shareFinished("cancelled");
+      await deps.audit({
+        id: `share.cancelled:${shareId}`,
+        action: "share.cancelled",
+        actor: "staff",
+        subject: session.subject,
+        trustId: stored.value.trustId,
+        shareId,
+      });
       return;
     }
   }

@@ -134,6 +134,51 @@ export async function applyCallback(
   }
 }
 
+/** A login's end, verified (the person is known from here on) or failed with its code. */
+async function auditLogin(deps: CallbackDeps, login: LoginRequest): Promise<void> {
+  const { progress } = login;
+  if (progress.status === "verified")
+    await deps.audit({
+      id: `login.verified:${login.id}`,
+      action: "login.verified",
+      actor: "staff",
+      subject: progress.subject,
+      trustId: login.trustId,
+      loginId: login.id,
+    });
+  else if (progress.status === "failed")
+    await deps.audit({
+      id: `login.failed:${login.id}`,
+      action: "login.failed",
+      actor: "anonymous",
+      trustId: login.trustId,
+      loginId: login.id,
+      code: progress.error.code,
+    });
+}
+
+/** A share's end: shared with the types and event, or failed with its code. */
+async function auditShare(deps: CallbackDeps, share: ShareRequest, change: ShareChange): Promise<void> {
+  const base = { actor: "staff", subject: share.subject, trustId: share.trustId, shareId: share.id } as const;
+  const { progress } = change;
+  if (progress.status === "shared")
+    await deps.audit({
+      ...base,
+      id: `share.shared:${share.id}`,
+      action: "share.shared",
+      eventId: progress.eventId,
+      credentialTypes: progress.credentials.map((credential) => credential.type),
+      ...(share.answers === undefined ? {} : { requestId: share.answers.requestId }),
+    });
+  else if (progress.status === "failed")
+    await deps.audit({
+      ...base,
+      id: `share.failed:${share.id}`,
+      action: "share.failed",
+      code: progress.error.code,
+    });
+}
+
 /** Counts a share's callback by outcome, and the share's end when it made one. */
 function countCallback(outcome: CallbackOutcome): void {
   if (!outcome.applied) measure.callback("ignored");
@@ -235,6 +280,7 @@ async function applyToLogin(
     if (!step.changed) return { applied: false, requestId: login.id, kind: login.kind, reason: step.reason };
     const next: LoginRequest = { ...login, progress: step.progress };
     if (await deps.requests.replace(next, stored.etag, REQUEST_TTL_SECONDS)) {
+      await auditLogin(deps, next);
       return { applied: true, requestId: login.id, kind: login.kind, ...outcomeOf(step.progress) };
     }
     stored = await deps.requests.get(login.id);
@@ -378,6 +424,7 @@ async function applyToShare(
     if (accepted !== undefined) await dropOrphanPayload(deps, request.trustId, accepted.outbox.event.eventId);
     return notApplied();
   }
+  await auditShare(deps, request, change);
   if (change.outbox !== undefined) {
     const shared = { id: request.id, subject: request.subject, outbox: change.outbox };
     await publishFromOutbox(deps, shareOutbox(deps.shares), shared);
@@ -401,6 +448,14 @@ async function applyToAccessKey(
   const change = issuanceChange(report, deps.clock());
   const changed = await deps.accessKeys.change(request.trustId, request.accessKeyId, change);
   if (!changed) return { applied: false, requestId: request.id, kind: request.kind, reason: "repeated" };
+  if (change.set.status === "issued")
+    await deps.audit({
+      id: `access_key.issued:${request.accessKeyId}`,
+      action: "access_key.issued",
+      actor: "service",
+      trustId: request.trustId,
+      accessKeyId: request.accessKeyId,
+    });
   return { applied: true, requestId: request.id, kind: request.kind, status: change.set.status ?? "offered" };
 }
 

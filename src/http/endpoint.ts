@@ -289,10 +289,21 @@ export function httpEndpoint<
         const code = error instanceof ServiceError ? error.code : "unauthorized";
         measure.authRefused(REFUSED_KINDS[code] ?? "session");
         // Never the token or key: the code, the trust the caller claims, and where the attempt came from.
+        const claimed = claimedTrust(code, request);
         log.warn("authentication refused", {
           errorCode: code,
-          claimedTrust: claimedTrust(code, request),
+          claimedTrust: claimed,
           clientAddress: client(),
+        });
+        await services().audit({
+          id: `auth.refused:${randomUUID()}`,
+          action: "auth.refused",
+          actor: "anonymous",
+          ...(claimed === undefined ? {} : { trustId: claimed }),
+          code,
+          route: `${spec.method} /${spec.route}`,
+          clientAddress: client(),
+          correlationId,
         });
         const counted = COUNTED_REFUSALS[code];
         if (counted) {

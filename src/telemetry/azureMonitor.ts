@@ -24,9 +24,11 @@ export async function startAzureMonitor(settings: TelemetrySettings): Promise<bo
         settings.AZURE_CLIENT_ID === undefined ? {} : { clientId: settings.AZURE_CLIENT_ID },
       ),
     },
-    // Parent-based, at most this many new traces a second: a share's spans are kept or dropped together, since
-    // each later step continues the sampling decision its trace context carries.
-    tracesPerSecond: 5,
+    // Every trace: an operator asked about one share must find its trace, and shares come at a few a second at
+    // most. (The distro's default keeps 5 new traces a second.) The decision is parent-based, so a share's later
+    // steps follow the one its trace context carries.
+    samplingRatio: 1,
+    tracesPerSecond: 0,
     enableLiveMetrics: false,
   });
   started = true;

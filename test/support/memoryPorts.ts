@@ -236,6 +236,13 @@ export function memoryCredentialRequests(): CredentialRequestStore & {
         .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
         .slice(0, limit);
     },
+    async forStaff(trustId, staffId, limit) {
+      return [...documents.items.values()]
+        .map(({ value }) => structuredClone(value))
+        .filter((r) => r.trustId === trustId && r.staffId === staffId)
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
+        .slice(0, limit);
+    },
     async unpublished(due, limit) {
       return unpublished(documents, due, limit);
     },

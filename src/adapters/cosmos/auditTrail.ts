@@ -17,7 +17,8 @@ export function cosmosAuditTrail(containerRef: ContainerRef, retentionSeconds: n
       query:
         "SELECT * FROM c WHERE c.scope = @scope" +
         (since === undefined ? "" : " AND c.at >= @since") +
-        " ORDER BY c.at, c.id",
+        // One property, so the default range index serves it (two would need a composite index).
+        " ORDER BY c.at",
       parameters: [
         { name: "@scope", value: scope },
         ...(since === undefined ? [] : [{ name: "@since", value: since.toISOString() }]),
@@ -26,11 +27,13 @@ export function cosmosAuditTrail(containerRef: ContainerRef, retentionSeconds: n
     const { resources } = await cosmosCall(() =>
       container.items.query<Record<string, unknown>>(query, { partitionKey: scope }).fetchAll(),
     );
-    return resources.map((document) => {
-      const entry = stripSystemFields<Record<string, unknown>>(document);
-      for (const field of STORE_FIELDS) delete entry[field];
-      return entry as AuditEntry;
-    });
+    return resources
+      .map((document) => {
+        const entry = stripSystemFields<Record<string, unknown>>(document);
+        for (const field of STORE_FIELDS) delete entry[field];
+        return entry as AuditEntry;
+      })
+      .sort((a, b) => (a.at === b.at ? 0 : a.at < b.at ? -1 : 1));
   };
   return {
     async append(entry) {

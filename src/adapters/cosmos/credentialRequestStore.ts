@@ -82,6 +82,22 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
       );
       return resources.map((document) => stripSystemFields<CredentialRequest>(document));
     },
+    async forStaff(trustId, staffId, limit) {
+      const container = await containerRef();
+      const query = {
+        query:
+          `SELECT TOP ${limit} * FROM c WHERE c.trustId = @trustId AND c.staffId = @staffId` +
+          " ORDER BY c.createdAt DESC",
+        parameters: [
+          { name: "@trustId", value: trustId },
+          { name: "@staffId", value: staffId },
+        ],
+      };
+      const { resources } = await cosmosCall(() =>
+        container.items.query<Record<string, unknown>>(query, { partitionKey: trustId }).fetchAll(),
+      );
+      return resources.map((document) => stripSystemFields<CredentialRequest>(document));
+    },
     async unpublished(due, limit) {
       // Only declined requests whose event waits.
       return dueInOutbox<CredentialRequest>(await containerRef(), due, limit);
