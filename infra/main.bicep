@@ -170,9 +170,15 @@ var cosmosContainers = [
   { id: 'streams', partitionKey: { paths: ['/trustId'] } }
   // The access keys trusts issue and revoke through the app; the app reads and writes them.
   { id: 'accessKeys', partitionKey: { paths: ['/trustId'] } }
+  // The audit trail: each entry under the person's scope and the trust's (one partition each), expiring by its own
+  // ttl, the retention period. The app only adds entries and reads them.
+  { id: 'audit', partitionKey: { paths: ['/scope'] }, defaultTtl: -1 }
 ]
 // Only operators register and change trusts; the app reads them.
 var operatorOnlyContainerIds = ['trusts']
+// Entries the app adds and reads but can never replace or delete, so that not even the app's own identity can
+// rewrite the audit trail (entries leave only by their ttl).
+var appendOnlyContainerIds = ['audit']
 
 // Private endpoints of the isolated deployment: each service's sub-resource and the zone that resolves it.
 var privateDnsZones = {
@@ -288,6 +294,7 @@ module cosmos 'modules/cosmosDb.bicep' = {
     databaseName: databaseName
     containers: cosmosContainers
     readOnlyContainerIds: operatorOnlyContainerIds
+    appendOnlyContainerIds: appendOnlyContainerIds
     appPrincipalId: identity.outputs.principalId
     operatorPrincipalId: operatorPrincipalId
     publicNetworkAccess: !enableNetworkIsolation

@@ -31,7 +31,10 @@ param containers object[]
 @description('The containers the application may only read (the operator writes them).')
 param readOnlyContainerIds string[]
 
-@description('The application identity: it reads the read-only containers and reads and writes every other one.')
+@description('The containers the application may add items to and read, but never replace or delete items in (the audit trail).')
+param appendOnlyContainerIds string[]
+
+@description('The application identity: it reads the read-only containers, adds to and reads the append-only ones, and reads and writes every other one.')
 param appPrincipalId string
 
 @description('Object id of the operator, the only writer of the read-only containers. Empty: none.')
@@ -48,8 +51,14 @@ var readActions = [
   'Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/readChangeFeed'
 ]
 var writeActions = concat(readActions, ['Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/*'])
+// Creating items and nothing else that changes one: no replace, upsert (which replaces an existing item) or delete,
+// and no wildcard that would include them now or later.
+var appendActions = concat(readActions, ['Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/items/create'])
 
-var readWriteContainerIds = filter(map(containers, container => container.id), id => !contains(readOnlyContainerIds, id))
+var readWriteContainerIds = filter(
+  map(containers, container => container.id),
+  id => !contains(concat(readOnlyContainerIds, appendOnlyContainerIds), id)
+)
 
 // Consistent indexing of every path, which is what Cosmos DB does when a container names no policy.
 var defaultIndexingPolicy = {
@@ -135,6 +144,20 @@ resource writerRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@20
   dependsOn: [sqlContainers]
 }
 
+// Assignable on the append-only containers alone, so that it can never be granted where the app needs more, nor the
+// writer's items/* granted on the audit trail.
+resource appenderRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-10-15' = {
+  parent: account
+  name: guid(account.id, 'append-only containers appender')
+  properties: {
+    roleName: 'Staff Passport append-only containers appender'
+    type: 'CustomRole'
+    assignableScopes: map(appendOnlyContainerIds, id => containerScope(account.id, databaseName, id))
+    permissions: [{ dataActions: appendActions }]
+  }
+  dependsOn: [sqlContainers]
+}
+
 resource registrarRole 'Microsoft.DocumentDB/databaseAccounts/sqlRoleDefinitions@2025-10-15' = {
   parent: account
   name: guid(account.id, 'read-only containers writer')
@@ -166,6 +189,18 @@ resource appWriters 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@20
     properties: {
       principalId: appPrincipalId
       roleDefinitionId: writerRole.id
+      scope: containerScope(account.id, databaseName, id)
+    }
+  }
+]
+
+resource appAppenders 'Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments@2025-10-15' = [
+  for id in appendOnlyContainerIds: {
+    parent: account
+    name: guid(containerScope(account.id, databaseName, id), appPrincipalId, appenderRole.id)
+    properties: {
+      principalId: appPrincipalId
+      roleDefinitionId: appenderRole.id
       scope: containerScope(account.id, databaseName, id)
     }
   }

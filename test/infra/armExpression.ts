@@ -1,14 +1,16 @@
 // Evaluating the ARM expressions a compiled template names and configures its resources with, for given parameters, so
 // that a test can check each name Azure would be asked for against that service's naming rules, and what each would get.
 import { createHash } from "node:crypto";
-import type { ArmModule, ArmTemplate, ArmValue } from "./armTemplate.js";
+import type { ArmFunctions, ArmModule, ArmTemplate, ArmValue } from "./armTemplate.js";
 
 type Scope = {
   parameter(name: string): ArmValue;
   variable(name: string): ArmValue;
-  /** copyIndex() inside a resource loop, and the lambda variables in scope inside map(). */
+  /** copyIndex() inside a resource loop, and the lambda variables in scope inside map() and filter(). */
   copyIndex?: number;
   lambdas?: Record<string, ArmValue>;
+  /** The template's user-defined functions, called as namespace.name(). */
+  functions?: ArmFunctions;
 };
 
 /** A well-formed stand-in for what only a deployment knows. */
@@ -69,6 +71,19 @@ const FUNCTIONS: Record<string, (scope: Scope, args: ArmValue[]) => ArmValue> = 
     ),
   union: (_, args) => Object.assign({}, ...args),
   uniqueString: (_, args) => uniqueString(...args.map((arg) => text(arg, "uniqueString()"))),
+  // guid()'s shape without Azure's algorithm: the same GUID for the same arguments, a different one otherwise.
+  guid: (_, args) => {
+    const hex = createHash("sha256").update(args.map(String).join("|")).digest("hex");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20, 32)].join(
+      "-",
+    );
+  },
+  contains: (_, [container, item]) => {
+    if (Array.isArray(container))
+      return container.some((value) => JSON.stringify(value) === JSON.stringify(item));
+    if (typeof container === "string") return container.includes(text(item, "contains()"));
+    return container !== null && typeof container === "object" && String(item) in container;
+  },
   subscription: () => SUBSCRIPTION,
   resourceGroup: () => ({ id: `${SUBSCRIPTION.id}/resourceGroups/rg`, location: "uksouth" }),
   environment: () => ({ suffixes: { storage: "core.windows.net" } }),
@@ -205,6 +220,34 @@ function run(node: Node, scope: Scope): ArmValue {
           run(body, { ...scope, lambdas: { ...scope.lambdas, [String(variable.value)]: item } }),
         );
       }
+      // filter() keeps the elements its lambda's body is true for.
+      if (node.name === "filter") {
+        const [list, lambda] = node.args;
+        const [variable, body] = lambda?.kind === "call" && lambda.name === "lambda" ? lambda.args : [];
+        if (!list || variable?.kind !== "literal" || !body)
+          throw new Error("filter() takes a list and a lambda");
+        const items = run(list, scope);
+        if (!Array.isArray(items)) throw new Error("filter() over something that is not a list");
+        return items.filter(
+          (item) =>
+            run(body, { ...scope, lambdas: { ...scope.lambdas, [String(variable.value)]: item } }) === true,
+        );
+      }
+      // A user-defined function: its output, with its parameters as the arguments (it sees nothing else).
+      const [namespace, member] = node.name.split(".");
+      if (namespace !== undefined && member !== undefined) {
+        const definition = scope.functions?.find((entry) => entry.namespace === namespace)?.members[member];
+        if (!definition) throw new Error(`no user-defined function ${node.name}()`);
+        const args = node.args.map((arg) => run(arg, scope));
+        const names = (definition.parameters ?? []).map((parameter) => parameter.name);
+        const inner: Scope = {
+          parameter: (name) => args[names.indexOf(name)],
+          variable: (name) => {
+            throw new Error(`${node.name}() reads variable ${name}, which a function cannot`);
+          },
+        };
+        return evaluate(definition.output.value, inner);
+      }
       // if() evaluates only the branch it takes, as ARM does.
       if (node.name === "if") {
         const [condition, then, otherwise] = node.args;
@@ -241,6 +284,7 @@ export function mainScope(main: ArmTemplate, parameters: Record<string, ArmValue
     parameter: (name) =>
       name in parameters ? parameters[name] : evaluate(main.parameters?.[name]?.defaultValue, scope),
     variable: (name) => evaluate(main.variables?.[name], scope),
+    functions: main.functions ?? [],
   };
   return scope;
 }
@@ -258,6 +302,7 @@ export function moduleScope(module: ArmModule, main: Scope): Scope {
       throw new Error(`${module.name}.${name}: cannot read what main passes (${JSON.stringify(passed)})`);
     },
     variable: (name) => evaluate(module.template.variables?.[name], scope),
+    functions: module.template.functions ?? [],
   };
   return scope;
 }

@@ -29,7 +29,15 @@ export type ArmTemplate = {
   variables?: ArmObject;
   resources: Record<string, ArmResource> | ArmResource[];
   outputs?: Record<string, { type: string; value: ArmValue }>;
+  /** Bicep's user-defined functions (func), under the namespace __bicep. */
+  functions?: ArmFunctions;
 };
+
+/** A template's user-defined functions: each namespace's members, with their parameters' names and their output. */
+export type ArmFunctions = {
+  namespace: string;
+  members: Record<string, { parameters?: { name: string }[]; output: { value: ArmValue } }>;
+}[];
 
 /** One template of the deployment: main, or a module with the parameter values main passes it. */
 export type ArmModule = {

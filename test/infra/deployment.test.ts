@@ -560,10 +560,12 @@ describe("least privilege in the data services", () => {
   };
   const WRITES = /items\/\*|items\/(create|upsert|replace|delete)|containers\/\*|\/\*$/;
 
-  it("lets the app read trusts and nothing more there, and read and write every other container", () => {
+  it("lets the app read trusts and nothing more there, add to and read audit, and read and write every other container", () => {
     const scope = moduleScope(cosmos(), mainScope(main, ciParameters));
     const readOnly = evaluate("[parameters('readOnlyContainerIds')]", scope);
     expect(readOnly).toEqual(["trusts"]);
+    // What the audit container allows is test/infra/auditRole.test.ts's.
+    expect(evaluate("[parameters('appendOnlyContainerIds')]", scope)).toEqual(["audit"]);
     const reader = cosmosResource("readerRole");
     const readActions = evaluate(at(reader, "properties.permissions"), scope) as { dataActions: string[] }[];
     expect(
@@ -574,9 +576,9 @@ describe("least privilege in the data services", () => {
     expect(at(cosmosResource("appReaders"), "properties.roleDefinitionId")).toContain(
       "'read-only containers reader'",
     );
-    // The writer's containers: all but the read-only ones.
+    // The writer's containers: all but the read-only and the append-only ones.
     expect(String(cosmos().template.variables?.readWriteContainerIds)).toBe(
-      "[filter(map(parameters('containers'), lambda('container', lambdaVariables('container').id)), lambda('id', not(contains(parameters('readOnlyContainerIds'), lambdaVariables('id')))))]",
+      "[filter(map(parameters('containers'), lambda('container', lambdaVariables('container').id)), lambda('id', not(contains(concat(parameters('readOnlyContainerIds'), parameters('appendOnlyContainerIds')), lambdaVariables('id')))))]",
     );
     expect(cosmosResource("appWriters").copy?.count).toBe("[length(variables('readWriteContainerIds'))]");
     expect(at(cosmosResource("writerRole"), "properties.assignableScopes")).toContain(

@@ -551,8 +551,9 @@ describe("role assignments", () => {
         "Azure Service Bus Data Receiver on Microsoft.ServiceBus/namespaces/topics/subscriptions",
         "Azure Service Bus Data Sender on Microsoft.ServiceBus/namespaces/queues",
         "Azure Service Bus Data Sender on Microsoft.ServiceBus/namespaces/topics",
-        // Custom data roles: trusts read only, the other containers read and written.
+        // Custom data roles: trusts read only, audit added to and read only, the other containers read and written.
         "read-only containers reader on Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
+        "append-only containers appender on Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
         "application containers writer on Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers",
         // The signing key and the OpenID4VP request key, each on its own.
         "Key Vault Crypto User on Microsoft.KeyVault/vaults/keys",
