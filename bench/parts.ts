@@ -10,7 +10,10 @@
 //   BENCH_SERVICEBUS_CONNECTION, BENCH_VERIFIEDID_PORT, BENCH_TRUST_URL); BENCH_HOST_FUNCTIONS=http serves the
 //   HTTP functions alone. It counts the Service Bus messages it sends (`stats`), collects garbage (`gc`), and
 //   profiles its CPU over a window (`profile-start`, then `profile-stop` writes a .cpuprofile into
-//   BENCH_WINDOW_PROF_DIR), so that a profile holds what a benchmark measures and not its set-up;
+//   BENCH_WINDOW_PROF_DIR), so that a profile holds what a benchmark measures and not its set-up. It runs without
+//   an OpenTelemetry SDK unless BENCH_HOST_TRACING=on (the local SDK of local/telemetry.ts, as `npm start`
+//   installs it); `tracing-on` and `tracing-off` install and remove that SDK while it runs, so that one run
+//   compares both, and `spans` tells what the spans kept in memory for each share's trace come to;
 // - bare: a bare node:http server that parses a JSON body and answers 200, the callback benchmark's baseline.
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -46,6 +49,49 @@ function windowProfiler(): Commands {
       const file = join(env("BENCH_WINDOW_PROF_DIR"), `host-window-${Date.now()}.cpuprofile`);
       writeFileSync(file, JSON.stringify(profile));
       return { file };
+    },
+  };
+}
+
+/**
+ * The local OpenTelemetry SDK switched on and off in this process, and what the spans it keeps in memory come to
+ * for each share's trace (a trace holding a span that names a share), by count and by JSON length.
+ */
+async function tracingSwitch(): Promise<Commands> {
+  const telemetry = await import("../local/telemetry.js");
+  // On means on: an OTEL_SDK_DISABLED the benchmark inherited must not leave the "on" half without an SDK.
+  const on = () => telemetry.installLocalTelemetry({ ...process.env, OTEL_SDK_DISABLED: "false" });
+  if (process.env.BENCH_HOST_TRACING === "on") on();
+  let current = process.env.BENCH_HOST_TRACING === "on";
+  return {
+    "tracing-on": () => {
+      on();
+      current = true;
+      return { tracing: current };
+    },
+    "tracing-off": () => {
+      telemetry.uninstallLocalTelemetry();
+      current = false;
+      return { tracing: current };
+    },
+    spans: () => {
+      const byTrace = new Map<string, { name: string }[]>();
+      const shareTraces = new Set<string>();
+      // installLocalTelemetry answers the SDK already installed, if any; none is installed when tracing is off.
+      const spans = current ? (on()?.allSpans() ?? []) : [];
+      for (const span of spans) {
+        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
+        if (span.attributes["staff_passport.share_id"] !== undefined) shareTraces.add(span.traceId);
+      }
+      const shares = [...shareTraces].map((traceId) => byTrace.get(traceId) ?? []);
+      const first = shares[0];
+      return {
+        spanNames: first?.map((span) => span.name) ?? [],
+        traces: byTrace.size,
+        shareTraces: shares.length,
+        spansPerShare: shares.map((kept) => kept.length),
+        bytesPerShare: shares.map((kept) => JSON.stringify(kept).length),
+      };
     },
   };
 }
@@ -221,6 +267,8 @@ async function host(): Promise<void> {
       import("../src/composition.js"),
       import("../local/seed/index.js"),
     ]);
+  // Before any function runs, so that with BENCH_HOST_TRACING=on every span is kept, as `npm start` keeps them.
+  const tracing = await tracingSwitch();
   const sent = await countServiceBusMessages();
   const blobOperations = await countBlobOperations();
   const ports = {
@@ -267,6 +315,7 @@ async function host(): Promise<void> {
         return { rss, heapUsed, external, arrayBuffers };
       },
       ...(process.env.BENCH_WINDOW_PROF_DIR ? windowProfiler() : {}),
+      ...tracing,
     },
     async () => {
       await localHost.close();

@@ -27,10 +27,14 @@ try {
   const session = await logIn(agent, stack.urls);
   const credentials = await presentedShared(stack.urls);
   const callback = async (share: PendingShare) => {
-    const reply = await callJson(agent, `${stack.urls.api}/verifiedid/callback`, {
-      body: verifiedCallback(share, session, credentials),
-      headers: { "api-key": share.apiKey },
-    });
+    const reply = await callJson(
+      agent,
+      `${stack.urls.api}/verifiedid/callback/${encodeURIComponent(share.shareId)}`,
+      {
+        body: verifiedCallback(share, session, credentials),
+        headers: { "api-key": share.apiKey },
+      },
+    );
     if (reply.status !== 200) throw new Error(`callback answered ${reply.status}`);
   };
   // Warm-up: every function, client and link has run once.

@@ -22,7 +22,12 @@ export type Stack = {
 };
 
 export async function startStack(
-  options: { hostFunctions?: "all" | "http"; hostNodeOptions?: readonly string[] } = {},
+  options: {
+    hostFunctions?: "all" | "http";
+    hostNodeOptions?: readonly string[];
+    /** The host starts with the local OpenTelemetry SDK installed, as `npm start` runs it (off by default). */
+    hostTracing?: boolean;
+  } = {},
 ): Promise<Stack> {
   const keysDir = mkdtempSync(join(tmpdir(), "staff-passport-bench-keys-"));
   const started: Part[] = [];
@@ -42,7 +47,11 @@ export async function startStack(
     const hostPort = await freePort();
     const api = `http://127.0.0.1:${hostPort}/api`;
     const trust = keep(
-      await startPart("trust", { BENCH_JWKS_URL: `${api}/.well-known/jwks.json`, BENCH_ISSUER: api }),
+      // SETs carry the SSF issuer, the host's origin (src/config.ts eventIssuerOf), not the API's base URL.
+      await startPart("trust", {
+        BENCH_JWKS_URL: `${api}/.well-known/jwks.json`,
+        BENCH_ISSUER: new URL(api).origin,
+      }),
     );
     const host = keep(
       await startPart(
@@ -56,6 +65,7 @@ export async function startStack(
           BENCH_TRUST_URL: String(trust.info.url),
           BENCH_KEYS_DIR: keysDir,
           BENCH_HOST_FUNCTIONS: options.hostFunctions ?? "all",
+          BENCH_HOST_TRACING: options.hostTracing ? "on" : "off",
         },
         [
           "--expose-gc",
