@@ -23,6 +23,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { closeOnSignals } from "../local/cli.js";
 import { SERVICEBUS_CONFIG } from "../local/system.js";
+import { tracingSwitch } from "./tracing.js";
 
 type Commands = Record<string, () => unknown>;
 
@@ -49,49 +50,6 @@ function windowProfiler(): Commands {
       const file = join(env("BENCH_WINDOW_PROF_DIR"), `host-window-${Date.now()}.cpuprofile`);
       writeFileSync(file, JSON.stringify(profile));
       return { file };
-    },
-  };
-}
-
-/**
- * The local OpenTelemetry SDK switched on and off in this process, and what the spans it keeps in memory come to
- * for each share's trace (a trace holding a span that names a share), by count and by JSON length.
- */
-async function tracingSwitch(): Promise<Commands> {
-  const telemetry = await import("../local/telemetry.js");
-  // On means on: an OTEL_SDK_DISABLED the benchmark inherited must not leave the "on" half without an SDK.
-  const on = () => telemetry.installLocalTelemetry({ ...process.env, OTEL_SDK_DISABLED: "false" });
-  if (process.env.BENCH_HOST_TRACING === "on") on();
-  let current = process.env.BENCH_HOST_TRACING === "on";
-  return {
-    "tracing-on": () => {
-      on();
-      current = true;
-      return { tracing: current };
-    },
-    "tracing-off": () => {
-      telemetry.uninstallLocalTelemetry();
-      current = false;
-      return { tracing: current };
-    },
-    spans: () => {
-      const byTrace = new Map<string, { name: string }[]>();
-      const shareTraces = new Set<string>();
-      // installLocalTelemetry answers the SDK already installed, if any; none is installed when tracing is off.
-      const spans = current ? (on()?.allSpans() ?? []) : [];
-      for (const span of spans) {
-        byTrace.set(span.traceId, [...(byTrace.get(span.traceId) ?? []), span]);
-        if (span.attributes["staff_passport.share_id"] !== undefined) shareTraces.add(span.traceId);
-      }
-      const shares = [...shareTraces].map((traceId) => byTrace.get(traceId) ?? []);
-      const first = shares[0];
-      return {
-        spanNames: first?.map((span) => span.name) ?? [],
-        traces: byTrace.size,
-        shareTraces: shares.length,
-        spansPerShare: shares.map((kept) => kept.length),
-        bytesPerShare: shares.map((kept) => JSON.stringify(kept).length),
-      };
     },
   };
 }
@@ -268,7 +226,7 @@ async function host(): Promise<void> {
       import("../local/seed/index.js"),
     ]);
   // Before any function runs, so that with BENCH_HOST_TRACING=on every span is kept, as `npm start` keeps them.
-  const tracing = await tracingSwitch();
+  const tracing = await tracingSwitch(process.env.BENCH_HOST_TRACING === "on");
   const sent = await countServiceBusMessages();
   const blobOperations = await countBlobOperations();
   const ports = {
