@@ -31,8 +31,14 @@ export function keptForShares(spans: readonly LocalSpan[]): KeptSpans {
   };
 }
 
+export type TracingCommands = {
+  "tracing-on": () => { tracing: boolean };
+  "tracing-off": () => { tracing: boolean };
+  spans: () => KeptSpans;
+};
+
 /** The commands, with the SDK installed at once when `initially` is true. */
-export async function tracingSwitch(initially: boolean): Promise<Record<string, () => unknown>> {
+export async function tracingSwitch(initially: boolean): Promise<TracingCommands> {
   // Loaded here, not at the top of parts.ts, so that the parts that never trace do not load the SDK.
   const telemetry = await import("../local/telemetry.js");
   // On means on: an OTEL_SDK_DISABLED the benchmark inherited must not leave the "on" half without an SDK.
