@@ -29,10 +29,14 @@ try {
     const shares = await pendingShares(agent, stack.urls, session, count);
     await closedLoop(20, shares.length, async (index) => {
       const share = shares[index] as PendingShare;
-      const reply = await callJson(agent, `${stack.urls.api}/verifiedid/callback`, {
-        body: verifiedCallback(share, session, credentials),
-        headers: { "api-key": share.apiKey },
-      });
+      const reply = await callJson(
+        agent,
+        `${stack.urls.api}/verifiedid/callback/${encodeURIComponent(share.shareId)}`,
+        {
+          body: verifiedCallback(share, session, credentials),
+          headers: { "api-key": share.apiKey },
+        },
+      );
       if (reply.status !== 200) throw new Error(`callback answered ${reply.status}`);
     });
     await receipts(

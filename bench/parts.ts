@@ -10,7 +10,10 @@
 //   BENCH_SERVICEBUS_CONNECTION, BENCH_VERIFIEDID_PORT, BENCH_TRUST_URL); BENCH_HOST_FUNCTIONS=http serves the
 //   HTTP functions alone. It counts the Service Bus messages it sends (`stats`), collects garbage (`gc`), and
 //   profiles its CPU over a window (`profile-start`, then `profile-stop` writes a .cpuprofile into
-//   BENCH_WINDOW_PROF_DIR), so that a profile holds what a benchmark measures and not its set-up;
+//   BENCH_WINDOW_PROF_DIR), so that a profile holds what a benchmark measures and not its set-up. It runs without
+//   an OpenTelemetry SDK unless BENCH_HOST_TRACING=on (the local SDK of local/telemetry.ts, as `npm start`
+//   installs it); `tracing-on` and `tracing-off` install and remove that SDK while it runs, so that one run
+//   compares both, and `spans` tells what the spans kept in memory for each share's trace come to;
 // - bare: a bare node:http server that parses a JSON body and answers 200, the callback benchmark's baseline.
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -20,6 +23,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { closeOnSignals } from "../local/cli.js";
 import { SERVICEBUS_CONFIG } from "../local/system.js";
+import { tracingSwitch } from "./tracing.js";
 
 type Commands = Record<string, () => unknown>;
 
@@ -221,6 +225,8 @@ async function host(): Promise<void> {
       import("../src/composition.js"),
       import("../local/seed/index.js"),
     ]);
+  // Before any function runs, so that with BENCH_HOST_TRACING=on every span is kept, as `npm start` keeps them.
+  const tracing = await tracingSwitch(process.env.BENCH_HOST_TRACING === "on");
   const sent = await countServiceBusMessages();
   const blobOperations = await countBlobOperations();
   const ports = {
@@ -267,6 +273,7 @@ async function host(): Promise<void> {
         return { rss, heapUsed, external, arrayBuffers };
       },
       ...(process.env.BENCH_WINDOW_PROF_DIR ? windowProfiler() : {}),
+      ...tracing,
     },
     async () => {
       await localHost.close();

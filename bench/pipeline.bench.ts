@@ -5,6 +5,12 @@
 // arrived). Then the sustained rate: all callbacks of a round at once on 50 connections, shares per second until
 // the last SET arrived. Baseline: the Cosmos DB emulator's CPU per share in the same run, since every local
 // operation costs its emulator more than it costs us.
+// The host runs with tracing on, as `npm start` runs it: the local OpenTelemetry SDK keeps every span in memory
+// (and exports it over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set). Tracing's cost is then measured at 20/s
+// only, to keep the run short: four more windows of BENCH_SECONDS with the SDK switched off, on, on and off in the
+// host (the order cancels a drift as the emulators' stores grow), each window's shares started after the switch so
+// that their callbacks join the trace their share began, or none. The spans kept for each share's trace are
+// counted and their JSON measured at the end of an "on" window.
 import {
   epochNow,
   logIn,
@@ -12,42 +18,74 @@ import {
   pendingShares,
   presentedShared,
   receipts,
+  type Stack,
   startStack,
   verifiedCallback,
 } from "./stack.js";
 import { callJson, closedLoop, cpuDuring, keepAlive, median, percentile, report, round } from "./support.js";
+import type { KeptSpans } from "./tracing.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATES = [10, 20, 50];
 const SUSTAINED = Number(process.env.BENCH_SUSTAINED ?? 500);
+const TRACING_RATE = 20;
+const TRACING_ORDER = ["off", "on", "on", "off"] as const;
 
-const stack = await startStack();
+/** One or more windows' latencies and each process's CPU ms, over their shares. */
+type Window = { shares: number; latencies: number[]; cpuMs: Record<string, number> };
+type Figures = { shares: number; p50: number; p99: number; cpuPerShare: Record<string, number> };
+
+/** Windows pooled: latencies together, CPU per share over all their shares. */
+function figuresOf(windows: readonly Window[]): Figures {
+  const shares = windows.reduce((total, window) => total + window.shares, 0);
+  const latencies = windows.flatMap((window) => window.latencies);
+  const cpuMs: Record<string, number> = {};
+  for (const window of windows)
+    for (const [name, ms] of Object.entries(window.cpuMs)) cpuMs[name] = (cpuMs[name] ?? 0) + ms;
+  return {
+    shares,
+    p50: round(percentile(latencies, 50), 1),
+    p99: round(percentile(latencies, 99), 1),
+    cpuPerShare: Object.fromEntries(Object.entries(cpuMs).map(([name, ms]) => [name, round(ms / shares, 3)])),
+  };
+}
+
+const rowOf = (offered: number | string, figures: Figures) => ({
+  "shares/s offered": offered,
+  shares: figures.shares,
+  p50: figures.p50,
+  p99: figures.p99,
+  ...Object.fromEntries(Object.entries(figures.cpuPerShare).map(([name, ms]) => [`${name} CPU ms`, ms])),
+});
+
+const stack: Stack = await startStack({ hostTracing: true });
 try {
   const agent = keepAlive(50);
   const session = await logIn(agent, stack.urls);
   const credentials = await presentedShared(stack.urls);
+  // A 503 (a dependency did not answer in time, as on a loaded machine) is sent again, as the Request Service
+  // retries a callback; the retries are counted and reported, and any other answer stops the run.
+  let callbackRetries = 0;
   const callback = async (share: PendingShare) => {
-    const reply = await callJson(agent, `${stack.urls.api}/verifiedid/callback`, {
-      body: verifiedCallback(share, session, credentials),
-      headers: { "api-key": share.apiKey },
-    });
-    if (reply.status !== 200) throw new Error(`callback answered ${reply.status}`);
+    for (let attempt = 1; ; attempt++) {
+      const reply = await callJson(
+        agent,
+        `${stack.urls.api}/verifiedid/callback/${encodeURIComponent(share.shareId)}`,
+        {
+          body: verifiedCallback(share, session, credentials),
+          headers: { "api-key": share.apiKey },
+        },
+      );
+      if (reply.status === 200) return;
+      if (reply.status !== 503 || attempt === 3) throw new Error(`callback answered ${reply.status}`);
+      callbackRetries++;
+    }
   };
-  // Warm-up: every function, client and link has run once.
-  const warm = await pendingShares(agent, stack.urls, session, 20);
-  for (const share of warm) await callback(share);
-  await receipts(
-    stack,
-    warm.map((share) => share.shareId),
-  );
 
-  const rows: Record<string, unknown>[] = [];
-  const perRate: Record<string, { p50: number; p99: number; cpuPerShare: Record<string, number> }> = {};
-  for (const rate of RATES) {
+  /** A window at `rate` callbacks a second for SECONDS: its shares are started first, outside the measurement. */
+  const window = async (rate: number, profiled = false): Promise<Window> => {
     const shares = await pendingShares(agent, stack.urls, session, rate * SECONDS);
     const sentAt = new Map<string, number>();
-    // BENCH_WINDOW_PROF_DIR=<dir> profiles the host over the 20 shares/s window alone.
-    const profiled = rate === 20 && process.env.BENCH_WINDOW_PROF_DIR !== undefined;
     if (profiled) await stack.parts.host.command("profile-start");
     const { result: arrived, cpuMs } = await cpuDuring(stack.pids, async () => {
       const started = performance.now();
@@ -66,21 +104,26 @@ try {
     if (profiled)
       console.log(`host profile: ${(await stack.parts.host.command<{ file: string }>("profile-stop")).file}`);
     const latencies = shares.map((share) => (arrived[share.shareId] ?? 0) - (sentAt.get(share.shareId) ?? 0));
-    const cpuPerShare = Object.fromEntries(
-      Object.entries(cpuMs).map(([name, ms]) => [name, round(ms / shares.length, 3)]),
-    );
-    perRate[rate] = {
-      p50: round(percentile(latencies, 50), 1),
-      p99: round(percentile(latencies, 99), 1),
-      cpuPerShare,
-    };
-    rows.push({
-      "shares/s offered": rate,
-      shares: shares.length,
-      p50: perRate[rate]?.p50,
-      p99: perRate[rate]?.p99,
-      ...Object.fromEntries(Object.entries(cpuPerShare).map(([name, ms]) => [`${name} CPU ms`, ms])),
-    });
+    return { shares: shares.length, latencies, cpuMs };
+  };
+
+  // Warm-up: every function, client and link has run once.
+  const warm = await pendingShares(agent, stack.urls, session, 20);
+  for (const share of warm) await callback(share);
+  await receipts(
+    stack,
+    warm.map((share) => share.shareId),
+  );
+
+  const rows: Record<string, unknown>[] = [];
+  const perRate: Record<string, Figures> = {};
+  for (const rate of RATES) {
+    // BENCH_WINDOW_PROF_DIR=<dir> profiles the host over the 20 shares/s window alone.
+    const figures = figuresOf([
+      await window(rate, rate === 20 && process.env.BENCH_WINDOW_PROF_DIR !== undefined),
+    ]);
+    perRate[rate] = figures;
+    rows.push(rowOf(rate, figures));
   }
 
   const shares = await pendingShares(agent, stack.urls, session, SUSTAINED);
@@ -97,7 +140,48 @@ try {
     shares: shares.length,
     sustained: round(sustained, 1),
   });
+
+  // Tracing off and on at TRACING_RATE, in the same host, in the order that cancels a linear drift.
+  const byMode: Record<"on" | "off", Window[]> = { on: [], off: [] };
+  let kept: KeptSpans | undefined;
+  for (const mode of TRACING_ORDER) {
+    await stack.parts.host.command(mode === "on" ? "tracing-on" : "tracing-off");
+    byMode[mode].push(await window(TRACING_RATE));
+    if (mode === "on" && kept === undefined) kept = await stack.parts.host.command<KeptSpans>("spans");
+  }
+  await stack.parts.host.command("tracing-on");
   agent.destroy();
+  const on = figuresOf(byMode.on);
+  const off = figuresOf(byMode.off);
+  const hostOn = on.cpuPerShare.host ?? Number.NaN;
+  const hostOff = off.cpuPerShare.host ?? Number.NaN;
+  const tracing = {
+    rate: TRACING_RATE,
+    order: TRACING_ORDER,
+    secondsPerWindow: SECONDS,
+    on,
+    off,
+    overheadPercent: round(((hostOn - hostOff) / hostOff) * 100, 1),
+    hostCpuMsPerShare: { on: hostOn, off: hostOff, added: round(hostOn - hostOff, 3) },
+    p50Added: round(on.p50 - off.p50, 1),
+    p99Added: round(on.p99 - off.p99, 1),
+    // What the local SDK holds in memory for one share's trace (spans as the waterfall keeps them, JSON).
+    kept: {
+      spansPerShare: median(kept?.spansPerShare ?? []),
+      bytesPerShare: median(kept?.bytesPerShare ?? []),
+      spanNames: kept?.spanNames ?? [],
+      shareTraces: kept?.spansPerShare.length ?? 0,
+    },
+  };
+  rows.push(rowOf(`${TRACING_RATE}, tracing off (${byMode.off.length} windows)`, off));
+  rows.push(rowOf(`${TRACING_RATE}, tracing on (${byMode.on.length} windows)`, on));
+  rows.push({
+    "shares/s offered": "tracing on against off",
+    p50: tracing.p50Added,
+    p99: tracing.p99Added,
+    "host CPU ms": tracing.hostCpuMsPerShare.added,
+    "host CPU %": tracing.overheadPercent,
+  });
 
   const hostPerShare = median(RATES.map((rate) => perRate[rate]?.cpuPerShare.host ?? Number.NaN));
   const cosmosPerShare = median(RATES.map((rate) => perRate[rate]?.cpuPerShare.cosmos ?? Number.NaN));
@@ -113,10 +197,17 @@ try {
         p99TargetAt20: 250,
         sustainedSharesPerSecond: round(sustained, 1),
         secondsPerRate: SECONDS,
+        callbackRetries,
         byRate: perRate,
+        tracing,
       },
     },
     rows,
+  );
+  console.log(
+    `tracing at ${TRACING_RATE}/s: host CPU ${hostOn} ms a share on, ${hostOff} off (${tracing.overheadPercent}%); ` +
+      `p50 ${on.p50} / ${off.p50} ms, p99 ${on.p99} / ${off.p99} ms; ` +
+      `${tracing.kept.spansPerShare} spans, about ${tracing.kept.bytesPerShare} bytes of JSON kept a share`,
   );
 } finally {
   await stack.close();
