@@ -101,14 +101,17 @@ async function drive(
   url: string,
   pid: number,
   connections: number,
-  calls: { apiKey: string; body: unknown }[],
+  calls: { apiKey: string; body: unknown; requestId: string }[],
+  /** Each request's own callback URL (`<url>/<requestId>`), as the service gives Verified ID; the baseline takes any. */
+  perRequest = false,
 ): Promise<Run> {
   const agent = keepAlive(connections);
   let errors = 0;
   const { result, cpuMs } = await cpuDuring({ server: pid }, () =>
     closedLoop(connections, calls.length, async (index) => {
       const call = calls[index];
-      const reply = await callJson(agent, url, {
+      const target = perRequest ? `${url}/${encodeURIComponent(call?.requestId ?? "")}` : url;
+      const reply = await callJson(agent, target, {
         body: call?.body,
         headers: { "api-key": call?.apiKey ?? "" },
       });
@@ -143,12 +146,13 @@ try {
       const calls = shares.map((share) => ({
         apiKey: share.apiKey,
         body: verifiedCallback(share, session, credentials),
+        requestId: share.shareId,
       }));
       // BENCH_WINDOW_PROF_DIR=<dir> profiles the host over the first round's callbacks at each load.
       const profiled = round === 0 && process.env.BENCH_WINDOW_PROF_DIR !== undefined;
       if (profiled) await stack.parts.host.command("profile-start");
       service.push(
-        await drive(`${stack.urls.api}/verifiedid/callback`, stack.pids.host ?? 0, connections, calls),
+        await drive(`${stack.urls.api}/verifiedid/callback`, stack.pids.host ?? 0, connections, calls, true),
       );
       if (profiled)
         console.log(
