@@ -24,6 +24,7 @@ import { pollShareEvents } from "./pollShareEvents.js";
 import { readCredentialRequest } from "./readCredentialRequest.js";
 import { readLogin } from "./readLogin.js";
 import { readShare } from "./readShare.js";
+import { readShareReceipt } from "./readShareReceipt.js";
 import { readStream } from "./readStream.js";
 import { readStreamStatus } from "./readStreamStatus.js";
 import { recordShareEvent } from "./recordShareEvent.js";
@@ -56,6 +57,7 @@ export const functions: readonly FunctionDefinition[] = [
   openid4vpRoot,
   startShare,
   readShare,
+  readShareReceipt,
   cancelShare,
   listShares,
   listCredentialRequests,
