@@ -6,6 +6,7 @@
 // on by a poll interval instead of waiting for it, so the service, the wallet and the trust run in real time.
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import {
   type Browser,
   type BrowserContext,
@@ -925,5 +926,48 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     const refused = `${BIRMINGHAM} has revoked this access key. Ask its staff passport or HR team for a new one.`;
     await afterPolls(portal, statusReading(portal, refused));
     await screen(portal, "36-access-key-revoked");
+  });
+
+  it("downloads a shared share's signed receipt from the history, which verifies with the service's JWKS", async () => {
+    const session = await journey();
+    const { portal, wallet } = session;
+    await chooseTrust(portal, "Oxford", OXFORD);
+    await logIn(session, "demo", OXFORD);
+    await openInWallet(
+      wallet,
+      "demo",
+      await shareQrCode(portal, ["StaffPassportIdentity", "StaffPassportDbsCheck"]),
+    );
+    await shareInWallet(wallet);
+    await afterPolls(portal, portal.locator("#confirmation"));
+
+    await button(portal, "Your share history").click();
+    await heading(portal, "Your share history").waitFor();
+    const newest = portal.locator("#history tbody tr").first();
+    const receiptButton = newest.getByRole("button", { name: /^Download receipt/ });
+    expect(await receiptButton.textContent()).toBe("Download receipt");
+    await screen(portal, "38-history-receipt");
+    const [download] = await Promise.all([portal.waitForEvent("download"), receiptButton.click()]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(Buffer.from(chunk));
+    const receipt = Buffer.concat(chunks).toString("utf8");
+
+    // Anyone can check it: jose against the JWKS the service publishes, as its explicit type.
+    const jwks = (await (
+      await fetch(`${system.urls.host}/api/.well-known/jwks.json`)
+    ).json()) as JSONWebKeySet;
+    const { payload } = await jwtVerify(receipt, createLocalJWKSet(jwks), {
+      typ: "share-receipt+jwt",
+      algorithms: ["ES256"],
+    });
+    expect(payload).toMatchObject({
+      trust_id: "RTH",
+      credential_types: ["StaffPassportIdentity", "StaffPassportDbsCheck"],
+    });
+    // It is the receipt of the share the row shows: the person's newest, saved under that share's id.
+    const [latest] = await services().shares.history(String(payload.sub), { limit: 1 });
+    expect(payload.share_id).toBe(latest?.id);
+    expect(download.suggestedFilename()).toBe(`receipt-${latest?.id}.jwt`);
+    expect(await portal.locator("#receipt-problem").textContent()).toBe("");
   });
 });
