@@ -25,6 +25,7 @@ import { pollShareEvents } from "./pollShareEvents.js";
 import { readCredentialRequest } from "./readCredentialRequest.js";
 import { readLogin } from "./readLogin.js";
 import { readShare } from "./readShare.js";
+import { readShareReceipt } from "./readShareReceipt.js";
 import { readStream } from "./readStream.js";
 import { readStreamStatus } from "./readStreamStatus.js";
 import { recordShareEvent } from "./recordShareEvent.js";
@@ -57,6 +58,7 @@ export const functions: readonly FunctionDefinition[] = [
   openid4vpRoot,
   startShare,
   readShare,
+  readShareReceipt,
   cancelShare,
   listShares,
   exportPersonalData,

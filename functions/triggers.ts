@@ -45,6 +45,7 @@ export const triggers = [
   http("openid4vpRoot", "GET", "api/openid4vp/root.pem"),
   http("startShare", "POST", "api/shares"),
   http("readShare", "GET", "api/shares/{shareId}"),
+  http("readShareReceipt", "GET", "api/shares/{shareId}/receipt"),
   http("cancelShare", "DELETE", "api/shares/{shareId}"),
   http("listShares", "GET", "api/shares"),
   http("exportPersonalData", "GET", "api/me/export"),

@@ -30,6 +30,7 @@ const PROBLEMS: Readonly<Record<string, { status: number; title: string; detail?
   unknown_trust: { status: 404, title: "No active trust has that id" },
   method_not_allowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "The request conflicts with the resource's state" },
+  share_not_shared: { status: 409, title: "The share has not been shared" },
   payload_too_large: { status: 413, title: "The body is too large" },
   unsupported_media_type: { status: 415, title: "Unsupported media type" },
   rate_limited: { status: 429, title: "Too many requests" },

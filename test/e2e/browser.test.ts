@@ -6,6 +6,7 @@
 // on by a poll interval instead of waiting for it, so the service, the wallet and the trust run in real time.
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { delimiter, join } from "node:path";
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import {
   type Browser,
   type BrowserContext,
@@ -975,5 +976,70 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     } finally {
       await trust.setViewportSize(DESKTOP);
     }
+  });
+
+  it("downloads a shared share's signed receipt from the history, which verifies with the service's JWKS, and the person's data from the home screen", async () => {
+    const session = await journey();
+    const { portal, wallet } = session;
+    await chooseTrust(portal, "Oxford", OXFORD);
+    await logIn(session, "demo", OXFORD);
+    await openInWallet(
+      wallet,
+      "demo",
+      await shareQrCode(portal, ["StaffPassportIdentity", "StaffPassportDbsCheck"]),
+    );
+    await shareInWallet(wallet);
+    await afterPolls(portal, portal.locator("#confirmation"));
+
+    await button(portal, "Your share history").click();
+    await heading(portal, "Your share history").waitFor();
+    const newest = portal.locator("#history tbody tr").first();
+    const receiptButton = newest.getByRole("button", { name: /^Download receipt/ });
+    expect(await receiptButton.textContent()).toBe("Download receipt");
+    await screen(portal, "38-history-receipt");
+    const [download] = await Promise.all([portal.waitForEvent("download"), receiptButton.click()]);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(Buffer.from(chunk));
+    const receipt = Buffer.concat(chunks).toString("utf8");
+
+    // Anyone can check it: jose against the JWKS the service publishes, as its explicit type.
+    const jwks = (await (
+      await fetch(`${system.urls.host}/api/.well-known/jwks.json`)
+    ).json()) as JSONWebKeySet;
+    const { payload } = await jwtVerify(receipt, createLocalJWKSet(jwks), {
+      typ: "share-receipt+jwt",
+      algorithms: ["ES256"],
+    });
+    expect(payload).toMatchObject({
+      trust_id: "RTH",
+      credential_types: ["StaffPassportIdentity", "StaffPassportDbsCheck"],
+    });
+    // It is the receipt of the share the row shows: the person's newest, saved under that share's id.
+    const [latest] = await services().shares.history(String(payload.sub), { limit: 1 });
+    expect(payload.share_id).toBe(latest?.id);
+    expect(download.suggestedFilename()).toBe(`receipt-${latest?.id}.jwt`);
+    expect(await portal.locator("#receipt-problem").textContent()).toBe("");
+
+    // From the home screen, everything the service holds about the person, as one JSON file.
+    await button(portal, "Back to the start").click();
+    await heading(portal, OXFORD).waitFor();
+    const [exported] = await Promise.all([
+      portal.waitForEvent("download"),
+      button(portal, "Download your data").click(),
+    ]);
+    expect(exported.suggestedFilename()).toBe("staff-passport-export.json");
+    const parts: Buffer[] = [];
+    for await (const chunk of await exported.createReadStream()) parts.push(Buffer.from(chunk));
+    const data = JSON.parse(Buffer.concat(parts).toString("utf8")) as {
+      subject: string;
+      shares: { shareId: string }[];
+      auditEntries: { action: string; shareId?: string }[];
+    };
+    expect(data.subject).toBe(payload.sub);
+    expect(data.shares.map((share) => share.shareId)).toContain(latest?.id);
+    expect(data.auditEntries).toContainEqual(
+      expect.objectContaining({ action: "share.shared", shareId: latest?.id }),
+    );
+    expect(await portal.locator("#export-problem").textContent()).toBe("");
   });
 });

@@ -48,10 +48,11 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(
+/** Sends a request and answers the response once it is a success; anything else becomes an ApiError. */
+async function send(
   path: string,
   init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<T> {
+): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(`/api${path}`, {
@@ -65,16 +66,28 @@ async function call<T>(
   } catch {
     throw new ApiError(0, "The service cannot be reached. Check that it is running and try again.");
   }
-  const text = await response.text();
-  const body = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok) {
-    const problem = body as { title?: string; detail?: string } | undefined;
+    const text = await response.text();
+    let problem: { title?: string; detail?: string } | undefined;
+    try {
+      problem = text ? (JSON.parse(text) as { title?: string; detail?: string }) : undefined;
+    } catch {
+      // Not problem+json (a proxy's page, say): the status alone is said.
+    }
     throw new ApiError(
       response.status,
       problem?.detail ?? problem?.title ?? `The service answered ${response.status}.`,
     );
   }
-  return body as T;
+  return response;
+}
+
+async function call<T>(
+  path: string,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<T> {
+  const text = await (await send(path, init)).text();
+  return (text ? JSON.parse(text) : undefined) as T;
 }
 
 const bearer = (session: string) => ({ authorization: `Bearer ${session}` });
@@ -115,4 +128,12 @@ export const api = {
       body: { reason },
       headers: bearer(session),
     }),
+  /** The share's signed receipt (application/jwt), kept as the service sent it. */
+  receipt: (session: string, shareId: string) =>
+    send(`/shares/${encodeURIComponent(shareId)}/receipt`, { headers: bearer(session) }).then((response) =>
+      response.blob(),
+    ),
+  /** Everything the service holds about the session's subject (JSON), kept as the service sent it. */
+  exportData: (session: string) =>
+    send("/me/export", { headers: bearer(session) }).then((response) => response.blob()),
 };

@@ -2,7 +2,8 @@
 // access key (QR code), pick credentials, confirm, share them (second QR code), see the history with the trust's
 // decision on each shared credential. The home screen lists the trust's open requests for credentials: answering
 // one opens the list with the requested credentials ticked and makes the share with its requestId; declining one
-// asks for the reason.
+// asks for the reason. The history offers each shared share's signed receipt as a download, and the home screen
+// everything the service holds about the person (their subject-access export).
 //
 // The wallet's refusal of a missing credential never reaches the service (Authenticator sends nothing back), so
 // the portal cannot know which one it was: when a share stays "scanned" with no presentation, the screen says
@@ -95,6 +96,36 @@ function trustName(): string {
 
 function trustNameOf(id: string): string {
   return trustNames.get(id) ?? id;
+}
+
+/** How long a download's object URL lives: long enough for the browser to start saving it, then it is freed. */
+const DOWNLOAD_URL_MS = 60_000;
+
+/** Saves what the service answered as a file, through a link the browser downloads rather than opens. */
+function saveFile(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const link = h("a", { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  // Revoked later, not at once: some browsers read the URL only after click() has returned.
+  setTimeout(() => URL.revokeObjectURL(url), DOWNLOAD_URL_MS);
+}
+
+/**
+ * Fetches a file with the session and saves it; a failure is said in `region` as the screens say others, and a
+ * 401 goes back to the login.
+ */
+async function download(region: HTMLElement, fetchFile: (token: string) => Promise<Blob>, name: string) {
+  const token = session;
+  if (token === undefined) return accessKeyQuestion();
+  try {
+    saveFile(await fetchFile(token), name);
+    region.replaceChildren();
+  } catch (error) {
+    if (handleSessionError(error)) return;
+    region.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+  }
 }
 
 /** A 401 means the session ended (expired or refused): back to the login QR code of the same trust. */
@@ -344,6 +375,7 @@ function home(notice?: string): void {
   const current = next();
   answering = undefined;
   const requests = h("div", { id: "requests", "aria-live": "polite" });
+  const exportProblem = h("div", { id: "export-problem", "aria-live": "polite" });
   show(
     h("h1", {}, trustName()),
     notice ? h("p", { class: "status ok", role: "status" }, notice) : undefined,
@@ -357,6 +389,25 @@ function home(notice?: string): void {
       {},
       h("button", { type: "button", class: "link", onclick: () => void history() }, "Your share history"),
     ),
+    h("div", { class: "card", id: "your-data" }, [
+      h(
+        "button",
+        {
+          type: "button",
+          class: "secondary",
+          "aria-describedby": "your-data-hint",
+          onclick: () => void download(exportProblem, api.exportData, "staff-passport-export.json"),
+        },
+        "Download your data",
+      ),
+      h(
+        "p",
+        { class: "hint", id: "your-data-hint" },
+        "Everything this service holds about you, with every organisation: your shares, requests and the record " +
+          "of what was done with them (a JSON file).",
+      ),
+      exportProblem,
+    ]),
     h(
       "p",
       {},
@@ -739,8 +790,26 @@ async function history(): Promise<void> {
     return home(errorText(error));
   }
   if (current !== screen) return;
+  const receiptProblem = h("div", { id: "receipt-problem", "aria-live": "polite" });
+  const receiptButton = (entry: ShareView) =>
+    h(
+      "button",
+      {
+        type: "button",
+        class: "link receipt",
+        "aria-label": `Download receipt of the share with ${trustNameOf(entry.trustId)} on ${when(entry.sharedAt ?? entry.createdAt)}`,
+        onclick: () =>
+          void download(
+            receiptProblem,
+            (token) => api.receipt(token, entry.shareId),
+            `receipt-${entry.shareId}.jwt`,
+          ),
+      },
+      "Download receipt",
+    );
   show(
     h("h1", {}, "Your share history"),
+    receiptProblem,
     shares.length === 0
       ? h("p", {}, "You have not shared anything yet.")
       : h("table", { id: "history" }, [
@@ -760,7 +829,12 @@ async function history(): Promise<void> {
             {},
             shares.map((entry) =>
               h("tr", {}, [
-                h("td", {}, when(entry.sharedAt ?? entry.createdAt)),
+                // Beside when it was shared, its receipt: only a shared share has one, attesting what went to the
+                // trust. In this cell rather than a column of its own, so that the table still fits a phone.
+                h("td", {}, [
+                  when(entry.sharedAt ?? entry.createdAt),
+                  entry.status === "shared" ? h("div", {}, receiptButton(entry)) : undefined,
+                ]),
                 h("td", {}, trustNameOf(entry.trustId)),
                 h("td", {}, entry.status),
                 h("td", {}, [
