@@ -64,7 +64,7 @@ async function shareEverything(session: string, trustName: string): Promise<Shar
   console.log(`6. ticked ${types.length} credentials and confirmed; the wallet scans the second QR code`);
   let attempt = await share(session, types);
   if (attempt.missing.length > 0) {
-    console.log(`7. the wallet refused: not in the wallet: ${attempt.missing.join(", ")}`);
+    console.log(`   the wallet refused: not in the wallet: ${attempt.missing.join(", ")}`);
     await json(`${api}/shares/${attempt.started.shareId}`, { method: "DELETE", headers: auth });
     types = types.filter((type) => !attempt.missing.includes(type));
     console.log(`   cancelled that share and deselected them; sharing the other ${types.length}`);
@@ -72,16 +72,16 @@ async function shareEverything(session: string, trustName: string): Promise<Shar
   }
   const view = await json<ShareView>(`${api}/shares/${attempt.started.shareId}`, { headers: auth });
   if (view.status === "shared") {
-    console.log(`8. the listed credentials have been shared with ${trustName}:`);
+    console.log(`7. the listed credentials have been shared with ${trustName}:`);
     for (const credential of view.credentials ?? []) console.log(`   - ${credential.type}`);
   } else {
-    console.log(`8. the share is ${view.status}${view.error ? ` (${view.error.code})` : ""}`);
+    console.log(`7. the share is ${view.status}${view.error ? ` (${view.error.code})` : ""}`);
   }
   const history = await json<{ shares: { shareId: string; trustId: string; status: string }[] }>(
     `${api}/shares`,
     { headers: auth },
   );
-  console.log(`9. history: ${history.shares.map((entry) => `${entry.trustId} ${entry.status}`).join(", ")}`);
+  console.log(`8. history: ${history.shares.map((entry) => `${entry.trustId} ${entry.status}`).join(", ")}`);
   return { ...view, shareId: attempt.started.shareId };
 }
 

@@ -74,3 +74,17 @@ export function localSettings(
     SESSION_ISSUER: `${host}/api`,
   };
 }
+
+/**
+ * The settings of local.settings.sample.json that the environment sets, which win over the file's, as the
+ * Functions host lets an environment variable win over local.settings.json: `RATE_LIMIT_LOGINS_PER_MINUTE=20 npm
+ * start` runs with 20. Only the sample's names are taken, so nothing else of the environment becomes a setting.
+ */
+export function settingsFromEnv(env: Record<string, string | undefined>): Record<string, string> {
+  return Object.fromEntries(
+    Object.keys(sampleSettings()).flatMap((name) => {
+      const value = env[name];
+      return value === undefined || value === "" ? [] : [[name, value]];
+    }),
+  );
+}

@@ -1,7 +1,7 @@
 // `npm start`: runs the whole system with the demo seed on the documented ports until Ctrl-C.
 import { ConfigError } from "../src/config.js";
 import type { AzuriteProcess } from "./azuriteProcess.mjs";
-import { portsFromEnv } from "./settings.js";
+import { portsFromEnv, settingsFromEnv } from "./settings.js";
 import { startSystem } from "./system.js";
 
 /** Runs the system until Ctrl-C, with Azurite's process when scripts/start.mjs spawned it before loading this. */
@@ -10,6 +10,7 @@ async function main(early: { azurite?: AzuriteProcess }): Promise<void> {
   const verbose = process.env.LOG_LEVEL === "debug";
   const system = await startSystem({
     ports: portsFromEnv(process.env),
+    settings: settingsFromEnv(process.env),
     ...(early.azurite ? { startedAzurite: early.azurite } : {}),
     pages: true,
     log: (line) => {
