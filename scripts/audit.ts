@@ -2,13 +2,13 @@
 // or one trust, oldest first, for answering a subject-access request or reviewing an incident. It only reads. It
 // connects to COSMOS_ENDPOINT / COSMOS_DATABASE: the emulator's key on loopback, else the operator's own Azure sign-in
 // (DefaultAzureCredential), which needs read access to the `audit` container (README, "Reading the audit trail").
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { cosmosAuditTrail } from "../src/adapters/cosmos/auditTrail.js";
 import { createCosmosClient } from "../src/adapters/cosmos/client.js";
 import type { AuditTrail } from "../src/app/ports.js";
 import type { AuditEntry } from "../src/domain/audit.js";
+import { runCommand } from "./cli.js";
 
 export const USAGE = `usage: npm run audit -- --subject <DID> [--since <date>] [--json]
        npm run audit -- --trust <ID> [--since <date>] [--json]
@@ -121,11 +121,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  try {
-    process.exitCode = await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  }
-}
+await runCommand(import.meta.url, main, (error) => error instanceof UsageError);

@@ -2,13 +2,13 @@
 // are and why, never the event), or releases them so that the next outbox sweep publishes them, with a full round
 // of tries again. Connects to COSMOS_ENDPOINT / COSMOS_DATABASE: the emulator's key on loopback, else the
 // operator's own Azure sign-in or a managed identity (DefaultAzureCredential).
-import { pathToFileURL } from "node:url";
 import { DefaultAzureCredential } from "@azure/identity";
 import { createCosmosClient } from "../src/adapters/cosmos/client.js";
 import { credentialRequestStore } from "../src/adapters/cosmos/credentialRequestStore.js";
 import { shareStore } from "../src/adapters/cosmos/shareStore.js";
 import { listParked, type ParkedEvent, releaseParked } from "../src/app/outbox.js";
 import type { Clock, CredentialRequestStore, ShareStore } from "../src/app/ports.js";
+import { runCommand } from "./cli.js";
 
 export const USAGE = `usage: npm run outbox -- list | retry --id <id> [--id <id>...] | retry --all
   list   the parked share events: kind, document id, event id, trust, tries, reason, when
@@ -99,11 +99,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  try {
-    process.exitCode = await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  }
-}
+await runCommand(import.meta.url, main, (error) => error instanceof UsageError);

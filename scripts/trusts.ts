@@ -4,7 +4,6 @@
 // sign-in (DefaultAzureCredential), which needs the data role that makes the operator the container's only writer.
 import { readFile } from "node:fs/promises";
 import { createInterface } from "node:readline/promises";
-import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import type { Container } from "@azure/cosmos";
 import { DefaultAzureCredential } from "@azure/identity";
@@ -12,6 +11,7 @@ import type * as z from "zod";
 import { createCosmosClient } from "../src/adapters/cosmos/client.js";
 import { cosmosStatus, stripSystemFields } from "../src/adapters/cosmos/errors.js";
 import { protocolsOf, strictTrustSchema, type Trust, trustSchema } from "../src/domain/trust.js";
+import { runCommand } from "./cli.js";
 
 export const USAGE = `usage: npm run trusts -- list
        npm run trusts -- add --file <trust.json | -> [--yes | --dry-run]
@@ -375,11 +375,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  try {
-    process.exitCode = await main();
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
-  }
-}
+await runCommand(import.meta.url, main, (error) => error instanceof UsageError);

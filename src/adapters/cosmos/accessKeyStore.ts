@@ -4,6 +4,7 @@ import type { AccessKeyStore } from "../../app/ports.js";
 import type { AccessKey } from "../../domain/accessKey.js";
 import type { ContainerRef } from "./client.js";
 import { cosmosCall, patchIf, stripSystemFields } from "./errors.js";
+import { newestForStaff } from "./staffQuery.js";
 
 export function accessKeyStore(containerRef: ContainerRef): AccessKeyStore {
   return {
@@ -19,22 +20,7 @@ export function accessKeyStore(containerRef: ContainerRef): AccessKeyStore {
       return resource === undefined ? undefined : stripSystemFields<AccessKey>(resource);
     },
     async listFor(trustId, staffId, limit) {
-      const container = await containerRef();
-      // The trust is in the condition as well as in the partition key option, so that the scope never rests on
-      // the option alone (the local emulator ignores it).
-      const query = {
-        query:
-          `SELECT TOP ${limit} * FROM c WHERE c.trustId = @trustId AND c.staffId = @staffId` +
-          " ORDER BY c.createdAt DESC",
-        parameters: [
-          { name: "@trustId", value: trustId },
-          { name: "@staffId", value: staffId },
-        ],
-      };
-      const { resources } = await cosmosCall(() =>
-        container.items.query<Record<string, unknown>>(query, { partitionKey: trustId }).fetchAll(),
-      );
-      return resources.map((document) => stripSystemFields<AccessKey>(document));
+      return newestForStaff<AccessKey>(await containerRef(), trustId, staffId, limit);
     },
     async change(trustId, id, change) {
       const container = await containerRef();

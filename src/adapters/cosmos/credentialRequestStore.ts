@@ -10,10 +10,10 @@ import {
   cosmosStatus,
   dropOutbox,
   replaceIfMatch,
-  stripSystemFields,
   versionedOf,
 } from "./errors.js";
 import { dueInOutbox, outboxRetries } from "./outbox.js";
+import { newestForStaff } from "./staffQuery.js";
 
 /** The marker of one trust call, by its token id: hashed, since a `jti` may hold characters an id may not. */
 const callMarkerId = (call: string) => `call-${createHash("sha256").update(call).digest("base64url")}`;
@@ -64,39 +64,16 @@ export function credentialRequestStore(containerRef: ContainerRef): CredentialRe
       await dropOutbox(container.item(id, trustId));
     },
     async openFor(trustId, staffId, limit) {
-      const container = await containerRef();
-      // One partition, equalities and an order on one property: the default range index serves it. The trust is
-      // in the condition as well as in the partition key option, so that the scope never rests on the option alone:
-      // a store that ignores it (the local emulator does) would otherwise answer every trust's requests.
-      const query = {
-        query:
-          `SELECT TOP ${limit} * FROM c WHERE c.trustId = @trustId AND c.staffId = @staffId` +
-          ` AND c.state.status = "open" ORDER BY c.createdAt DESC`,
-        parameters: [
-          { name: "@trustId", value: trustId },
-          { name: "@staffId", value: staffId },
-        ],
-      };
-      const { resources } = await cosmosCall(() =>
-        container.items.query<Record<string, unknown>>(query, { partitionKey: trustId }).fetchAll(),
+      return newestForStaff<CredentialRequest>(
+        await containerRef(),
+        trustId,
+        staffId,
+        limit,
+        'c.state.status = "open"',
       );
-      return resources.map((document) => stripSystemFields<CredentialRequest>(document));
     },
     async forStaff(trustId, staffId, limit) {
-      const container = await containerRef();
-      const query = {
-        query:
-          `SELECT TOP ${limit} * FROM c WHERE c.trustId = @trustId AND c.staffId = @staffId` +
-          " ORDER BY c.createdAt DESC",
-        parameters: [
-          { name: "@trustId", value: trustId },
-          { name: "@staffId", value: staffId },
-        ],
-      };
-      const { resources } = await cosmosCall(() =>
-        container.items.query<Record<string, unknown>>(query, { partitionKey: trustId }).fetchAll(),
-      );
-      return resources.map((document) => stripSystemFields<CredentialRequest>(document));
+      return newestForStaff<CredentialRequest>(await containerRef(), trustId, staffId, limit);
     },
     async unpublished(due, limit) {
       // Only declined requests whose event waits.
