@@ -21,6 +21,7 @@ describe("Cosmos DB containers", () => {
       tokenIds: ["/id"],
       streams: ["/trustId"],
       accessKeys: ["/trustId"],
+      audit: ["/scope"],
     });
   });
 
