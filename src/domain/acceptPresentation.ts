@@ -4,7 +4,10 @@
 import { ACCESS_KEY_STAFF_CLAIMS, ACCESS_KEY_TRUST_CLAIM, shareableCredentialType } from "./catalogue.js";
 import { credentialTypeOf, type Presentation, type PresentedCredential } from "./presentation.js";
 import type { SharedCredential } from "./shareEvent.js";
+import type { StaffClaimName, StaffClaims } from "./staffClaims.js";
 import type { Trust } from "./trust.js";
+
+export type { StaffClaimName, StaffClaims } from "./staffClaims.js";
 
 /**
  * Why a presentation was refused. Stable: stored with the failed request and shown to the portal.
@@ -42,11 +45,6 @@ export type PresentationRefusalCode =
 export type PresentationRefusal = { readonly code: PresentationRefusalCode; readonly message: string };
 
 export type Refused = { readonly ok: false; readonly error: PresentationRefusal };
-
-export type StaffClaimName = (typeof ACCESS_KEY_STAFF_CLAIMS)[number];
-
-/** The access key's staff claims that were present as strings; nothing else from the key. */
-export type StaffClaims = { readonly [name in StaffClaimName]?: string };
 
 export type LoginAcceptance =
   | { readonly ok: true; readonly subject: string; readonly staff: StaffClaims }

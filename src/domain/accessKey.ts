@@ -1,6 +1,6 @@
 // An access key as the trust that issued it sees it (API.md section 10): offered through a Verified ID issuance
 // request, then issued, failed or revoked. "expired" is never stored: an offer nobody took is read as expired.
-import type { RequestBase } from "./verifiedIdRequest.js";
+import type { RequestBase } from "./requestBase.js";
 
 /** What is stored; `expired` is derived (accessKeyStatus). `failed` adds Verified ID's `issuance_error` to the four. */
 export type StoredAccessKeyStatus = "offered" | "issued" | "failed" | "revoked";

@@ -1,6 +1,7 @@
 // A login request and its life: pending → scanned → verified | failed, or expired when time runs out first
 // (the shared rules are in requestProgress.ts). Plain JSON, stored in the `requests` container.
-import type { StaffClaims } from "./acceptPresentation.js";
+
+import type { RequestBase } from "./requestBase.js";
 import {
   effectiveStatus,
   type Failed,
@@ -8,7 +9,7 @@ import {
   type RequestError,
   type Scanned,
 } from "./requestProgress.js";
-import type { RequestBase } from "./verifiedIdRequest.js";
+import type { StaffClaims } from "./staffClaims.js";
 
 export type Verified = {
   readonly status: "verified";

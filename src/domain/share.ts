@@ -4,8 +4,9 @@
 // event (a reference, never the claims) is written in the same write that marks the share `shared`, after its
 // payload is in Blob storage, and dropped once published. The receiving
 // trust's decisions on the shared credentials are written on it too (decision.ts).
-import type { AcceptedCredential, StaffClaims } from "./acceptPresentation.js";
+import type { AcceptedCredential } from "./acceptPresentation.js";
 import type { Outbox } from "./outbox.js";
+import type { RequestBase } from "./requestBase.js";
 import {
   effectiveStatus,
   type Failed,
@@ -16,8 +17,8 @@ import {
   type Scanned,
 } from "./requestProgress.js";
 import { CREDENTIALS_SHARED_EVENT, type EventBody, mintEvent } from "./shareEvent.js";
+import type { StaffClaims } from "./staffClaims.js";
 import type { TraceContext } from "./traceContext.js";
-import type { RequestBase } from "./verifiedIdRequest.js";
 
 /**
  * The request record a share leaves for its callbacks: where the share is (its subject's partition) and what it

@@ -4,7 +4,7 @@
 // staff member's reason) and goes only to Blob storage and into the trust's SETs; and the event, a reference to it
 // with identifiers, types and issuers only, which is stored on its document (the outbox), published to the
 // `share-events` topic as the message body and recorded in `shareEvents`.
-import type { StaffClaims } from "./acceptPresentation.js";
+import type { StaffClaims } from "./staffClaims.js";
 
 /** The SET event type of a verified share (API.md section 3). */
 export const CREDENTIALS_SHARED_EVENT = "urn:nhs:staff-passport:event:credentials-shared";

@@ -6,8 +6,7 @@
 import { randomInt } from "node:crypto";
 import fc from "fast-check";
 import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { afterAll, describe, expect, it } from "vitest";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { services } from "../../src/composition.js";
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../src/domain/catalogue.js";
@@ -20,9 +19,9 @@ import {
   requestIdOf,
   type StartedShare,
   startedShare,
-  type Urls,
 } from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 import { bodyText, contentType, encode, headerToken, json, nearly, segment, text } from "./arbitraries.js";
 
@@ -40,22 +39,15 @@ const TYPES = SHAREABLE_CREDENTIAL_TYPES.map((type) => type.type);
 const PROTOCOLS = ["verifiedid", "openid4vp", "OpenID4VP"];
 const CONTAINERS = ["trusts", "requests", "shares", "shareEvents", "credentialRequests"] as const;
 
-let system: LocalSystem;
-let urls: Urls;
-let session = "";
+const { urls, system, session } = useTestSystem({
+  // The per-client limits would answer 429 to a fuzz from one address; they have tests of their own.
+  settings: { RATE_LIMIT_LOGINS_PER_MINUTE: "1000000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000" },
+  logIn: "RTH",
+});
 let cases = 0;
 
-beforeAll(async () => {
-  system = await startTestSystem({
-    // The per-client limits would answer 429 to a fuzz from one address; they have tests of their own.
-    settings: { RATE_LIMIT_LOGINS_PER_MINUTE: "1000000", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "1000000" },
-  });
-  urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
-  session = await logIn(urls, "demo", "RTH");
-});
-afterAll(async () => {
+afterAll(() => {
   console.log(`fuzz: ${cases} cases, FUZZ_SEED=${SEED}`);
-  await system?.close();
 });
 
 type Outcome = { status: number; contentType: string | null; text: string };
@@ -212,7 +204,7 @@ describe("fuzzing the portal endpoints", () => {
       { weight: 1, arbitrary: json() },
     );
     const auth = fc.oneof(
-      { weight: 8, arbitrary: fc.constant(() => bearer(session)) },
+      { weight: 8, arbitrary: fc.constant(() => bearer(session())) },
       { weight: 1, arbitrary: headerToken.map((token) => () => bearer(token)) },
       { weight: 1, arbitrary: fc.constant(() => ({})) },
     );
@@ -235,11 +227,11 @@ describe("fuzzing the portal endpoints", () => {
       })),
       fc
         .tuple(segment, fc.constantFrom("GET", "DELETE"))
-        .map(([id, method]) => ({ path: `shares/${id}`, method, headers: bearer(session) })),
+        .map(([id, method]) => ({ path: `shares/${id}`, method, headers: bearer(session()) })),
       segment.map((id) => ({ path: `openid4vp/requests/${id}` })),
       fc.tuple(text, fc.option(headerToken)).map(([continuation, token]) => ({
         path: `shares?continuation=${encode(continuation)}`,
-        headers: bearer(token ?? session),
+        headers: bearer(token ?? session()),
       })),
       fc
         .tuple(
@@ -339,7 +331,7 @@ describe("fuzzing the trust API and the credential request endpoints", () => {
   it("never answers 5xx, answers every error as problem+json, and stores a request only for a 201", async () => {
     const key = await trustKey();
     await registerTrustKey("RRK", key);
-    const audience = trustAudience(system.settings.SESSION_ISSUER ?? "");
+    const audience = trustAudience(system().settings.SESSION_ISSUER ?? "");
     const rrkSession = await logIn(urls, "demo", "RRK");
     const share = await startedShare(urls, rrkSession, [TYPES[0] ?? "", TYPES[1] ?? ""]);
     expect((await present(urls, "demo", share.url)).status).toBe(200);
@@ -435,7 +427,7 @@ describe("fuzzing the trust API and the credential request endpoints", () => {
 
 describe("fuzzing the Verified ID callback", () => {
   it("answers 401 to every body without the request's api-key, whatever it holds, and stores nothing", async () => {
-    const share = await startedShare(urls, session, [TYPES[0] ?? ""]);
+    const share = await startedShare(urls, session(), [TYPES[0] ?? ""]);
     const before = await counts();
     const body = fc.oneof(
       json().map((value) => ({ ...(value as object), state: share.shareId })),
@@ -449,11 +441,11 @@ describe("fuzzing the Verified ID callback", () => {
       expect([401, 413]).toContain(outcome.status);
     });
     expect(await counts()).toEqual(before);
-    expect((await readShare(urls, session, share.shareId)).body.status).toBe("pending");
+    expect((await readShare(urls, session(), share.shareId)).body.status).toBe("pending");
   }, 300_000);
 
   it("never answers 5xx to a mutated body with the right api-key, and a share refused one is left as it was", async () => {
-    let share: StartedShare = await startedShare(urls, session, [TYPES[0] ?? ""]);
+    let share: StartedShare = await startedShare(urls, session(), [TYPES[0] ?? ""]);
     let apiKey = await apiKeyOf(urls, share.url);
     const credential = fc.oneof(
       json(2).map((claims) => ({
@@ -494,16 +486,16 @@ describe("fuzzing the Verified ID callback", () => {
         body[keys[value.mutation[0] % keys.length] ?? "state"] = value.mutation[1];
       }
       const text = JSON.stringify(body);
-      const previous = (await readShare(urls, session, share.shareId)).body;
+      const previous = (await readShare(urls, session(), share.shareId)).body;
       const path = `verifiedid/callback/${share.shareId}`;
       const outcome = await send(
         post(path, value.cut ? text.slice(0, -1) : text, value.type, { "api-key": apiKey }),
       );
       expectWellFormed(outcome, path);
-      const after = (await readShare(urls, session, share.shareId)).body;
+      const after = (await readShare(urls, session(), share.shareId)).body;
       if (outcome.status >= 400) expect(after).toEqual(previous);
       if (after.status !== "pending" && after.status !== "scanned") {
-        share = await startedShare(urls, session, [TYPES[0] ?? ""]);
+        share = await startedShare(urls, session(), [TYPES[0] ?? ""]);
         apiKey = await apiKeyOf(urls, share.url);
         started++;
       }

@@ -1,26 +1,11 @@
 // Sessions used beyond what they were issued for: another staff member's shares, and another trust's.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
-import {
-  bearer,
-  cancelShare,
-  logIn,
-  readShare,
-  startedShare,
-  startShare,
-  type Urls,
-} from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
-import { IDENTITY, urlsOf } from "./support.js";
+import { describe, expect, it } from "vitest";
+import { bearer, cancelShare, logIn, readShare, startedShare, startShare } from "../support/journeys.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
+import { IDENTITY } from "./support.js";
 
-let system: LocalSystem;
-let urls: Urls;
-
-beforeAll(async () => {
-  system = await startTestSystem();
-  urls = urlsOf(system);
-});
-afterAll(() => system?.close());
+const { urls } = useTestSystem();
 
 async function expectHidden(session: string, shareId: string) {
   const read = await readShare(urls, session, shareId);

@@ -4,36 +4,19 @@
 // what is pulled from it, which is how "not read" is seen (the host itself buffers a body, as Azure's does).
 import { randomBytes } from "node:crypto";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_CALLBACK_BYTES, verifiedIdCallback } from "../../functions/verifiedIdCallback.js";
 import { InvocationContext, HttpRequest as RuntimeHttpRequest } from "../../local/host/functionsLibrary.js";
-import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
 import { mintId } from "../../src/domain/secrets.js";
-import {
-  apiKeyOf,
-  callbackUrl,
-  logIn,
-  readShare,
-  requestIdOf,
-  startedShare,
-  type Urls,
-} from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
-import { IDENTITY, subjectOf, urlsOf, verifiedShareBody } from "./support.js";
+import { apiKeyOf, callbackUrl, readShare, requestIdOf, startedShare } from "../support/journeys.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
+import { IDENTITY, subjectOf, verifiedShareBody } from "./support.js";
 
-let system: LocalSystem;
-let urls: Urls;
-let session = "";
+const { urls, session } = useTestSystem({ logIn: "RTH" });
 
-beforeAll(async () => {
-  system = await startTestSystem();
-  urls = urlsOf(system);
-  session = await logIn(urls, "demo", "RTH");
-});
-afterAll(() => system?.close());
-
-const statusOf = async (shareId: string) => (await readShare(urls, session, shareId)).body.status;
+const statusOf = async (shareId: string) => (await readShare(urls, session(), shareId)).body.status;
 const forgedKey = () => randomBytes(32).toString("base64url");
 const oldUrl = () => `${urls.api}/verifiedid/callback`;
 
@@ -78,8 +61,8 @@ async function callWithStreamedBody(
 
 describe("a callback without its request's api-key", () => {
   it("is answered 401 invalid_callback without a byte of a 10 MiB body read: no key, a malformed, a wrong key, an unknown state", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
-    const other = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
+    const other = await startedShare(urls, session(), [IDENTITY]);
     const cases: [string, Record<string, string>][] = [
       [share.shareId, {}],
       [share.shareId, { "api-key": "not-a-key" }],
@@ -101,7 +84,7 @@ describe("a callback without its request's api-key", () => {
   });
 
   it("reads the body once the key matches (the control: the counter does count)", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     const apiKey = await apiKeyOf(urls, share.url);
     const over = MAX_CALLBACK_BYTES + 64 * 1024;
     const { response, pulled } = await callWithStreamedBody(share.shareId, { "api-key": apiKey }, over);
@@ -112,7 +95,7 @@ describe("a callback without its request's api-key", () => {
   });
 
   it("answers a 10 MiB nested-array bomb with a wrong key 401 at once, over HTTP, at the new URL and the old", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     // JSON.parse alone holds the event loop for several seconds on this body; refusing it unparsed costs only its
     // transfer over loopback, well under the bound even on a busy machine.
     const half = (MAX_CALLBACK_BYTES - 64) / 2;
@@ -135,9 +118,9 @@ describe("a callback without its request's api-key", () => {
 
 describe("a callback with its request's api-key", () => {
   it("is 401 when the body's state is not the request the path names, and neither request moves", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
-    const other = await startedShare(urls, session, [IDENTITY]);
-    const body = await verifiedShareBody(urls, share, subjectOf(session), "demo", [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
+    const other = await startedShare(urls, session(), [IDENTITY]);
+    const body = await verifiedShareBody(urls, share, subjectOf(session()), "demo", [IDENTITY]);
     const atOther = { ...body, state: other.shareId };
     // At the URL of the request whose key it carries, with the other request's id in its body.
     const response = await call(callbackUrl(urls, body), {
@@ -169,16 +152,16 @@ describe("the old callback URL", () => {
   }
 
   it("still applies a callback for a request made before the change", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     await madeBeforeTheChange(share.shareId);
-    const body = await verifiedShareBody(urls, share, subjectOf(session), "demo", [IDENTITY]);
+    const body = await verifiedShareBody(urls, share, subjectOf(session()), "demo", [IDENTITY]);
     const response = await call(oldUrl(), { body, headers: { "api-key": await apiKeyOf(urls, share.url) } });
     expect(response.status).toBe(200);
     expect(await statusOf(share.shareId)).toBe("shared");
   });
 
   it("refuses a request made since, even with its own api-key", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     const body = {
       requestId: requestIdOf(share.url),
       requestStatus: "request_retrieved",
@@ -190,7 +173,7 @@ describe("the old callback URL", () => {
   });
 
   it("refuses a wrong key, and a body naming more request ids than a callback holds, without parsing it", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     await madeBeforeTheChange(share.shareId);
     const apiKey = await apiKeyOf(urls, share.url);
     const body = {

@@ -1,41 +1,30 @@
 // Verified ID callbacks an attacker could send: without the per-request api-key, with a forged one or another
 // request's, replayed after the request finished, or presenting another wallet's copies of the credentials.
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { describe, expect, it } from "vitest";
 import {
   apiKeyOf,
   callbackUrl,
-  logIn,
   postCallback,
   present,
   readShare,
   requestIdOf,
   startedShare,
-  type Urls,
   walletOf,
 } from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
-import { DBS, IDENTITY, subjectOf, urlsOf, verifiedShareBody } from "./support.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
+import { DBS, IDENTITY, subjectOf, verifiedShareBody } from "./support.js";
 
-let system: LocalSystem;
-let urls: Urls;
-let session = "";
+const { urls, session } = useTestSystem({ logIn: "RTH" });
 
-beforeAll(async () => {
-  system = await startTestSystem();
-  urls = urlsOf(system);
-  session = await logIn(urls, "demo", "RTH");
-});
-afterAll(() => system?.close());
-
-const statusOf = async (shareId: string) => (await readShare(urls, session, shareId)).body;
+const statusOf = async (shareId: string) => (await readShare(urls, session(), shareId)).body;
 
 describe("callbacks without the request's own api-key", () => {
   it("answers 401 problem+json to a missing, forged or other request's api-key, and the share stays pending", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
-    const other = await startedShare(urls, session, [IDENTITY]);
-    const body = await verifiedShareBody(urls, share, subjectOf(session), "demo", [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
+    const other = await startedShare(urls, session(), [IDENTITY]);
+    const body = await verifiedShareBody(urls, share, subjectOf(session()), "demo", [IDENTITY]);
     const missing = await call(callbackUrl(urls, body), { body });
     const forged = await postCallback(urls, randomBytes(32).toString("base64url"), body);
     const borrowed = await postCallback(urls, await apiKeyOf(urls, other.url), body);
@@ -66,17 +55,17 @@ describe("callbacks without the request's own api-key", () => {
 
 describe("callbacks replayed after the request finished", () => {
   it("changes nothing when a shared share's callbacks are replayed with its own api-key", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     expect((await present(urls, "demo", share.url)).status).toBe(200);
     const shared = await statusOf(share.shareId);
     expect(shared.status).toBe("shared");
     const apiKey = await apiKeyOf(urls, share.url);
-    const verified = await verifiedShareBody(urls, share, subjectOf(session), "demo", [IDENTITY]);
+    const verified = await verifiedShareBody(urls, share, subjectOf(session()), "demo", [IDENTITY]);
     const replays = [
       verified,
       {
         ...verified,
-        verifiedCredentialsData: (await verifiedShareBody(urls, share, subjectOf(session), "demo", [DBS]))
+        verifiedCredentialsData: (await verifiedShareBody(urls, share, subjectOf(session()), "demo", [DBS]))
           .verifiedCredentialsData,
       },
       {
@@ -121,7 +110,7 @@ describe("a presentation from another wallet", () => {
       body: { credentials: demo.credentials },
     });
     expect(copy.body.did).not.toBe(demo.did);
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     expect((await present(urls, copy.body.walletId, share.url)).status).toBe(200);
     expect(await statusOf(share.shareId)).toMatchObject({
       status: "failed",

@@ -4,35 +4,28 @@
 // bounded memory either. Through the local host, which appends the socket's address as the platform's front end does.
 import { randomUUID } from "node:crypto";
 import type { HttpResponseInit } from "@azure/functions";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { health as healthFunction } from "../../functions/health.js";
 import { HttpRequest, InvocationContext } from "../../local/host/functionsLibrary.js";
-import type { LocalSystem } from "../../local/system.js";
-import { call, startTestSystem } from "../support/system.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 
 const FRONT_DOOR_ID = randomUUID();
 /** The limiter's memory bound (src/http/rateLimit.ts): a spray past it would push out older buckets. */
 const MAX_CLIENTS = 10_000;
 
-let system: LocalSystem;
-let api = "";
-
-beforeAll(async () => {
-  system = await startTestSystem({
-    settings: { RATE_LIMIT_LOGINS_PER_MINUTE: "3", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "3", FRONT_DOOR_ID },
-  });
-  api = `${system.urls.host}/api`;
+const { urls } = useTestSystem({
+  settings: { RATE_LIMIT_LOGINS_PER_MINUTE: "3", RATE_LIMIT_ANONYMOUS_PER_MINUTE: "3", FRONT_DOOR_ID },
 });
-afterAll(() => system?.close());
 
 const viaFrontDoor = (address: string, frontDoorId = FRONT_DOOR_ID) => ({
   "x-azure-fdid": frontDoorId,
   "x-azure-socketip": address,
 });
 const startLogin = (headers: Record<string, string>) =>
-  call(`${api}/logins`, { body: { trustId: "RTH" }, headers });
+  call(`${urls.api}/logins`, { body: { trustId: "RTH" }, headers });
 const health = (headers: Record<string, string>) =>
-  fetch(`${api}/health`, { method: "HEAD", headers }).then((response) => response.status);
+  fetch(`${urls.api}/health`, { method: "HEAD", headers }).then((response) => response.status);
 
 describe("forged client addresses", () => {
   it("limits a client that writes a new x-forwarded-for on every request by the address the platform adds", async () => {
@@ -77,7 +70,7 @@ describe("forged client addresses", () => {
       const forged = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
       const request = new HttpRequest({
         method: "HEAD",
-        url: `${api}/health`,
+        url: `${urls.api}/health`,
         headers: {
           ...viaFrontDoor("203.0.113.200"),
           "x-azure-clientip": forged,

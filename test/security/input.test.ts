@@ -3,35 +3,17 @@
 import { randomBytes } from "node:crypto";
 import { request as httpRequest } from "node:http";
 import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { MAX_RESPONSE_BYTES } from "../../functions/openid4vpResponse.js";
 import { MAX_CALLBACK_BYTES } from "../../functions/verifiedIdCallback.js";
-import type { LocalSystem } from "../../local/system.js";
 import { services } from "../../src/composition.js";
 import { MAX_BODY_BYTES } from "../../src/http/endpoint.js";
-import {
-  apiKeyOf,
-  bearer,
-  logIn,
-  readShare,
-  requestIdOf,
-  startedShare,
-  type Urls,
-  walletOf,
-} from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
-import { IDENTITY, urlsOf } from "./support.js";
+import { apiKeyOf, bearer, readShare, requestIdOf, startedShare, walletOf } from "../support/journeys.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
+import { IDENTITY } from "./support.js";
 
-let system: LocalSystem;
-let urls: Urls;
-let session = "";
-
-beforeAll(async () => {
-  system = await startTestSystem();
-  urls = urlsOf(system);
-  session = await logIn(urls, "demo", "RTH");
-});
-afterAll(() => system?.close());
+const { urls, system, session } = useTestSystem({ logIn: "RTH" });
 
 const requestCount = async () =>
   (
@@ -89,13 +71,13 @@ describe("oversized bodies", () => {
   });
 
   it("refuses a callback body over 10 MiB with 413, whatever its api-key", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     const big = JSON.stringify({ state: share.shareId, padding: "x".repeat(MAX_CALLBACK_BYTES) });
     const response = await post(`${urls.api}/verifiedid/callback/${share.shareId}`, big, {
       "api-key": await apiKeyOf(urls, share.url),
     });
     expect(response.status).toBe(413);
-    expect((await readShare(urls, session, share.shareId)).body.status).toBe("pending");
+    expect((await readShare(urls, session(), share.shareId)).body.status).toBe("pending");
   });
 });
 
@@ -180,7 +162,7 @@ describe("deeply nested bodies", () => {
     const before = await requestCount();
     for (const depth of [1_000, 20_000]) {
       const login = await post(`${urls.api}/logins`, nested(depth));
-      const share = await post(`${urls.api}/shares`, nested(depth), bearer(session));
+      const share = await post(`${urls.api}/shares`, nested(depth), bearer(session()));
       for (const response of [login, share]) {
         expect(response.status).toBe(400);
         expect(response.contentType).toBe("application/problem+json");
@@ -190,10 +172,10 @@ describe("deeply nested bodies", () => {
   });
 
   it("fails a share whose callback carries deeply nested claims instead of answering 5xx for ever", async () => {
-    const share = await startedShare(urls, session, [IDENTITY]);
+    const share = await startedShare(urls, session(), [IDENTITY]);
     const apiKey = await apiKeyOf(urls, share.url);
     const deep = `${"[".repeat(20_000)}${"]".repeat(20_000)}`;
-    const subject = decodeJwt(session).sub ?? "";
+    const subject = decodeJwt(session()).sub ?? "";
     const requestId = requestIdOf(share.url);
     // The credential's real issuer, so that the deep claims reach the store and the event, not an early refusal.
     const identity = (await walletOf(urls, "demo")).credentials.find((c) => c.type === IDENTITY);
@@ -208,7 +190,7 @@ describe("deeply nested bodies", () => {
     expect(withKey.status).toBeLessThan(500);
     // Verified ID's own presentation with claims no credential has: the share fails at once, nothing is shared.
     expect(withKey.status).toBe(200);
-    expect((await readShare(urls, session, share.shareId)).body).toMatchObject({
+    expect((await readShare(urls, session(), share.shareId)).body).toMatchObject({
       status: "failed",
       error: { code: "presentation_incomplete" },
     });
@@ -220,7 +202,7 @@ function raw(
   path: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; headers: Record<string, unknown> }> {
-  const { hostname, port } = new URL(system.urls.host);
+  const { hostname, port } = new URL(system().urls.host);
   return new Promise((resolve, reject) => {
     const req = httpRequest({ hostname, port, path, method: "GET", headers }, (res) => {
       res.resume();
@@ -235,7 +217,7 @@ describe("header injection in ids", () => {
   it("answers 404 to ids carrying encoded CR/LF or traversal, with no header made of them", async () => {
     const ids = ["x%0D%0ASet-Cookie:%20stolen=1", "..%2F..%2Fhealth", "%00", "a".repeat(300), "%E2%80%A8x"];
     for (const id of ids) {
-      const share = await raw(`/api/shares/${id}`, bearer(session));
+      const share = await raw(`/api/shares/${id}`, bearer(session()));
       const login = await raw(`/api/logins/${id}`, { "x-poll-token": "x%0D%0Ay" });
       const requestObject = await raw(`/api/openid4vp/requests/${id}`, {});
       for (const response of [share, login, requestObject]) {

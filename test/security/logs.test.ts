@@ -7,38 +7,22 @@
 // metrics the journeys export.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { describe, expect, it } from "vitest";
 import { LOCAL_KEYS_FILE } from "../../src/adapters/keys/localSigningKeys.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
-import {
-  apiKeyOf,
-  bearer,
-  logIn,
-  present,
-  readShare,
-  startedShare,
-  type Urls,
-  walletOf,
-} from "../support/journeys.js";
+import { apiKeyOf, bearer, logIn, present, readShare, startedShare, walletOf } from "../support/journeys.js";
 import { received } from "../support/shareEvents.js";
-import { call, startTestSystem } from "../support/system.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 import { until } from "../support/until.js";
 import { standardWallet } from "./openid4vpWallet.js";
-import { DBS, IDENTITY, urlsOf } from "./support.js";
+import { DBS, IDENTITY } from "./support.js";
 
 const SHARED = [IDENTITY, DBS, "StaffPassportProfessionalRegistration", "StaffPassportOccupationalHealth"];
 
-let system: LocalSystem;
-let urls: Urls;
 const lines: string[] = [];
-
-beforeAll(async () => {
-  system = await startTestSystem({ log: (line) => lines.push(line), settings: { LOG_LEVEL: "debug" } });
-  urls = urlsOf(system);
-});
-afterAll(() => system?.close());
+const { urls, system } = useTestSystem({ log: (line) => lines.push(line), settings: { LOG_LEVEL: "debug" } });
 
 /** Every string (and long number) inside a value: the claim values a log line must not hold. */
 function leaves(value: unknown, out: string[] = []): string[] {
@@ -50,7 +34,7 @@ function leaves(value: unknown, out: string[] = []): string[] {
 
 /** The SETs the demo trust received about a share or a credential request. */
 const receivedAbout = async (txn: string) =>
-  (await received(system)).filter((event) => event.claims?.txn === txn);
+  (await received(system())).filter((event) => event.claims?.txn === txn);
 
 describe("log capture of a whole journey", () => {
   it("holds no claim value, token, api-key or key in any log line", async () => {
@@ -90,7 +74,7 @@ describe("log capture of a whole journey", () => {
     );
     expect(claimValues.length).toBeGreaterThan(10);
     const keyFile = JSON.parse(
-      await readFile(join(system.settings.LOCAL_KEYS_DIR ?? "", LOCAL_KEYS_FILE), "utf8"),
+      await readFile(join(system().settings.LOCAL_KEYS_DIR ?? "", LOCAL_KEYS_FILE), "utf8"),
     ) as { current: { d: string } };
     const secrets: Record<string, string> = {
       "session token": session,
@@ -115,9 +99,9 @@ describe("log capture of a whole journey", () => {
     const session = await logIn(urls, "demo", "RRK");
     const share = await startedShare(urls, session, [IDENTITY]);
     expect((await present(urls, "demo", share.url)).status).toBe(200);
-    const token = await trustToken(key, "RRK", trustAudience(system.settings.SESSION_ISSUER ?? ""));
+    const token = await trustToken(key, "RRK", trustAudience(system().settings.SESSION_ISSUER ?? ""));
     // A trust signs a token for each call that changes something: a token is used up by the first.
-    const secondToken = await trustToken(key, "RRK", trustAudience(system.settings.SESSION_ISSUER ?? ""));
+    const secondToken = await trustToken(key, "RRK", trustAudience(system().settings.SESSION_ISSUER ?? ""));
     const rejection = "Surname differs from the ESR record";
     const decided = await call(`${urls.api}/trust/shares/${share.shareId}/credentials/${IDENTITY}/decision`, {
       method: "PUT",
@@ -234,7 +218,7 @@ describe("log capture of a standard wallet's journey", () => {
  * each: what would reach Application Insights or an OTLP collector.
  */
 async function telemetryLines(): Promise<string[]> {
-  const telemetry = system.telemetry;
+  const telemetry = system().telemetry;
   if (telemetry === undefined) throw new Error("telemetry is off; this test reads what it exports");
   const spans = telemetry.allSpans().map((span) => JSON.stringify(span));
   const { scopeMetrics } = await telemetry.collectMetrics();

@@ -2,26 +2,18 @@
 // the client's address), and never the token or api-key that was refused: a refused trust token, a refused
 // session token and a refused callback, through the local host with the log captured.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { describe, expect, it } from "vitest";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { mintId } from "../../src/domain/secrets.js";
-import { bearer, logIn, requestIdOf, type Urls } from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
+import { bearer, logIn, requestIdOf } from "../support/journeys.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
-import { urlsOf } from "./support.js";
 
 const FRONT_DOOR_ID = randomUUID();
 
-let system: LocalSystem;
-let urls: Urls;
 const lines: string[] = [];
-
-beforeAll(async () => {
-  system = await startTestSystem({ log: (line) => lines.push(line), settings: { FRONT_DOOR_ID } });
-  urls = urlsOf(system);
-});
-afterAll(() => system?.close());
+const { urls, system } = useTestSystem({ log: (line) => lines.push(line), settings: { FRONT_DOOR_ID } });
 
 const viaFrontDoor = (address: string) => ({ "x-azure-fdid": FRONT_DOOR_ID, "x-azure-socketip": address });
 
@@ -47,7 +39,7 @@ describe("refused authentications in the log", () => {
     const token = await trustToken(
       await trustKey(),
       "RRK",
-      trustAudience(system.settings.SESSION_ISSUER ?? ""),
+      trustAudience(system().settings.SESSION_ISSUER ?? ""),
     );
     const refused = await call(`${urls.api}/trust/credential-requests/${mintId()}`, {
       headers: { ...bearer(token), ...viaFrontDoor("198.51.100.11") },

@@ -1,28 +1,24 @@
 // The SSF stream endpoints (API.md section 8) used beyond what a trust may do: another trust's stream, a second
 // stream, malformed configurations and calls without a token. Each refusal is problem+json and stores nothing.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { bearer } from "../support/journeys.js";
-import { call, type JsonResponse, startTestSystem } from "../support/system.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call, type JsonResponse } from "../support/system.js";
 import { registerTrustKey, type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 
 const POLL = "urn:ietf:rfc:8936";
 const PUSH = "urn:ietf:rfc:8935";
 
-let system: LocalSystem;
-let api: string;
+const { urls, system } = useTestSystem();
 const keys: Record<string, TrustKey> = {};
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  api = `${system.urls.host}/api`;
   for (const trustId of ["RRK", "RJ1", "R0A", "RTH"]) {
     keys[trustId] = await trustKey();
     await registerTrustKey(trustId, keys[trustId] as TrustKey);
   }
 }, 90_000);
-afterAll(() => system?.close());
 
 type Stream = { stream_id: string; delivery: { method: string }; events_requested: string[] };
 
@@ -36,9 +32,9 @@ async function as<T = Record<string, unknown>>(
   const token = await trustToken(
     keys[trustId] as TrustKey,
     trustId,
-    trustAudience(system.settings.SESSION_ISSUER ?? ""),
+    trustAudience(system().settings.SESSION_ISSUER ?? ""),
   );
-  return call<T>(`${api}${path}`, {
+  return call<T>(`${urls.api}${path}`, {
     method,
     headers: bearer(token),
     ...(body === undefined ? {} : { body }),
@@ -155,7 +151,7 @@ describe("the stream endpoints", () => {
   });
 
   it("refuse a call without a trust token as 401", async () => {
-    const response = await call(`${api}/ssf/stream`);
+    const response = await call(`${urls.api}/ssf/stream`);
     expectProblem(response, 401);
   });
 });

@@ -1,15 +1,9 @@
-// What the security suite's files share: one local system per file, the seed's shareable types, and a
-// presentation_verified body shaped by hand from a wallet's own credentials.
-import type { LocalSystem } from "../../local/system.js";
+// What the security suite's files share beyond their one local system (test/support/suiteSystem.ts): the seed's
+// shareable types, and a presentation_verified body shaped by hand from a wallet's own credentials.
 import { presentedCredential, verifiedShareBody as shareBody, type Urls } from "../support/journeys.js";
 
 export const IDENTITY = "StaffPassportIdentity";
 export const DBS = "StaffPassportDbsCheck";
-
-export const urlsOf = (system: LocalSystem): Urls => ({
-  api: `${system.urls.host}/api`,
-  sim: system.urls.verifiedId,
-});
 
 export { subjectOf } from "../support/journeys.js";
 

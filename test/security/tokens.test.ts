@@ -4,28 +4,18 @@
 // accepted, so each refusal is for the property the test names.
 import { createPublicKey, generateKeyPairSync } from "node:crypto";
 import { decodeJwt, decodeProtectedHeader, type JWTPayload, SignJWT } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { describe, expect, it } from "vitest";
 import { signJwt } from "../../src/adapters/keys/signingKeys.js";
 import { services } from "../../src/composition.js";
-import { bearer, logIn, type Urls } from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
-import { urlsOf } from "./support.js";
+import { bearer } from "../support/journeys.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 
-let system: LocalSystem;
-let urls: Urls;
-let genuine = "";
-
-beforeAll(async () => {
-  system = await startTestSystem();
-  urls = urlsOf(system);
-  genuine = await logIn(urls, "demo", "RTH");
-});
-afterAll(() => system?.close());
+const { urls, session: genuine } = useTestSystem({ logIn: "RTH" });
 
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString("base64url");
-const header = () => decodeProtectedHeader(genuine);
-const claims = (): JWTPayload => decodeJwt(genuine);
+const header = () => decodeProtectedHeader(genuine());
+const claims = (): JWTPayload => decodeJwt(genuine());
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** The genuine token's claims with a new lifetime, signed with the service's own current key. */

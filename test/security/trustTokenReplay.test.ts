@@ -2,35 +2,29 @@
 // of the trust API that changes something uses its token up, on whatever instance it lands, so a replay is 401 and
 // changes nothing; a read may reuse a token; and a token issued further ahead of our clock than the clock tolerance
 // is refused. Each replayed token was first accepted, so each refusal is for the replay and nothing else.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLOCK_TOLERANCE_SECONDS } from "../../src/adapters/keys/jwtVerification.js";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
-import { bearer, logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
-import { call, type JsonResponse, startTestSystem } from "../support/system.js";
+import { bearer, present, readShare, startedShare } from "../support/journeys.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call, type JsonResponse } from "../support/system.js";
 import { registerTrustKey, type TrustKey, trustKey, trustToken } from "../support/trustTokens.js";
 import { until } from "../support/until.js";
-import { DBS, IDENTITY, urlsOf } from "./support.js";
+import { DBS, IDENTITY } from "./support.js";
 
 const TRUST = "RRK";
 /** The demo wallet's member of staff at the trust, whose session lists the trust's requests. */
 const STAFF_ID = "RRK-0457331";
 
-let system: LocalSystem;
-let urls: Urls;
+const { urls, system, session } = useTestSystem({ logIn: TRUST });
 let audience = "";
-let session = "";
 let key: TrustKey;
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  urls = urlsOf(system);
-  audience = trustAudience(system.settings.SESSION_ISSUER ?? "");
+  audience = trustAudience(system().settings.SESSION_ISSUER ?? "");
   key = await trustKey();
   await registerTrustKey(TRUST, key);
-  session = await logIn(urls, "demo", TRUST);
-}, 60_000);
-afterAll(() => system?.close());
+});
 
 const token = (now?: Date) => trustToken(key, TRUST, audience, now === undefined ? {} : { now });
 
@@ -47,9 +41,9 @@ function expectReplayRefused(response: JsonResponse<unknown>): void {
 }
 
 async function sharedShare(): Promise<string> {
-  const share = await startedShare(urls, session, [IDENTITY]);
+  const share = await startedShare(urls, session(), [IDENTITY]);
   expect((await present(urls, "demo", share.url)).status).toBe(200);
-  await until(async () => (await readShare(urls, session, share.shareId)).body.status === "shared");
+  await until(async () => (await readShare(urls, session(), share.shareId)).body.status === "shared");
   return share.shareId;
 }
 
@@ -80,7 +74,7 @@ const withdraw = (requestId: string, bearerToken: string) =>
 const openRequestIds = async () =>
   (
     await call<{ requests: { requestId: string }[] }>(`${urls.api}/credential-requests`, {
-      headers: bearer(session),
+      headers: bearer(session()),
     })
   ).body.requests.map((request) => request.requestId);
 
@@ -90,7 +84,7 @@ describe("a trust token replayed on a call that changes something", () => {
     const used = await token();
     expect((await decide(shareId, { decision: "accepted" }, used)).status).toBe(200);
     expectReplayRefused(await decide(shareId, { decision: "rejected", reason: "replayed" }, used));
-    const view = (await readShare(urls, session, shareId)).body;
+    const view = (await readShare(urls, session(), shareId)).body;
     expect(view.credentials?.find((credential) => credential.type === IDENTITY)?.decision).toMatchObject({
       decision: "accepted",
     });
@@ -135,7 +129,7 @@ describe("a trust token replayed on a call that changes something", () => {
     expect((await createRequest(used)).status).toBe(201);
     const shareId = await sharedShare();
     expectReplayRefused(await decide(shareId, { decision: "accepted" }, used));
-    const view = (await readShare(urls, session, shareId)).body;
+    const view = (await readShare(urls, session(), shareId)).body;
     expect(view.credentials?.every((credential) => credential.decision === undefined)).toBe(true);
   });
 });

@@ -2,11 +2,11 @@
 // trust's key or issuer on trust A's share, our own session token, alg none, HS256 keyed with A's public key, another
 // audience, an expired token and one living longer than 5 minutes. Nothing changes; a control token signed with
 // A's registered key and the right claims is accepted, so each refusal is for the property the test names.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
-import { bearer, logIn, present, readShare, startedShare, type Urls } from "../support/journeys.js";
-import { call, startTestSystem } from "../support/system.js";
+import { bearer, present, readShare, startedShare } from "../support/journeys.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 import {
   hs256Token,
   registerTrustKey,
@@ -16,33 +16,27 @@ import {
   unsignedToken,
 } from "../support/trustTokens.js";
 import { until } from "../support/until.js";
-import { DBS, IDENTITY, urlsOf } from "./support.js";
+import { DBS, IDENTITY } from "./support.js";
 
-let system: LocalSystem;
-let urls: Urls;
+const { urls, system, session } = useTestSystem({ logIn: "RRK" });
 let audience = "";
-let session = "";
 let shareId = "";
 let keyA: TrustKey;
 let keyB: TrustKey;
 
 beforeAll(async () => {
-  system = await startTestSystem();
-  urls = urlsOf(system);
-  audience = trustAudience(system.settings.SESSION_ISSUER ?? "");
+  audience = trustAudience(system().settings.SESSION_ISSUER ?? "");
   [keyA, keyB] = [await trustKey(), await trustKey()];
   await registerTrustKey("RRK", keyA);
   await registerTrustKey("RJ1", keyB);
-  session = await logIn(urls, "demo", "RRK");
   shareId = await sharedShare();
-}, 60_000);
-afterAll(() => system?.close());
+});
 
 /** A share of the demo wallet's identity with trust A, on which no decision has been made. */
 async function sharedShare(): Promise<string> {
-  const share = await startedShare(urls, session, [IDENTITY]);
+  const share = await startedShare(urls, session(), [IDENTITY]);
   expect((await present(urls, "demo", share.url)).status).toBe(200);
-  await until(async () => (await readShare(urls, session, share.shareId)).body.status === "shared");
+  await until(async () => (await readShare(urls, session(), share.shareId)).body.status === "shared");
   return share.shareId;
 }
 
@@ -56,7 +50,7 @@ async function decideWith(token: string, on = shareId) {
 }
 
 async function expectUnchanged() {
-  const view = (await readShare(urls, session, shareId)).body;
+  const view = (await readShare(urls, session(), shareId)).body;
   expect(view.credentials?.every((credential) => credential.decision === undefined)).toBe(true);
 }
 
@@ -73,7 +67,7 @@ async function expectRefused(token: string) {
     expect(response.headers.get("www-authenticate")).toMatch(/^Bearer /);
   }
   await expectUnchanged();
-  expect((await call(`${urls.api}/credential-requests`, { headers: bearer(session) })).body).toEqual({
+  expect((await call(`${urls.api}/credential-requests`, { headers: bearer(session()) })).body).toEqual({
     requests: [],
   });
 }
@@ -101,7 +95,7 @@ describe("forged trust tokens", () => {
   });
 
   it("refuse the staff member's own session token", async () => {
-    await expectRefused(session);
+    await expectRefused(session());
   });
 
   it("refuse alg none", async () => {
@@ -114,7 +108,7 @@ describe("forged trust tokens", () => {
 
   it("refuse another audience: the portal's, and the bare issuer", async () => {
     await expectRefused(await trustToken(keyA, "RRK", "staff-passport-portal"));
-    await expectRefused(await trustToken(keyA, "RRK", system.settings.SESSION_ISSUER ?? ""));
+    await expectRefused(await trustToken(keyA, "RRK", system().settings.SESSION_ISSUER ?? ""));
   });
 
   it("refuse an expired token", async () => {
@@ -129,6 +123,6 @@ describe("forged trust tokens", () => {
     // On a share of its own, so that the refusals, whenever they run, still find theirs undecided.
     const own = await sharedShare();
     expect((await decideWith(await trustToken(keyA, "RRK", audience), own)).status).toBe(200);
-    expect((await readShare(urls, session, own)).body.credentials?.[0]?.decision).toBeDefined();
+    expect((await readShare(urls, session(), own)).body.credentials?.[0]?.decision).toBeDefined();
   });
 });

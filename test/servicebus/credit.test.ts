@@ -1,27 +1,20 @@
 // Link credit over raw AMQP, which the SDK hides (it buffers whatever arrives): the emulator sends exactly as many
 // messages as the receiver granted credit for, and answers every drain with the credit it did not use.
 import type { EventContext, Receiver } from "rhea";
-import { afterEach, describe, expect, it } from "vitest";
-import { queue, type Running, sleep, startWith } from "./fixtures.js";
-import { connectRaw, openReceiver, type RawClient, sdkBody } from "./rawAmqp.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, queue, sleep, startWith } from "./fixtures.js";
+import { connectRaw, openReceiver, sdkBody } from "./rawAmqp.js";
 
-let running: Running | undefined;
-let raw: RawClient | undefined;
-afterEach(async () => {
-  await raw?.close();
-  raw = undefined;
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 async function receiverWith(messages: number): Promise<{ receiver: Receiver; arrived: unknown[] }> {
-  running = await startWith({ queues: [queue("q")] });
-  await running.client
+  opened.running = await startWith({ queues: [queue("q")] });
+  await opened.running.client
     .createSender("q")
     .sendMessages(Array.from({ length: messages }, (_, n) => ({ body: n + 1 })));
-  raw = await connectRaw(running.emulator.port);
-  await raw.authorize("q");
-  const receiver = await openReceiver(raw.connection, {
+  opened.raw = await connectRaw(opened.running.emulator.port);
+  await opened.raw.authorize("q");
+  const receiver = await openReceiver(opened.raw.connection, {
     source: { address: "q" },
     credit_window: 0,
     autoaccept: false,
@@ -62,7 +55,7 @@ describe("Service Bus emulator: link credit", () => {
     await sleep(200);
     expect(arrived).toEqual([1]);
     // A message handed to a receiver beyond its credit would wait, locked, for credit that never comes.
-    const other = running?.client.createReceiver("q");
+    const other = opened.running?.client.createReceiver("q");
     const received: unknown[] = [];
     const deadline = Date.now() + 5_000;
     while (other && received.length < 4 && Date.now() < deadline) {

@@ -1,10 +1,12 @@
 // Starts an emulator on a free port with a config built for one test, and closes it (and its clients) afterwards.
 import { ServiceBusClient, type ServiceBusReceivedMessage } from "@azure/service-bus";
+import { afterEach } from "vitest";
 import {
   type EmulatorConfig,
   type ServiceBusEmulator,
   startServiceBusEmulator,
 } from "../../local/servicebus/index.js";
+import type { RawClient } from "./rawAmqp.js";
 
 type Namespace = EmulatorConfig["UserConfig"]["Namespaces"][number];
 export type QueueDefinition = NonNullable<Namespace["Queues"]>[number];
@@ -42,6 +44,25 @@ export async function startWith(
       await emulator.close();
     },
   };
+}
+
+/** What a test opened: set them here and they are closed after the test, the raw client first, whatever it did. */
+export type Opened = { running?: Running | undefined; raw?: RawClient | undefined };
+
+/** Registers the hook that closes, after each test, the emulator and raw AMQP client the test put in the object. */
+export function closedAfterEach(): Opened {
+  const opened: Opened = {};
+  afterEach(async () => {
+    const { running, raw } = opened;
+    opened.running = undefined;
+    opened.raw = undefined;
+    try {
+      await raw?.close();
+    } finally {
+      await running?.close();
+    }
+  });
+  return opened;
 }
 
 export const queue = (Name: string, Properties: QueueDefinition["Properties"] = {}): QueueDefinition => ({

@@ -2,15 +2,11 @@
 // forwarded (a target that refuses it, a chain longer than four hops) is kept in the transfer dead-letter queue
 // instead of being lost.
 import { ServiceBusClient } from "@azure/service-bus";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startServiceBusEmulator } from "../../local/servicebus/index.js";
-import { configWith, messagesIn, queue, type Running, startWith } from "./fixtures.js";
+import { closedAfterEach, configWith, messagesIn, queue, startWith } from "./fixtures.js";
 
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 describe("Service Bus emulator: forwarding", () => {
   it("refuses a config that forwards to an entity that does not exist, naming the field", async () => {
@@ -48,10 +44,10 @@ describe("Service Bus emulator: forwarding", () => {
   });
 
   it("keeps a message its forwarding target refuses in the source's transfer dead-letter queue", async () => {
-    running = await startWith({
+    opened.running = await startWith({
       queues: [queue("inbox", { ForwardTo: "by-session" }), queue("by-session", { RequiresSession: true })],
     });
-    const { client, emulator } = running;
+    const { client, emulator } = opened.running;
     // The source takes it; the target, which requires sessions, refuses a message without one.
     await client.createSender("inbox").sendMessages({ body: "no session", messageId: "m-refused" });
     await client
@@ -84,20 +80,22 @@ describe("Service Bus emulator: forwarding", () => {
 
   it("keeps a message that would pass a fifth forwarding hop in the transfer dead-letter queue", async () => {
     const names = ["q0", "q1", "q2", "q3", "q4", "q5"];
-    running = await startWith({
+    opened.running = await startWith({
       queues: names.map((name, i) => queue(name, i < 5 ? { ForwardTo: names[i + 1] } : {})),
     });
-    await running.client.createSender("q0").sendMessages({ body: "far", messageId: "m-far" });
-    expect(await running.client.createReceiver("q5").peekMessages(10)).toEqual([]);
-    const stuck = await running.client
+    await opened.running.client.createSender("q0").sendMessages({ body: "far", messageId: "m-far" });
+    expect(await opened.running.client.createReceiver("q5").peekMessages(10)).toEqual([]);
+    const stuck = await opened.running.client
       .createReceiver("q4", { subQueueType: "transferDeadLetter" })
       .receiveMessages(1, { maxWaitTimeInMs: 2000 });
     expect(stuck.map((m) => [m.body, m.messageId, m.deadLetterReason])).toEqual([
       ["far", "m-far", "MaxTransferHopCountExceeded"],
     ]);
     // Four hops are allowed: a message sent to q1 reaches q5.
-    await running.client.createSender("q1").sendMessages({ body: "near" });
-    const [near] = await running.client.createReceiver("q5").receiveMessages(1, { maxWaitTimeInMs: 2000 });
+    await opened.running.client.createSender("q1").sendMessages({ body: "near" });
+    const [near] = await opened.running.client
+      .createReceiver("q5")
+      .receiveMessages(1, { maxWaitTimeInMs: 2000 });
     expect(near?.body).toBe("near");
   });
 });

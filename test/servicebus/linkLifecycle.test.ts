@@ -1,25 +1,18 @@
 // The lifetime of links and grants: a receiver whose AMQP session ends, or whose connection closes, without a detach
 // (raw AMQP; the SDK always detaches first) stops receiving and its locks are released at once; closed receivers
 // and expired CBS grants are forgotten.
-import { afterEach, describe, expect, it } from "vitest";
-import { queue, type Running, sleep, startWith } from "./fixtures.js";
-import { connectRaw, openReceiver, type RawClient } from "./rawAmqp.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, queue, type Running, sleep, startWith } from "./fixtures.js";
+import { connectRaw, openReceiver } from "./rawAmqp.js";
 
-let running: Running | undefined;
-let raw: RawClient | undefined;
-afterEach(async () => {
-  await raw?.close();
-  raw = undefined;
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 async function rawReceiverThenEndSession(mode: "receiveAndDelete" | "peekLock"): Promise<Running> {
   const r = await startWith({ queues: [queue("q", { LockDuration: "PT1M" })] });
-  running = r;
-  raw = await connectRaw(r.emulator.port);
-  await raw.authorize("q");
-  const session = raw.session();
+  opened.running = r;
+  opened.raw = await connectRaw(r.emulator.port);
+  await opened.raw.authorize("q");
+  const session = opened.raw.session();
   const settled = mode === "receiveAndDelete";
   const receiver = await openReceiver(session, {
     source: { address: "q" },
@@ -54,7 +47,7 @@ describe("Service Bus emulator: link and grant lifetimes", () => {
 
   it("releases the locks of a receiver whose connection closed without detaching", async () => {
     const r = await startWith({ queues: [queue("q", { LockDuration: "PT1M" })] });
-    running = r;
+    opened.running = r;
     await r.client.createSender("q").sendMessages({ body: "held" });
     const client = await connectRaw(r.emulator.port);
     await client.authorize("q");
@@ -74,7 +67,7 @@ describe("Service Bus emulator: link and grant lifetimes", () => {
 
   it("forgets receivers once they close, and keeps one CBS grant per audience", async () => {
     const r = await startWith({ queues: [queue("q")] });
-    running = r;
+    opened.running = r;
     await r.client.createSender("q").sendMessages([1, 2, 3].map((n) => ({ body: n })));
     for (let i = 0; i < 3; i++) {
       const receiver = r.client.createReceiver("q");
@@ -91,12 +84,12 @@ describe("Service Bus emulator: link and grant lifetimes", () => {
 
   it("prunes CBS grants whose token has expired", async () => {
     const r = await startWith({ queues: [queue("q"), queue("q2")] });
-    running = r;
-    raw = await connectRaw(r.emulator.port);
-    await raw.authorize("q", Math.floor(Date.now() / 1000) + 1);
+    opened.running = r;
+    opened.raw = await connectRaw(r.emulator.port);
+    await opened.raw.authorize("q", Math.floor(Date.now() / 1000) + 1);
     expect(r.emulator.diagnostics().cbsGrants).toBe(1);
     await sleep(1100);
-    await raw.authorize("q2");
+    await opened.raw.authorize("q2");
     expect(r.emulator.diagnostics().cbsGrants).toBe(1);
   });
 });

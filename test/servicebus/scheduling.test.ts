@@ -1,6 +1,6 @@
 // Scheduled messages through the real SDK: held until their time, cancellable, visible to peek meanwhile.
-import { afterEach, describe, expect, it } from "vitest";
-import { queue, type Running, sleep, startWith } from "./fixtures.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, queue, sleep, startWith } from "./fixtures.js";
 
 /**
  * How late a scheduled message may arrive: the emulator's 50 ms clock tick plus delivery, with room for a busy
@@ -8,21 +8,17 @@ import { queue, type Running, sleep, startWith } from "./fixtures.js";
  */
 const ON_TIME_TOLERANCE_MS = 1_500;
 
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 describe("Service Bus emulator: scheduled messages", () => {
   it("holds a scheduled message until its enqueue time, then delivers it", async () => {
-    running = await startWith({ queues: [queue("later")] });
+    opened.running = await startWith({ queues: [queue("later")] });
     const at = new Date(Date.now() + 1000);
-    const [sequenceNumber] = await running.client
+    const [sequenceNumber] = await opened.running.client
       .createSender("later")
       .scheduleMessages({ body: "wake up" }, at);
     expect(Number(sequenceNumber)).toBeGreaterThan(0);
-    const receiver = running.client.createReceiver("later");
+    const receiver = opened.running.client.createReceiver("later");
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual([]);
     const [peeked] = await receiver.peekMessages(1);
     expect(peeked?.state).toBe("scheduled");
@@ -36,10 +32,12 @@ describe("Service Bus emulator: scheduled messages", () => {
   });
 
   it("enqueues a scheduled message at its scheduled time, and counts its time-to-live from then", async () => {
-    running = await startWith({ queues: [queue("later")] });
+    opened.running = await startWith({ queues: [queue("later")] });
     const at = new Date(Date.now() + 1200);
-    await running.client.createSender("later").scheduleMessages({ body: "short-lived", timeToLive: 800 }, at);
-    const [message] = await running.client
+    await opened.running.client
+      .createSender("later")
+      .scheduleMessages({ body: "short-lived", timeToLive: 800 }, at);
+    const [message] = await opened.running.client
       .createReceiver("later")
       .receiveMessages(1, { maxWaitTimeInMs: 3000 });
     expect(message?.body).toBe("short-lived");
@@ -50,29 +48,29 @@ describe("Service Bus emulator: scheduled messages", () => {
   });
 
   it("cancels a scheduled message so it never arrives", async () => {
-    running = await startWith({ queues: [queue("later")] });
-    const sender = running.client.createSender("later");
+    opened.running = await startWith({ queues: [queue("later")] });
+    const sender = opened.running.client.createSender("later");
     const at = new Date(Date.now() + 600);
     const [cancelled] = await sender.scheduleMessages({ body: "cancelled" }, at);
     await sender.scheduleMessages({ body: "kept" }, at);
     if (!cancelled) throw new Error("no sequence number");
     await sender.cancelScheduledMessages(cancelled);
     await sleep(800);
-    const received = await running.client
+    const received = await opened.running.client
       .createReceiver("later")
       .receiveMessages(5, { maxWaitTimeInMs: 1000 });
     expect(received.map((m) => m.body)).toEqual(["kept"]);
   });
 
   it("schedules and cancels messages sent to a topic", async () => {
-    running = await startWith({ topics: [{ Name: "t", Subscriptions: [{ Name: "s" }] }] });
-    const sender = running.client.createSender("t");
+    opened.running = await startWith({ topics: [{ Name: "t", Subscriptions: [{ Name: "s" }] }] });
+    const sender = opened.running.client.createSender("t");
     const at = new Date(Date.now() + 1_000);
     const [cancelled] = await sender.scheduleMessages({ body: "cancelled" }, at);
     await sender.scheduleMessages({ body: "kept" }, at);
     if (!cancelled) throw new Error("no sequence number");
     await sender.cancelScheduledMessages(cancelled);
-    const receiver = running.client.createReceiver("t", "s");
+    const receiver = opened.running.client.createReceiver("t", "s");
     // Held until its time, whatever the machine's load: the broker stamps the scheduled time as its enqueued time.
     const [message] = await receiver.receiveMessages(5, { maxWaitTimeInMs: 5_000 });
     expect(message?.body).toBe("kept");
@@ -84,10 +82,12 @@ describe("Service Bus emulator: scheduled messages", () => {
   });
 
   it("holds a message sent with scheduledEnqueueTimeUtc in the future", async () => {
-    running = await startWith({ queues: [queue("later")] });
+    opened.running = await startWith({ queues: [queue("later")] });
     const at = new Date(Date.now() + 800);
-    await running.client.createSender("later").sendMessages({ body: "held", scheduledEnqueueTimeUtc: at });
-    const receiver = running.client.createReceiver("later");
+    await opened.running.client
+      .createSender("later")
+      .sendMessages({ body: "held", scheduledEnqueueTimeUtc: at });
+    const receiver = opened.running.client.createReceiver("later");
     expect(await receiver.receiveMessages(1, { maxWaitTimeInMs: 200 })).toEqual([]);
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 3000 });
     expect(message?.body).toBe("held");

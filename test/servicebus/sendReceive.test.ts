@@ -1,17 +1,13 @@
 // Sending and receiving through the real SDK: field round trips, batches, receive modes, credit and streaming.
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
-import { afterEach, describe, expect, it } from "vitest";
-import { queue, type Running, startWith } from "./fixtures.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, queue, type Running, startWith } from "./fixtures.js";
 
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 async function start(): Promise<Running> {
-  running = await startWith({ queues: [queue("orders")] });
-  return running;
+  opened.running = await startWith({ queues: [queue("orders")] });
+  return opened.running;
 }
 
 describe("Service Bus emulator: sending and receiving", () => {
@@ -56,13 +52,13 @@ describe("Service Bus emulator: sending and receiving", () => {
   });
 
   it("round-trips string and binary bodies and a session id", async () => {
-    running = await startWith({ queues: [queue("bodies")] });
-    const sender = running.client.createSender("bodies");
+    opened.running = await startWith({ queues: [queue("bodies")] });
+    const sender = opened.running.client.createSender("bodies");
     await sender.sendMessages([
       { body: "plain text" },
       { body: Buffer.from([0, 1, 254, 255]), sessionId: "s-9" },
     ]);
-    const messages = await running.client
+    const messages = await opened.running.client
       .createReceiver("bodies")
       .receiveMessages(2, { maxWaitTimeInMs: 2000 });
     expect(messages.map((m) => m.body)).toEqual(["plain text", Buffer.from([0, 1, 254, 255])]);

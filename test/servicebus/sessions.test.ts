@@ -1,24 +1,22 @@
 // Sessions through the real SDK: accepting a named or the next session, session state, session lock renewal,
 // refusing a session another receiver holds, and SessionLockLost once a session lock expires.
 import { ServiceBusClient } from "@azure/service-bus";
-import { afterEach, describe, expect, it } from "vitest";
-import { queue, type Running, sleep, startWith } from "./fixtures.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, queue, type Running, sleep, startWith } from "./fixtures.js";
 import { connectRaw } from "./rawAmqp.js";
 
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 async function startSessions(): Promise<Running> {
-  running = await startWith({ queues: [queue("by-trust", { RequiresSession: true, LockDuration: "PT5S" })] });
-  await running.client.createSender("by-trust").sendMessages([
+  opened.running = await startWith({
+    queues: [queue("by-trust", { RequiresSession: true, LockDuration: "PT5S" })],
+  });
+  await opened.running.client.createSender("by-trust").sendMessages([
     { body: "a1", sessionId: "trust-a" },
     { body: "b1", sessionId: "trust-b" },
     { body: "a2", sessionId: "trust-a" },
   ]);
-  return running;
+  return opened.running;
 }
 
 describe("Service Bus emulator: sessions", () => {
@@ -64,8 +62,10 @@ describe("Service Bus emulator: sessions", () => {
   });
 
   it("holds acceptNextSession until a message arrives in a new session", async () => {
-    running = await startWith({ queues: [queue("empty", { RequiresSession: true, LockDuration: "PT5S" })] });
-    const r = running;
+    opened.running = await startWith({
+      queues: [queue("empty", { RequiresSession: true, LockDuration: "PT5S" })],
+    });
+    const r = opened.running;
     const next = r.client.acceptNextSession("empty");
     await sleep(300);
     await r.client.createSender("empty").sendMessages({ body: "late", sessionId: "s-late" });
@@ -74,8 +74,10 @@ describe("Service Bus emulator: sessions", () => {
   });
 
   it("stops holding a next-session attach whose connection closed", async () => {
-    running = await startWith({ queues: [queue("empty", { RequiresSession: true, LockDuration: "PT5S" })] });
-    const r = running;
+    opened.running = await startWith({
+      queues: [queue("empty", { RequiresSession: true, LockDuration: "PT5S" })],
+    });
+    const r = opened.running;
     const raw = await connectRaw(r.emulator.port);
     await raw.authorize("empty");
     // Never answered while no session is free; the connection then goes away without detaching.
@@ -107,8 +109,10 @@ describe("Service Bus emulator: sessions", () => {
   });
 
   it("gives SessionLockLost to a receiver whose session lock expired, and the session's messages to the next one", async () => {
-    running = await startWith({ queues: [queue("short", { RequiresSession: true, LockDuration: "PT1S" })] });
-    const r = running;
+    opened.running = await startWith({
+      queues: [queue("short", { RequiresSession: true, LockDuration: "PT1S" })],
+    });
+    const r = opened.running;
     await r.client.createSender("short").sendMessages({ body: "held", messageId: "m-held", sessionId: "s" });
     // Not renewed, so the session lock lapses after its second.
     const receiver = await r.client.acceptSession("short", "s", { maxAutoLockRenewalDurationInMs: 0 });
@@ -146,9 +150,11 @@ describe("Service Bus emulator: sessions", () => {
   });
 
   it("keeps a session's messages locked while the session is held, beyond the message lock duration", async () => {
-    running = await startWith({ queues: [queue("short", { RequiresSession: true, LockDuration: "PT1S" })] });
-    await running.client.createSender("short").sendMessages({ body: "held", sessionId: "s" });
-    const receiver = await running.client.acceptSession("short", "s");
+    opened.running = await startWith({
+      queues: [queue("short", { RequiresSession: true, LockDuration: "PT1S" })],
+    });
+    await opened.running.client.createSender("short").sendMessages({ body: "held", sessionId: "s" });
+    const receiver = await opened.running.client.acceptSession("short", "s");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
     if (!message) throw new Error("no message arrived");
     await new Promise((resolve) => setTimeout(resolve, 1500));

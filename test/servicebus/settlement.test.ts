@@ -1,19 +1,15 @@
 // Settlement through the real SDK: complete, abandon, dead-letter, defer, management settlement, lock expiry,
 // lock renewal, lost locks and the delivery limit.
 import type { ServiceBusReceivedMessage } from "@azure/service-bus";
-import { afterEach, describe, expect, it } from "vitest";
-import { messagesIn, queue, type Running, sleep, startWith } from "./fixtures.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, messagesIn, queue, type Running, sleep, startWith } from "./fixtures.js";
 
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 async function withOne(properties: Parameters<typeof queue>[1] = {}): Promise<Running> {
-  running = await startWith({ queues: [queue("work", properties)] });
-  await running.client.createSender("work").sendMessages({ body: "job", messageId: "job-1" });
-  return running;
+  opened.running = await startWith({ queues: [queue("work", properties)] });
+  await opened.running.client.createSender("work").sendMessages({ body: "job", messageId: "job-1" });
+  return opened.running;
 }
 
 async function receiveOne(running: Running, options: { subQueueType?: "deadLetter" } = {}) {
@@ -86,8 +82,8 @@ describe("Service Bus emulator: settlement", () => {
   });
 
   it("pages through a dead-letter queue in sequence order, whatever order messages were dead-lettered in", async () => {
-    running = await startWith({ queues: [queue("work")] });
-    const r = running;
+    opened.running = await startWith({ queues: [queue("work")] });
+    const r = opened.running;
     await r.client.createSender("work").sendMessages([1, 2, 3].map((n) => ({ body: n })));
     const receiver = r.client.createReceiver("work");
     const received = await receiver.receiveMessages(3, { maxWaitTimeInMs: 2000 });

@@ -1,34 +1,20 @@
 // Time-to-live: topic and subscription defaults apply, and expired messages leave the queue, however many expire
 // together (filled over raw AMQP).
-import { afterEach, describe, expect, it } from "vitest";
-import { messagesIn, queue, type Running, sleep, startWith } from "./fixtures.js";
-import {
-  BATCH_FORMAT,
-  connectRaw,
-  encodeBatch,
-  openSender,
-  type RawClient,
-  sendAndSettle,
-} from "./rawAmqp.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, messagesIn, queue, sleep, startWith } from "./fixtures.js";
+import { BATCH_FORMAT, connectRaw, encodeBatch, openSender, sendAndSettle } from "./rawAmqp.js";
 
-let running: Running | undefined;
-let raw: RawClient | undefined;
-afterEach(async () => {
-  await raw?.close();
-  raw = undefined;
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 describe("Service Bus emulator: time-to-live", () => {
   it("sweeps thousands of messages that expire together out of the queue", async () => {
-    running = await startWith({ queues: [queue("many")] });
-    const r = running;
+    opened.running = await startWith({ queues: [queue("many")] });
+    const r = opened.running;
     // Sent over raw AMQP, which is several times quicker than the SDK. How long the sweep takes is a matter for
     // the benchmark; here it must simply leave nothing behind.
-    raw = await connectRaw(r.emulator.port);
-    await raw.authorize("many");
-    const sender = await openSender(raw.connection, { target: { address: "many" } });
+    opened.raw = await connectRaw(r.emulator.port);
+    await opened.raw.authorize("many");
+    const sender = await openSender(opened.raw.connection, { target: { address: "many" } });
     const total = 10_000;
     const perBatch = 2_500;
     const ttl = 2_000;
@@ -51,7 +37,7 @@ describe("Service Bus emulator: time-to-live", () => {
   });
 
   it("expires a subscription's messages after its DefaultMessageTimeToLive, dead-lettering them when asked to", async () => {
-    running = await startWith({
+    opened.running = await startWith({
       topics: [
         {
           Name: "t",
@@ -65,7 +51,7 @@ describe("Service Bus emulator: time-to-live", () => {
         },
       ],
     });
-    const r = running;
+    const r = opened.running;
     await r.client.createSender("t").sendMessages({ body: "event", messageId: "e-1" });
     const dead = r.client.createReceiver("t", "short", { subQueueType: "deadLetter" });
     const [expired] = await dead.receiveMessages(1, { maxWaitTimeInMs: 3000 });
@@ -81,7 +67,7 @@ describe("Service Bus emulator: time-to-live", () => {
       Name,
       Properties: { DefaultMessageTimeToLive: ttl, DeadLetteringOnMessageExpiration: true },
     });
-    running = await startWith({
+    opened.running = await startWith({
       topics: [
         {
           Name: "t",
@@ -95,7 +81,7 @@ describe("Service Bus emulator: time-to-live", () => {
         },
       ],
     });
-    const r = running;
+    const r = opened.running;
     await r.client.createSender("t").sendMessages([{ body: "default" }, { body: "own", timeToLive: 2000 }]);
     const ttlsIn = async (name: string) =>
       (await r.client.createReceiver("t", name).peekMessages(5)).map((m) => [m.body, m.timeToLive]);

@@ -1,13 +1,9 @@
 // Topics and subscriptions through the real SDK: fan-out, correlation and SQL rules, duplicate detection,
 // forwarding, and time-to-live.
-import { afterEach, describe, expect, it } from "vitest";
-import { queue, type Running, sleep, startWith, type TopicDefinition } from "./fixtures.js";
+import { describe, expect, it } from "vitest";
+import { closedAfterEach, queue, type Running, sleep, startWith, type TopicDefinition } from "./fixtures.js";
 
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.close();
-  running = undefined;
-});
+const opened = closedAfterEach();
 
 async function bodiesIn(r: Running, topic: string, subscription: string): Promise<unknown[]> {
   const messages = await r.client.createReceiver(topic, subscription).peekMessages(20);
@@ -52,37 +48,37 @@ const eventsTopic: TopicDefinition = {
 
 describe("Service Bus emulator: topics and subscriptions", () => {
   it("copies each message to every subscription whose rule matches", async () => {
-    running = await startWith({ topics: [eventsTopic] });
-    const sender = running.client.createSender("share-events");
+    opened.running = await startWith({ topics: [eventsTopic] });
+    const sender = opened.running.client.createSender("share-events");
     await sender.sendMessages([
       { body: "a", subject: "share.created", applicationProperties: { trust: "RX1", priority: 1 } },
       { body: "b", subject: "share.created", applicationProperties: { trust: "RX2", priority: 9 } },
       { body: "c", subject: "share.deleted", applicationProperties: { trust: "RX1", priority: 9 } },
       { body: "d", subject: "share.deleted", applicationProperties: { attempt: 3 } },
     ]);
-    expect(await bodiesIn(running, "share-events", "record")).toEqual(["a", "b", "c", "d"]);
-    expect(await bodiesIn(running, "share-events", "trust-rx1")).toEqual(["a"]);
-    expect(await bodiesIn(running, "share-events", "urgent")).toEqual(["b", "d"]);
+    expect(await bodiesIn(opened.running, "share-events", "record")).toEqual(["a", "b", "c", "d"]);
+    expect(await bodiesIn(opened.running, "share-events", "trust-rx1")).toEqual(["a"]);
+    expect(await bodiesIn(opened.running, "share-events", "urgent")).toEqual(["b", "d"]);
   });
 
   it("matches entity names case-insensitively", async () => {
-    running = await startWith({ topics: [eventsTopic] });
-    await running.client.createSender("SHARE-EVENTS").sendMessages({ body: "upper" });
-    expect(await bodiesIn(running, "Share-Events", "RECORD")).toEqual(["upper"]);
+    opened.running = await startWith({ topics: [eventsTopic] });
+    await opened.running.client.createSender("SHARE-EVENTS").sendMessages({ body: "upper" });
+    expect(await bodiesIn(opened.running, "Share-Events", "RECORD")).toEqual(["upper"]);
   });
 
   it("drops a message whose id was already sent within the duplicate detection window", async () => {
-    running = await startWith({ topics: [eventsTopic] });
-    const sender = running.client.createSender("share-events");
+    opened.running = await startWith({ topics: [eventsTopic] });
+    const sender = opened.running.client.createSender("share-events");
     await sender.sendMessages({ body: "first", messageId: "evt-1" });
     await sender.sendMessages({ body: "again", messageId: "evt-1" });
     await sender.sendMessages({ body: "other", messageId: "evt-2" });
-    expect(await bodiesIn(running, "share-events", "record")).toEqual(["first", "other"]);
+    expect(await bodiesIn(opened.running, "share-events", "record")).toEqual(["first", "other"]);
   });
 
   it("keeps one of several messages with the same id sent in one batch", async () => {
-    running = await startWith({ topics: [eventsTopic] });
-    const sender = running.client.createSender("share-events");
+    opened.running = await startWith({ topics: [eventsTopic] });
+    const sender = opened.running.client.createSender("share-events");
     const batch = await sender.createMessageBatch();
     for (const message of [
       { body: "first", messageId: "evt-1" },
@@ -93,72 +89,72 @@ describe("Service Bus emulator: topics and subscriptions", () => {
       expect(batch.tryAddMessage(message)).toBe(true);
     }
     await sender.sendMessages(batch);
-    expect(await bodiesIn(running, "share-events", "record")).toEqual(["first", "other"]);
+    expect(await bodiesIn(opened.running, "share-events", "record")).toEqual(["first", "other"]);
     // And the id is remembered: a later send of it is dropped too.
     await sender.sendMessages({ body: "late copy", messageId: "evt-1" });
-    const received = await running.client
+    const received = await opened.running.client
       .createReceiver("share-events", "record")
       .receiveMessages(10, { maxWaitTimeInMs: 1000 });
     expect(received.map((m) => m.body)).toEqual(["first", "other"]);
   });
 
   it("accepts the same message id again once the duplicate window has passed", async () => {
-    running = await startWith({
+    opened.running = await startWith({
       queues: [queue("q", { RequiresDuplicateDetection: true, DuplicateDetectionHistoryTimeWindow: "PT1S" })],
     });
-    const sender = running.client.createSender("q");
+    const sender = opened.running.client.createSender("q");
     await sender.sendMessages({ body: 1, messageId: "same" });
     await sender.sendMessages({ body: 2, messageId: "same" });
     await sleep(1200);
     await sender.sendMessages({ body: 3, messageId: "same" });
-    const received = await running.client.createReceiver("q").peekMessages(10);
+    const received = await opened.running.client.createReceiver("q").peekMessages(10);
     expect(received.map((m) => m.body)).toEqual([1, 3]);
   });
 
   it("adds, lists and removes subscription rules through the rule manager", async () => {
-    running = await startWith({ topics: [{ Name: "t", Subscriptions: [{ Name: "s" }] }] });
-    const rules = running.client.createRuleManager("t", "s");
+    opened.running = await startWith({ topics: [{ Name: "t", Subscriptions: [{ Name: "s" }] }] });
+    const rules = opened.running.client.createRuleManager("t", "s");
     await rules.createRule("only-red", { sqlExpression: "colour = 'red'" });
     await rules.createRule("by-correlation", { correlationId: "c-1" });
     await rules.deleteRule("$Default");
     const listed = [];
     for await (const rule of rules.listRules()) listed.push(rule.name);
     expect(listed).toEqual(["only-red", "by-correlation"]);
-    const sender = running.client.createSender("t");
+    const sender = opened.running.client.createSender("t");
     await sender.sendMessages([
       { body: "red", applicationProperties: { colour: "red" } },
       { body: "blue", applicationProperties: { colour: "blue" } },
       { body: "correlated", correlationId: "c-1" },
     ]);
-    expect(await bodiesIn(running, "t", "s")).toEqual(["red", "correlated"]);
+    expect(await bodiesIn(opened.running, "t", "s")).toEqual(["red", "correlated"]);
   });
 
   it("forwards messages to the entity named by ForwardTo", async () => {
-    running = await startWith({
+    opened.running = await startWith({
       queues: [queue("inbox", { ForwardTo: "outbox" }), queue("outbox")],
       topics: [{ Name: "t", Subscriptions: [{ Name: "to-outbox", Properties: { ForwardTo: "outbox" } }] }],
     });
-    await running.client.createSender("inbox").sendMessages({ body: "via queue" });
-    await running.client.createSender("t").sendMessages({ body: "via subscription" });
-    const received = await running.client
+    await opened.running.client.createSender("inbox").sendMessages({ body: "via queue" });
+    await opened.running.client.createSender("t").sendMessages({ body: "via subscription" });
+    const received = await opened.running.client
       .createReceiver("outbox")
       .receiveMessages(2, { maxWaitTimeInMs: 2000 });
     expect(received.map((m) => m.body).sort()).toEqual(["via queue", "via subscription"]);
   });
 
   it("forwards dead-lettered messages to ForwardDeadLetteredMessagesTo with their dead-letter source", async () => {
-    running = await startWith({
+    opened.running = await startWith({
       queues: [queue("work", { ForwardDeadLetteredMessagesTo: "failures" }), queue("failures")],
     });
-    await running.client.createSender("work").sendMessages({ body: "doomed" });
-    const receiver = running.client.createReceiver("work");
+    await opened.running.client.createSender("work").sendMessages({ body: "doomed" });
+    const receiver = opened.running.client.createReceiver("work");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
     if (!message) throw new Error("no message arrived");
     await receiver.deadLetterMessage(message, {
       deadLetterReason: "Poison",
       deadLetterErrorDescription: "unreadable",
     });
-    const [forwarded] = await running.client
+    const [forwarded] = await opened.running.client
       .createReceiver("failures")
       .receiveMessages(1, { maxWaitTimeInMs: 2000 });
     expect(forwarded?.body).toBe("doomed");
@@ -167,40 +163,42 @@ describe("Service Bus emulator: topics and subscriptions", () => {
   });
 
   it("dead-letters an expired message when DeadLetteringOnMessageExpiration is set, and drops it otherwise", async () => {
-    running = await startWith({
+    opened.running = await startWith({
       queues: [queue("keeps", { DeadLetteringOnMessageExpiration: true }), queue("drops")],
     });
-    await running.client.createSender("keeps").sendMessages({ body: "stale", timeToLive: 200 });
-    await running.client.createSender("drops").sendMessages({ body: "stale", timeToLive: 200 });
+    await opened.running.client.createSender("keeps").sendMessages({ body: "stale", timeToLive: 200 });
+    await opened.running.client.createSender("drops").sendMessages({ body: "stale", timeToLive: 200 });
     await sleep(1300);
-    expect(await running.client.createReceiver("keeps").receiveMessages(1, { maxWaitTimeInMs: 300 })).toEqual(
-      [],
-    );
-    const dead = running.client.createReceiver("keeps", { subQueueType: "deadLetter" });
+    expect(
+      await opened.running.client.createReceiver("keeps").receiveMessages(1, { maxWaitTimeInMs: 300 }),
+    ).toEqual([]);
+    const dead = opened.running.client.createReceiver("keeps", { subQueueType: "deadLetter" });
     const [expired] = await dead.receiveMessages(1, { maxWaitTimeInMs: 2000 });
     expect(expired?.body).toBe("stale");
     expect(expired?.deadLetterReason).toBe("TTLExpiredException");
-    expect(await running.client.createReceiver("drops").peekMessages(10)).toEqual([]);
+    expect(await opened.running.client.createReceiver("drops").peekMessages(10)).toEqual([]);
     expect(
-      await running.client.createReceiver("drops", { subQueueType: "deadLetter" }).peekMessages(10),
+      await opened.running.client.createReceiver("drops", { subQueueType: "deadLetter" }).peekMessages(10),
     ).toEqual([]);
   });
 
   it("dead-letters from a subscription into its own dead-letter queue, where it is received", async () => {
-    running = await startWith({ topics: [{ Name: "t", Subscriptions: [{ Name: "s" }, { Name: "other" }] }] });
-    await running.client.createSender("t").sendMessages({ body: "poison", messageId: "p-1" });
-    const receiver = running.client.createReceiver("t", "s");
+    opened.running = await startWith({
+      topics: [{ Name: "t", Subscriptions: [{ Name: "s" }, { Name: "other" }] }],
+    });
+    await opened.running.client.createSender("t").sendMessages({ body: "poison", messageId: "p-1" });
+    const receiver = opened.running.client.createReceiver("t", "s");
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 2000 });
     if (!message) throw new Error("no message arrived");
     await receiver.deadLetterMessage(message, {
       deadLetterReason: "Bad",
       deadLetterErrorDescription: "bad data",
     });
-    const dead = running.client.createReceiver("t", "s", { subQueueType: "deadLetter" });
+    const dead = opened.running.client.createReceiver("t", "s", { subQueueType: "deadLetter" });
     const [dlq] = await dead.receiveMessages(1, { maxWaitTimeInMs: 2000 });
     expect([dlq?.body, dlq?.messageId, dlq?.deadLetterReason]).toEqual(["poison", "p-1", "Bad"]);
     await dead.completeMessage(dlq as NonNullable<typeof dlq>);
     expect(await dead.peekMessages(10)).toEqual([]);
-    expect(await bodiesIn(running, "t", "other")).toEqual(["poison"]);
+    expect(await bodiesIn(opened.running, "t", "other")).toEqual(["poison"]);
   });
 });

@@ -3,12 +3,12 @@
 // when its time-to-live passes and the entity does not dead-letter expired messages.
 import type { Message } from "rhea";
 import type { StoredMessage } from "../store/storedMessage.js";
-import type { MessageEntity } from "./entity.js";
+import type { EntityParts } from "./entityParts.js";
 import { ANNOTATION, withAnnotation, withProperties } from "./messageFields.js";
 
 /** Moves a message to the dead-letter queue, or to ForwardDeadLetteredMessagesTo when configured. */
 export function deadLetter(
-  entity: MessageEntity,
+  entity: EntityParts,
   record: StoredMessage,
   now: number,
   reason: string | undefined,
@@ -42,7 +42,7 @@ export function deadLetter(
  * that cannot be forwarded is kept in the transfer dead-letter queue, as Service Bus does, rather than lost.
  */
 export function forwardOrKeep(
-  entity: MessageEntity,
+  entity: EntityParts,
   target: string,
   record: StoredMessage,
   message: Message,
@@ -58,7 +58,7 @@ export function forwardOrKeep(
 }
 
 /** A message whose time-to-live has passed (already out of the ready list): dead-lettered or dropped. */
-export function expire(entity: MessageEntity, record: StoredMessage, now: number): void {
+export function expire(entity: EntityParts, record: StoredMessage, now: number): void {
   if (entity.settings.deadLetterOnExpiration) {
     deadLetter(entity, record, now, "TTLExpiredException", "The message expired and was dead lettered.");
   } else {

@@ -7,22 +7,14 @@ import type { StoredMessage } from "../store/storedMessage.js";
 import type { Consumer } from "./consumer.js";
 import { deadLetter, expire, forwardOrKeep } from "./deadLetters.js";
 import { runClock } from "./entityClock.js";
+import type { EntityHost, EntityParts } from "./entityParts.js";
 import { BrokerError, Condition } from "./errors.js";
 import { ensureMessageId, scheduledTimeOf, sessionIdOf } from "./messageFields.js";
 import { SessionTable } from "./sessions.js";
 import { SessionWaiters } from "./sessionWaiters.js";
 import { deadLetterSettings, type EntitySettings } from "./settings.js";
 
-/** Why a message could not be forwarded; it then goes to the transfer dead-letter queue with this reason. */
-export interface ForwardFailure {
-  readonly reason: string;
-  readonly description: string;
-}
-
-/** What an entity needs from its namespace: delivering forwarded messages to another entity by name. */
-export interface EntityHost {
-  forward(target: string, message: Message, now: number): ForwardFailure | undefined;
-}
+export type { EntityHost, ForwardFailure } from "./entityParts.js";
 
 /** Entities asked to dispatch while a send is under way; undefined outside one (see `dispatchAfter`). */
 let held: Set<MessageEntity> | undefined;
@@ -43,7 +35,7 @@ export function dispatchAfter<T>(send: () => T): T {
   }
 }
 
-export class MessageEntity {
+export class MessageEntity implements EntityParts {
   readonly store = new MessageStore();
   readonly sessions = new SessionTable();
   readonly sessionWaiters = new SessionWaiters();

@@ -1,15 +1,15 @@
 // The clock of one queue, subscription or dead-letter queue, run on every tick of the namespace: lock expiry,
 // scheduled messages becoming active, session lock expiry and time-to-live.
 import { expire } from "./deadLetters.js";
-import type { MessageEntity } from "./entity.js";
+import type { EntityParts } from "./entityParts.js";
 import { Condition } from "./errors.js";
 
 /** Expired messages are swept from the ready list this often; receivers never get one in between anyway. */
 const TTL_SWEEP_MS = 1000;
 
-const lastTtlSweep = new WeakMap<MessageEntity, number>();
+const lastTtlSweep = new WeakMap<EntityParts, number>();
 
-export function runClock(entity: MessageEntity, now: number): void {
+export function runClock(entity: EntityParts, now: number): void {
   for (const record of entity.store.expiredLocks(now)) {
     if (entity.lockExpired(record, now)) entity.release(record, now);
   }
