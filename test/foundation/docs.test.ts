@@ -68,6 +68,20 @@ describe("the documentation", () => {
     for (const page of docs) expect(readme, page).toContain(`](${page})`);
   });
 
+  it("lists every npm script in README's table of scripts", () => {
+    const { scripts } = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
+    const rows = read("README.md")
+      .split("\n")
+      .filter((line) => line.startsWith("| `npm "));
+    for (const name of Object.keys(scripts)) {
+      const command = name === "start" || name === "test" ? `npm ${name}` : `npm run ${name}`;
+      expect(
+        rows.some((row) => row.startsWith(`| \`${command}\``) || row.startsWith(`| \`${command} `)),
+        command,
+      ).toBe(true);
+    }
+  });
+
   it("has relative links that lead to an existing file and heading", () => {
     for (const page of pages) {
       for (const line of proseLines(read(page))) {
