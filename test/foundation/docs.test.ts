@@ -68,6 +68,13 @@ describe("the documentation", () => {
     for (const page of docs) expect(readme, page).toContain(`](${page})`);
   });
 
+  it("shows every screen kept in docs/screens in README", () => {
+    const readme = read("README.md");
+    const screens = readdirSync(join(root, "docs/screens")).filter((name) => name.endsWith(".png"));
+    expect(screens.length).toBeGreaterThan(0);
+    for (const name of screens) expect(readme, name).toContain(`](docs/screens/${name})`);
+  });
+
   it("lists every npm script in README's table of scripts", () => {
     const { scripts } = JSON.parse(read("package.json")) as { scripts: Record<string, string> };
     const rows = read("README.md")
