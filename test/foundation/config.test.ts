@@ -157,11 +157,11 @@ describe("configuration", () => {
     expect(config.PAYLOAD_STORAGE_URL).toBe("https://staffpassport.blob.core.windows.net/");
   });
 
-  it("lists every setting in local.settings.sample.json and in README's table", () => {
-    const readme = readFileSync(new URL("../../README.md", import.meta.url), "utf8");
+  it("lists every setting in local.settings.sample.json and in the operators' settings table", () => {
+    const operators = readFileSync(new URL("../../docs/operators.md", import.meta.url), "utf8");
     for (const name of SETTING_NAMES) {
       expect(Object.keys(valid)).toContain(name);
-      expect(readme).toContain(`| \`${name}\``);
+      expect(operators).toContain(`| \`${name}\``);
     }
   });
 });
