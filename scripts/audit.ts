@@ -1,7 +1,7 @@
 // `npm run audit -- --subject <DID> | --trust <ID> [--since <date>] [--json]`: prints the audit entries of one person
 // or one trust, oldest first, for answering a subject-access request or reviewing an incident. It only reads. It
 // connects to COSMOS_ENDPOINT / COSMOS_DATABASE: the emulator's key on loopback, else the operator's own Azure sign-in
-// (DefaultAzureCredential), which needs read access to the `audit` container (README, "Reading the audit trail").
+// (DefaultAzureCredential), which needs read access to the `audit` container (docs/operators.md, "Reading the audit trail").
 import { parseArgs } from "node:util";
 import { DefaultAzureCredential } from "@azure/identity";
 import { cosmosAuditTrail } from "../src/adapters/cosmos/auditTrail.js";

@@ -210,5 +210,5 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   );
 }
 
-/** Every setting's name, so that tests can hold README and the sample settings file to the schema. */
+/** Every setting's name, so that tests can hold the settings table (docs/operators.md) and the sample settings file to the schema. */
 export const SETTING_NAMES = Object.keys(settingsShape.shape);

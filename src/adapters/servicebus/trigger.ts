@@ -53,7 +53,7 @@ export async function consume<T>(
     messageId: message.messageId,
     deliveryCount,
   });
-  // The message's own trace context first: the Functions host does not always continue it (see README).
+  // The message's own trace context first: the Functions host does not always continue it (docs/operators.md, "Following one share").
   const parent =
     contextFrom(message.applicationProperties) ??
     contextFrom(
