@@ -5,13 +5,7 @@ import { createHash } from "node:crypto";
 import type { CredentialRequestStore } from "../../app/ports.js";
 import type { CredentialRequest } from "../../domain/credentialRequest.js";
 import type { ContainerRef } from "./client.js";
-import {
-  cosmosCall,
-  cosmosStatus,
-  dropOutbox,
-  replaceIfMatch,
-  versionedOf,
-} from "./errors.js";
+import { cosmosCall, cosmosStatus, dropOutbox, replaceIfMatch, versionedOf } from "./errors.js";
 import { dueInOutbox, outboxRetries } from "./outbox.js";
 import { newestForStaff } from "./staffQuery.js";
 
