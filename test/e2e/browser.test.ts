@@ -4,7 +4,8 @@
 // order, labelled controls, no sideways scrolling) and saved to .local/screenshots (git-ignored); README_SCREENS=1
 // also refreshes README's screens in docs/screens. The portal polls on a timer: each test moves the browser's clock
 // on by a poll interval instead of waiting for it, so the service, the wallet and the trust run in real time.
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import {
@@ -163,9 +164,23 @@ const SCREEN_PROBLEMS = `(() => {
   return problems;
 })()`;
 
+/** axe-core's browser build, evaluated in the page (its CSP takes no inline script, and the audit is no page's). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+/** WCAG 2.2 AA: the level an NHS service must meet. */
+const AXE_RUN = `axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } })
+  .then((results) => results.violations.map((violation) => violation.id + " (" + violation.impact + "): "
+    + violation.nodes.map((node) => node.target.join(" ")).join(", ")))`;
+
+/** The screen's WCAG 2.2 AA violations by axe-core, one line each: rule, impact and the elements at fault. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate("typeof window.axe === 'object'"))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(AXE_RUN);
+}
+
 /** Checks the screen the page shows and saves a picture of it: the whole page, or only `area` when given. */
 async function screen(page: Page, name: string, area?: Locator): Promise<void> {
   expect(await page.evaluate(SCREEN_PROBLEMS)).toEqual([]);
+  expect(await accessibilityViolations(page), `axe on ${name}`).toEqual([]);
   const clip = area === undefined ? undefined : await area.boundingBox();
   await page.screenshot({
     path: `${SCREENSHOTS}/${name}.png`,
