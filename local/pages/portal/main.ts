@@ -12,7 +12,7 @@
 //
 // Where a trust accepts both Microsoft Authenticator and standard (OpenID4VP) wallets, the person chooses theirs
 // before logging in; the login and every share of that session then ask for that wallet's protocol.
-import { h, show, sleep } from "../shared/dom.js";
+import { clearProblem, h, show, showProblem, sleep } from "../shared/dom.js";
 import {
   ApiError,
   api,
@@ -261,6 +261,7 @@ function accessKeyQuestion(notice?: string): void {
     protocol = wallet === "openid4vp" ? "openid4vp" : "verifiedid";
     if (value === "yes") void logIn();
     else if (value === "no") {
+      clearProblem();
       answer.replaceChildren(
         h("div", { class: "nhsuk-card nhsuk-card__content", id: "no-key" }, [
           h("h2", {}, "You need an access key first"),
@@ -288,7 +289,7 @@ function accessKeyQuestion(notice?: string): void {
           ),
         ]),
       );
-    } else answer.replaceChildren(h("p", { class: "nhsuk-error-message" }, "Choose Yes or No."));
+    } else showProblem(answer, "has-key-yes", "Choose Yes or No.");
   };
   show(
     h("h1", {}, trustName()),
@@ -605,8 +606,10 @@ async function credentials(notice?: string): Promise<void> {
     const ticked = [...document.querySelectorAll<HTMLInputElement>('input[name="credential"]:checked')];
     selected = new Set(ticked.map((box) => box.value));
     if (selected.size === 0) {
-      problem.replaceChildren(
-        h("p", { class: "nhsuk-error-message" }, "Select at least one credential to share."),
+      showProblem(
+        problem,
+        `credential-${credentialTypes[0]?.type ?? ""}`,
+        "Select at least one credential to share.",
       );
       return;
     }
@@ -666,10 +669,7 @@ function summary(): void {
     event.preventDefault();
     const box = document.getElementById("connect") as HTMLInputElement | null;
     if (box?.checked) void share([...selected]);
-    else
-      problem.replaceChildren(
-        h("p", { class: "nhsuk-error-message" }, "Choose 'Yes, connect to my wallet' to go on."),
-      );
+    else showProblem(problem, "connect", "Choose 'Yes, connect to my wallet' to go on.");
   };
   show(
     h("h1", {}, "Check the credentials you are sharing"),
@@ -840,16 +840,18 @@ async function share(types: string[]): Promise<void> {
 function shared(view: ShareView): void {
   next();
   show(
-    h("h1", {}, "Credentials shared"),
-    h("div", { class: "nhsuk-card nhsuk-card__content", id: "confirmation" }, [
-      h(
-        "p",
-        { class: "nhsuk-inset-text status ok", role: "status" },
-        `The listed credentials have been shared with ${trustNameOf(view.trustId)}.`,
-      ),
+    h("div", { id: "confirmation" }, [
+      h("div", { class: "nhsuk-panel" }, [
+        h("h1", { class: "nhsuk-panel__title" }, "Credentials shared"),
+        h(
+          "p",
+          { class: "nhsuk-panel__body", role: "status" },
+          `The listed credentials have been shared with ${trustNameOf(view.trustId)}.`,
+        ),
+      ]),
       h(
         "ul",
-        {},
+        { class: "nhsuk-list nhsuk-list--bullet" },
         (view.credentials ?? []).map((credential) =>
           h("li", {}, decisionText(credential.type, credential.decision)),
         ),
