@@ -224,8 +224,10 @@ function accessKeyQuestion(notice?: string): void {
             { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
             "Which wallet holds your access key?",
           ),
-          walletChoice("verifiedid", "Microsoft Authenticator"),
-          walletChoice("openid4vp", "Another wallet (OpenID4VP)"),
+          h("div", { class: "nhsuk-radios" }, [
+            walletChoice("verifiedid", "Microsoft Authenticator"),
+            walletChoice("openid4vp", "Another wallet (OpenID4VP)"),
+          ]),
         ]),
       );
     } else if (!yes) walletArea.replaceChildren();
@@ -301,8 +303,7 @@ function accessKeyQuestion(notice?: string): void {
           { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
           "Do you already have an access key for this organisation?",
         ),
-        choice("yes", "Yes"),
-        choice("no", "No"),
+        h("div", { class: "nhsuk-radios" }, [choice("yes", "Yes"), choice("no", "No")]),
       ]),
       walletArea,
       h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),
@@ -630,28 +631,32 @@ async function credentials(notice?: string): Promise<void> {
           { class: "nhsuk-hint" },
           "You can only share credentials that you have in your Microsoft Authenticator wallet.",
         ),
-        credentialTypes.map((entry) =>
-          h("div", { class: "nhsuk-checkboxes__item" }, [
-            h("input", {
-              class: "nhsuk-checkboxes__input",
-              type: "checkbox",
-              name: "credential",
-              id: `credential-${entry.type}`,
-              value: entry.type,
-              checked: selected.has(entry.type),
-              "aria-describedby": `credential-${entry.type}-hint`,
-            }),
-            h(
-              "label",
-              { class: "nhsuk-label nhsuk-checkboxes__label", for: `credential-${entry.type}` },
-              entry.displayName,
-            ),
-            h(
-              "div",
-              { class: "nhsuk-hint nhsuk-checkboxes__hint", id: `credential-${entry.type}-hint` },
-              entry.description,
-            ),
-          ]),
+        h(
+          "div",
+          { class: "nhsuk-checkboxes" },
+          credentialTypes.map((entry) =>
+            h("div", { class: "nhsuk-checkboxes__item" }, [
+              h("input", {
+                class: "nhsuk-checkboxes__input",
+                type: "checkbox",
+                name: "credential",
+                id: `credential-${entry.type}`,
+                value: entry.type,
+                checked: selected.has(entry.type),
+                "aria-describedby": `credential-${entry.type}-hint`,
+              }),
+              h(
+                "label",
+                { class: "nhsuk-label nhsuk-checkboxes__label", for: `credential-${entry.type}` },
+                entry.displayName,
+              ),
+              h(
+                "div",
+                { class: "nhsuk-hint nhsuk-checkboxes__hint", id: `credential-${entry.type}-hint` },
+                entry.description,
+              ),
+            ]),
+          ),
         ),
       ]),
       problem,
@@ -691,20 +696,24 @@ function summary(): void {
           { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
           "Connect to your wallet to share them?",
         ),
-        h("div", { class: "nhsuk-checkboxes__item" }, [
-          h("input", {
-            class: "nhsuk-checkboxes__input",
-            type: "checkbox",
-            id: "connect",
-            name: "connect",
-            value: "yes",
-          }),
-          h(
-            "label",
-            { class: "nhsuk-label nhsuk-checkboxes__label", for: "connect" },
-            "Yes, connect to my wallet",
-          ),
-        ]),
+        h(
+          "div",
+          { class: "nhsuk-checkboxes" },
+          h("div", { class: "nhsuk-checkboxes__item" }, [
+            h("input", {
+              class: "nhsuk-checkboxes__input",
+              type: "checkbox",
+              id: "connect",
+              name: "connect",
+              value: "yes",
+            }),
+            h(
+              "label",
+              { class: "nhsuk-label nhsuk-checkboxes__label", for: "connect" },
+              "Yes, connect to my wallet",
+            ),
+          ]),
+        ),
       ]),
       problem,
       h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),

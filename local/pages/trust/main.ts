@@ -387,21 +387,25 @@ function requestForm(): HTMLElement {
       ),
       h("fieldset", { class: "nhsuk-fieldset" }, [
         h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" }, "Credentials to ask for"),
-        SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
-          h("div", { class: "nhsuk-checkboxes__item" }, [
-            h("input", {
-              class: "nhsuk-checkboxes__input",
-              type: "checkbox",
-              name: "credential",
-              id: `ask-${entry.type}`,
-              value: entry.type,
-            }),
-            h(
-              "label",
-              { class: "nhsuk-label nhsuk-checkboxes__label", for: `ask-${entry.type}` },
-              entry.displayName,
-            ),
-          ]),
+        h(
+          "div",
+          { class: "nhsuk-checkboxes" },
+          SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
+            h("div", { class: "nhsuk-checkboxes__item" }, [
+              h("input", {
+                class: "nhsuk-checkboxes__input",
+                type: "checkbox",
+                name: "credential",
+                id: `ask-${entry.type}`,
+                value: entry.type,
+              }),
+              h(
+                "label",
+                { class: "nhsuk-label nhsuk-checkboxes__label", for: `ask-${entry.type}` },
+                entry.displayName,
+              ),
+            ]),
+          ),
         ),
       ]),
       field(

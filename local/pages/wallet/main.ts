@@ -309,25 +309,29 @@ async function openRequest(url: string): Promise<void> {
           { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
           `You hold ${offers.length} of these: which one do you want to present?`,
         ),
-        offers.map((offer) =>
-          h("div", { class: "nhsuk-radios__item" }, [
-            h("input", {
-              class: "nhsuk-radios__input",
-              type: "radio",
-              name: `choose-${key}`,
-              id: `choose-${offer.id}`,
-              value: offer.id,
-              checked: offer.id === firstFit,
-            }),
-            h(
-              "label",
-              { class: "nhsuk-label nhsuk-radios__label", for: `choose-${offer.id}` },
-              labelOf(
-                held.find((credential) => credential.id === offer.id),
-                offer,
+        h(
+          "div",
+          { class: "nhsuk-radios" },
+          offers.map((offer) =>
+            h("div", { class: "nhsuk-radios__item" }, [
+              h("input", {
+                class: "nhsuk-radios__input",
+                type: "radio",
+                name: `choose-${key}`,
+                id: `choose-${offer.id}`,
+                value: offer.id,
+                checked: offer.id === firstFit,
+              }),
+              h(
+                "label",
+                { class: "nhsuk-label nhsuk-radios__label", for: `choose-${offer.id}` },
+                labelOf(
+                  held.find((credential) => credential.id === offer.id),
+                  offer,
+                ),
               ),
-            ),
-          ]),
+            ]),
+          ),
         ),
       ]),
       disclosed,
