@@ -683,11 +683,24 @@ function summary(): void {
       answering
         ? h("p", { class: "nhsuk-hint" }, `This answers its request of ${when(answering.createdAt)}.`)
         : undefined,
-      h(
-        "ul",
-        { id: "summary-list" },
-        [...selected].map((type) => h("li", {}, displayName(type))),
-      ),
+      h("dl", { class: "nhsuk-summary-list", id: "summary-list" }, [
+        h("div", { class: "nhsuk-summary-list__row" }, [
+          h("dt", { class: "nhsuk-summary-list__key" }, "Organisation"),
+          h("dd", { class: "nhsuk-summary-list__value" }, trustName()),
+        ]),
+        h("div", { class: "nhsuk-summary-list__row" }, [
+          h("dt", { class: "nhsuk-summary-list__key" }, "Credentials"),
+          h(
+            "dd",
+            { class: "nhsuk-summary-list__value" },
+            h(
+              "ul",
+              { class: "nhsuk-list nhsuk-list--bullet" },
+              [...selected].map((type) => h("li", {}, displayName(type))),
+            ),
+          ),
+        ]),
+      ]),
     ]),
     h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit }, [
       h("fieldset", { class: "nhsuk-fieldset" }, [
