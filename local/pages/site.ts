@@ -1,21 +1,47 @@
-// The demo pages (portal, wallet, trust): each folder's index.html, the shared and the page's own CSS, and its
-// main.ts bundled for the browser with esbuild, built in memory at start and served as static files.
+// The demo pages (portal, wallet, trust): each folder's index.html, the NHS.UK design system's CSS, the shared and
+// the page's own CSS, and its main.ts bundled for the browser with esbuild, built in memory at start and served.
 import { readFile } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 export type PageName = "portal" | "wallet" | "trust";
 
-/** A page's files by path (`/`, `/main.js`, `/style.css`). */
+/** A page's files by path (`/`, `/main.js`, `/nhsuk.css`, `/style.css`). */
 export type Site = ReadonlyMap<string, { readonly contentType: string; readonly body: Buffer }>;
 
 const PAGES_DIR = fileURLToPath(new URL(".", import.meta.url));
+const NHSUK_CSS = createRequire(import.meta.url).resolve("nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css");
+const NHSUK_DIR = dirname(NHSUK_CSS);
+
+/**
+ * nhsuk-frontend's compiled CSS without its @font-face rules: they fetch the Frutiger font from the NHS's asset
+ * host, and the pages load nothing from outside, so text falls back to the design system's own Arial stack.
+ */
+async function designSystemCss(): Promise<string> {
+  return (await readFile(NHSUK_CSS, "utf8")).replace(/@font-face\{[^}]*\}/g, "");
+}
+
+/** The design system's icons its CSS points at (`/assets/images/…svg`), served at those paths from this origin. */
+async function designSystemIcons(css: string): Promise<[string, { contentType: string; body: Buffer }][]> {
+  const paths = [
+    ...new Set([...css.matchAll(/url\((\/assets\/images\/[\w-]+\.svg)\)/g)].map((match) => match[1] ?? "")),
+  ];
+  return Promise.all(
+    paths.map(async (path) => [
+      path,
+      { contentType: "image/svg+xml", body: await readFile(`${NHSUK_DIR}${path}`) },
+    ]),
+  );
+}
 
 export async function buildSite(name: PageName): Promise<Site> {
   const folder = `${PAGES_DIR}${name}/`;
-  const [html, commonCss, pageCss, bundle] = await Promise.all([
+  const [html, nhsukCss, commonCss, pageCss, bundle] = await Promise.all([
     readFile(`${folder}index.html`),
+    designSystemCss(),
     readFile(`${PAGES_DIR}common.css`, "utf8"),
     readFile(`${folder}style.css`, "utf8").catch(() => ""),
     build({
@@ -30,10 +56,13 @@ export async function buildSite(name: PageName): Promise<Site> {
     }),
   ]);
   const script = bundle.outputFiles[0]?.contents ?? new Uint8Array();
+  const icons = await designSystemIcons(nhsukCss);
   return new Map([
     ["/", { contentType: "text/html; charset=utf-8", body: html }],
     ["/main.js", { contentType: "text/javascript; charset=utf-8", body: Buffer.from(script) }],
+    ["/nhsuk.css", { contentType: "text/css; charset=utf-8", body: Buffer.from(nhsukCss) }],
     ["/style.css", { contentType: "text/css; charset=utf-8", body: Buffer.from(`${commonCss}\n${pageCss}`) }],
+    ...icons,
   ]);
 }
 

@@ -4,7 +4,8 @@
 // order, labelled controls, no sideways scrolling) and saved to .local/screenshots (git-ignored); README_SCREENS=1
 // also refreshes README's screens in docs/screens. The portal polls on a timer: each test moves the browser's clock
 // on by a poll interval instead of waiting for it, so the service, the wallet and the trust run in real time.
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { delimiter, join } from "node:path";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import {
@@ -163,9 +164,23 @@ const SCREEN_PROBLEMS = `(() => {
   return problems;
 })()`;
 
+/** axe-core's browser build, evaluated in the page (its CSP takes no inline script, and the audit is no page's). */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+/** WCAG 2.2 AA: the level an NHS service must meet. */
+const AXE_RUN = `axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } })
+  .then((results) => results.violations.map((violation) => violation.id + " (" + violation.impact + "): "
+    + violation.nodes.map((node) => node.target.join(" ")).join(", ")))`;
+
+/** The screen's WCAG 2.2 AA violations by axe-core, one line each: rule, impact and the elements at fault. */
+async function accessibilityViolations(page: Page): Promise<string[]> {
+  if (!(await page.evaluate("typeof window.axe === 'object'"))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(AXE_RUN);
+}
+
 /** Checks the screen the page shows and saves a picture of it: the whole page, or only `area` when given. */
 async function screen(page: Page, name: string, area?: Locator): Promise<void> {
   expect(await page.evaluate(SCREEN_PROBLEMS)).toEqual([]);
+  expect(await accessibilityViolations(page), `axe on ${name}`).toEqual([]);
   const clip = area === undefined ? undefined : await area.boundingBox();
   await page.screenshot({
     path: `${SCREENSHOTS}/${name}.png`,
@@ -173,6 +188,15 @@ async function screen(page: Page, name: string, area?: Locator): Promise<void> {
     scale: "css",
     ...(clip ? { clip } : {}),
   });
+}
+
+/** The error summary is shown, has the focus and links its one problem to the field at fault. */
+async function problemSummary(page: Page, problem: string, field: string): Promise<void> {
+  const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });
+  await summary.waitFor();
+  expect(await summary.getByRole("link").getAttribute("href")).toBe(field);
+  expect(await summary.getByRole("link").textContent()).toBe(problem);
+  expect(await page.evaluate('document.activeElement.classList.contains("nhsuk-error-summary")')).toBe(true);
 }
 
 async function chooseTrust(portal: Page, search: string, name: string): Promise<void> {
@@ -311,10 +335,15 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await portal.getByRole("group").locator("legend").textContent()).toBe(
       "Do you already have an access key for this organisation?",
     );
+    // No answer: the error summary says so, takes the focus and links to the first radio.
+    await button(portal, "Continue").click();
+    await problemSummary(portal, "Choose Yes or No.", "#has-key-yes");
+    await screen(portal, "02-access-key-question-unanswered");
     await portal.getByRole("radio", { name: "No", exact: true }).check();
     await button(portal, "Continue").click();
     const noKey = portal.locator("#no-key");
     await noKey.waitFor();
+    expect(await portal.locator(".nhsuk-error-summary").count()).toBe(0);
     expect(await noKey.getByRole("heading").textContent()).toBe("You need an access key first");
     expect(await noKey.textContent()).toContain(
       `You will need to get an access key for ${OXFORD} before you can share credentials with it.`,
@@ -329,6 +358,37 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
 
     await button(portal, "Choose another organisation").click();
     await heading(portal, "Which organisation do you want to share your credentials with?").waitFor();
+  });
+
+  it("walks to the login QR code with the keyboard alone, the focus on each new screen's heading", async () => {
+    const { portal } = await journey();
+    const focused = () => portal.evaluate("document.activeElement.textContent.trim()");
+    const focusedTag = () => portal.evaluate("document.activeElement.tagName");
+    /** Presses Tab until the focus is on `text`; at most `most` times. */
+    const tabTo = async (text: string, most = 12) => {
+      for (let presses = 0; presses < most && (await focused()) !== text; presses += 1)
+        await portal.keyboard.press("Tab");
+      expect(await focused()).toBe(text);
+    };
+    await portal.keyboard.press("Tab");
+    expect(await portal.evaluate("document.activeElement.id")).toBe("search");
+    await portal.keyboard.type("Oxford");
+    await portal.keyboard.press("Enter");
+    await button(portal, OXFORD).waitFor();
+    await tabTo(OXFORD);
+    await portal.keyboard.press("Enter");
+    await heading(portal, OXFORD).waitFor();
+    expect([await focusedTag(), await focused()]).toEqual(["H1", OXFORD]);
+    // Into the radios: Tab reaches "Yes", Space chooses it, Tab goes on to "Continue".
+    await portal.keyboard.press("Tab");
+    expect(await portal.evaluate("document.activeElement.id")).toBe("has-key-yes");
+    await portal.keyboard.press("Space");
+    expect(await portal.getByRole("radio", { name: "Yes", exact: true }).isChecked()).toBe(true);
+    await tabTo("Continue");
+    await portal.keyboard.press("Enter");
+    await portal.locator("img.qr").waitFor();
+    expect([await focusedTag(), await focused()]).toEqual(["H1", `Log in to ${OXFORD}`]);
+    await screen(portal, "03-keyboard-login-qr-code");
   });
 
   it("logs in with the access key the person picks in the wallet, the QR code's status following the wallet", async () => {
@@ -383,7 +443,11 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     // Nothing ticked: the list says so and stays.
     await tick(portal, []);
     await button(portal, "Continue").click();
-    await portal.getByText("Select at least one credential to share.").waitFor();
+    await problemSummary(
+      portal,
+      "Select at least one credential to share.",
+      "#credential-StaffPassportIdentity",
+    );
     await tick(portal, ["StaffPassportIdentity", "StaffPassportDbsCheck"]);
     await button(portal, "Continue").click();
 
@@ -391,7 +455,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await items(portal.locator("#summary-list"))).toEqual(["Identity", "DBS check"]);
     // "Continue" without "Yes, connect to my wallet" stays on the summary and says why.
     await button(portal, "Continue").click();
-    await portal.getByText("Choose 'Yes, connect to my wallet' to go on.").waitFor();
+    await problemSummary(portal, "Choose 'Yes, connect to my wallet' to go on.", "#connect");
     await portal.getByRole("checkbox", { name: "Yes, connect to my wallet" }).check();
     await screen(portal, "07-summary");
     await button(portal, "Continue").click();

@@ -24,10 +24,22 @@ beforeAll(async () => {
 afterAll(() => host.close());
 
 describe("the demo pages", () => {
-  it("builds each page into its HTML, its stylesheet and one browser bundle", async () => {
+  it("builds each page into its HTML, the design system's stylesheet and its own, and one browser bundle", async () => {
     for (const name of ["portal", "wallet", "trust"] as const) {
       const site = name === "portal" ? portal : await buildSite(name);
-      expect([...site.keys()].sort()).toEqual(["/", "/main.js", "/style.css"]);
+      const paths = [...site.keys()];
+      expect(paths.filter((path) => !path.startsWith("/assets/images/")).sort()).toEqual([
+        "/",
+        "/main.js",
+        "/nhsuk.css",
+        "/style.css",
+      ]);
+      // The NHS.UK design system's CSS, with nothing in it that the browser would fetch from elsewhere.
+      const designSystem = site.get("/nhsuk.css")?.body.toString("utf8") ?? "";
+      expect(designSystem).toContain(".nhsuk-button");
+      expect(designSystem).not.toMatch(/url\(\s*["']?(https?:)?\/\//);
+      // Each icon the CSS points at is served with it.
+      for (const [, icon] of designSystem.matchAll(/url\(([^)]+)\)/g)) expect(paths).toContain(icon);
       const script = site.get("/main.js")?.body.toString("utf8") ?? "";
       // Bundled: no import left for the browser to resolve, and no Node built-in pulled in.
       expect(script).not.toMatch(/^import /m);

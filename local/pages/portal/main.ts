@@ -12,7 +12,7 @@
 //
 // Where a trust accepts both Microsoft Authenticator and standard (OpenID4VP) wallets, the person chooses theirs
 // before logging in; the login and every share of that session then ask for that wallet's protocol.
-import { h, show, sleep } from "../shared/dom.js";
+import { clearProblem, h, show, showProblem, sleep } from "../shared/dom.js";
 import {
   ApiError,
   api,
@@ -74,7 +74,7 @@ function missingNote(view: ShareView): HTMLElement | undefined {
   if (missing.length === 0) return undefined;
   return h(
     "p",
-    { class: "hint missing" },
+    { class: "nhsuk-hint missing" },
     `Asked for but not shared: ${missing.map(displayName).join(", ")}.`,
   );
 }
@@ -124,7 +124,7 @@ async function download(region: HTMLElement, fetchFile: (token: string) => Promi
     region.replaceChildren();
   } catch (error) {
     if (handleSessionError(error)) return;
-    region.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+    region.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
   }
 }
 
@@ -143,6 +143,7 @@ function chooseTrust(): void {
   next();
   const results = h("div", { id: "results", "aria-live": "polite" });
   const input = h("input", {
+    class: "nhsuk-input",
     id: "search",
     type: "search",
     name: "search",
@@ -152,7 +153,9 @@ function chooseTrust(): void {
     event.preventDefault();
     const text = input.value.trim();
     if (text.length < 2) {
-      results.replaceChildren(h("p", { class: "error-message" }, "Type at least 2 characters of the name."));
+      results.replaceChildren(
+        h("p", { class: "nhsuk-error-message" }, "Type at least 2 characters of the name."),
+      );
       return;
     }
     try {
@@ -165,7 +168,7 @@ function chooseTrust(): void {
               h("h2", {}, "Select your organisation"),
               h(
                 "ul",
-                { class: "plain" },
+                { class: "nhsuk-list" },
                 trusts.map((found) =>
                   h(
                     "li",
@@ -174,7 +177,7 @@ function chooseTrust(): void {
                       "button",
                       {
                         type: "button",
-                        class: "link",
+                        class: "link nhsuk-link",
                         onclick: () => {
                           trust = found;
                           session = undefined;
@@ -189,16 +192,16 @@ function chooseTrust(): void {
             ]),
       );
     } catch (error) {
-      results.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+      results.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
     }
   };
   show(
     h("h1", {}, "Which organisation do you want to share your credentials with?"),
-    h("form", { class: "card", onsubmit: search }, [
-      h("label", { for: "search" }, "Organisation name"),
-      h("p", { class: "hint", id: "search-hint" }, "For example, Oxford or Manchester"),
+    h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit: search }, [
+      h("label", { class: "nhsuk-label", for: "search" }, "Organisation name"),
+      h("p", { class: "nhsuk-hint", id: "search-hint" }, "For example, Oxford or Manchester"),
       input,
-      h("div", {}, h("button", { type: "submit" }, "Search")),
+      h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Search")),
     ]),
     results,
   );
@@ -215,29 +218,43 @@ function accessKeyQuestion(notice?: string): void {
     const yes = (event.target as HTMLInputElement).value === "yes";
     if (yes && offersBothWallets(trust) && walletArea.childElementCount === 0) {
       walletArea.replaceChildren(
-        h("fieldset", {}, [
-          h("legend", {}, "Which wallet holds your access key?"),
-          walletChoice("verifiedid", "Microsoft Authenticator"),
-          walletChoice("openid4vp", "Another wallet (OpenID4VP)"),
+        h("fieldset", { class: "nhsuk-fieldset" }, [
+          h(
+            "legend",
+            { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+            "Which wallet holds your access key?",
+          ),
+          h("div", { class: "nhsuk-radios" }, [
+            walletChoice("verifiedid", "Microsoft Authenticator"),
+            walletChoice("openid4vp", "Another wallet (OpenID4VP)"),
+          ]),
         ]),
       );
     } else if (!yes) walletArea.replaceChildren();
   };
   const choice = (value: string, label: string) =>
-    h("div", { class: "choice" }, [
-      h("input", { type: "radio", name: "has-key", id: `has-key-${value}`, value, onchange: askWallet }),
-      h("label", { for: `has-key-${value}` }, label),
+    h("div", { class: "nhsuk-radios__item" }, [
+      h("input", {
+        class: "nhsuk-radios__input",
+        type: "radio",
+        name: "has-key",
+        id: `has-key-${value}`,
+        value,
+        onchange: askWallet,
+      }),
+      h("label", { class: "nhsuk-label nhsuk-radios__label", for: `has-key-${value}` }, label),
     ]);
   const walletChoice = (value: Protocol, label: string) =>
-    h("div", { class: "choice" }, [
+    h("div", { class: "nhsuk-radios__item" }, [
       h("input", {
+        class: "nhsuk-radios__input",
         type: "radio",
         name: "wallet",
         id: `wallet-${value}`,
         value,
         checked: value === protocol,
       }),
-      h("label", { for: `wallet-${value}` }, label),
+      h("label", { class: "nhsuk-label nhsuk-radios__label", for: `wallet-${value}` }, label),
     ]);
   const onsubmit = (event: Event) => {
     event.preventDefault();
@@ -246,8 +263,9 @@ function accessKeyQuestion(notice?: string): void {
     protocol = wallet === "openid4vp" ? "openid4vp" : "verifiedid";
     if (value === "yes") void logIn();
     else if (value === "no") {
+      clearProblem();
       answer.replaceChildren(
-        h("div", { class: "card", id: "no-key" }, [
+        h("div", { class: "nhsuk-card nhsuk-card__content", id: "no-key" }, [
           h("h2", {}, "You need an access key first"),
           h(
             "p",
@@ -266,28 +284,39 @@ function accessKeyQuestion(notice?: string): void {
             "Open the link or scan the QR code with your wallet app, enter the PIN, then come back and choose Yes. " +
               "The offer lasts a limited time: if it has expired, ask them for a new one.",
           ),
-          h("button", { type: "button", class: "link", onclick: chooseTrust }, "Choose another organisation"),
+          h(
+            "button",
+            { type: "button", class: "link nhsuk-link", onclick: chooseTrust },
+            "Choose another organisation",
+          ),
         ]),
       );
-    } else answer.replaceChildren(h("p", { class: "error-message" }, "Choose Yes or No."));
+    } else showProblem(answer, "has-key-yes", "Choose Yes or No.");
   };
   show(
     h("h1", {}, trustName()),
-    notice ? h("p", { class: "status error", role: "status" }, notice) : undefined,
-    h("form", { class: "card", onsubmit }, [
-      h("fieldset", {}, [
-        h("legend", {}, "Do you already have an access key for this organisation?"),
-        choice("yes", "Yes"),
-        choice("no", "No"),
+    notice ? h("p", { class: "nhsuk-inset-text status error", role: "status" }, notice) : undefined,
+    h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit }, [
+      h("fieldset", { class: "nhsuk-fieldset" }, [
+        h(
+          "legend",
+          { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+          "Do you already have an access key for this organisation?",
+        ),
+        h("div", { class: "nhsuk-radios" }, [choice("yes", "Yes"), choice("no", "No")]),
       ]),
       walletArea,
-      h("button", { type: "submit" }, "Continue"),
+      h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),
     ]),
     answer,
     h(
       "p",
       {},
-      h("button", { type: "button", class: "link", onclick: chooseTrust }, "Go to a different organisation"),
+      h(
+        "button",
+        { type: "button", class: "link nhsuk-link", onclick: chooseTrust },
+        "Go to a different organisation",
+      ),
     ),
   );
 }
@@ -328,11 +357,14 @@ async function logIn(notice?: string): Promise<void> {
   const [heading, ...rest] = qr.nodes;
   show(
     heading,
-    notice ? h("p", { class: "status error", role: "status", id: "notice" }, notice) : undefined,
+    notice
+      ? h("p", { class: "nhsuk-inset-text status error", role: "status", id: "notice" }, notice)
+      : undefined,
     ...rest,
   );
   qr.setStatus("Waiting for you to scan the QR code.");
-  const again = (label: string) => h("button", { type: "button", onclick: () => void logIn() }, label);
+  const again = (label: string) =>
+    h("button", { class: "nhsuk-button", type: "button", onclick: () => void logIn() }, label);
   while (current === screen) {
     await sleep(POLL_MS);
     if (current !== screen) return;
@@ -378,23 +410,31 @@ function home(notice?: string): void {
   const exportProblem = h("div", { id: "export-problem", "aria-live": "polite" });
   show(
     h("h1", {}, trustName()),
-    notice ? h("p", { class: "status ok", role: "status" }, notice) : undefined,
-    h("div", { class: "card" }, [
-      h("button", { type: "button", class: "tile", onclick: () => void credentials() }, "Credentials"),
-      h("p", { class: "hint" }, "Share the credentials in your wallet with this organisation."),
+    notice ? h("p", { class: "nhsuk-inset-text status ok", role: "status" }, notice) : undefined,
+    h("div", { class: "nhsuk-card nhsuk-card__content" }, [
+      h(
+        "button",
+        { type: "button", class: "nhsuk-button tile", onclick: () => void credentials() },
+        "Credentials",
+      ),
+      h("p", { class: "nhsuk-hint" }, "Share the credentials in your wallet with this organisation."),
     ]),
     requests,
     h(
       "p",
       {},
-      h("button", { type: "button", class: "link", onclick: () => void history() }, "Your share history"),
+      h(
+        "button",
+        { type: "button", class: "link nhsuk-link", onclick: () => void history() },
+        "Your share history",
+      ),
     ),
-    h("div", { class: "card", id: "your-data" }, [
+    h("div", { class: "nhsuk-card nhsuk-card__content", id: "your-data" }, [
       h(
         "button",
         {
           type: "button",
-          class: "secondary",
+          class: "nhsuk-button nhsuk-button--secondary",
           "aria-describedby": "your-data-hint",
           onclick: () => void download(exportProblem, api.exportData, "staff-passport-export.json"),
         },
@@ -402,7 +442,7 @@ function home(notice?: string): void {
       ),
       h(
         "p",
-        { class: "hint", id: "your-data-hint" },
+        { class: "nhsuk-hint", id: "your-data-hint" },
         "Everything this service holds about you, with every organisation: your shares, requests and the record " +
           "of what was done with them (a JSON file).",
       ),
@@ -411,7 +451,11 @@ function home(notice?: string): void {
     h(
       "p",
       {},
-      h("button", { type: "button", class: "link", onclick: chooseTrust }, "Go to a different organisation"),
+      h(
+        "button",
+        { type: "button", class: "link nhsuk-link", onclick: chooseTrust },
+        "Go to a different organisation",
+      ),
     ),
   );
   void openRequests(current, requests);
@@ -427,7 +471,7 @@ async function openRequests(current: number, region: HTMLElement): Promise<void>
     requests = await api.credentialRequests(token);
   } catch (error) {
     if (current === screen && !handleSessionError(error))
-      region.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+      region.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
     return;
   }
   if (current !== screen || requests.length === 0) return;
@@ -435,10 +479,10 @@ async function openRequests(current: number, region: HTMLElement): Promise<void>
     h("h2", {}, `${trustName()} asks you for credentials`),
     h(
       "ul",
-      { class: "plain", id: "request-list" },
+      { class: "nhsuk-list", id: "request-list" },
       requests.map((request) => {
         const described = `request-${request.requestId}`;
-        return h("li", { class: "card request" }, [
+        return h("li", { class: "nhsuk-card nhsuk-card__content request" }, [
           h("div", { id: described }, [
             h("p", {}, `Asked on ${when(request.createdAt)} for:`),
             h(
@@ -446,7 +490,7 @@ async function openRequests(current: number, region: HTMLElement): Promise<void>
               {},
               request.credentialTypes.map((type) => h("li", {}, displayName(type))),
             ),
-            request.message ? h("p", { class: "hint" }, `Message: ${request.message}`) : undefined,
+            request.message ? h("p", { class: "nhsuk-hint" }, `Message: ${request.message}`) : undefined,
           ]),
           h(
             "button",
@@ -457,7 +501,7 @@ async function openRequests(current: number, region: HTMLElement): Promise<void>
             "button",
             {
               type: "button",
-              class: "secondary",
+              class: "nhsuk-button nhsuk-button--secondary",
               "aria-describedby": described,
               onclick: () => decline(request),
             },
@@ -483,6 +527,7 @@ function decline(request: CredentialRequest): void {
   const current = next();
   const problem = h("div", { "aria-live": "polite" });
   const reason = h("textarea", {
+    class: "nhsuk-textarea",
     id: "reason",
     name: "reason",
     rows: "4",
@@ -493,7 +538,11 @@ function decline(request: CredentialRequest): void {
     const text = reason.value.trim();
     if (text === "" || text.length > REASON_MAX) {
       problem.replaceChildren(
-        h("p", { class: "error-message" }, `Say why you are declining, in at most ${REASON_MAX} characters.`),
+        h(
+          "p",
+          { class: "nhsuk-error-message" },
+          `Say why you are declining, in at most ${REASON_MAX} characters.`,
+        ),
       );
       return;
     }
@@ -503,14 +552,14 @@ function decline(request: CredentialRequest): void {
       await api.declineRequest(token, request.requestId, text);
     } catch (error) {
       if (handleSessionError(error) || current !== screen) return;
-      problem.replaceChildren(h("p", { class: "error-message" }, errorText(error)));
+      problem.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
       return;
     }
     if (current === screen) home(`You declined the request. ${trustName()} is told your reason.`);
   };
   show(
     h("h1", {}, "Decline the request"),
-    h("div", { class: "card" }, [
+    h("div", { class: "nhsuk-card nhsuk-card__content" }, [
       h("p", {}, `${trustName()} asked on ${when(request.createdAt)} for:`),
       h(
         "ul",
@@ -521,25 +570,25 @@ function decline(request: CredentialRequest): void {
     h(
       "form",
       {
-        class: "card",
+        class: "nhsuk-card nhsuk-card__content",
         onsubmit: (event: Event) => {
           event.preventDefault();
           void submit();
         },
       },
       [
-        h("label", { for: "reason" }, "Why are you declining?"),
+        h("label", { class: "nhsuk-label", for: "reason" }, "Why are you declining?"),
         h(
           "p",
-          { class: "hint", id: "reason-hint" },
+          { class: "nhsuk-hint", id: "reason-hint" },
           `Required, at most ${REASON_MAX} characters. ${trustName()} receives this reason.`,
         ),
         reason,
         problem,
-        h("div", {}, h("button", { type: "submit" }, "Decline the request")),
+        h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Decline the request")),
       ],
     ),
-    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back")),
+    h("p", {}, h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back")),
   );
 }
 
@@ -558,43 +607,62 @@ async function credentials(notice?: string): Promise<void> {
     const ticked = [...document.querySelectorAll<HTMLInputElement>('input[name="credential"]:checked')];
     selected = new Set(ticked.map((box) => box.value));
     if (selected.size === 0) {
-      problem.replaceChildren(h("p", { class: "error-message" }, "Select at least one credential to share."));
+      showProblem(
+        problem,
+        `credential-${credentialTypes[0]?.type ?? ""}`,
+        "Select at least one credential to share.",
+      );
       return;
     }
     summary();
   };
   show(
     h("h1", {}, "Share credentials"),
-    notice ? h("p", { class: "status", role: "status" }, notice) : undefined,
-    h("form", { class: "card", onsubmit }, [
-      h("fieldset", {}, [
-        h("legend", {}, `Select the credentials to share with ${trustName()}`),
+    notice ? h("p", { class: "nhsuk-inset-text status", role: "status" }, notice) : undefined,
+    h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit }, [
+      h("fieldset", { class: "nhsuk-fieldset" }, [
+        h(
+          "legend",
+          { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+          `Select the credentials to share with ${trustName()}`,
+        ),
         h(
           "p",
-          { class: "hint" },
+          { class: "nhsuk-hint" },
           "You can only share credentials that you have in your Microsoft Authenticator wallet.",
         ),
-        credentialTypes.map((entry) =>
-          h("div", { class: "choice" }, [
-            h("input", {
-              type: "checkbox",
-              name: "credential",
-              id: `credential-${entry.type}`,
-              value: entry.type,
-              checked: selected.has(entry.type),
-              "aria-describedby": `credential-${entry.type}-hint`,
-            }),
-            h("label", { for: `credential-${entry.type}` }, [
-              entry.displayName,
-              h("p", { class: "hint", id: `credential-${entry.type}-hint` }, entry.description),
+        h(
+          "div",
+          { class: "nhsuk-checkboxes" },
+          credentialTypes.map((entry) =>
+            h("div", { class: "nhsuk-checkboxes__item" }, [
+              h("input", {
+                class: "nhsuk-checkboxes__input",
+                type: "checkbox",
+                name: "credential",
+                id: `credential-${entry.type}`,
+                value: entry.type,
+                checked: selected.has(entry.type),
+                "aria-describedby": `credential-${entry.type}-hint`,
+              }),
+              h(
+                "label",
+                { class: "nhsuk-label nhsuk-checkboxes__label", for: `credential-${entry.type}` },
+                entry.displayName,
+              ),
+              h(
+                "div",
+                { class: "nhsuk-hint nhsuk-checkboxes__hint", id: `credential-${entry.type}-hint` },
+                entry.description,
+              ),
             ]),
-          ]),
+          ),
         ),
       ]),
       problem,
-      h("button", { type: "submit" }, "Continue"),
+      h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),
     ]),
-    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back")),
+    h("p", {}, h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back")),
   );
 }
 
@@ -606,41 +674,69 @@ function summary(): void {
     event.preventDefault();
     const box = document.getElementById("connect") as HTMLInputElement | null;
     if (box?.checked) void share([...selected]);
-    else
-      problem.replaceChildren(
-        h("p", { class: "error-message" }, "Choose 'Yes, connect to my wallet' to go on."),
-      );
+    else showProblem(problem, "connect", "Choose 'Yes, connect to my wallet' to go on.");
   };
   show(
     h("h1", {}, "Check the credentials you are sharing"),
-    h("div", { class: "card" }, [
+    h("div", { class: "nhsuk-card nhsuk-card__content" }, [
       h("p", {}, `You are about to share these credentials with ${trustName()}:`),
       answering
-        ? h("p", { class: "hint" }, `This answers its request of ${when(answering.createdAt)}.`)
+        ? h("p", { class: "nhsuk-hint" }, `This answers its request of ${when(answering.createdAt)}.`)
         : undefined,
-      h(
-        "ul",
-        { id: "summary-list" },
-        [...selected].map((type) => h("li", {}, displayName(type))),
-      ),
-    ]),
-    h("form", { class: "card", onsubmit }, [
-      h("fieldset", {}, [
-        h("legend", {}, "Connect to your wallet to share them?"),
-        h("div", { class: "choice" }, [
-          h("input", { type: "checkbox", id: "connect", name: "connect", value: "yes" }),
-          h("label", { for: "connect" }, "Yes, connect to my wallet"),
+      h("dl", { class: "nhsuk-summary-list", id: "summary-list" }, [
+        h("div", { class: "nhsuk-summary-list__row" }, [
+          h("dt", { class: "nhsuk-summary-list__key" }, "Organisation"),
+          h("dd", { class: "nhsuk-summary-list__value" }, trustName()),
+        ]),
+        h("div", { class: "nhsuk-summary-list__row" }, [
+          h("dt", { class: "nhsuk-summary-list__key" }, "Credentials"),
+          h(
+            "dd",
+            { class: "nhsuk-summary-list__value" },
+            h(
+              "ul",
+              { class: "nhsuk-list nhsuk-list--bullet" },
+              [...selected].map((type) => h("li", {}, displayName(type))),
+            ),
+          ),
         ]),
       ]),
+    ]),
+    h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit }, [
+      h("fieldset", { class: "nhsuk-fieldset" }, [
+        h(
+          "legend",
+          { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+          "Connect to your wallet to share them?",
+        ),
+        h(
+          "div",
+          { class: "nhsuk-checkboxes" },
+          h("div", { class: "nhsuk-checkboxes__item" }, [
+            h("input", {
+              class: "nhsuk-checkboxes__input",
+              type: "checkbox",
+              id: "connect",
+              name: "connect",
+              value: "yes",
+            }),
+            h(
+              "label",
+              { class: "nhsuk-label nhsuk-checkboxes__label", for: "connect" },
+              "Yes, connect to my wallet",
+            ),
+          ]),
+        ),
+      ]),
       problem,
-      h("button", { type: "submit" }, "Continue"),
+      h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),
     ]),
     h(
       "p",
       {},
       h(
         "button",
-        { type: "button", class: "link", onclick: () => void credentials() },
+        { type: "button", class: "link nhsuk-link", onclick: () => void credentials() },
         "Change what I share",
       ),
     ),
@@ -681,7 +777,7 @@ async function share(types: string[]): Promise<void> {
     qrCode: started.qrCode,
     url: started.url,
     extra: [
-      h("div", { class: "card", id: "sharing" }, [
+      h("div", { class: "nhsuk-card nhsuk-card__content", id: "sharing" }, [
         h("h2", {}, "You are sharing"),
         h(
           "ul",
@@ -690,13 +786,17 @@ async function share(types: string[]): Promise<void> {
         ),
         h(
           "p",
-          { class: "hint" },
+          { class: "nhsuk-hint" },
           "Your wallet can only share credentials it holds. If it says one of these is not available, cancel " +
             "in the wallet and change what you share.",
         ),
         h(
           "button",
-          { type: "button", class: "secondary", onclick: () => void changeSelection() },
+          {
+            type: "button",
+            class: "nhsuk-button nhsuk-button--secondary",
+            onclick: () => void changeSelection(),
+          },
           "Change what I share",
         ),
       ]),
@@ -734,7 +834,13 @@ async function share(types: string[]): Promise<void> {
     else if (view.status === "expired") {
       qr.retire();
       qr.setStatus("This QR code has expired.", "error");
-      qr.setActions(h("button", { type: "button", onclick: () => void share(types) }, "Get a new QR code"));
+      qr.setActions(
+        h(
+          "button",
+          { class: "nhsuk-button", type: "button", onclick: () => void share(types) },
+          "Get a new QR code",
+        ),
+      );
       return;
     } else if (view.status === "failed") {
       qr.setStatus(
@@ -742,7 +848,11 @@ async function share(types: string[]): Promise<void> {
         "error",
       );
       qr.setActions(
-        h("button", { type: "button", onclick: () => void credentials() }, "Back to credentials"),
+        h(
+          "button",
+          { class: "nhsuk-button", type: "button", onclick: () => void credentials() },
+          "Back to credentials",
+        ),
       );
       return;
     } else if (view.status === "cancelled") return void credentials("That share was cancelled.");
@@ -752,16 +862,18 @@ async function share(types: string[]): Promise<void> {
 function shared(view: ShareView): void {
   next();
   show(
-    h("h1", {}, "Credentials shared"),
-    h("div", { class: "card", id: "confirmation" }, [
-      h(
-        "p",
-        { class: "status ok", role: "status" },
-        `The listed credentials have been shared with ${trustNameOf(view.trustId)}.`,
-      ),
+    h("div", { id: "confirmation" }, [
+      h("div", { class: "nhsuk-panel" }, [
+        h("h1", { class: "nhsuk-panel__title" }, "Credentials shared"),
+        h(
+          "p",
+          { class: "nhsuk-panel__body", role: "status" },
+          `The listed credentials have been shared with ${trustNameOf(view.trustId)}.`,
+        ),
+      ]),
       h(
         "ul",
-        {},
+        { class: "nhsuk-list nhsuk-list--bullet" },
         (view.credentials ?? []).map((credential) =>
           h("li", {}, decisionText(credential.type, credential.decision)),
         ),
@@ -771,9 +883,17 @@ function shared(view: ShareView): void {
     h(
       "p",
       {},
-      h("button", { type: "button", class: "link", onclick: () => void history() }, "Your share history"),
+      h(
+        "button",
+        { type: "button", class: "link nhsuk-link", onclick: () => void history() },
+        "Your share history",
+      ),
     ),
-    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back to the start")),
+    h(
+      "p",
+      {},
+      h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back to the start"),
+    ),
   );
 }
 
@@ -796,7 +916,7 @@ async function history(): Promise<void> {
       "button",
       {
         type: "button",
-        class: "link receipt",
+        class: "link nhsuk-link receipt",
         "aria-label": `Download receipt of the share with ${trustNameOf(entry.trustId)} on ${when(entry.sharedAt ?? entry.createdAt)}`,
         onclick: () =>
           void download(
@@ -812,8 +932,8 @@ async function history(): Promise<void> {
     receiptProblem,
     shares.length === 0
       ? h("p", {}, "You have not shared anything yet.")
-      : h("table", { id: "history" }, [
-          h("caption", { class: "visually-hidden" }, "Shares, newest first"),
+      : h("table", { class: "nhsuk-table", id: "history" }, [
+          h("caption", { class: "nhsuk-u-visually-hidden" }, "Shares, newest first"),
           h(
             "thead",
             {},
@@ -846,7 +966,11 @@ async function history(): Promise<void> {
             ),
           ),
         ]),
-    h("p", {}, h("button", { type: "button", class: "link", onclick: () => home() }, "Back to the start")),
+    h(
+      "p",
+      {},
+      h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back to the start"),
+    ),
   );
 }
 

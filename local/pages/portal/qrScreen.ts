@@ -36,14 +36,14 @@ export function qrScreen(options: {
 }): QrScreen {
   const status = h(
     "p",
-    { class: "status", id: "qr-status", role: "status", "aria-live": "polite" },
+    { class: "nhsuk-inset-text status", id: "qr-status", role: "status", "aria-live": "polite" },
     "Waiting",
   );
   const actions = h("div", { id: "qr-actions" });
   const walletPage = demoWalletLink(options.url);
   const nodes = [
     h("h1", {}, options.heading),
-    h("div", { class: "card" }, [
+    h("div", { class: "nhsuk-card nhsuk-card__content" }, [
       h("p", {}, options.intro),
       h("img", {
         class: "qr",
@@ -54,7 +54,7 @@ export function qrScreen(options: {
       }),
       h(
         "a",
-        { class: "button wallet-button", href: options.url, "data-openid-link": options.url },
+        { class: "nhsuk-button wallet-button", href: options.url, "data-openid-link": options.url },
         "Open Microsoft Authenticator",
       ),
       status,

@@ -34,6 +34,43 @@ export function show(...nodes: Child[]): void {
 }
 
 /**
+ * Says what is wrong with a form's answer the design system's way: the message by the field (in `region`) and an
+ * error summary under the screen's h1 linking to the field, which takes the focus so it is read out at once.
+ */
+export function showProblem(region: HTMLElement, fieldId: string, message: string): void {
+  region.replaceChildren(
+    h(
+      "p",
+      { class: "nhsuk-error-message" },
+      h("span", { class: "nhsuk-u-visually-hidden" }, "Error: "),
+      message,
+    ),
+  );
+  const summary = h(
+    "div",
+    { class: "nhsuk-error-summary", "aria-labelledby": "error-summary-title", role: "alert", tabindex: "-1" },
+    h("h2", { class: "nhsuk-error-summary__title", id: "error-summary-title" }, "There is a problem"),
+    h(
+      "div",
+      { class: "nhsuk-error-summary__body" },
+      h(
+        "ul",
+        { class: "nhsuk-list nhsuk-error-summary__list" },
+        h("li", {}, h("a", { href: `#${fieldId}` }, message)),
+      ),
+    ),
+  );
+  clearProblem();
+  document.querySelector("#main h1")?.after(summary);
+  summary.focus();
+}
+
+/** Takes away the error summary once the answer is right. */
+export function clearProblem(): void {
+  for (const summary of document.querySelectorAll(".nhsuk-error-summary")) summary.remove();
+}
+
+/**
  * A credential type's name for people, the one the portal lists (the service's catalogue), so that what the
  * wallet says is missing reads exactly like the box to deselect in the portal. An unknown type is spelt out:
  * StaffPassportSomethingNew → "Something new".

@@ -74,7 +74,7 @@ function refusal(answer: { status: number; body: unknown }): string {
   return `The service answered ${answer.status}: ${body.detail ?? body.title ?? body.error ?? "no detail"}`;
 }
 
-const errorLine = (text: string) => h("p", { class: "error-message" }, text);
+const errorLine = (text: string) => h("p", { class: "nhsuk-error-message" }, text);
 
 /** Accept, or Reject with a reason, for one credential of a shared event; then the decision the service kept. */
 function decisionControls(trustId: string, shareId: string, type: string, id: string): HTMLElement {
@@ -105,6 +105,7 @@ function decisionControls(trustId: string, shareId: string, type: string, id: st
   };
   const askReason = () => {
     const reason = h("textarea", {
+      class: "nhsuk-textarea",
       id: `${id}-reason`,
       name: "reason",
       rows: "3",
@@ -123,14 +124,22 @@ function decisionControls(trustId: string, shareId: string, type: string, id: st
         },
       },
       [
-        h("label", { for: `${id}-reason` }, `Reason for rejecting ${credentialName(type)}`),
+        h(
+          "label",
+          { class: "nhsuk-label", for: `${id}-reason` },
+          `Reason for rejecting ${credentialName(type)}`,
+        ),
         reason,
         problem,
         h("div", {}, [
-          h("button", { type: "submit" }, "Reject"),
+          h("button", { class: "nhsuk-button", type: "submit" }, "Reject"),
           h(
             "button",
-            { type: "button", class: "secondary", onclick: () => region.replaceChildren(...buttons()) },
+            {
+              type: "button",
+              class: "nhsuk-button nhsuk-button--secondary",
+              onclick: () => region.replaceChildren(...buttons()),
+            },
             "Cancel",
           ),
         ]),
@@ -140,8 +149,26 @@ function decisionControls(trustId: string, shareId: string, type: string, id: st
     reason.focus();
   };
   const buttons = () => [
-    h("button", { type: "button", "aria-describedby": id, onclick: () => void decide("accepted") }, "Accept"),
-    h("button", { type: "button", class: "secondary", "aria-describedby": id, onclick: askReason }, "Reject"),
+    h(
+      "button",
+      {
+        class: "nhsuk-button",
+        type: "button",
+        "aria-describedby": id,
+        onclick: () => void decide("accepted"),
+      },
+      "Accept",
+    ),
+    h(
+      "button",
+      {
+        type: "button",
+        class: "nhsuk-button nhsuk-button--secondary",
+        "aria-describedby": id,
+        onclick: askReason,
+      },
+      "Reject",
+    ),
   ];
   region.replaceChildren(...buttons());
   return region;
@@ -154,10 +181,10 @@ function sharedContent(event: Received, data: SharedData, index: number): HTMLEl
   const trustId = String(event.aud ?? "");
   return [
     h("p", {}, `Shared at ${data.sharedAt ?? "?"}${staff ? ` by staff ${staff}` : ""}`),
-    data.requestId ? h("p", { class: "hint" }, `Answers request ${data.requestId}`) : undefined,
+    data.requestId ? h("p", { class: "nhsuk-hint" }, `Answers request ${data.requestId}`) : undefined,
     h(
       "ul",
-      { class: "plain credentials" },
+      { class: "nhsuk-list credentials" },
       (data.credentials ?? []).map((credential) => {
         const id = `event-${index}-${credential.type}`;
         const claims = Object.entries(credential.claims)
@@ -165,8 +192,8 @@ function sharedContent(event: Received, data: SharedData, index: number): HTMLEl
           .join("; ");
         return h("li", { class: "credential" }, [
           h("p", { id }, h("strong", {}, credentialName(credential.type))),
-          h("p", { class: "hint" }, `Issuer ${credential.issuer}, ${credential.revocationStatus}`),
-          claims ? h("p", { class: "hint" }, `Claims: ${claims}`) : undefined,
+          h("p", { class: "nhsuk-hint" }, `Issuer ${credential.issuer}, ${credential.revocationStatus}`),
+          claims ? h("p", { class: "nhsuk-hint" }, `Claims: ${claims}`) : undefined,
           event.verified && data.shareId
             ? decisionControls(trustId, data.shareId, credential.type, id)
             : undefined,
@@ -180,7 +207,7 @@ function declinedContent(data: DeclinedData): HTMLElement[] {
   return [
     h("p", {}, `Request declined by staff ${data.staffId ?? "?"} at ${data.declinedAt ?? "?"}`),
     h("p", {}, `Reason: ${data.reason ?? ""}`),
-    h("p", { class: "hint" }, `Request ${data.requestId ?? "?"}`),
+    h("p", { class: "nhsuk-hint" }, `Request ${data.requestId ?? "?"}`),
   ];
 }
 
@@ -247,12 +274,12 @@ function waterfall(spans: readonly TraceSpan[]): HTMLElement {
 /** The share's trace of a pushed event, fetched each time it is opened (spans end after the push is answered). */
 function traceView(event: Received, headingId: string): HTMLElement | undefined {
   if (!event.verified) return undefined;
-  if (event.via === "poll") return h("p", { class: "hint" }, "Traced only for pushed events.");
+  if (event.via === "poll") return h("p", { class: "nhsuk-hint" }, "Traced only for pushed events.");
   const traceId = event.traceparent?.split("-")[1];
-  if (traceId === undefined) return h("p", { class: "hint" }, "No trace came with this push.");
+  if (traceId === undefined) return h("p", { class: "nhsuk-hint" }, "No trace came with this push.");
   const region = h("div", { class: "trace-view", "aria-live": "polite" });
   const load = async () => {
-    region.replaceChildren(h("p", { class: "hint" }, "Loading the trace…"));
+    region.replaceChildren(h("p", { class: "nhsuk-hint" }, "Loading the trace…"));
     let answer: { status: number; body: unknown };
     try {
       answer = await control(`/control/traces/${traceId}`);
@@ -261,12 +288,17 @@ function traceView(event: Received, headingId: string): HTMLElement | undefined 
     }
     if (answer.status !== 200) return region.replaceChildren(errorLine(refusal(answer)), again());
     const { spans } = answer.body as { spans: TraceSpan[] };
-    region.replaceChildren(h("p", { class: "hint" }, `Trace ${traceId}`), waterfall(spans), again());
+    region.replaceChildren(h("p", { class: "nhsuk-hint" }, `Trace ${traceId}`), waterfall(spans), again());
   };
   const again = () =>
     h(
       "button",
-      { type: "button", class: "secondary", "aria-describedby": headingId, onclick: () => void load() },
+      {
+        type: "button",
+        class: "nhsuk-button nhsuk-button--secondary",
+        "aria-describedby": headingId,
+        onclick: () => void load(),
+      },
       "Load the trace again",
     );
   const details = h("details", { class: "trace" }, [
@@ -284,7 +316,7 @@ function eventCard(event: Received, index: number): HTMLElement {
   const declined = event.claims?.events?.[DECLINED_EVENT];
   const kind = declined ? "Request declined" : "Credentials shared";
   const headingId = `event-${index}-heading`;
-  return h("article", { class: "card" }, [
+  return h("article", { class: "nhsuk-card nhsuk-card__content" }, [
     h(
       "h3",
       { id: headingId },
@@ -294,7 +326,7 @@ function eventCard(event: Received, index: number): HTMLElement {
       ? h("p", { class: "verified" }, "Signature verified against the service's keys")
       : h("p", { class: "refused" }, `Refused: ${event.err ?? "not verified"}`),
     event.duplicate ? h("p", {}, "Duplicate delivery of an event already received (same jti).") : undefined,
-    h("p", { class: "hint" }, `jti ${event.jti ?? "none"}`),
+    h("p", { class: "nhsuk-hint" }, `jti ${event.jti ?? "none"}`),
     shared ? sharedContent(event, shared, index) : undefined,
     declined ? declinedContent(declined) : undefined,
     traceView(event, headingId),
@@ -304,13 +336,20 @@ function eventCard(event: Received, index: number): HTMLElement {
 function requestForm(): HTMLElement {
   const result = h("div", { id: "request-result", "aria-live": "polite" });
   const field = (id: string, label: string, hint: string, input: HTMLElement) =>
-    h("div", { class: "field" }, [
-      h("label", { for: id }, label),
-      h("p", { class: "hint", id: `${id}-hint` }, hint),
+    h("div", { class: "nhsuk-form-group" }, [
+      h("label", { class: "nhsuk-label", for: id }, label),
+      h("p", { class: "nhsuk-hint", id: `${id}-hint` }, hint),
       input,
     ]);
   const input = (id: string, name: string) =>
-    h("input", { id, name, type: "text", autocomplete: "off", "aria-describedby": `${id}-hint` });
+    h("input", {
+      class: "nhsuk-input",
+      id,
+      name,
+      type: "text",
+      autocomplete: "off",
+      "aria-describedby": `${id}-hint`,
+    });
   const onsubmit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
@@ -327,42 +366,65 @@ function requestForm(): HTMLElement {
     if (answer === undefined) return result.replaceChildren(errorLine("Cannot reach the demo trust."));
     if (answer.status !== 201) return result.replaceChildren(errorLine(refusal(answer)));
     result.replaceChildren(
-      h("p", { class: "status ok" }, `Request ${(answer.body as CredentialRequest).requestId} sent.`),
+      h(
+        "p",
+        { class: "nhsuk-inset-text status ok" },
+        `Request ${(answer.body as CredentialRequest).requestId} sent.`,
+      ),
     );
     void refreshRequests();
   };
-  return h("form", { class: "card", onsubmit: (event: Event) => void onsubmit(event) }, [
-    field("trust-id", "Trust id", "The trust asking, for example RTH", input("trust-id", "trustId")),
-    field(
-      "staff-id",
-      "Staff id",
-      "As on the member of staff's access key, for example RTH-2205117",
-      input("staff-id", "staffId"),
-    ),
-    h("fieldset", {}, [
-      h("legend", {}, "Credentials to ask for"),
-      SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
-        h("div", { class: "choice" }, [
-          h("input", { type: "checkbox", name: "credential", id: `ask-${entry.type}`, value: entry.type }),
-          h("label", { for: `ask-${entry.type}` }, entry.displayName),
-        ]),
+  return h(
+    "form",
+    { class: "nhsuk-card nhsuk-card__content", onsubmit: (event: Event) => void onsubmit(event) },
+    [
+      field("trust-id", "Trust id", "The trust asking, for example RTH", input("trust-id", "trustId")),
+      field(
+        "staff-id",
+        "Staff id",
+        "As on the member of staff's access key, for example RTH-2205117",
+        input("staff-id", "staffId"),
       ),
-    ]),
-    field(
-      "message",
-      "Message (optional)",
-      `At most ${REASON_MAX} characters; the member of staff sees it.`,
-      h("textarea", {
-        id: "message",
-        name: "message",
-        rows: "2",
-        maxlength: String(REASON_MAX),
-        "aria-describedby": "message-hint",
-      }),
-    ),
-    h("div", {}, h("button", { type: "submit" }, "Send the request")),
-    result,
-  ]);
+      h("fieldset", { class: "nhsuk-fieldset" }, [
+        h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" }, "Credentials to ask for"),
+        h(
+          "div",
+          { class: "nhsuk-checkboxes" },
+          SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
+            h("div", { class: "nhsuk-checkboxes__item" }, [
+              h("input", {
+                class: "nhsuk-checkboxes__input",
+                type: "checkbox",
+                name: "credential",
+                id: `ask-${entry.type}`,
+                value: entry.type,
+              }),
+              h(
+                "label",
+                { class: "nhsuk-label nhsuk-checkboxes__label", for: `ask-${entry.type}` },
+                entry.displayName,
+              ),
+            ]),
+          ),
+        ),
+      ]),
+      field(
+        "message",
+        "Message (optional)",
+        `At most ${REASON_MAX} characters; the member of staff sees it.`,
+        h("textarea", {
+          class: "nhsuk-textarea",
+          id: "message",
+          name: "message",
+          rows: "2",
+          maxlength: String(REASON_MAX),
+          "aria-describedby": "message-hint",
+        }),
+      ),
+      h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Send the request")),
+      result,
+    ],
+  );
 }
 
 function statusText(request: CredentialRequest): string {
@@ -375,14 +437,14 @@ function statusText(request: CredentialRequest): string {
 }
 
 function requestItem(request: CredentialRequest): HTMLElement {
-  return h("li", { class: "card request", "data-request-id": request.requestId }, [
+  return h("li", { class: "nhsuk-card nhsuk-card__content request", "data-request-id": request.requestId }, [
     h(
       "p",
       {},
       `${request.trustId} asked staff ${request.staffId} on ${when(request.createdAt)} for ` +
         `${request.credentialTypes.map(credentialName).join(", ")}`,
     ),
-    request.message ? h("p", { class: "hint" }, `Message: ${request.message}`) : undefined,
+    request.message ? h("p", { class: "nhsuk-hint" }, `Message: ${request.message}`) : undefined,
     h("p", { class: `request-status ${request.status}` }, `Status: ${statusText(request)}`),
   ]);
 }
@@ -402,10 +464,10 @@ type Offered = { accessKeyId: string; url: string; qrCode: string; pin: string; 
 
 /** What the trust sends the person: the link and its QR code, and the PIN, which goes by another channel. */
 function offerCard(offered: Offered): HTMLElement {
-  return h("div", { class: "card offer", id: "offer" }, [
+  return h("div", { class: "nhsuk-card nhsuk-card__content offer", id: "offer" }, [
     h(
       "p",
-      { class: "status ok" },
+      { class: "nhsuk-inset-text status ok" },
       `Access key ${offered.accessKeyId} offered until ${when(offered.expiresAt)}.`,
     ),
     h("p", {}, "Send the member of staff this link, or show them the QR code, to add it to their wallet:"),
@@ -421,10 +483,11 @@ function offerCard(offered: Offered): HTMLElement {
 function accessKeyForm(): HTMLElement {
   const result = h("div", { id: "access-key-result", "aria-live": "polite" });
   const field = (id: string, name: string, label: string, hint?: string) =>
-    h("div", { class: "field" }, [
-      h("label", { for: id }, label),
-      hint ? h("p", { class: "hint", id: `${id}-hint` }, hint) : undefined,
+    h("div", { class: "nhsuk-form-group" }, [
+      h("label", { class: "nhsuk-label", for: id }, label),
+      hint ? h("p", { class: "nhsuk-hint", id: `${id}-hint` }, hint) : undefined,
       h("input", {
+        class: "nhsuk-input",
         id,
         name,
         type: "text",
@@ -448,20 +511,24 @@ function accessKeyForm(): HTMLElement {
     result.replaceChildren(offerCard(answer.body as Offered));
     void refreshAccessKeys();
   };
-  return h("form", { class: "card", onsubmit: (event: Event) => void onsubmit(event) }, [
-    field("key-trust-id", "trustId", "Issuing trust", "The trust's id, for example RRK"),
-    field(
-      "key-staff-id",
-      "staffId",
-      "Staff number",
-      "The member of staff's id at the trust, which logins read from the key, for example RRK-1048576",
-    ),
-    field("key-given-name", "givenName", "Given name"),
-    field("key-family-name", "familyName", "Family name"),
-    field("key-job-title", "jobTitle", "Job title"),
-    h("div", {}, h("button", { type: "submit" }, "Issue an access key")),
-    result,
-  ]);
+  return h(
+    "form",
+    { class: "nhsuk-card nhsuk-card__content", onsubmit: (event: Event) => void onsubmit(event) },
+    [
+      field("key-trust-id", "trustId", "Issuing trust", "The trust's id, for example RRK"),
+      field(
+        "key-staff-id",
+        "staffId",
+        "Staff number",
+        "The member of staff's id at the trust, which logins read from the key, for example RRK-1048576",
+      ),
+      field("key-given-name", "givenName", "Given name"),
+      field("key-family-name", "familyName", "Family name"),
+      field("key-job-title", "jobTitle", "Job title"),
+      h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Issue an access key")),
+      result,
+    ],
+  );
 }
 
 function accessKeyStatus(key: AccessKey): string {
@@ -480,22 +547,33 @@ function accessKeyItem(key: AccessKey, message: HTMLElement): HTMLElement {
     }).catch(() => undefined);
     if (answer === undefined) message.replaceChildren(errorLine("Cannot reach the demo trust."));
     else if (answer.status !== 204) message.replaceChildren(errorLine(refusal(answer)));
-    else message.replaceChildren(h("p", { class: "status ok" }, `Access key ${key.accessKeyId} revoked.`));
+    else
+      message.replaceChildren(
+        h("p", { class: "nhsuk-inset-text status ok" }, `Access key ${key.accessKeyId} revoked.`),
+      );
     accessKeysShown = "";
     await refreshAccessKeys();
   };
   const label = `${key.trustId} staff ${key.staffId}`;
-  return h("li", { class: "card access-key", "data-access-key-id": key.accessKeyId }, [
-    h("p", {}, `${label}: access key ${key.accessKeyId}`),
-    h("p", { class: `access-key-status ${key.status}` }, `Status: ${accessKeyStatus(key)}`),
-    key.status === "issued"
-      ? h(
-          "button",
-          { type: "button", "aria-label": `Revoke the access key of ${label}`, onclick: () => void revoke() },
-          "Revoke",
-        )
-      : undefined,
-  ]);
+  return h(
+    "li",
+    { class: "nhsuk-card nhsuk-card__content access-key", "data-access-key-id": key.accessKeyId },
+    [
+      h("p", {}, `${label}: access key ${key.accessKeyId}`),
+      h("p", { class: `access-key-status ${key.status}` }, `Status: ${accessKeyStatus(key)}`),
+      key.status === "issued"
+        ? h(
+            "button",
+            {
+              type: "button",
+              "aria-label": `Revoke the access key of ${label}`,
+              onclick: () => void revoke(),
+            },
+            "Revoke",
+          )
+        : undefined,
+    ],
+  );
 }
 
 let accessKeysShown = "";
@@ -541,7 +619,7 @@ function streamItem(stream: StreamView, message: HTMLElement): HTMLElement {
       await refreshStreams();
     };
   const button = (label: string, onclick: () => Promise<void>) =>
-    h("button", { type: "button", onclick: () => void onclick() }, label);
+    h("button", { class: "nhsuk-button", type: "button", onclick: () => void onclick() }, label);
   const name = `${stream.trustId}: `;
   if (stream.error !== undefined) return h("li", {}, `${name}${stream.error}`);
   if (stream.streamId === undefined)

@@ -73,6 +73,7 @@ async function start(): Promise<void> {
     void loadWallet();
   });
   const link = h("input", {
+    class: "nhsuk-input",
     type: "text",
     id: "link",
     name: "link",
@@ -86,20 +87,20 @@ async function start(): Promise<void> {
   };
   show(
     h("h1", {}, "Your wallet"),
-    h("div", { class: "card" }, [
-      h("label", { for: "wallet" }, "Wallet"),
+    h("div", { class: "nhsuk-card nhsuk-card__content" }, [
+      h("label", { class: "nhsuk-label", for: "wallet" }, "Wallet"),
       select,
       h("div", { id: "held", "aria-live": "polite" }),
     ]),
-    h("form", { class: "card", onsubmit: open }, [
-      h("label", { for: "link" }, "Request link"),
+    h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit: open }, [
+      h("label", { class: "nhsuk-label", for: "link" }, "Request link"),
       h(
         "p",
-        { class: "hint", id: "link-hint" },
+        { class: "nhsuk-hint", id: "link-hint" },
         "Paste the openid-vc:// or openid4vp:// link behind the portal's QR code.",
       ),
       link,
-      h("div", {}, h("button", { type: "submit" }, "Open the request")),
+      h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Open the request")),
     ]),
     h("section", { id: "request", "aria-live": "polite" }),
   );
@@ -143,7 +144,7 @@ function showInRequest(...nodes: HTMLElement[]): void {
  */
 function notAvailable(names: string[]): HTMLElement {
   const list = names.join(", ");
-  return h("p", { class: "status error", role: "status", id: "not-available" }, [
+  return h("p", { class: "nhsuk-inset-text status error", role: "status", id: "not-available" }, [
     `Credential not available: ${list}. `,
     `This wallet cannot share the request while ${names.length > 1 ? "they are" : "it is"} missing. `,
     `Cancel, go back to the portal, deselect ${list} and share the rest.`,
@@ -172,15 +173,16 @@ async function openOffer(url: string, path: string): Promise<void> {
   const { status, body } = await call<IssuanceOffer & { message?: string }>(path);
   if (status !== 200) {
     showInRequest(
-      h("div", { class: "card" }, [
+      h("div", { class: "nhsuk-card nhsuk-card__content" }, [
         h("h2", {}, "This offer cannot be opened"),
-        h("p", { class: "error-message" }, body.message ?? `The wallet answered ${status}.`),
+        h("p", { class: "nhsuk-error-message" }, body.message ?? `The wallet answered ${status}.`),
       ]),
     );
     return;
   }
   const problem = h("div", { id: "pin-problem", "aria-live": "polite" });
   const pin = h("input", {
+    class: "nhsuk-input",
     id: "pin",
     name: "pin",
     type: "text",
@@ -190,7 +192,7 @@ async function openOffer(url: string, path: string): Promise<void> {
   }) as HTMLInputElement;
   const finished = (title: string, text: string, ok: boolean) =>
     showInRequest(
-      h("div", { class: "card" }, [
+      h("div", { class: "nhsuk-card nhsuk-card__content" }, [
         h("h2", {}, title),
         h("p", { class: ok ? "status ok" : "status error", role: "status" }, text),
       ]),
@@ -219,7 +221,7 @@ async function openOffer(url: string, path: string): Promise<void> {
       return problem.replaceChildren(
         h(
           "p",
-          { class: "error-message" },
+          { class: "nhsuk-error-message" },
           `The PIN is not right. ${left} ${left === 1 ? "try" : "tries"} left.`,
         ),
       );
@@ -233,27 +235,27 @@ async function openOffer(url: string, path: string): Promise<void> {
     );
   };
   showInRequest(
-    h("form", { class: "card", onsubmit: (event: Event) => void accept(event) }, [
+    h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit: (event: Event) => void accept(event) }, [
       h("h2", {}, `${body.clientName} offers you a credential`),
       h("p", {}, h("strong", {}, credentialName(body.type))),
       body.pin === undefined
         ? undefined
-        : h("div", { class: "field" }, [
-            h("label", { for: "pin" }, "PIN"),
+        : h("div", { class: "nhsuk-form-group" }, [
+            h("label", { class: "nhsuk-label", for: "pin" }, "PIN"),
             h(
               "p",
-              { class: "hint", id: "pin-hint" },
+              { class: "nhsuk-hint", id: "pin-hint" },
               `The ${body.pin.length}-digit PIN the issuer sent you.`,
             ),
             pin,
           ]),
       problem,
-      h("button", { type: "submit" }, "Add to wallet"),
+      h("button", { class: "nhsuk-button", type: "submit" }, "Add to wallet"),
       h(
         "button",
         {
           type: "button",
-          class: "secondary",
+          class: "nhsuk-button nhsuk-button--secondary",
           onclick: () => finished("Cancelled", "Nothing was added.", false),
         },
         "Cancel",
@@ -271,9 +273,9 @@ async function openRequest(url: string): Promise<void> {
   );
   if (status !== 200) {
     showInRequest(
-      h("div", { class: "card" }, [
+      h("div", { class: "nhsuk-card nhsuk-card__content" }, [
         h("h2", {}, "This request cannot be opened"),
-        h("p", { class: "error-message" }, body.message ?? `The wallet answered ${status}.`),
+        h("p", { class: "nhsuk-error-message" }, body.message ?? `The wallet answered ${status}.`),
       ]),
     );
     return;
@@ -288,39 +290,48 @@ async function openRequest(url: string): Promise<void> {
     const disclosed =
       wanted.claims === undefined
         ? undefined
-        : h("p", { class: "hint disclosed" }, `Shares only: ${wanted.claims.join(", ")}`);
+        : h("p", { class: "nhsuk-hint disclosed" }, `Shares only: ${wanted.claims.join(", ")}`);
     if (missing.has(key)) {
       return h("li", {}, [
         heading,
         h("p", { class: "missing" }, "Credential not available"),
-        h("p", { class: "hint" }, "This wallet does not hold it."),
+        h("p", { class: "nhsuk-hint" }, "This wallet does not hold it."),
       ]);
     }
     if (offers.length < 2) {
-      return h("li", {}, [heading, h("p", { class: "hint" }, wanted.purpose), disclosed]);
+      return h("li", {}, [heading, h("p", { class: "nhsuk-hint" }, wanted.purpose), disclosed]);
     }
     const firstFit = offers.find((offer) => offer.fits)?.id;
     return h("li", {}, [
-      h("fieldset", {}, [
-        h("legend", {}, `You hold ${offers.length} of these: which one do you want to present?`),
-        offers.map((offer) =>
-          h("div", { class: "choice" }, [
-            h("input", {
-              type: "radio",
-              name: `choose-${key}`,
-              id: `choose-${offer.id}`,
-              value: offer.id,
-              checked: offer.id === firstFit,
-            }),
-            h(
-              "label",
-              { for: `choose-${offer.id}` },
-              labelOf(
-                held.find((credential) => credential.id === offer.id),
-                offer,
+      h("fieldset", { class: "nhsuk-fieldset" }, [
+        h(
+          "legend",
+          { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+          `You hold ${offers.length} of these: which one do you want to present?`,
+        ),
+        h(
+          "div",
+          { class: "nhsuk-radios" },
+          offers.map((offer) =>
+            h("div", { class: "nhsuk-radios__item" }, [
+              h("input", {
+                class: "nhsuk-radios__input",
+                type: "radio",
+                name: `choose-${key}`,
+                id: `choose-${offer.id}`,
+                value: offer.id,
+                checked: offer.id === firstFit,
+              }),
+              h(
+                "label",
+                { class: "nhsuk-label nhsuk-radios__label", for: `choose-${offer.id}` },
+                labelOf(
+                  held.find((credential) => credential.id === offer.id),
+                  offer,
+                ),
               ),
-            ),
-          ]),
+            ]),
+          ),
         ),
       ]),
       disclosed,
@@ -343,7 +354,7 @@ async function openRequest(url: string): Promise<void> {
       body.protocol === "openid4vp" && answer.status === 200 && answer.body.callbackStatus !== 200;
     const shared = answer.status === 200 && !refused;
     showInRequest(
-      h("div", { class: "card" }, [
+      h("div", { class: "nhsuk-card nhsuk-card__content" }, [
         h("h2", {}, shared ? "Shared" : "Not shared"),
         h(
           "p",
@@ -361,27 +372,39 @@ async function openRequest(url: string): Promise<void> {
   };
   const cancel = () =>
     showInRequest(
-      h("div", { class: "card" }, [
+      h("div", { class: "nhsuk-card nhsuk-card__content" }, [
         h("h2", {}, "Cancelled"),
         h(
           "p",
-          { class: "status", role: "status" },
+          { class: "nhsuk-inset-text status", role: "status" },
           "Nothing was shared. You can return to the previous application.",
         ),
       ]),
     );
   showInRequest(
-    h("div", { class: "card" }, [
+    h("div", { class: "nhsuk-card nhsuk-card__content" }, [
       h("h2", {}, `${body.request.clientName} is asking`),
       h("p", {}, body.request.purpose),
       body.protocol === "openid4vp"
-        ? h("p", { class: "hint", id: "protocol" }, "An OpenID4VP request: answered with your SD-JWT VCs.")
+        ? h(
+            "p",
+            { class: "nhsuk-hint", id: "protocol" },
+            "An OpenID4VP request: answered with your SD-JWT VCs.",
+          )
         : undefined,
       h("h3", {}, "Requested"),
-      h("ul", { id: "requested", class: "plain" }, items),
+      h("ul", { id: "requested", class: "nhsuk-list" }, items),
       missing.size > 0 ? notAvailable([...missing].map(credentialName)) : undefined,
-      h("button", { type: "button", disabled: missing.size > 0, onclick: () => void share() }, "Share"),
-      h("button", { type: "button", class: "secondary", onclick: cancel }, "Cancel"),
+      h(
+        "button",
+        { class: "nhsuk-button", type: "button", disabled: missing.size > 0, onclick: () => void share() },
+        "Share",
+      ),
+      h(
+        "button",
+        { type: "button", class: "nhsuk-button nhsuk-button--secondary", onclick: cancel },
+        "Cancel",
+      ),
     ]),
   );
 }
