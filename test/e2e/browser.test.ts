@@ -705,6 +705,9 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await logIn(session, "demo", OXFORD);
     // The browser reports the refused request itself; that is the one error this test expects.
     portalWindow.expectedErrors.push(/the server responded with a status of 401/);
+    // The home screen's own request (the trust's open requests) must be answered before the clock moves, or it is
+    // the one refused, and the screen changes under the click below.
+    await portal.waitForLoadState("networkidle");
 
     // The session token outlives its 15 minutes: the history is refused and the login QR code is back.
     await later(PAST_SESSION_EXPIRY_MS, async () => {
