@@ -126,6 +126,8 @@ async function journey(options?: BrowserContextOptions): Promise<Journey> {
 
 const heading = (page: Page, name: string) => page.getByRole("heading", { level: 1, name, exact: true });
 const button = (page: Page | Locator, name: string) => page.getByRole("button", { name, exact: true });
+/** An action that moves to another screen: the design system's link. */
+const linkTo = (page: Page | Locator, name: string) => page.getByRole("link", { name, exact: true });
 const qrStatus = (portal: Page) => portal.locator("#qr-status");
 const statusReading = (portal: Page, text: string) =>
   qrStatus(portal).and(portal.getByText(text, { exact: true }));
@@ -190,19 +192,43 @@ async function screen(page: Page, name: string, area?: Locator): Promise<void> {
   });
 }
 
-/** The error summary is shown, has the focus and links its one problem to the field at fault. */
+/**
+ * The error summary is shown, has the focus and links its one problem to the field at fault; the field's form
+ * group is marked in error and holds the message, which is read with the field (or with its fieldset).
+ */
 async function problemSummary(page: Page, problem: string, field: string): Promise<void> {
   const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });
   await summary.waitFor();
   expect(await summary.getByRole("link").getAttribute("href")).toBe(field);
   expect(await summary.getByRole("link").textContent()).toBe(problem);
   expect(await page.evaluate('document.activeElement.classList.contains("nhsuk-error-summary")')).toBe(true);
+  const marked = page.locator(".nhsuk-form-group--error").filter({ has: page.locator(field) });
+  expect(await marked.count()).toBe(1);
+  const message = marked.locator(".nhsuk-error-message");
+  expect(await message.textContent()).toBe(`Error: ${problem}`);
+  const described = await page
+    .locator(field)
+    .evaluate((element) => (element.closest("fieldset") ?? element).getAttribute("aria-describedby") ?? "");
+  expect(described.split(" ")).toContain(await message.getAttribute("id"));
+}
+
+/** The error summary says a problem that is no field's (the service refused the action), and has the focus. */
+async function actionProblem(page: Page, problem: string | RegExp): Promise<void> {
+  const summary = page.getByRole("alert").filter({ hasText: "There is a problem" });
+  await summary.waitFor();
+  await summary.getByText(problem).waitFor();
+  expect(await page.evaluate('document.activeElement.classList.contains("nhsuk-error-summary")')).toBe(true);
+}
+
+/** No error summary and no field marked in error. */
+async function noProblem(page: Page): Promise<void> {
+  expect(await page.locator(".nhsuk-error-summary, .nhsuk-form-group--error").count()).toBe(0);
 }
 
 async function chooseTrust(portal: Page, search: string, name: string): Promise<void> {
   await portal.getByLabel("Organisation name").fill(search);
   await button(portal, "Search").click();
-  await button(portal, name).click();
+  await linkTo(portal, name).click();
   await heading(portal, name).waitFor();
 }
 
@@ -330,7 +356,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await items(results.getByRole("list"))).toEqual([OXFORD]);
     await screen(portal, "01-choose-trust");
 
-    await button(portal, OXFORD).click();
+    await linkTo(portal, OXFORD).click();
     await heading(portal, OXFORD).waitFor();
     expect(await portal.getByRole("group").locator("legend").textContent()).toBe(
       "Do you already have an access key for this organisation?",
@@ -343,7 +369,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await button(portal, "Continue").click();
     const noKey = portal.locator("#no-key");
     await noKey.waitFor();
-    expect(await portal.locator(".nhsuk-error-summary").count()).toBe(0);
+    await noProblem(portal);
     expect(await noKey.getByRole("heading").textContent()).toBe("You need an access key first");
     expect(await noKey.textContent()).toContain(
       `You will need to get an access key for ${OXFORD} before you can share credentials with it.`,
@@ -356,7 +382,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await portal.locator("#answer").getAttribute("aria-live")).toBe("polite");
     await screen(portal, "02-no-access-key");
 
-    await button(portal, "Choose another organisation").click();
+    await linkTo(portal, "Choose another organisation").click();
     await heading(portal, "Which organisation do you want to share your credentials with?").waitFor();
   });
 
@@ -374,7 +400,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await portal.evaluate("document.activeElement.id")).toBe("search");
     await portal.keyboard.type("Oxford");
     await portal.keyboard.press("Enter");
-    await button(portal, OXFORD).waitFor();
+    await linkTo(portal, OXFORD).waitFor();
     await tabTo(OXFORD);
     await portal.keyboard.press("Enter");
     await heading(portal, OXFORD).waitFor();
@@ -389,6 +415,71 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await portal.locator("img.qr").waitFor();
     expect([await focusedTag(), await focused()]).toEqual(["H1", `Log in to ${OXFORD}`]);
     await screen(portal, "03-keyboard-login-qr-code");
+  });
+
+  it("shares with the keyboard alone: the error summary's link to the box, the summary's confirmation, the focus on each new screen's heading", async () => {
+    const session = await journey();
+    const { portal, wallet } = session;
+    await chooseTrust(portal, "Oxford", OXFORD);
+    await logIn(session, "demo", OXFORD);
+    const focused = () => portal.evaluate("document.activeElement.textContent.trim()");
+    const focusedId = () => portal.evaluate("document.activeElement.id");
+    const focusedHeading = async () => [
+      await portal.evaluate("document.activeElement.tagName"),
+      await focused(),
+    ];
+    /** Presses Tab until `reached` says the focus is there; at most `most` times. */
+    const tabUntil = async (what: string, reached: () => Promise<boolean>, most = 25) => {
+      for (let presses = 0; presses < most && !(await reached()); presses += 1)
+        await portal.keyboard.press("Tab");
+      expect(await reached(), `Tab reaches ${what}`).toBe(true);
+    };
+    const onText = (text: string) => async () => (await focused()) === text;
+    const onId = (id: string) => async () => (await focusedId()) === id;
+
+    await tabUntil("Credentials", onText("Credentials"));
+    await portal.keyboard.press("Enter");
+    await heading(portal, "Share credentials").waitFor();
+    expect(await focusedHeading()).toEqual(["H1", "Share credentials"]);
+    // Continue with nothing ticked: the error summary takes the focus, and its link takes it on to the first box.
+    await tick(portal, []);
+    await tabUntil("Continue", onText("Continue"));
+    await portal.keyboard.press("Enter");
+    await problemSummary(
+      portal,
+      "Select at least one credential to share.",
+      "#credential-StaffPassportIdentity",
+    );
+    await portal.keyboard.press("Tab");
+    expect(await focused()).toBe("Select at least one credential to share.");
+    await portal.keyboard.press("Enter");
+    expect(await focusedId()).toBe("credential-StaffPassportIdentity");
+    await portal.keyboard.press("Space");
+    await tabUntil("DBS check", onId("credential-StaffPassportDbsCheck"));
+    await portal.keyboard.press("Space");
+    await tabUntil("Continue", onText("Continue"));
+    await portal.keyboard.press("Enter");
+
+    await heading(portal, "Check the credentials you are sharing").waitFor();
+    expect(await focusedHeading()).toEqual(["H1", "Check the credentials you are sharing"]);
+    expect(await items(portal.locator("#summary-list"))).toEqual(["Identity", "DBS check"]);
+    await tabUntil("Yes, connect to my wallet", onId("connect"));
+    await portal.keyboard.press("Space");
+    await tabUntil("Continue", onText("Continue"));
+    await portal.keyboard.press("Enter");
+    const link = await qrLink(portal);
+    expect(await focusedHeading()).toEqual(["H1", "Scan to share your credentials"]);
+
+    // The phone shares; the confirmation's heading takes the focus, and the history is a Tab and Enter away.
+    await openInWallet(wallet, "demo", link);
+    await shareInWallet(wallet);
+    await afterPolls(portal, portal.locator("#confirmation"));
+    expect(await focusedHeading()).toEqual(["H1", "Credentials shared"]);
+    await tabUntil("Your share history", onText("Your share history"));
+    await portal.keyboard.press("Enter");
+    await heading(portal, "Your share history").waitFor();
+    expect(await focusedHeading()).toEqual(["H1", "Your share history"]);
+    await screen(portal, "05-keyboard-share-history");
   });
 
   it("logs in with the access key the person picks in the wallet, the QR code's status following the wallet", async () => {
@@ -428,6 +519,18 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await portal.getByRole("status").textContent()).toBe(`You are logged in to ${OXFORD}.`);
     await heading(portal, OXFORD).waitFor();
     await screen(portal, "05-logged-in");
+
+    // The answered request's link again: the wallet cannot open it, and its error summary points at the link.
+    session.walletWindow.expectedErrors.push(/status of 4\d\d \(.+\) at \S+\/wallet\/wallets\/demo\/scan$/);
+    await wallet.getByLabel("Request link").fill(link);
+    await button(wallet, "Open the request").click();
+    const summaryLink = wallet.getByRole("alert").getByRole("link");
+    await summaryLink.waitFor();
+    const problem = (await summaryLink.textContent()) ?? "";
+    expect(problem).toMatch(/^This request cannot be opened: .+\.$/);
+    await problemSummary(wallet, problem, "#link");
+    expect(await wallet.locator("#request").textContent()).toBe("");
+    await screen(wallet, "04-wallet-request-cannot-be-opened");
   });
 
   it("shares the selected credentials after the summary, then shows them in the history and at the trust", async () => {
@@ -483,7 +586,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await items(confirmation.getByRole("list"))).toEqual(["Identity", "DBS check"]);
     await screen(portal, "08-shared");
 
-    await button(portal, "Your share history").click();
+    await linkTo(portal, "Your share history").click();
     await heading(portal, "Your share history").waitFor();
     const newest = portal.locator("#history tbody tr").first();
     expect(await newest.locator("td").allInnerTexts()).toEqual([
@@ -568,7 +671,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await afterPolls(portal, confirmation);
     expect(await items(confirmation.getByRole("list"))).toEqual(["Identity"]);
 
-    await button(portal, "Your share history").click();
+    await linkTo(portal, "Your share history").click();
     const rows = portal.locator("#history tbody tr");
     await rows.first().waitFor();
     expect(await rows.nth(0).locator("td").allInnerTexts()).toEqual([
@@ -590,7 +693,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     const { portal, wallet } = session;
     await chooseTrust(portal, "Oxford", OXFORD);
     await logIn(session, "demo", OXFORD);
-    await button(portal, "Go to a different organisation").click();
+    await linkTo(portal, "Go to a different organisation").click();
     await chooseTrust(portal, "Manchester", MANCHESTER);
 
     await openInWallet(wallet, "demo", await openLoginQrCode(portal));
@@ -618,7 +721,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await portal.locator("#confirmation").getByRole("status").textContent()).toBe(
       `The listed credentials have been shared with ${MANCHESTER}.`,
     );
-    await button(portal, "Your share history").click();
+    await linkTo(portal, "Your share history").click();
     const newest = portal.locator("#history tbody tr").first();
     await newest.waitFor();
     expect(await newest.locator("td").allInnerTexts()).toEqual([
@@ -652,7 +755,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await heading(phone, "Share credentials").waitFor();
     await screen(phone, "18-phone-credentials");
     await button(phone, "Back").click();
-    await button(phone, "Your share history").click();
+    await linkTo(phone, "Your share history").click();
     await heading(phone, "Your share history").waitFor();
     await screen(phone, "19-phone-history");
   });
@@ -711,7 +814,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
 
     // The session token outlives its 15 minutes: the history is refused and the login QR code is back.
     await later(PAST_SESSION_EXPIRY_MS, async () => {
-      await button(portal, "Your share history").click();
+      await linkTo(portal, "Your share history").click();
       await heading(portal, `Log in to ${OXFORD}`).waitFor();
     });
     expect(await portal.locator("#notice").textContent()).toBe(
@@ -723,7 +826,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await openInWallet(wallet, "demo", await qrLink(portal));
     await shareInWallet(wallet);
     await afterPolls(portal, portal.getByText(`You are logged in to ${OXFORD}.`, { exact: true }));
-    await button(portal, "Your share history").click();
+    await linkTo(portal, "Your share history").click();
     await heading(portal, "Your share history").waitFor();
   });
   it("lets the trust ask for two credentials, which the person shares pre-ticked; shows its decisions in the portal, and a decline at the trust", async () => {
@@ -756,7 +859,8 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await trust.getByLabel("Trust id").fill("RTH");
     await trust.getByLabel("Staff id").fill(OXFORD_STAFF_ID);
     await button(trust, "Send the request").click();
-    await trust.locator("#request-result").getByText("Tick at least one credential to ask for.").waitFor();
+    await problemSummary(trust, "Tick at least one credential to ask for.", "#ask-StaffPassportIdentity");
+    await screen(trust, "23-trust-request-unticked");
     await openTrustPage();
     const wanted = await ask(["Identity", "DBS check"], "For your new post on ward 7");
     const declined = await ask(["Right to work"], "We still need your right to work");
@@ -810,7 +914,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(await trust.evaluate("document.activeElement.id")).toBe(await reason.getAttribute("id"));
     // A rejection needs a reason.
     await button(credential("DBS check"), "Reject").click();
-    await credential("DBS check").getByText("Give the reason for rejecting it.").waitFor();
+    await problemSummary(trust, "Give the reason for rejecting it.", `#${await reason.getAttribute("id")}`);
     await reason.fill("The certificate is older than three years");
     await button(credential("DBS check"), "Reject").click();
     await credential("DBS check")
@@ -820,7 +924,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await screen(trust, "26-trust-decisions");
 
     // The portal's history shows both decisions, the rejection with its reason.
-    await button(portal, "Your share history").click();
+    await linkTo(portal, "Your share history").click();
     await heading(portal, "Your share history").waitFor();
     const newest = portal.locator("#history tbody tr").first();
     expect(await items(newest.locator("ul.decisions"))).toEqual([
@@ -832,14 +936,14 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await screen(portal, "27-history-decisions", portal.locator("#history"));
 
     // The other request: declining asks for the reason, which reaches the trust as a declined event.
-    await button(portal, "Back to the start").click();
+    await linkTo(portal, "Back to the start").click();
     await requests.first().waitFor();
     expect(await requests.count()).toBe(1);
     await button(portal, "Decline").click();
     await heading(portal, "Decline the request").waitFor();
     expect(await items(portal.locator("#declining-list"))).toEqual(["Right to work"]);
     await button(portal, "Decline the request").click();
-    await portal.getByText("Say why you are declining, in at most 500 characters.").waitFor();
+    await problemSummary(portal, "Say why you are declining, in at most 500 characters.", "#reason");
     await portal.getByLabel("Why are you declining?").fill("I gave it at my last post; please ask them");
     await screen(portal, "28-decline-request");
     await button(portal, "Decline the request").click();
@@ -929,6 +1033,10 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     const keyAtTrust = () => trust.locator("li.access-key").filter({ hasText: `staff ${staffId}:` });
 
     await openTrustPage();
+    // Nothing filled in: the service refuses, and the page says so in its error summary, which takes the focus.
+    session.walletWindow.expectedErrors.push(/status of 400 \(Bad Request\) at \S+\/control\/access-key$/);
+    await button(trust, "Issue an access key").click();
+    await actionProblem(trust, /^The service answered 400: /);
     await trust.getByLabel("Issuing trust").fill("RRK");
     await trust.getByLabel("Staff number").fill(staffId);
     await trust.getByLabel("Given name").fill("Mary");
@@ -937,6 +1045,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await button(trust, "Issue an access key").click();
     const offer = trust.locator("#offer");
     await offer.waitFor();
+    await noProblem(trust);
     const link = (await offer.locator("#offer-link").textContent()) ?? "";
     const pin = (await offer.locator("#offer-pin").textContent()) ?? "";
     expect(link).toMatch(/^openid-vc:\/\/\?request_uri=/);
@@ -959,7 +1068,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     const wrong = pin.startsWith("0") ? `1${pin.slice(1)}` : `0${pin.slice(1)}`;
     await wallet.getByLabel("PIN", { exact: true }).fill(wrong);
     await button(wallet, "Add to wallet").click();
-    await request.getByText("The PIN is not right. 4 tries left.").waitFor();
+    await problemSummary(wallet, "The PIN is not right. 4 tries left.", "#pin");
     await screen(wallet, "34-wallet-access-key-pin", request);
     await wallet.getByLabel("PIN", { exact: true }).fill(pin);
     await button(wallet, "Add to wallet").click();
@@ -984,7 +1093,7 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
       .getByText(/^Status: revoked on /)
       .waitFor();
     await screen(trust, "35-trust-revoked-access-key");
-    await button(portal, "Go to a different organisation").click();
+    await linkTo(portal, "Go to a different organisation").click();
     await chooseTrust(portal, "Birmingham", BIRMINGHAM);
     await openInWallet(wallet, "partial", await openLoginQrCode(portal));
     // The wallet still holds it, marked revoked, and presents it as Authenticator would.
@@ -1058,10 +1167,10 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     await shareInWallet(wallet);
     await afterPolls(portal, portal.locator("#confirmation"));
 
-    await button(portal, "Your share history").click();
+    await linkTo(portal, "Your share history").click();
     await heading(portal, "Your share history").waitFor();
     const newest = portal.locator("#history tbody tr").first();
-    const receiptButton = newest.getByRole("button", { name: /^Download receipt/ });
+    const receiptButton = newest.getByRole("link", { name: /^Download receipt/ });
     expect(await receiptButton.textContent()).toBe("Download receipt");
     await screen(portal, "38-history-receipt");
     const [download] = await Promise.all([portal.waitForEvent("download"), receiptButton.click()]);
@@ -1085,10 +1194,10 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     const [latest] = await services().shares.history(String(payload.sub), { limit: 1 });
     expect(payload.share_id).toBe(latest?.id);
     expect(download.suggestedFilename()).toBe(`receipt-${latest?.id}.jwt`);
-    expect(await portal.locator("#receipt-problem").textContent()).toBe("");
+    await noProblem(portal);
 
     // From the home screen, everything the service holds about the person, as one JSON file.
-    await button(portal, "Back to the start").click();
+    await linkTo(portal, "Back to the start").click();
     await heading(portal, OXFORD).waitFor();
     const [exported] = await Promise.all([
       portal.waitForEvent("download"),
@@ -1107,6 +1216,6 @@ describe.skipIf(CHROMIUM === undefined)(TITLE, { timeout: 90_000 }, () => {
     expect(data.auditEntries).toContainEqual(
       expect.objectContaining({ action: "share.shared", shareId: latest?.id }),
     );
-    expect(await portal.locator("#export-problem").textContent()).toBe("");
+    await noProblem(portal);
   });
 });

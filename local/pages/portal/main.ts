@@ -12,7 +12,7 @@
 //
 // Where a trust accepts both Microsoft Authenticator and standard (OpenID4VP) wallets, the person chooses theirs
 // before logging in; the login and every share of that session then ask for that wallet's protocol.
-import { clearProblem, h, show, showProblem, sleep } from "../shared/dom.js";
+import { backLink, clearProblem, formGroup, h, link, show, showProblem, sleep } from "../shared/dom.js";
 import {
   ApiError,
   api,
@@ -113,20 +113,24 @@ function saveFile(blob: Blob, name: string): void {
 }
 
 /**
- * Fetches a file with the session and saves it; a failure is said in `region` as the screens say others, and a
- * 401 goes back to the login.
+ * Fetches a file with the session and saves it; a failure is said in the error summary, and a 401 goes back to
+ * the login.
  */
-async function download(region: HTMLElement, fetchFile: (token: string) => Promise<Blob>, name: string) {
+async function download(fetchFile: (token: string) => Promise<Blob>, name: string) {
   const token = session;
   if (token === undefined) return accessKeyQuestion();
   try {
     saveFile(await fetchFile(token), name);
-    region.replaceChildren();
+    clearProblem();
   } catch (error) {
     if (handleSessionError(error)) return;
-    region.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
+    showProblem(errorText(error));
   }
 }
+
+/** A problem loading what a screen shows, said where it would have been (no form: no error summary). */
+const loadProblem = (error: unknown) =>
+  h("p", { class: "nhsuk-inset-text status error", role: "status" }, errorText(error));
 
 /** A 401 means the session ended (expired or refused): back to the login QR code of the same trust. */
 function handleSessionError(error: unknown): boolean {
@@ -142,6 +146,7 @@ function handleSessionError(error: unknown): boolean {
 function chooseTrust(): void {
   next();
   const results = h("div", { id: "results", "aria-live": "polite" });
+  const problem = h("div", { id: "search-problem" });
   const input = h("input", {
     class: "nhsuk-input",
     id: "search",
@@ -153,11 +158,10 @@ function chooseTrust(): void {
     event.preventDefault();
     const text = input.value.trim();
     if (text.length < 2) {
-      results.replaceChildren(
-        h("p", { class: "nhsuk-error-message" }, "Type at least 2 characters of the name."),
-      );
-      return;
+      results.replaceChildren();
+      return showProblem("Type at least 2 characters of the name.", { id: "search", region: problem });
     }
+    clearProblem();
     try {
       const trusts = await api.searchTrusts(text);
       for (const found of trusts) trustNames.set(found.id, found.name);
@@ -173,34 +177,30 @@ function chooseTrust(): void {
                   h(
                     "li",
                     {},
-                    h(
-                      "button",
-                      {
-                        type: "button",
-                        class: "link nhsuk-link",
-                        onclick: () => {
-                          trust = found;
-                          session = undefined;
-                          accessKeyQuestion();
-                        },
-                      },
-                      found.name,
-                    ),
+                    link(found.name, () => {
+                      trust = found;
+                      session = undefined;
+                      accessKeyQuestion();
+                    }),
                   ),
                 ),
               ),
             ]),
       );
     } catch (error) {
-      results.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
+      results.replaceChildren();
+      showProblem(errorText(error));
     }
   };
   show(
     h("h1", {}, "Which organisation do you want to share your credentials with?"),
     h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit: search }, [
-      h("label", { class: "nhsuk-label", for: "search" }, "Organisation name"),
-      h("p", { class: "nhsuk-hint", id: "search-hint" }, "For example, Oxford or Manchester"),
-      input,
+      formGroup(
+        h("label", { class: "nhsuk-label", for: "search" }, "Organisation name"),
+        h("p", { class: "nhsuk-hint", id: "search-hint" }, "For example, Oxford or Manchester"),
+        problem,
+        input,
+      ),
       h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Search")),
     ]),
     results,
@@ -212,6 +212,7 @@ function chooseTrust(): void {
 function accessKeyQuestion(notice?: string): void {
   next();
   const answer = h("div", { id: "answer", "aria-live": "polite" });
+  const problem = h("div", { id: "has-key-problem" });
   // Asked only once the person says they hold a key, and only where the trust takes both kinds of wallet.
   const walletArea = h("div", { id: "wallet-choice", "aria-live": "polite" });
   const askWallet = (event: Event) => {
@@ -284,40 +285,31 @@ function accessKeyQuestion(notice?: string): void {
             "Open the link or scan the QR code with your wallet app, enter the PIN, then come back and choose Yes. " +
               "The offer lasts a limited time: if it has expired, ask them for a new one.",
           ),
-          h(
-            "button",
-            { type: "button", class: "link nhsuk-link", onclick: chooseTrust },
-            "Choose another organisation",
-          ),
+          h("p", {}, link("Choose another organisation", chooseTrust)),
         ]),
       );
-    } else showProblem(answer, "has-key-yes", "Choose Yes or No.");
+    } else showProblem("Choose Yes or No.", { id: "has-key-yes", region: problem });
   };
   show(
     h("h1", {}, trustName()),
     notice ? h("p", { class: "nhsuk-inset-text status error", role: "status" }, notice) : undefined,
     h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit }, [
-      h("fieldset", { class: "nhsuk-fieldset" }, [
-        h(
-          "legend",
-          { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
-          "Do you already have an access key for this organisation?",
-        ),
-        h("div", { class: "nhsuk-radios" }, [choice("yes", "Yes"), choice("no", "No")]),
-      ]),
+      formGroup(
+        h("fieldset", { class: "nhsuk-fieldset" }, [
+          h(
+            "legend",
+            { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+            "Do you already have an access key for this organisation?",
+          ),
+          problem,
+          h("div", { class: "nhsuk-radios" }, [choice("yes", "Yes"), choice("no", "No")]),
+        ]),
+      ),
       walletArea,
       h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),
     ]),
     answer,
-    h(
-      "p",
-      {},
-      h(
-        "button",
-        { type: "button", class: "link nhsuk-link", onclick: chooseTrust },
-        "Go to a different organisation",
-      ),
-    ),
+    h("p", {}, link("Go to a different organisation", chooseTrust)),
   );
 }
 
@@ -353,6 +345,7 @@ async function logIn(notice?: string): Promise<void> {
           "Then share your access key for this organisation.",
     qrCode: login.qrCode,
     url: login.url,
+    wallet: walletName(),
   });
   const [heading, ...rest] = qr.nodes;
   show(
@@ -403,14 +396,14 @@ async function logIn(notice?: string): Promise<void> {
   }
 }
 
-function home(notice?: string): void {
+/** The trust's home screen; `notice` says what just happened, `tone` whether it went well. */
+function home(notice?: string, tone: "ok" | "error" = "ok"): void {
   const current = next();
   answering = undefined;
   const requests = h("div", { id: "requests", "aria-live": "polite" });
-  const exportProblem = h("div", { id: "export-problem", "aria-live": "polite" });
   show(
     h("h1", {}, trustName()),
-    notice ? h("p", { class: "nhsuk-inset-text status ok", role: "status" }, notice) : undefined,
+    notice ? h("p", { class: `nhsuk-inset-text status ${tone}`, role: "status" }, notice) : undefined,
     h("div", { class: "nhsuk-card nhsuk-card__content" }, [
       h(
         "button",
@@ -423,11 +416,7 @@ function home(notice?: string): void {
     h(
       "p",
       {},
-      h(
-        "button",
-        { type: "button", class: "link nhsuk-link", onclick: () => void history() },
-        "Your share history",
-      ),
+      link("Your share history", () => void history()),
     ),
     h("div", { class: "nhsuk-card nhsuk-card__content", id: "your-data" }, [
       h(
@@ -436,7 +425,7 @@ function home(notice?: string): void {
           type: "button",
           class: "nhsuk-button nhsuk-button--secondary",
           "aria-describedby": "your-data-hint",
-          onclick: () => void download(exportProblem, api.exportData, "staff-passport-export.json"),
+          onclick: () => void download(api.exportData, "staff-passport-export.json"),
         },
         "Download your data",
       ),
@@ -446,17 +435,8 @@ function home(notice?: string): void {
         "Everything this service holds about you, with every organisation: your shares, requests and the record " +
           "of what was done with them (a JSON file).",
       ),
-      exportProblem,
     ]),
-    h(
-      "p",
-      {},
-      h(
-        "button",
-        { type: "button", class: "link nhsuk-link", onclick: chooseTrust },
-        "Go to a different organisation",
-      ),
-    ),
+    h("p", {}, link("Go to a different organisation", chooseTrust)),
   );
   void openRequests(current, requests);
 }
@@ -470,8 +450,7 @@ async function openRequests(current: number, region: HTMLElement): Promise<void>
     if (credentialTypes.length === 0) credentialTypes = await api.credentialTypes();
     requests = await api.credentialRequests(token);
   } catch (error) {
-    if (current === screen && !handleSessionError(error))
-      region.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
+    if (current === screen && !handleSessionError(error)) region.replaceChildren(loadProblem(error));
     return;
   }
   if (current !== screen || requests.length === 0) return;
@@ -494,7 +473,12 @@ async function openRequests(current: number, region: HTMLElement): Promise<void>
           ]),
           h(
             "button",
-            { type: "button", "aria-describedby": described, onclick: () => answer(request) },
+            {
+              type: "button",
+              class: "nhsuk-button",
+              "aria-describedby": described,
+              onclick: () => answer(request),
+            },
             "Share these",
           ),
           h(
@@ -525,7 +509,7 @@ function answer(request: CredentialRequest): void {
 // Declining a request: the reason is required and reaches the trust.
 function decline(request: CredentialRequest): void {
   const current = next();
-  const problem = h("div", { "aria-live": "polite" });
+  const problem = h("div", { id: "reason-problem" });
   const reason = h("textarea", {
     class: "nhsuk-textarea",
     id: "reason",
@@ -536,28 +520,23 @@ function decline(request: CredentialRequest): void {
   }) as HTMLTextAreaElement;
   const submit = async () => {
     const text = reason.value.trim();
-    if (text === "" || text.length > REASON_MAX) {
-      problem.replaceChildren(
-        h(
-          "p",
-          { class: "nhsuk-error-message" },
-          `Say why you are declining, in at most ${REASON_MAX} characters.`,
-        ),
-      );
-      return;
-    }
+    if (text === "" || text.length > REASON_MAX)
+      return showProblem(`Say why you are declining, in at most ${REASON_MAX} characters.`, {
+        id: "reason",
+        region: problem,
+      });
     const token = session;
     if (token === undefined) return accessKeyQuestion();
     try {
       await api.declineRequest(token, request.requestId, text);
     } catch (error) {
       if (handleSessionError(error) || current !== screen) return;
-      problem.replaceChildren(h("p", { class: "nhsuk-error-message" }, errorText(error)));
-      return;
+      return showProblem(errorText(error));
     }
     if (current === screen) home(`You declined the request. ${trustName()} is told your reason.`);
   };
   show(
+    backLink(() => home()),
     h("h1", {}, "Decline the request"),
     h("div", { class: "nhsuk-card nhsuk-card__content" }, [
       h("p", {}, `${trustName()} asked on ${when(request.createdAt)} for:`),
@@ -577,18 +556,19 @@ function decline(request: CredentialRequest): void {
         },
       },
       [
-        h("label", { class: "nhsuk-label", for: "reason" }, "Why are you declining?"),
-        h(
-          "p",
-          { class: "nhsuk-hint", id: "reason-hint" },
-          `Required, at most ${REASON_MAX} characters. ${trustName()} receives this reason.`,
+        formGroup(
+          h("label", { class: "nhsuk-label", for: "reason" }, "Why are you declining?"),
+          h(
+            "p",
+            { class: "nhsuk-hint", id: "reason-hint" },
+            `Required, at most ${REASON_MAX} characters. ${trustName()} receives this reason.`,
+          ),
+          problem,
+          reason,
         ),
-        reason,
-        problem,
         h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Decline the request")),
       ],
     ),
-    h("p", {}, h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back")),
   );
 }
 
@@ -598,85 +578,87 @@ async function credentials(notice?: string): Promise<void> {
   try {
     if (credentialTypes.length === 0) credentialTypes = await api.credentialTypes();
   } catch (error) {
-    return home(errorText(error));
+    return home(errorText(error), "error");
   }
   if (current !== screen) return;
-  const problem = h("div", { "aria-live": "polite" });
+  const problem = h("div", { id: "credential-problem" });
   const onsubmit = (event: Event) => {
     event.preventDefault();
     const ticked = [...document.querySelectorAll<HTMLInputElement>('input[name="credential"]:checked')];
     selected = new Set(ticked.map((box) => box.value));
     if (selected.size === 0) {
-      showProblem(
-        problem,
-        `credential-${credentialTypes[0]?.type ?? ""}`,
-        "Select at least one credential to share.",
-      );
+      showProblem("Select at least one credential to share.", {
+        id: `credential-${credentialTypes[0]?.type ?? ""}`,
+        region: problem,
+      });
       return;
     }
     summary();
   };
   show(
+    backLink(() => home()),
     h("h1", {}, "Share credentials"),
     notice ? h("p", { class: "nhsuk-inset-text status", role: "status" }, notice) : undefined,
     h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit }, [
-      h("fieldset", { class: "nhsuk-fieldset" }, [
-        h(
-          "legend",
-          { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
-          `Select the credentials to share with ${trustName()}`,
-        ),
-        h(
-          "p",
-          { class: "nhsuk-hint" },
-          "You can only share credentials that you have in your Microsoft Authenticator wallet.",
-        ),
-        h(
-          "div",
-          { class: "nhsuk-checkboxes" },
-          credentialTypes.map((entry) =>
-            h("div", { class: "nhsuk-checkboxes__item" }, [
-              h("input", {
-                class: "nhsuk-checkboxes__input",
-                type: "checkbox",
-                name: "credential",
-                id: `credential-${entry.type}`,
-                value: entry.type,
-                checked: selected.has(entry.type),
-                "aria-describedby": `credential-${entry.type}-hint`,
-              }),
-              h(
-                "label",
-                { class: "nhsuk-label nhsuk-checkboxes__label", for: `credential-${entry.type}` },
-                entry.displayName,
-              ),
-              h(
-                "div",
-                { class: "nhsuk-hint nhsuk-checkboxes__hint", id: `credential-${entry.type}-hint` },
-                entry.description,
-              ),
-            ]),
+      formGroup(
+        h("fieldset", { class: "nhsuk-fieldset", "aria-describedby": "credential-hint" }, [
+          h(
+            "legend",
+            { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+            `Select the credentials to share with ${trustName()}`,
           ),
-        ),
-      ]),
-      problem,
+          h(
+            "p",
+            { class: "nhsuk-hint", id: "credential-hint" },
+            `You can only share credentials that you have in ${protocol === "openid4vp" ? "your wallet app" : "your Microsoft Authenticator wallet"}.`,
+          ),
+          problem,
+          h(
+            "div",
+            { class: "nhsuk-checkboxes" },
+            credentialTypes.map((entry) =>
+              h("div", { class: "nhsuk-checkboxes__item" }, [
+                h("input", {
+                  class: "nhsuk-checkboxes__input",
+                  type: "checkbox",
+                  name: "credential",
+                  id: `credential-${entry.type}`,
+                  value: entry.type,
+                  checked: selected.has(entry.type),
+                  "aria-describedby": `credential-${entry.type}-hint`,
+                }),
+                h(
+                  "label",
+                  { class: "nhsuk-label nhsuk-checkboxes__label", for: `credential-${entry.type}` },
+                  entry.displayName,
+                ),
+                h(
+                  "div",
+                  { class: "nhsuk-hint nhsuk-checkboxes__hint", id: `credential-${entry.type}-hint` },
+                  entry.description,
+                ),
+              ]),
+            ),
+          ),
+        ]),
+      ),
       h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),
     ]),
-    h("p", {}, h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back")),
   );
 }
 
 // The summary: "Yes, connect to my wallet" and "Continue".
 function summary(): void {
   next();
-  const problem = h("div", { "aria-live": "polite" });
+  const problem = h("div", { id: "connect-problem" });
   const onsubmit = (event: Event) => {
     event.preventDefault();
     const box = document.getElementById("connect") as HTMLInputElement | null;
     if (box?.checked) void share([...selected]);
-    else showProblem(problem, "connect", "Choose 'Yes, connect to my wallet' to go on.");
+    else showProblem("Choose 'Yes, connect to my wallet' to go on.", { id: "connect", region: problem });
   };
   show(
+    backLink(() => void credentials()),
     h("h1", {}, "Check the credentials you are sharing"),
     h("div", { class: "nhsuk-card nhsuk-card__content" }, [
       h("p", {}, `You are about to share these credentials with ${trustName()}:`),
@@ -699,47 +681,45 @@ function summary(): void {
               [...selected].map((type) => h("li", {}, displayName(type))),
             ),
           ),
+          h(
+            "dd",
+            { class: "nhsuk-summary-list__actions" },
+            link("Change", () => void credentials(), { "aria-label": "Change the credentials" }),
+          ),
         ]),
       ]),
     ]),
     h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit }, [
-      h("fieldset", { class: "nhsuk-fieldset" }, [
-        h(
-          "legend",
-          { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
-          "Connect to your wallet to share them?",
-        ),
-        h(
-          "div",
-          { class: "nhsuk-checkboxes" },
-          h("div", { class: "nhsuk-checkboxes__item" }, [
-            h("input", {
-              class: "nhsuk-checkboxes__input",
-              type: "checkbox",
-              id: "connect",
-              name: "connect",
-              value: "yes",
-            }),
-            h(
-              "label",
-              { class: "nhsuk-label nhsuk-checkboxes__label", for: "connect" },
-              "Yes, connect to my wallet",
-            ),
-          ]),
-        ),
-      ]),
-      problem,
+      formGroup(
+        h("fieldset", { class: "nhsuk-fieldset" }, [
+          h(
+            "legend",
+            { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+            "Connect to your wallet to share them?",
+          ),
+          problem,
+          h(
+            "div",
+            { class: "nhsuk-checkboxes" },
+            h("div", { class: "nhsuk-checkboxes__item" }, [
+              h("input", {
+                class: "nhsuk-checkboxes__input",
+                type: "checkbox",
+                id: "connect",
+                name: "connect",
+                value: "yes",
+              }),
+              h(
+                "label",
+                { class: "nhsuk-label nhsuk-checkboxes__label", for: "connect" },
+                "Yes, connect to my wallet",
+              ),
+            ]),
+          ),
+        ]),
+      ),
       h("button", { class: "nhsuk-button", type: "submit" }, "Continue"),
     ]),
-    h(
-      "p",
-      {},
-      h(
-        "button",
-        { type: "button", class: "link nhsuk-link", onclick: () => void credentials() },
-        "Change what I share",
-      ),
-    ),
   );
 }
 
@@ -776,6 +756,7 @@ async function share(types: string[]): Promise<void> {
     intro: `Scan this QR code with ${walletName()}, as before, and share the credentials for ${trustName()}.`,
     qrCode: started.qrCode,
     url: started.url,
+    wallet: walletName(),
     extra: [
       h("div", { class: "nhsuk-card nhsuk-card__content", id: "sharing" }, [
         h("h2", {}, "You are sharing"),
@@ -883,16 +864,12 @@ function shared(view: ShareView): void {
     h(
       "p",
       {},
-      h(
-        "button",
-        { type: "button", class: "link nhsuk-link", onclick: () => void history() },
-        "Your share history",
-      ),
+      link("Your share history", () => void history()),
     ),
     h(
       "p",
       {},
-      h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back to the start"),
+      link("Back to the start", () => home()),
     ),
   );
 }
@@ -907,29 +884,20 @@ async function history(): Promise<void> {
     shares = await api.history(token);
   } catch (error) {
     if (handleSessionError(error)) return;
-    return home(errorText(error));
+    return home(errorText(error), "error");
   }
   if (current !== screen) return;
-  const receiptProblem = h("div", { id: "receipt-problem", "aria-live": "polite" });
-  const receiptButton = (entry: ShareView) =>
-    h(
-      "button",
-      {
-        type: "button",
-        class: "link nhsuk-link receipt",
-        "aria-label": `Download receipt of the share with ${trustNameOf(entry.trustId)} on ${when(entry.sharedAt ?? entry.createdAt)}`,
-        onclick: () =>
-          void download(
-            receiptProblem,
-            (token) => api.receipt(token, entry.shareId),
-            `receipt-${entry.shareId}.jwt`,
-          ),
-      },
+  const receiptLink = (entry: ShareView) =>
+    link(
       "Download receipt",
+      () => void download((token) => api.receipt(token, entry.shareId), `receipt-${entry.shareId}.jwt`),
+      {
+        class: "receipt",
+        "aria-label": `Download receipt of the share with ${trustNameOf(entry.trustId)} on ${when(entry.sharedAt ?? entry.createdAt)}`,
+      },
     );
   show(
     h("h1", {}, "Your share history"),
-    receiptProblem,
     shares.length === 0
       ? h("p", {}, "You have not shared anything yet.")
       : h("table", { class: "nhsuk-table", id: "history" }, [
@@ -953,7 +921,7 @@ async function history(): Promise<void> {
                 // trust. In this cell rather than a column of its own, so that the table still fits a phone.
                 h("td", {}, [
                   when(entry.sharedAt ?? entry.createdAt),
-                  entry.status === "shared" ? h("div", {}, receiptButton(entry)) : undefined,
+                  entry.status === "shared" ? h("div", {}, receiptLink(entry)) : undefined,
                 ]),
                 h("td", {}, trustNameOf(entry.trustId)),
                 h("td", {}, entry.status),
@@ -969,7 +937,7 @@ async function history(): Promise<void> {
     h(
       "p",
       {},
-      h("button", { type: "button", class: "link nhsuk-link", onclick: () => home() }, "Back to the start"),
+      link("Back to the start", () => home()),
     ),
   );
 }

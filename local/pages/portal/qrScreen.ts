@@ -32,6 +32,8 @@ export function qrScreen(options: {
   intro: string;
   qrCode: string;
   url: string;
+  /** The wallet to scan with, as the screen names it: "Microsoft Authenticator" or "your wallet app". */
+  wallet: string;
   extra?: HTMLElement[];
 }): QrScreen {
   const status = h(
@@ -48,14 +50,14 @@ export function qrScreen(options: {
       h("img", {
         class: "qr",
         src: options.qrCode,
-        alt: "QR code to scan with the Microsoft Authenticator app",
+        alt: `QR code to scan with ${options.wallet}`,
         width: "240",
         height: "240",
       }),
       h(
         "a",
         { class: "nhsuk-button wallet-button", href: options.url, "data-openid-link": options.url },
-        "Open Microsoft Authenticator",
+        `Open ${options.wallet}`,
       ),
       status,
       actions,
@@ -80,7 +82,7 @@ export function qrScreen(options: {
     setStatus(text, tone) {
       // Rewriting the same words would have them announced again on every poll.
       if (status.textContent !== text) status.textContent = text;
-      status.className = `status${tone ? ` ${tone}` : ""}`;
+      status.className = `nhsuk-inset-text status${tone ? ` ${tone}` : ""}`;
     },
     setActions(...controls) {
       actions.replaceChildren(...controls);

@@ -1,5 +1,6 @@
 // A few DOM helpers for the demo pages: build elements without innerHTML (so no text is ever parsed as markup)
 // and replace a screen's content, moving focus to its heading so screen readers hear the change.
+import { ErrorSummary } from "nhsuk-frontend";
 import { ACCESS_KEY_TYPE, shareableCredentialType } from "../../../src/domain/catalogue.js";
 
 type Child = Node | string | false | null | undefined;
@@ -34,40 +35,116 @@ export function show(...nodes: Child[]): void {
 }
 
 /**
- * Says what is wrong with a form's answer the design system's way: the message by the field (in `region`) and an
- * error summary under the screen's h1 linking to the field, which takes the focus so it is read out at once.
+ * An action inside the page that moves to another screen: a link, as the design system styles one, that runs
+ * `onclick` instead of following its address (the pages are one document; there is nowhere to go).
  */
-export function showProblem(region: HTMLElement, fieldId: string, message: string): void {
-  region.replaceChildren(
-    h(
-      "p",
-      { class: "nhsuk-error-message" },
-      h("span", { class: "nhsuk-u-visually-hidden" }, "Error: "),
-      message,
-    ),
+export function link(text: string, onclick: () => void, attributes: Attributes = {}): HTMLElement {
+  const classes = ["nhsuk-link", attributes.class].filter(Boolean).join(" ");
+  return h(
+    "a",
+    {
+      href: "#",
+      ...attributes,
+      class: classes,
+      onclick: (event: Event) => {
+        event.preventDefault();
+        onclick();
+      },
+    },
+    text,
   );
+}
+
+/** The design system's back link, above a screen's heading, as the button its component offers for scripts. */
+export function backLink(onclick: () => void, text = "Back"): HTMLElement {
+  return h("button", { class: "nhsuk-back-link", type: "button", onclick }, text);
+}
+
+/** A form's question: label, hint and control in the design system's form group, which marks it when wrong. */
+export function formGroup(...children: Children[]): HTMLElement {
+  return h("div", { class: "nhsuk-form-group" }, ...children);
+}
+
+const ERROR_CLASSES: Readonly<Record<string, string>> = {
+  INPUT: "nhsuk-input--error",
+  TEXTAREA: "nhsuk-textarea--error",
+  SELECT: "nhsuk-select--error",
+};
+
+/** A field at fault: its id and the region, between its hint and the control, that holds its message. */
+export type ProblemField = { readonly id: string; readonly region: HTMLElement };
+
+/**
+ * Says what is wrong the design system's way: an error summary under the screen's h1, which takes the focus so it
+ * is read out at once. For a field at fault the summary links to the field, whose form group is marked in error
+ * with the message in it, read with the field. Without one (the service refused the action as a whole, or the
+ * action has no field) the summary alone says it.
+ */
+export function showProblem(message: string, field?: ProblemField): void {
+  clearProblem();
+  const control = field === undefined ? null : document.getElementById(field.id);
+  if (field !== undefined && control !== null) {
+    const messageId = `${field.id}-error`;
+    field.region.replaceChildren(
+      h(
+        "p",
+        { class: "nhsuk-error-message", id: messageId },
+        h("span", { class: "nhsuk-u-visually-hidden" }, "Error: "),
+        message,
+      ),
+    );
+    field.region.closest(".nhsuk-form-group")?.classList.add("nhsuk-form-group--error");
+    const errorClass = ERROR_CLASSES[control.tagName];
+    if (errorClass !== undefined) control.classList.add(errorClass);
+    // A radio or checkbox is read with its fieldset's legend: the message goes with the fieldset.
+    const described = control.closest("fieldset") ?? control;
+    const ids = (described.getAttribute("aria-describedby") ?? "").split(" ").filter(Boolean);
+    described.setAttribute("aria-describedby", [...ids, messageId].join(" "));
+  }
   const summary = h(
     "div",
-    { class: "nhsuk-error-summary", "aria-labelledby": "error-summary-title", role: "alert", tabindex: "-1" },
+    {
+      class: "nhsuk-error-summary",
+      "data-module": "nhsuk-error-summary",
+      "aria-labelledby": "error-summary-title",
+      role: "alert",
+    },
     h("h2", { class: "nhsuk-error-summary__title", id: "error-summary-title" }, "There is a problem"),
     h(
       "div",
       { class: "nhsuk-error-summary__body" },
-      h(
-        "ul",
-        { class: "nhsuk-list nhsuk-error-summary__list" },
-        h("li", {}, h("a", { href: `#${fieldId}` }, message)),
-      ),
+      control === null
+        ? h("p", {}, message)
+        : h(
+            "ul",
+            { class: "nhsuk-list nhsuk-error-summary__list" },
+            h("li", {}, h("a", { href: `#${control.id}` }, message)),
+          ),
     ),
   );
-  clearProblem();
   document.querySelector("#main h1")?.after(summary);
-  summary.focus();
+  // The design system's own script: it focuses the summary, and its links move the focus to the field with the
+  // field's question scrolled into view (a plain link to the id would leave the question above the screen).
+  new ErrorSummary(summary);
 }
 
-/** Takes away the error summary once the answer is right. */
+/** Takes away the error summary and every field's error once the answer is right. */
 export function clearProblem(): void {
   for (const summary of document.querySelectorAll(".nhsuk-error-summary")) summary.remove();
+  for (const group of document.querySelectorAll(".nhsuk-form-group--error"))
+    group.classList.remove("nhsuk-form-group--error");
+  for (const errorClass of Object.values(ERROR_CLASSES))
+    for (const field of document.querySelectorAll(`.${errorClass}`)) field.classList.remove(errorClass);
+  for (const message of document.querySelectorAll(".nhsuk-error-message[id]")) {
+    for (const described of document.querySelectorAll(`[aria-describedby~="${message.id}"]`)) {
+      const ids = (described.getAttribute("aria-describedby") ?? "")
+        .split(" ")
+        .filter((id) => id !== message.id);
+      if (ids.length === 0) described.removeAttribute("aria-describedby");
+      else described.setAttribute("aria-describedby", ids.join(" "));
+    }
+    message.remove();
+  }
 }
 
 /**

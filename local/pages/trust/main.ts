@@ -7,7 +7,7 @@
 // For each pushed event, the share's trace (GET /control/traces/{traceId}) as a waterfall. Refreshed every two seconds.
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../../src/domain/catalogue.js";
 import type { CredentialRequest as OpenRequest } from "../portal/api.js";
-import { credentialName, h } from "../shared/dom.js";
+import { clearProblem, credentialName, formGroup, h, showProblem } from "../shared/dom.js";
 
 const SHARED_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
 const DECLINED_EVENT = "urn:nhs:staff-passport:event:credential-request-declined";
@@ -74,25 +74,33 @@ function refusal(answer: { status: number; body: unknown }): string {
   return `The service answered ${answer.status}: ${body.detail ?? body.title ?? body.error ?? "no detail"}`;
 }
 
-const errorLine = (text: string) => h("p", { class: "nhsuk-error-message" }, text);
+/** Says why an action failed in the page's error summary: the service's refusal, or no answer at all. */
+function actionFailed(answer: { status: number; body: unknown } | undefined): void {
+  showProblem(answer === undefined ? "Cannot reach the demo trust." : refusal(answer));
+}
+
+/** A line saying an action worked, where the action was; any earlier problem is gone. */
+function done(region: HTMLElement, text: string): void {
+  clearProblem();
+  region.replaceChildren(h("p", { class: "nhsuk-inset-text status ok" }, text));
+}
 
 /** Accept, or Reject with a reason, for one credential of a shared event; then the decision the service kept. */
 function decisionControls(trustId: string, shareId: string, type: string, id: string): HTMLElement {
   const region = h("div", { class: "decision", "aria-live": "polite" });
   const decide = async (decision: "accepted" | "rejected", reason?: string) => {
-    let answer: { status: number; body: unknown };
-    try {
-      answer = await control("/control/decide", {
-        trustId,
-        shareId,
-        type,
-        decision,
-        ...(reason === undefined ? {} : { reason }),
-      });
-    } catch {
-      return region.replaceChildren(errorLine("Cannot reach the demo trust."), ...buttons());
+    const answer = await control("/control/decide", {
+      trustId,
+      shareId,
+      type,
+      decision,
+      ...(reason === undefined ? {} : { reason }),
+    }).catch(() => undefined);
+    if (answer?.status !== 200) {
+      region.replaceChildren(...buttons());
+      return actionFailed(answer);
     }
-    if (answer.status !== 200) return region.replaceChildren(errorLine(refusal(answer)), ...buttons());
+    clearProblem();
     const made = answer.body as { decision: string; reason?: string; decidedAt: string };
     region.replaceChildren(
       h(
@@ -111,7 +119,7 @@ function decisionControls(trustId: string, shareId: string, type: string, id: st
       rows: "3",
       maxlength: String(REASON_MAX),
     }) as HTMLTextAreaElement;
-    const problem = h("div", { "aria-live": "polite" });
+    const problem = h("div", { id: `${id}-reason-problem` });
     const form = h(
       "form",
       {
@@ -119,18 +127,21 @@ function decisionControls(trustId: string, shareId: string, type: string, id: st
         onsubmit: (event: Event) => {
           event.preventDefault();
           const text = reason.value.trim();
-          if (text === "") return problem.replaceChildren(errorLine("Give the reason for rejecting it."));
+          if (text === "")
+            return showProblem("Give the reason for rejecting it.", { id: `${id}-reason`, region: problem });
           void decide("rejected", text);
         },
       },
       [
-        h(
-          "label",
-          { class: "nhsuk-label", for: `${id}-reason` },
-          `Reason for rejecting ${credentialName(type)}`,
+        formGroup(
+          h(
+            "label",
+            { class: "nhsuk-label", for: `${id}-reason` },
+            `Reason for rejecting ${credentialName(type)}`,
+          ),
+          problem,
+          reason,
         ),
-        reason,
-        problem,
         h("div", {}, [
           h("button", { class: "nhsuk-button", type: "submit" }, "Reject"),
           h(
@@ -277,16 +288,14 @@ function traceView(event: Received, headingId: string): HTMLElement | undefined 
   if (event.via === "poll") return h("p", { class: "nhsuk-hint" }, "Traced only for pushed events.");
   const traceId = event.traceparent?.split("-")[1];
   if (traceId === undefined) return h("p", { class: "nhsuk-hint" }, "No trace came with this push.");
-  const region = h("div", { class: "trace-view", "aria-live": "polite" });
+  const region = h("div", { class: "nhsuk-details__text trace-view", "aria-live": "polite" });
   const load = async () => {
     region.replaceChildren(h("p", { class: "nhsuk-hint" }, "Loading the trace…"));
-    let answer: { status: number; body: unknown };
-    try {
-      answer = await control(`/control/traces/${traceId}`);
-    } catch {
-      return region.replaceChildren(errorLine("Cannot reach the demo trust."), again());
+    const answer = await control(`/control/traces/${traceId}`).catch(() => undefined);
+    if (answer?.status !== 200) {
+      const text = answer === undefined ? "Cannot reach the demo trust." : refusal(answer);
+      return region.replaceChildren(h("p", { class: "nhsuk-inset-text status error" }, text), again());
     }
-    if (answer.status !== 200) return region.replaceChildren(errorLine(refusal(answer)), again());
     const { spans } = answer.body as { spans: TraceSpan[] };
     region.replaceChildren(h("p", { class: "nhsuk-hint" }, `Trace ${traceId}`), waterfall(spans), again());
   };
@@ -301,8 +310,12 @@ function traceView(event: Received, headingId: string): HTMLElement | undefined 
       },
       "Load the trace again",
     );
-  const details = h("details", { class: "trace" }, [
-    h("summary", { "aria-describedby": headingId }, "Show the share's trace"),
+  const details = h("details", { class: "nhsuk-details trace" }, [
+    h(
+      "summary",
+      { class: "nhsuk-details__summary", "aria-describedby": headingId },
+      h("span", { class: "nhsuk-details__summary-text" }, "Show the share's trace"),
+    ),
     region,
   ]) as HTMLDetailsElement;
   details.addEventListener("toggle", () => {
@@ -335,12 +348,13 @@ function eventCard(event: Received, index: number): HTMLElement {
 
 function requestForm(): HTMLElement {
   const result = h("div", { id: "request-result", "aria-live": "polite" });
+  const problem = h("div", { id: "ask-problem" });
   const field = (id: string, label: string, hint: string, input: HTMLElement) =>
-    h("div", { class: "nhsuk-form-group" }, [
+    formGroup(
       h("label", { class: "nhsuk-label", for: id }, label),
       h("p", { class: "nhsuk-hint", id: `${id}-hint` }, hint),
       input,
-    ]);
+    );
   const input = (id: string, name: string) =>
     h("input", {
       class: "nhsuk-input",
@@ -356,23 +370,19 @@ function requestForm(): HTMLElement {
     const credentialTypes = form.getAll("credential").map(String);
     const message = String(form.get("message") ?? "").trim();
     if (credentialTypes.length === 0)
-      return result.replaceChildren(errorLine("Tick at least one credential to ask for."));
+      return showProblem("Tick at least one credential to ask for.", {
+        id: `ask-${SHAREABLE_CREDENTIAL_TYPES[0]?.type ?? ""}`,
+        region: problem,
+      });
     const answer = await control("/control/request", {
       trustId: String(form.get("trustId") ?? "").trim(),
       staffId: String(form.get("staffId") ?? "").trim(),
       credentialTypes,
       ...(message === "" ? {} : { message }),
     }).catch(() => undefined);
-    if (answer === undefined) return result.replaceChildren(errorLine("Cannot reach the demo trust."));
-    if (answer.status !== 201) return result.replaceChildren(errorLine(refusal(answer)));
-    result.replaceChildren(
-      h(
-        "p",
-        { class: "nhsuk-inset-text status ok" },
-        `Request ${(answer.body as CredentialRequest).requestId} sent.`,
-      ),
-    );
-    void refreshRequests();
+    if (answer?.status !== 201) return actionFailed(answer);
+    done(result, `Request ${(answer.body as CredentialRequest).requestId} sent.`);
+    void lists.requests.refresh();
   };
   return h(
     "form",
@@ -385,29 +395,36 @@ function requestForm(): HTMLElement {
         "As on the member of staff's access key, for example RTH-2205117",
         input("staff-id", "staffId"),
       ),
-      h("fieldset", { class: "nhsuk-fieldset" }, [
-        h("legend", { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" }, "Credentials to ask for"),
-        h(
-          "div",
-          { class: "nhsuk-checkboxes" },
-          SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
-            h("div", { class: "nhsuk-checkboxes__item" }, [
-              h("input", {
-                class: "nhsuk-checkboxes__input",
-                type: "checkbox",
-                name: "credential",
-                id: `ask-${entry.type}`,
-                value: entry.type,
-              }),
-              h(
-                "label",
-                { class: "nhsuk-label nhsuk-checkboxes__label", for: `ask-${entry.type}` },
-                entry.displayName,
-              ),
-            ]),
+      formGroup(
+        h("fieldset", { class: "nhsuk-fieldset" }, [
+          h(
+            "legend",
+            { class: "nhsuk-fieldset__legend nhsuk-fieldset__legend--s" },
+            "Credentials to ask for",
           ),
-        ),
-      ]),
+          problem,
+          h(
+            "div",
+            { class: "nhsuk-checkboxes" },
+            SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
+              h("div", { class: "nhsuk-checkboxes__item" }, [
+                h("input", {
+                  class: "nhsuk-checkboxes__input",
+                  type: "checkbox",
+                  name: "credential",
+                  id: `ask-${entry.type}`,
+                  value: entry.type,
+                }),
+                h(
+                  "label",
+                  { class: "nhsuk-label nhsuk-checkboxes__label", for: `ask-${entry.type}` },
+                  entry.displayName,
+                ),
+              ]),
+            ),
+          ),
+        ]),
+      ),
       field(
         "message",
         "Message (optional)",
@@ -483,7 +500,7 @@ function offerCard(offered: Offered): HTMLElement {
 function accessKeyForm(): HTMLElement {
   const result = h("div", { id: "access-key-result", "aria-live": "polite" });
   const field = (id: string, name: string, label: string, hint?: string) =>
-    h("div", { class: "nhsuk-form-group" }, [
+    formGroup(
       h("label", { class: "nhsuk-label", for: id }, label),
       hint ? h("p", { class: "nhsuk-hint", id: `${id}-hint` }, hint) : undefined,
       h("input", {
@@ -494,7 +511,7 @@ function accessKeyForm(): HTMLElement {
         autocomplete: "off",
         "aria-describedby": hint ? `${id}-hint` : undefined,
       }),
-    ]);
+    );
   const onsubmit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
@@ -506,10 +523,10 @@ function accessKeyForm(): HTMLElement {
       familyName: value("familyName"),
       jobTitle: value("jobTitle"),
     }).catch(() => undefined);
-    if (answer === undefined) return result.replaceChildren(errorLine("Cannot reach the demo trust."));
-    if (answer.status !== 201) return result.replaceChildren(errorLine(refusal(answer)));
+    if (answer?.status !== 201) return actionFailed(answer);
+    clearProblem();
     result.replaceChildren(offerCard(answer.body as Offered));
-    void refreshAccessKeys();
+    void lists.accessKeys.refresh();
   };
   return h(
     "form",
@@ -545,14 +562,9 @@ function accessKeyItem(key: AccessKey, message: HTMLElement): HTMLElement {
       trustId: key.trustId,
       accessKeyId: key.accessKeyId,
     }).catch(() => undefined);
-    if (answer === undefined) message.replaceChildren(errorLine("Cannot reach the demo trust."));
-    else if (answer.status !== 204) message.replaceChildren(errorLine(refusal(answer)));
-    else
-      message.replaceChildren(
-        h("p", { class: "nhsuk-inset-text status ok" }, `Access key ${key.accessKeyId} revoked.`),
-      );
-    accessKeysShown = "";
-    await refreshAccessKeys();
+    if (answer?.status === 204) done(message, `Access key ${key.accessKeyId} revoked.`);
+    else actionFailed(answer);
+    await lists.accessKeys.refresh(true);
   };
   const label = `${key.trustId} staff ${key.staffId}`;
   return h(
@@ -566,6 +578,7 @@ function accessKeyItem(key: AccessKey, message: HTMLElement): HTMLElement {
             "button",
             {
               type: "button",
+              class: "nhsuk-button nhsuk-button--secondary nhsuk-button--small",
               "aria-label": `Revoke the access key of ${label}`,
               onclick: () => void revoke(),
             },
@@ -576,47 +589,17 @@ function accessKeyItem(key: AccessKey, message: HTMLElement): HTMLElement {
   );
 }
 
-let accessKeysShown = "";
-
-async function refreshAccessKeys(): Promise<void> {
-  const summary = document.getElementById("access-keys-summary");
-  const message = document.getElementById("access-keys-message") ?? h("p");
-  try {
-    const answer = await control("/control/access-keys");
-    const { accessKeys } = answer.body as { accessKeys: AccessKey[] };
-    const text = JSON.stringify(accessKeys);
-    if (text === accessKeysShown) return;
-    accessKeysShown = text;
-    if (summary) {
-      const issued = accessKeys.filter((key) => key.status === "issued").length;
-      summary.textContent =
-        accessKeys.length === 0
-          ? "No access keys issued yet."
-          : `${accessKeys.length} offered, ${issued} issued.`;
-    }
-    document
-      .getElementById("access-keys")
-      ?.replaceChildren(...accessKeys.map((key) => accessKeyItem(key, message)));
-  } catch {
-    if (summary) summary.textContent = "Cannot reach the demo trust.";
-  }
-}
-
 type StreamView = { trustId: string; streamId?: string; method?: string; status?: string; error?: string };
 
 /** One trust's stream: how it receives and its status, with the buttons that change them. */
 function streamItem(stream: StreamView, message: HTMLElement): HTMLElement {
   const act =
-    (path: string, body: Record<string, unknown>, done: (answer: { body: unknown }) => string) =>
+    (path: string, body: Record<string, unknown>, said: (answer: { body: unknown }) => string) =>
     async () => {
-      try {
-        const answer = await control(path, { trustId: stream.trustId, ...body });
-        message.replaceChildren(answer.status === 200 ? done(answer) : errorLine(refusal(answer)));
-      } catch {
-        message.replaceChildren(errorLine("Cannot reach the demo trust."));
-      }
-      streamsShown = "";
-      await refreshStreams();
+      const answer = await control(path, { trustId: stream.trustId, ...body }).catch(() => undefined);
+      if (answer?.status === 200) done(message, said(answer));
+      else actionFailed(answer);
+      await lists.streams.refresh(true);
     };
   const button = (label: string, onclick: () => Promise<void>) =>
     h("button", { class: "nhsuk-button", type: "button", onclick: () => void onclick() }, label);
@@ -664,44 +647,70 @@ function streamItem(stream: StreamView, message: HTMLElement): HTMLElement {
   );
 }
 
-let streamsShown = "";
-
-async function refreshStreams(): Promise<void> {
-  const message = document.getElementById("streams-message") ?? h("p");
-  try {
-    const answer = await control("/control/streams");
-    const { streams } = answer.body as { streams: StreamView[] };
-    const text = JSON.stringify(streams);
-    if (text === streamsShown) return;
-    streamsShown = text;
-    document
-      .getElementById("streams")
-      ?.replaceChildren(...streams.map((stream) => streamItem(stream, message)));
-  } catch {
-    message.replaceChildren(errorLine("Cannot reach the demo trust."));
-  }
+/**
+ * A list the page keeps up to date: fetched on every refresh and redrawn only when what the service says changed,
+ * so that the focus and anything being typed in it stay put. `refresh(true)` redraws even so (after an action, whose
+ * message the items point at).
+ */
+function liveList<T>(options: {
+  path: string;
+  read: (body: unknown) => T[];
+  listId: string;
+  item: (entry: T) => HTMLElement;
+  summaryId?: string;
+  summary?: (entries: T[]) => string;
+}): { refresh(force?: boolean): Promise<void> } {
+  let shown = "";
+  return {
+    async refresh(force = false) {
+      const summary = options.summaryId ? document.getElementById(options.summaryId) : null;
+      try {
+        const entries = options.read((await control(options.path)).body);
+        const text = JSON.stringify(entries);
+        if (text === shown && !force) return;
+        shown = text;
+        if (summary && options.summary) summary.textContent = options.summary(entries);
+        document.getElementById(options.listId)?.replaceChildren(...entries.map(options.item));
+      } catch {
+        if (summary) summary.textContent = "Cannot reach the demo trust.";
+      }
+    },
+  };
 }
 
-let requestsShown = "";
+/** Where an action on an item says how it went: above its list. */
+const messageRegion = (id: string) => document.getElementById(id) ?? h("p");
 
-async function refreshRequests(): Promise<void> {
-  const summary = document.getElementById("requests-summary");
-  try {
-    const answer = await control("/control/requests");
-    const { requests } = answer.body as { requests: CredentialRequest[] };
-    const text = JSON.stringify(requests);
-    if (text === requestsShown) return;
-    requestsShown = text;
-    if (summary) {
-      const open = requests.filter((request) => request.status === "open").length;
-      summary.textContent =
-        requests.length === 0 ? "No requests made yet." : `${requests.length} made, ${open} open.`;
-    }
-    document.getElementById("requests")?.replaceChildren(...requests.map(requestItem));
-  } catch {
-    if (summary) summary.textContent = "Cannot reach the demo trust.";
-  }
-}
+const lists = {
+  accessKeys: liveList<AccessKey>({
+    path: "/control/access-keys",
+    read: (body) => (body as { accessKeys: AccessKey[] }).accessKeys,
+    listId: "access-keys",
+    item: (key) => accessKeyItem(key, messageRegion("access-keys-message")),
+    summaryId: "access-keys-summary",
+    summary: (keys) =>
+      keys.length === 0
+        ? "No access keys issued yet."
+        : `${keys.length} offered, ${keys.filter((key) => key.status === "issued").length} issued.`,
+  }),
+  streams: liveList<StreamView>({
+    path: "/control/streams",
+    read: (body) => (body as { streams: StreamView[] }).streams,
+    listId: "streams",
+    item: (stream) => streamItem(stream, messageRegion("streams-message")),
+  }),
+  requests: liveList<CredentialRequest>({
+    path: "/control/requests",
+    read: (body) => (body as { requests: CredentialRequest[] }).requests,
+    listId: "requests",
+    item: requestItem,
+    summaryId: "requests-summary",
+    summary: (requests) =>
+      requests.length === 0
+        ? "No requests made yet."
+        : `${requests.length} made, ${requests.filter((request) => request.status === "open").length} open.`,
+  }),
+};
 
 /** Events only ever arrive: new ones are added, so a reason being typed under an older one is kept. */
 let eventsShown: number | undefined;
@@ -730,7 +739,7 @@ async function refreshEvents(): Promise<void> {
 }
 
 async function refresh(): Promise<void> {
-  await Promise.all([refreshEvents(), refreshRequests(), refreshStreams(), refreshAccessKeys()]);
+  await Promise.all([refreshEvents(), ...Object.values(lists).map((list) => list.refresh())]);
   setTimeout(() => void refresh(), REFRESH_MS);
 }
 

@@ -3,7 +3,7 @@
 // key a trust issued). Choose a wallet, open a request by its openid-vc:// or openid4vp:// link, see
 // who asks, why and for what, pick among several fitting credentials, then Share or Cancel. A request for a credential the wallet lacks cannot be shared, as in
 // Authenticator: it says "credential not available" and only Cancel is left; the verifier hears nothing.
-import { credentialName, h, show } from "../shared/dom.js";
+import { clearProblem, credentialName, formGroup, h, show, showProblem } from "../shared/dom.js";
 
 type HeldCredential = {
   id: string;
@@ -65,7 +65,7 @@ async function start(): Promise<void> {
   if (!wallets.includes(walletId)) walletId = wallets[0] ?? "demo";
   const select = h(
     "select",
-    { id: "wallet", name: "wallet" },
+    { class: "nhsuk-select", id: "wallet", name: "wallet" },
     wallets.map((id) => h("option", { value: id, selected: id === walletId }, id)),
   ) as HTMLSelectElement;
   select.addEventListener("change", () => {
@@ -85,21 +85,24 @@ async function start(): Promise<void> {
     event.preventDefault();
     void openRequest(link.value.trim());
   };
+  const problem = h("div", { id: "link-problem" });
   show(
     h("h1", {}, "Your wallet"),
     h("div", { class: "nhsuk-card nhsuk-card__content" }, [
-      h("label", { class: "nhsuk-label", for: "wallet" }, "Wallet"),
-      select,
+      formGroup(h("label", { class: "nhsuk-label", for: "wallet" }, "Wallet"), select),
       h("div", { id: "held", "aria-live": "polite" }),
     ]),
     h("form", { class: "nhsuk-card nhsuk-card__content", onsubmit: open }, [
-      h("label", { class: "nhsuk-label", for: "link" }, "Request link"),
-      h(
-        "p",
-        { class: "nhsuk-hint", id: "link-hint" },
-        "Paste the openid-vc:// or openid4vp:// link behind the portal's QR code.",
+      formGroup(
+        h("label", { class: "nhsuk-label", for: "link" }, "Request link"),
+        h(
+          "p",
+          { class: "nhsuk-hint", id: "link-hint" },
+          "Paste the openid-vc:// or openid4vp:// link behind the portal's QR code, or an offer's link.",
+        ),
+        problem,
+        link,
       ),
-      link,
       h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Open the request")),
     ]),
     h("section", { id: "request", "aria-live": "polite" }),
@@ -132,6 +135,7 @@ async function loadWallet(): Promise<void> {
 }
 
 function showInRequest(...nodes: HTMLElement[]): void {
+  clearProblem();
   const section = document.getElementById("request");
   section?.replaceChildren(...nodes);
   section?.querySelector("h2")?.setAttribute("tabindex", "-1");
@@ -171,16 +175,8 @@ type IssuanceOffer = { clientName: string; type: string; expiry: number; pin?: {
  */
 async function openOffer(url: string, path: string): Promise<void> {
   const { status, body } = await call<IssuanceOffer & { message?: string }>(path);
-  if (status !== 200) {
-    showInRequest(
-      h("div", { class: "nhsuk-card nhsuk-card__content" }, [
-        h("h2", {}, "This offer cannot be opened"),
-        h("p", { class: "nhsuk-error-message" }, body.message ?? `The wallet answered ${status}.`),
-      ]),
-    );
-    return;
-  }
-  const problem = h("div", { id: "pin-problem", "aria-live": "polite" });
+  if (status !== 200) return cannotOpen("This offer cannot be opened", body.message, status);
+  const problem = h("div", { id: "pin-problem" });
   const pin = h("input", {
     class: "nhsuk-input",
     id: "pin",
@@ -194,7 +190,7 @@ async function openOffer(url: string, path: string): Promise<void> {
     showInRequest(
       h("div", { class: "nhsuk-card nhsuk-card__content" }, [
         h("h2", {}, title),
-        h("p", { class: ok ? "status ok" : "status error", role: "status" }, text),
+        h("p", { class: `nhsuk-inset-text status ${ok ? "ok" : "error"}`, role: "status" }, text),
       ]),
     );
   const accept = async (event: Event) => {
@@ -218,13 +214,10 @@ async function openOffer(url: string, path: string): Promise<void> {
     }
     if (answer.status === 400 && answer.body.error === "pinInvalid" && (answer.body.attemptsLeft ?? 0) > 0) {
       const left = answer.body.attemptsLeft ?? 0;
-      return problem.replaceChildren(
-        h(
-          "p",
-          { class: "nhsuk-error-message" },
-          `The PIN is not right. ${left} ${left === 1 ? "try" : "tries"} left.`,
-        ),
-      );
+      return showProblem(`The PIN is not right. ${left} ${left === 1 ? "try" : "tries"} left.`, {
+        id: "pin",
+        region: problem,
+      });
     }
     finished(
       "Not added",
@@ -240,16 +233,16 @@ async function openOffer(url: string, path: string): Promise<void> {
       h("p", {}, h("strong", {}, credentialName(body.type))),
       body.pin === undefined
         ? undefined
-        : h("div", { class: "nhsuk-form-group" }, [
+        : formGroup(
             h("label", { class: "nhsuk-label", for: "pin" }, "PIN"),
             h(
               "p",
               { class: "nhsuk-hint", id: "pin-hint" },
               `The ${body.pin.length}-digit PIN the issuer sent you.`,
             ),
+            problem,
             pin,
-          ]),
-      problem,
+          ),
       h("button", { class: "nhsuk-button", type: "submit" }, "Add to wallet"),
       h(
         "button",
@@ -264,6 +257,19 @@ async function openOffer(url: string, path: string): Promise<void> {
   );
 }
 
+/**
+ * A link the wallet cannot open is the request link's problem: the error summary links to the field, which says
+ * why (the simulator's message), and nothing is left of an earlier request.
+ */
+function cannotOpen(title: string, message: string | undefined, status: number): void {
+  document.getElementById("request")?.replaceChildren();
+  const reason = (message ?? `the wallet answered ${status}`).replace(/\.$/, "");
+  showProblem(`${title}: ${reason}.`, {
+    id: "link",
+    region: document.getElementById("link-problem") ?? h("div"),
+  });
+}
+
 async function openRequest(url: string): Promise<void> {
   const offer = issuancePath(url);
   if (offer !== undefined) return openOffer(url, offer);
@@ -271,15 +277,7 @@ async function openRequest(url: string): Promise<void> {
     `/wallet/wallets/${encodeURIComponent(walletId)}/scan`,
     { url },
   );
-  if (status !== 200) {
-    showInRequest(
-      h("div", { class: "nhsuk-card nhsuk-card__content" }, [
-        h("h2", {}, "This request cannot be opened"),
-        h("p", { class: "nhsuk-error-message" }, body.message ?? `The wallet answered ${status}.`),
-      ]),
-    );
-    return;
-  }
+  if (status !== 200) return cannotOpen("This request cannot be opened", body.message, status);
   const missing = new Set(body.missing);
   // A Verified ID request names each credential by its type, an OpenID4VP one by its DCQL query's id.
   const keyOf = (wanted: { type: string; queryId?: string }) => wanted.queryId ?? wanted.type;
@@ -358,7 +356,7 @@ async function openRequest(url: string): Promise<void> {
         h("h2", {}, shared ? "Shared" : "Not shared"),
         h(
           "p",
-          { class: shared ? "status ok" : "status error", role: "status" },
+          { class: `nhsuk-inset-text status ${shared ? "ok" : "error"}`, role: "status" },
           shared
             ? "Your credentials were shared. You can return to the previous application."
             : refused
