@@ -3,24 +3,16 @@
 import { randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startDemoTrust } from "../../local/demo-trust/index.js";
-import type { LocalSystem } from "../../local/system.js";
 import type { LocalSpan } from "../../local/telemetry.js";
-import { bearer, logIn, present, type StartedShare, type Urls } from "../support/journeys.js";
-import { received } from "../support/shareEvents.js";
-import { call, startTestSystem } from "../support/system.js";
+import { pushedShare } from "../support/pushedShare.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 import { until } from "../support/until.js";
 
-let system: LocalSystem;
-let urls: Urls;
-
-beforeAll(async () => {
-  system = await startTestSystem();
-  urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
-});
-afterAll(() => system?.close());
+const suite = useTestSystem({ logIn: "RTH" });
+const { system } = suite;
 
 type Trace = { traceId: string; spans: LocalSpan[] };
 
@@ -36,26 +28,15 @@ function ancestry(spans: readonly LocalSpan[], spanId: string): LocalSpan[] {
 
 describe("a share's trace at the demo trust", () => {
   it("passes on the host's spans of the push's trace: one tree from POST /api/shares down to the push", async () => {
-    const session = await logIn(urls, "demo", "RTH");
     // No traceparent from the caller, as the portal sends none: the service's own span is the trace's root.
-    const started = await call<StartedShare>(`${urls.api}/shares`, {
-      body: { credentialTypes: ["StaffPassportIdentity"] },
-      headers: bearer(session),
-    });
-    expect(started.status).toBe(201);
-    const { shareId } = started.body;
-    expect((await present(urls, "demo", started.body.url)).status).toBe(200);
-    const delivery = await until(
-      async () => (await received(system)).find((event) => decodeJwt(event.token).txn === shareId),
-      { what: `the SET of share ${shareId} at the demo trust` },
-    );
+    const { delivery } = await pushedShare(suite);
     const [, traceId = "", pushSpanId = ""] = delivery.traceparent?.split("-") ?? [];
     expect(traceId).toMatch(/^[0-9a-f]{32}$/);
 
     // The consumer's span ends after the push is answered: ask again until the push's branch is whole.
     const trace = await until(
       async () => {
-        const answer = await call<Trace>(`${system.urls.demoTrust}/control/traces/${traceId}`);
+        const answer = await call<Trace>(`${system().urls.demoTrust}/control/traces/${traceId}`);
         if (answer.status !== 200) return undefined;
         const names = ancestry(answer.body.spans, pushSpanId).map((span) => span.name);
         return names.includes("process share-events/subscriptions/deliver") ? answer.body : undefined;
@@ -88,7 +69,7 @@ describe("a share's trace at the demo trust", () => {
 
   it("answers 400 problem+json for a malformed trace id", async () => {
     for (const bad of ["0123", "A".repeat(32), `${"a".repeat(32)}/x`, "..%2F..%2Fapi%2Fhealth"]) {
-      const response = await fetch(`${system.urls.demoTrust}/control/traces/${bad}`);
+      const response = await fetch(`${system().urls.demoTrust}/control/traces/${bad}`);
       expect({ bad, status: response.status }).toEqual({ bad, status: 400 });
       expect(response.headers.get("content-type")).toBe("application/problem+json");
       expect(((await response.json()) as { detail: string }).detail).toContain("32 lowercase hexadecimal");
@@ -97,7 +78,7 @@ describe("a share's trace at the demo trust", () => {
 
   it("answers 404 for a trace the host never ran", async () => {
     const response = await fetch(
-      `${system.urls.demoTrust}/control/traces/${randomBytes(16).toString("hex")}`,
+      `${system().urls.demoTrust}/control/traces/${randomBytes(16).toString("hex")}`,
     );
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toBe("application/problem+json");

@@ -2,24 +2,17 @@
 // the publish to Service Bus, both consumers and the push, whose traceparent header the demo trust keeps; the
 // spans the local system kept form one tree under the caller's span. The metrics the alerts read are recorded.
 import { randomBytes } from "node:crypto";
-import { decodeJwt } from "jose";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalSystem } from "../../local/system.js";
+import { describe, expect, it } from "vitest";
 import type { LocalSpan } from "../../local/telemetry.js";
 import { METRIC_NAMES } from "../../src/telemetry/metrics.js";
-import { bearer, logIn, present, type StartedShare, type Urls } from "../support/journeys.js";
-import { received } from "../support/shareEvents.js";
-import { call, startTestSystem } from "../support/system.js";
+import { bearer } from "../support/journeys.js";
+import { pushedShare } from "../support/pushedShare.js";
+import { useTestSystem } from "../support/suiteSystem.js";
+import { call } from "../support/system.js";
 import { until } from "../support/until.js";
 
-let system: LocalSystem;
-let urls: Urls;
-
-beforeAll(async () => {
-  system = await startTestSystem();
-  urls = { api: `${system.urls.host}/api`, sim: system.urls.verifiedId };
-});
-afterAll(() => system?.close());
+const suite = useTestSystem({ logIn: "RTH" });
+const { urls, system } = suite;
 
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 
@@ -34,22 +27,10 @@ describe("a share's trace", () => {
   it("carries the caller's trace id from POST /api/shares to the push the demo trust receives, as one tree of spans", async () => {
     const traceId = hex(16);
     const callerSpanId = hex(8);
-    const session = await logIn(urls, "demo", "RTH");
-    const started = await call<StartedShare>(`${urls.api}/shares`, {
-      body: { credentialTypes: ["StaffPassportIdentity"] },
-      headers: { ...bearer(session), traceparent: `00-${traceId}-${callerSpanId}-01` },
-    });
-    expect(started.status).toBe(201);
-    const { shareId } = started.body;
-    expect((await present(urls, "demo", started.body.url)).status).toBe(200);
-
-    const delivery = await until(
-      async () => (await received(system)).find((event) => decodeJwt(event.token).txn === shareId),
-      { what: `the SET of share ${shareId} at the demo trust` },
-    );
+    const { delivery } = await pushedShare(suite, { traceparent: `00-${traceId}-${callerSpanId}-01` });
     expect(delivery.traceparent?.split("-")[1]).toBe(traceId);
 
-    const telemetry = system.telemetry;
+    const telemetry = system().telemetry;
     if (telemetry === undefined) throw new Error("telemetry is off");
     // Spans end after the push is answered: wait for the consumer that pushed to finish its span.
     const spans = await until(async () => {
@@ -83,20 +64,12 @@ describe("a share's trace", () => {
   });
 
   it("records the metrics the alerts read: shares started and shared, callbacks and deliveries by outcome", async () => {
-    const session = await logIn(urls, "demo", "RTH");
-    const started = await call<StartedShare>(`${urls.api}/shares`, {
-      body: { credentialTypes: ["StaffPassportIdentity"] },
-      headers: bearer(session),
-    });
-    expect((await present(urls, "demo", started.body.url)).status).toBe(200);
-    await until(async () =>
-      (await received(system)).find((event) => decodeJwt(event.token).txn === started.body.shareId),
-    );
+    await pushedShare(suite);
     expect(
       (await call(`${urls.api}/trust/access-keys?staffId=x`, { headers: bearer("not-a-token") })).status,
     ).toBe(401);
 
-    const telemetry = system.telemetry;
+    const telemetry = system().telemetry;
     if (telemetry === undefined) throw new Error("telemetry is off");
     const points = async () => {
       const { scopeMetrics } = await telemetry.collectMetrics();

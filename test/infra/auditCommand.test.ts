@@ -1,6 +1,5 @@
 // `npm run audit -- --subject DID | --trust ID [--since DATE]`: its arguments, and what it prints from the `audit`
 // container of the Cosmos DB emulator through the real @azure/cosmos SDK, run as the operator runs it.
-import { once } from "node:events";
 import type { Database } from "@azure/cosmos";
 import { beforeEach, describe, expect, it } from "vitest";
 import { parseAuditCommand, runAuditCommand, UsageError } from "../../scripts/audit.js";
@@ -10,7 +9,7 @@ import { ensureContainers } from "../../src/adapters/cosmos/containers.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { mintId } from "../../src/domain/secrets.js";
 import { useCosmosEmulator } from "../support/cosmosEmulator.js";
-import { spawnForTest } from "../support/processes.js";
+import { npmRun } from "../support/npmRun.js";
 
 const SUBJECT = "did:jwk:operator-test";
 const DAY = 24 * 60 * 60 * 1000;
@@ -103,21 +102,8 @@ describe("npm run audit: against the emulator", () => {
   });
 
   it("runs as npm run audit with COSMOS_ENDPOINT, and exits 2 on a usage error", async () => {
-    const run = async (args: string[]) => {
-      const child = spawnForTest("npm", ["run", "--silent", "audit", "--", ...args], {
-        env: { ...process.env, COSMOS_ENDPOINT: cosmos.endpoint(), COSMOS_DATABASE: database.id },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let [stdout, stderr] = ["", ""];
-      child.stdout?.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const [code] = (await once(child, "exit")) as [number | null];
-      return { code, stdout, stderr };
-    };
+    const run = (args: string[]) =>
+      npmRun("audit", args, { env: { COSMOS_ENDPOINT: cosmos.endpoint(), COSMOS_DATABASE: database.id } });
     const printed = await run(["--subject", SUBJECT]);
     expect(printed).toMatchObject({ code: 0 });
     expect(printed.stdout).toContain(`2 audit entries of subject ${SUBJECT}`);

@@ -5,8 +5,7 @@
 // Before @peculiar/x509 loads: it needs Reflect metadata functions at import time.
 import "../../local/openid4vp/reflectMetadata.js";
 import { createPublicKey } from "node:crypto";
-import { once } from "node:events";
-import { KeyClient } from "@azure/keyvault-keys";
+import { KeyClient, type KeyVaultKey } from "@azure/keyvault-keys";
 import { Pkcs10CertificateRequest, SubjectAlternativeNameExtension } from "@peculiar/x509";
 import { base64url } from "jose";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -14,7 +13,7 @@ import { type KeyVaultEmulator, startKeyVaultEmulator } from "../../local/keyvau
 import { parseKeysCommand, requestKeyCertificateRequest, UsageError } from "../../scripts/keys.js";
 import { keyVaultClientOptions, keyVaultSigningKeys } from "../../src/adapters/keys/keyVaultSigningKeys.js";
 import { StaticTokenCredential } from "../../src/adapters/verifiedId/index.js";
-import { spawnForTest } from "../support/processes.js";
+import { npmRun } from "../support/npmRun.js";
 import { until } from "../support/until.js";
 
 const vault = "https://kv-dev-abc.vault.azure.net/";
@@ -115,18 +114,9 @@ describe("npm run keys", () => {
       args: readonly string[],
       env: Record<string, string>,
     ): Promise<{ stdout: string; stderr: string }> {
-      const child = spawnForTest("npm", ["run", "--silent", "keys", "--", ...args], {
-        env: { ...process.env, KEY_VAULT_URL: emulator.url, ...env },
-        stdio: ["ignore", "pipe", "pipe"],
+      const { code, stdout, stderr } = await npmRun("keys", args, {
+        env: { KEY_VAULT_URL: emulator.url, ...env },
       });
-      let [stdout, stderr] = ["", ""];
-      child.stdout?.on("data", (chunk: Buffer) => {
-        stdout += chunk.toString();
-      });
-      child.stderr?.on("data", (chunk: Buffer) => {
-        stderr += chunk.toString();
-      });
-      const [code] = (await once(child, "exit")) as [number | null];
       if (code !== 0) throw new Error(`npm run keys exited ${code}: ${stdout}${stderr}`);
       return { stdout, stderr };
     }
@@ -170,6 +160,19 @@ describe("npm run keys", () => {
       return admin.createEcKey(name, { curve, exportable: false, keyOps: ["sign", "verify"] });
     }
 
+    /** The DER SubjectPublicKeyInfo of a vault EC P-256 key, as a certificate request carries its public key. */
+    function spkiOf(vaultKey: KeyVaultKey): Buffer {
+      return createPublicKey({
+        key: {
+          kty: "EC",
+          crv: "P-256",
+          x: base64url.encode(vaultKey.key?.x ?? new Uint8Array()),
+          y: base64url.encode(vaultKey.key?.y ?? new Uint8Array()),
+        },
+        format: "jwk",
+      }).export({ format: "der", type: "spki" });
+    }
+
     // One run of npm and tsx: slow on a loaded machine, hence the longer timeout.
     it("prints a certificate request for the request key, signed in the vault, naming the subject and DNS name", async () => {
       const key = await createRequestKey("openid4vp-request-key");
@@ -190,18 +193,7 @@ describe("npm run keys", () => {
       const names = san === null ? [] : new SubjectAlternativeNameExtension(san.rawData).names.toJSON();
       expect(names).toEqual([{ type: "dns", value: "verifier.staffpassport.nhs.uk" }]);
       // The vault key's public key, so the certificate the CA issues is for the key the service signs with.
-      const vaultKey = createPublicKey({
-        key: {
-          kty: "EC",
-          crv: "P-256",
-          x: base64url.encode(key.key?.x ?? new Uint8Array()),
-          y: base64url.encode(key.key?.y ?? new Uint8Array()),
-        },
-        format: "jwk",
-      });
-      expect(Buffer.from(request.publicKey.rawData)).toEqual(
-        vaultKey.export({ format: "der", type: "spki" }),
-      );
+      expect(Buffer.from(request.publicKey.rawData)).toEqual(spkiOf(key));
       // Signed by Key Vault, once: the private key was never anywhere else.
       expect(emulator.calls("sign")).toBe(1);
     }, 60_000);
@@ -225,18 +217,7 @@ describe("npm run keys", () => {
       const request = new Pkcs10CertificateRequest(pem);
       expect(await request.verify()).toBe(true);
       expect(request.getExtension(SUBJECT_ALT_NAME)).toBeNull();
-      const newestKey = createPublicKey({
-        key: {
-          kty: "EC",
-          crv: "P-256",
-          x: base64url.encode(newest.key?.x ?? new Uint8Array()),
-          y: base64url.encode(newest.key?.y ?? new Uint8Array()),
-        },
-        format: "jwk",
-      });
-      expect(Buffer.from(request.publicKey.rawData)).toEqual(
-        newestKey.export({ format: "der", type: "spki" }),
-      );
+      expect(Buffer.from(request.publicKey.rawData)).toEqual(spkiOf(newest));
       const service = await keyVaultSigningKeys({
         vaultUrl: emulator.url,
         keyName: "openid4vp-request-key",

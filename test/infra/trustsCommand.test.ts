@@ -1,7 +1,6 @@
 // `npm run trusts -- list|add|set|deactivate`: its arguments, and what it does to the `trusts` container of the
 // Cosmos DB emulator through the real @azure/cosmos SDK: every document checked as the service reads it, shown
 // before it is written, written only when the operator says so, and never over a change it did not see.
-import { once } from "node:events";
 import type { Container, Database } from "@azure/cosmos";
 import { beforeEach, describe, expect, it } from "vitest";
 import {
@@ -18,7 +17,7 @@ import { stripSystemFields } from "../../src/adapters/cosmos/errors.js";
 import { trustStore } from "../../src/adapters/cosmos/trustStore.js";
 import { mintId } from "../../src/domain/secrets.js";
 import { useCosmosEmulator } from "../support/cosmosEmulator.js";
-import { spawnForTest } from "../support/processes.js";
+import { npmRun } from "../support/npmRun.js";
 
 const trust = (id: string, changes: Record<string, unknown> = {}) => ({
   id,
@@ -372,35 +371,24 @@ describe("npm run trusts: against Cosmos DB", () => {
 
 describe("npm run trusts: as the operator runs it", () => {
   /** Runs `npm run trusts` with the emulator and this test's database, `input` on its standard input. */
-  async function npmRun(args: readonly string[], input = "") {
-    const child = spawnForTest("npm", ["run", "--silent", "trusts", "--", ...args], {
-      env: { ...process.env, COSMOS_ENDPOINT: cosmos.endpoint(), COSMOS_DATABASE: database.id },
-      stdio: ["pipe", "pipe", "pipe"],
+  const trusts = (args: readonly string[], input = "") =>
+    npmRun("trusts", args, {
+      env: { COSMOS_ENDPOINT: cosmos.endpoint(), COSMOS_DATABASE: database.id },
+      input,
     });
-    let [stdout, stderr] = ["", ""];
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-    });
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    child.stdin?.end(input);
-    const [code] = (await once(child, "exit")) as [number | null];
-    return { code, stdout, stderr };
-  }
 
   // Runs of npm and tsx: slow on a loaded machine, hence the longer timeout.
   it("exits 2 on a usage error, 1 when it refuses to write without a terminal, 0 once written", async () => {
-    const usage = await npmRun(["deactivate"]);
+    const usage = await trusts(["deactivate"]);
     expect(usage).toMatchObject({ code: 2, stdout: "" });
     expect(usage.stderr).toContain("deactivate needs one trust id, not 0\nusage: npm run trusts --");
     const document = JSON.stringify(trust("RTH"));
-    const unasked = await npmRun(["add", "--file", "-"], document);
+    const unasked = await trusts(["add", "--file", "-"], document);
     expect(unasked.code).toBe(1);
     expect(unasked.stdout).toContain("new trust RTH:");
     expect(unasked.stderr).toContain("standard input is not a terminal to confirm at; pass --yes to write");
     expect(await stored()).toEqual([]);
-    const written = await npmRun(["add", "--file", "-", "--yes"], document);
+    const written = await trusts(["add", "--file", "-", "--yes"], document);
     expect(written).toMatchObject({ code: 0, stderr: "" });
     expect(await stored()).toEqual([trust("RTH")]);
   }, 60_000);
