@@ -118,6 +118,11 @@ try {
       entryPoints: [entry],
       outfile: `dist/sdk/${file}`,
       nodePaths: ["node_modules"],
+      // The SDKs' ESM builds are bundled (they tree-shake far smaller than their CommonJS builds), and one reads
+      // import.meta.url (storage-common's CRC64, for createRequire), which a CommonJS bundle lacks: it becomes
+      // the bundle's own file URL.
+      define: { "import.meta.url": "bundleFileUrl" },
+      banner: { js: 'var bundleFileUrl = require("node:url").pathToFileURL(__filename).href;' },
     });
   }
 
