@@ -666,7 +666,7 @@ function summary(): void {
         ? h("p", { class: "nhsuk-hint" }, `This answers its request of ${when(answering.createdAt)}.`)
         : undefined,
       h("dl", { class: "nhsuk-summary-list", id: "summary-list" }, [
-        h("div", { class: "nhsuk-summary-list__row" }, [
+        h("div", { class: "nhsuk-summary-list__row nhsuk-summary-list__row--no-actions" }, [
           h("dt", { class: "nhsuk-summary-list__key" }, "Organisation"),
           h("dd", { class: "nhsuk-summary-list__value" }, trustName()),
         ]),
