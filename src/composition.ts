@@ -306,6 +306,7 @@ function buildServices(config: Config): Services {
   const auditTrail = cosmosAuditTrail(container("audit"), config.AUDIT_RETENTION_DAYS * 24 * 60 * 60);
   const auditLog = processLogger({ component: "audit" });
   const audit = auditRecorder(auditTrail, () => new Date(), auditLog, { failure: auditAppendFailure });
+  const refusals = refusalRecorder(audit, () => new Date(), auditLog);
   const payloads = blobPayloadStore(
     payloadContainer(
       config.PAYLOAD_STORAGE_CONNECTION_STRING
@@ -369,7 +370,7 @@ function buildServices(config: Config): Services {
     accessKeys: accessKeyStore(container("accessKeys")),
     auditTrail,
     audit,
-    refusals: refusalRecorder(audit, () => new Date(), auditLog),
+    refusals,
     keys,
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     trustTokens,
@@ -395,6 +396,8 @@ function buildServices(config: Config): Services {
       audit,
     ),
     async close() {
+      // Refusal entries still being written finish before the client they write through is disposed.
+      await refusals.settled();
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();
     },

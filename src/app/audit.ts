@@ -210,8 +210,10 @@ export function refusalRecorder(
 
   /** Closes the windows that have ended by now, writing their summaries. */
   const sweep = (nowMs: number) => {
+    // A window is added when it opens and removed when it closes, so the map is in order of opening: the first
+    // window still open ends the sweep, and a refusal costs no walk over every source.
     for (const [source, window] of sources) {
-      if (nowMs - window.startMs < REFUSAL_WINDOW_MS) continue;
+      if (nowMs - window.startMs < REFUSAL_WINDOW_MS) break;
       sources.delete(source);
       summarise(source, window);
     }
