@@ -10,7 +10,7 @@ import type { TokenCredential } from "@azure/identity";
 import type { ServiceBusClient } from "@azure/service-bus";
 import { blobPayloadStore, payloadContainer } from "./adapters/blob/payloadStore.js";
 import { accessKeyStore } from "./adapters/cosmos/accessKeyStore.js";
-import { cosmosAuditTrail } from "./adapters/cosmos/auditTrail.js";
+import { auditAppendFailure, cosmosAuditTrail } from "./adapters/cosmos/auditTrail.js";
 import { cachedTrustStore } from "./adapters/cosmos/cachedTrusts.js";
 import { type ContainerRef, createCosmosClient } from "./adapters/cosmos/client.js";
 import { credentialRequestStore } from "./adapters/cosmos/credentialRequestStore.js";
@@ -34,7 +34,7 @@ import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/service
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
 import { createVerifiedIdAdmin } from "./adapters/verifiedId/admin.js";
 import { createVerifiedIdClient, StaticTokenCredential } from "./adapters/verifiedId/index.js";
-import { type AuditRecorder, auditRecorder } from "./app/audit.js";
+import { type AuditRecorder, auditRecorder, type RefusalRecorder, refusalRecorder } from "./app/audit.js";
 import { cachedHealth, type HealthCheck, type HealthReport } from "./app/checkHealth.js";
 import type { DeliverDeps } from "./app/deliverShareEvent.js";
 import { countParked } from "./app/outbox.js";
@@ -98,6 +98,8 @@ export type Services = {
   /** The audit trail, to read (the export, the operators' command); `audit` writes to it. */
   auditTrail: AuditTrail;
   audit: AuditRecorder;
+  /** Refused authentications, written off the request path, bounded and sampled per source. */
+  refusals: RefusalRecorder;
   /** The OpenID4VP verifier for standard wallets (API.md section 9). */
   wallets: StandardWallets;
   keys: SigningKeys;
@@ -302,7 +304,9 @@ function buildServices(config: Config): Services {
   const shares = shareStore(container("shares"));
   const credentialRequests = credentialRequestStore(container("credentialRequests"));
   const auditTrail = cosmosAuditTrail(container("audit"), config.AUDIT_RETENTION_DAYS * 24 * 60 * 60);
-  const audit = auditRecorder(auditTrail, () => new Date(), processLogger({ component: "audit" }));
+  const auditLog = processLogger({ component: "audit" });
+  const audit = auditRecorder(auditTrail, () => new Date(), auditLog, { failure: auditAppendFailure });
+  const refusals = refusalRecorder(audit, () => new Date(), auditLog);
   const payloads = blobPayloadStore(
     payloadContainer(
       config.PAYLOAD_STORAGE_CONNECTION_STRING
@@ -366,6 +370,7 @@ function buildServices(config: Config): Services {
     accessKeys: accessKeyStore(container("accessKeys")),
     auditTrail,
     audit,
+    refusals,
     keys,
     sessions: sessionIssuer(keys, config.SESSION_ISSUER),
     trustTokens,
@@ -391,6 +396,8 @@ function buildServices(config: Config): Services {
       audit,
     ),
     async close() {
+      // Refusal entries still being written finish before the client they write through is disposed.
+      await refusals.settled();
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();
     },

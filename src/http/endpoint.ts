@@ -295,10 +295,9 @@ export function httpEndpoint<
           claimedTrust: claimed,
           clientAddress: client(),
         });
-        await services().audit({
-          id: `auth.refused:${randomUUID()}`,
-          action: "auth.refused",
-          actor: "anonymous",
+        // Not awaited: a flood of forged tokens must not hold each answer for a Cosmos DB write (the recorder
+        // bounds the writes in flight and samples each source's).
+        services().refusals.refused({
           ...(claimed === undefined ? {} : { trustId: claimed }),
           code,
           route: `${spec.method} /${spec.route}`,

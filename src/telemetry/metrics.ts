@@ -13,6 +13,7 @@ export const METRIC_NAMES = {
   outboxAge: "staff_passport.outbox.age",
   unacknowledgedAge: "staff_passport.events.unacknowledged_age",
   authRefused: "staff_passport.auth.refused",
+  auditRefusalsDropped: "staff_passport.audit.refusals_dropped",
 } as const;
 
 type Instruments = {
@@ -24,6 +25,7 @@ type Instruments = {
   outboxAge: Gauge;
   unacknowledgedAge: Gauge;
   authRefused: Counter;
+  auditRefusalsDropped: Counter;
 };
 
 let made: { provider: MeterProvider; instruments: Instruments } | undefined;
@@ -59,6 +61,9 @@ function instruments(): Instruments {
     authRefused: meter.createCounter(METRIC_NAMES.authRefused, {
       description: "Refused authentications, by kind",
     }),
+    auditRefusalsDropped: meter.createCounter(METRIC_NAMES.auditRefusalsDropped, {
+      description: "Refused authentications whose own audit entry was not written: too many writes in flight",
+    }),
   };
   made = { provider, instruments };
   return instruments;
@@ -80,4 +85,5 @@ export const measure = {
   outboxAge: (seconds: number) => instruments().outboxAge.record(Math.max(0, seconds)),
   unacknowledgedAge: (seconds: number) => instruments().unacknowledgedAge.record(Math.max(0, seconds)),
   authRefused: (kind: RefusedKind) => instruments().authRefused.add(1, { kind }),
+  auditRefusalDropped: () => instruments().auditRefusalsDropped.add(1),
 };

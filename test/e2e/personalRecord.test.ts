@@ -87,6 +87,8 @@ describe("the audit trail", () => {
       headers: bearer(await trustToken(await trustKey(), "RRK", audience())),
     });
     expect(forged.status).toBe(401);
+    // The refusal was answered without waiting for its entry; the recorder's writes have all ended once it settles.
+    await services().refusals.settled();
 
     const about = (entries: AuditEntry[]) =>
       entries.filter((entry) => entry.shareId === shareId || entry.action.startsWith("login."));

@@ -1,10 +1,15 @@
 // Every refused authentication leaves a warning in the log (its code, the trust the caller claims, the route and
 // the client's address), and never the token or api-key that was refused: a refused trust token, a refused
-// session token and a refused callback, through the local host with the log captured.
+// session token and a refused callback, through the local host with the log captured. A refusal is answered
+// without waiting for its audit entry, which is written once the answer has gone.
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
+import { auditRecorder, refusalRecorder } from "../../src/app/audit.js";
+import type { AuditTrail } from "../../src/app/ports.js";
+import { services } from "../../src/composition.js";
 import { mintId } from "../../src/domain/secrets.js";
+import { processLogger } from "../../src/log.js";
 import { bearer, logIn, requestIdOf } from "../support/journeys.js";
 import { useTestSystem } from "../support/suiteSystem.js";
 import { call } from "../support/system.js";
@@ -99,5 +104,69 @@ describe("refused authentications in the log", () => {
     });
     expect(logged).not.toHaveProperty("claimedTrust", expect.anything());
     expect(leaked({ apiKey })).toEqual([]);
+  });
+});
+
+/** The service's own audit trail in Cosmos DB, each append held until the test opens the gate. */
+function heldTrail(real: AuditTrail) {
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let started = 0;
+  const held: AuditTrail = {
+    ...real,
+    async append(entry) {
+      started += 1;
+      await gate;
+      await real.append(entry);
+    },
+  };
+  return { trail: held, open: () => open(), started: () => started };
+}
+
+describe("refused authentications in the audit trail", () => {
+  it("answers a refused session token's 401 while its audit entry is held back, and has the entry once settled", async () => {
+    const session = await logIn(urls, "demo", "RTH");
+    const [header, payload, signature] = session.split(".");
+    const forged = `${header}.${payload}.${signature?.split("").reverse().join("")}`;
+    const correlationId = `refusal-${mintId()}`;
+    const written = async () =>
+      (await services().auditTrail.byTrust("RTH")).filter((entry) => entry.correlationId === correlationId);
+
+    const real = services().refusals;
+    const held = heldTrail(services().auditTrail);
+    const log = processLogger({ component: "audit" });
+    const refusals = refusalRecorder(
+      auditRecorder(held.trail, () => new Date(), log),
+      () => new Date(),
+      log,
+    );
+    services().refusals = refusals;
+    try {
+      const refused = await call(`${urls.api}/shares`, {
+        headers: { ...bearer(forged), "x-correlation-id": correlationId, ...viaFrontDoor("198.51.100.14") },
+      });
+      expect(refused.status).toBe(401);
+      // The answer came while the write had begun and was still held.
+      expect(held.started()).toBe(1);
+      expect(await written()).toEqual([]);
+      held.open();
+      await refusals.settled();
+      expect(await written()).toEqual([
+        expect.objectContaining({
+          action: "auth.refused",
+          actor: "anonymous",
+          trustId: "RTH",
+          code: "invalid_session",
+          route: "GET /api/shares",
+          clientAddress: "198.51.100.14",
+        }),
+      ]);
+    } finally {
+      held.open();
+      await refusals.settled();
+      services().refusals = real;
+    }
   });
 });
