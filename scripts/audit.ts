@@ -83,6 +83,8 @@ function row(entry: AuditEntry): string {
     entry.code === undefined ? undefined : `code=${entry.code}`,
     entry.route === undefined ? undefined : `route=${entry.route}`,
     entry.clientAddress === undefined ? undefined : `from=${entry.clientAddress}`,
+    entry.count === undefined ? undefined : `count=${entry.count}`,
+    entry.since === undefined ? undefined : `since=${entry.since}`,
   ].filter((part) => part !== undefined);
   return [entry.at, entry.action.padEnd(28), entry.actor.padEnd(9), ids.join(" ")].join("  ");
 }

@@ -109,7 +109,7 @@ export type Refusal = Omit<NewAuditEntry, "id" | "action" | "actor"> & { readonl
  * The entry that stands for a source's refusals that were not written one by one in a window: how many (`count`),
  * since when (`since`), and the code, route and claimed trust when they were all the same.
  */
-export type RefusalSummary = AuditEntry & { readonly count: number; readonly since: string };
+export type RefusalSummary = AuditEntry & Required<Pick<AuditEntry, "count" | "since">>;
 
 export type RefusalRecorder = {
   /** Records a refusal without waiting for the store; never throws, never rejects. */

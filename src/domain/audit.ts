@@ -48,6 +48,12 @@ export type AuditEntry = {
   readonly route?: string;
   readonly clientAddress?: string;
   readonly correlationId?: string;
+  /**
+   * For the entry that sums up a source's refusals not written one by one (a flood, or too many writes in flight):
+   * how many, and since when.
+   */
+  readonly count?: number;
+  readonly since?: string;
 };
 
 /** An entry as it is about to be written, before the clock stamps it. */
