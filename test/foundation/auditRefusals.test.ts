@@ -22,11 +22,12 @@ import {
   type Refusal,
   refusalRecorder,
 } from "../../src/app/audit.js";
-import type { AuditTrail, LogFields, Logger } from "../../src/app/ports.js";
+import type { AuditTrail } from "../../src/app/ports.js";
 import type { AuditEntry } from "../../src/domain/audit.js";
 import { mintId } from "../../src/domain/secrets.js";
 import { METRIC_NAMES } from "../../src/telemetry/metrics.js";
 import { useCosmosEmulator } from "../support/cosmosEmulator.js";
+import { heldTrail, memoryLogger } from "../support/memoryPorts.js";
 
 const RETENTION_SECONDS = 24 * 60 * 60;
 
@@ -54,38 +55,6 @@ function handClock() {
       now += ms;
     },
   };
-}
-
-type Line = { level: string; message: string; fields: LogFields };
-
-function capturingLogger(): Logger & { lines: Line[] } {
-  const lines: Line[] = [];
-  const logger: Logger & { lines: Line[] } = {
-    lines,
-    info: (message, fields = {}) => lines.push({ level: "info", message, fields }),
-    warn: (message, fields = {}) => lines.push({ level: "warn", message, fields }),
-    error: (message, fields = {}) => lines.push({ level: "error", message, fields }),
-    with: () => logger,
-  };
-  return logger;
-}
-
-/** The real trail, each append held until the test opens the gate. */
-function heldTrail(real: AuditTrail) {
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  let started = 0;
-  const held: AuditTrail = {
-    ...real,
-    async append(entry) {
-      started += 1;
-      await gate;
-      await real.append(entry);
-    },
-  };
-  return { trail: held, open: () => open(), started: () => started };
 }
 
 /** The real trail, whose first append throws `error` before anything reaches the store. */
@@ -126,7 +95,7 @@ const isSummary = (entry: AuditEntry) => entry.id.startsWith("auth.refused.summa
 describe("refused authentications' audit entries", () => {
   it("writes a source's first refusals one by one and the rest as one summary with their count, leaving another source be", async () => {
     const { clock, advance } = handClock();
-    const log = capturingLogger();
+    const log = memoryLogger();
     const refusals = refusalRecorder(auditRecorder(trail, clock, log), clock, log, { schedule: () => {} });
     const over = 7;
     for (let i = 0; i < REFUSALS_WRITTEN_PER_SOURCE + over; i++) {
@@ -164,7 +133,7 @@ describe("refused authentications' audit entries", () => {
 
   it("answers at once while writes are held, drops and counts those past the cap in flight, and writes the rest once they end", async () => {
     const { clock, advance } = handClock();
-    const log = capturingLogger();
+    const log = memoryLogger();
     const held = heldTrail(trail);
     const refusals = refusalRecorder(auditRecorder(held.trail, clock, log), clock, log, {
       schedule: () => {},
@@ -197,7 +166,7 @@ describe("refused authentications' audit entries", () => {
 
   it("summarises a flood that has stopped when the window's timer fires", async () => {
     const { clock, advance } = handClock();
-    const log = capturingLogger();
+    const log = memoryLogger();
     const armed: { ms: number; callback: () => void }[] = [];
     const refusals = refusalRecorder(auditRecorder(trail, clock, log), clock, log, {
       schedule: (ms, callback) => armed.push({ ms, callback }),
@@ -223,7 +192,7 @@ describe("a failed audit write", () => {
 
   it("is retried after a transient failure and written once", async () => {
     const { clock } = handClock();
-    const log = capturingLogger();
+    const log = memoryLogger();
     const unavailable = new ErrorResponse("Service Unavailable");
     unavailable.code = 503;
     // As the store's adapter throws it: the SDK's error as the cause of an unavailable dependency.
@@ -250,7 +219,7 @@ describe("a failed audit write", () => {
       const throttled = new ErrorResponse("Too Many Requests");
       throttled.code = 429;
       throttled.retryAfterInMs = asked;
-      const record = auditRecorder(failingFirst(trail, throttled).trail, clock, capturingLogger(), {
+      const record = auditRecorder(failingFirst(trail, throttled).trail, clock, memoryLogger(), {
         failure: auditAppendFailure,
         sleep: async (ms) => void waits.push(ms),
         random: () => 0,
@@ -263,7 +232,7 @@ describe("a failed audit write", () => {
 
   it("is not retried after a failure that will not change, and is logged with its action and id only", async () => {
     const { clock } = handClock();
-    const log = capturingLogger();
+    const log = memoryLogger();
     const badRequest = new ErrorResponse("Bad Request");
     badRequest.code = 400;
     const failing = failingFirst(trail, new DependencyUnavailable("Cosmos DB", { cause: badRequest }));

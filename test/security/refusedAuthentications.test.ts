@@ -6,11 +6,11 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { trustAudience } from "../../src/adapters/keys/trustTokens.js";
 import { auditRecorder, refusalRecorder } from "../../src/app/audit.js";
-import type { AuditTrail } from "../../src/app/ports.js";
 import { services } from "../../src/composition.js";
 import { mintId } from "../../src/domain/secrets.js";
 import { processLogger } from "../../src/log.js";
 import { bearer, logIn, requestIdOf } from "../support/journeys.js";
+import { heldTrail } from "../support/memoryPorts.js";
 import { useTestSystem } from "../support/suiteSystem.js";
 import { call } from "../support/system.js";
 import { registerTrustKey, trustKey, trustToken } from "../support/trustTokens.js";
@@ -106,24 +106,6 @@ describe("refused authentications in the log", () => {
     expect(leaked({ apiKey })).toEqual([]);
   });
 });
-
-/** The service's own audit trail in Cosmos DB, each append held until the test opens the gate. */
-function heldTrail(real: AuditTrail) {
-  let open: () => void = () => {};
-  const gate = new Promise<void>((resolve) => {
-    open = resolve;
-  });
-  let started = 0;
-  const held: AuditTrail = {
-    ...real,
-    async append(entry) {
-      started += 1;
-      await gate;
-      await real.append(entry);
-    },
-  };
-  return { trail: held, open: () => open(), started: () => started };
-}
 
 describe("refused authentications in the audit trail", () => {
   it("answers a refused session token's 401 while its audit entry is held back, and has the entry once settled", async () => {

@@ -3,9 +3,11 @@
 
 import type { AuditRecorder } from "../../src/app/audit.js";
 import type {
+  AuditTrail,
   CredentialRequestStore,
   DeadLetters,
   EventPublisher,
+  LogFields,
   Logger,
   OutboxDue,
   OutboxRetries,
@@ -398,13 +400,14 @@ export function memoryVerifiedId(now: () => Date): VerifiedIdClient & { asked: P
   };
 }
 
-export function memoryLogger(): Logger & { lines: { level: string; message: string }[] } {
-  const lines: { level: string; message: string }[] = [];
+/** A logger that keeps each line, with its fields, for the test to read. */
+export function memoryLogger(): Logger & { lines: { level: string; message: string; fields: LogFields }[] } {
+  const lines: { level: string; message: string; fields: LogFields }[] = [];
   const logger: Logger & { lines: typeof lines } = {
     lines,
-    info: (message) => lines.push({ level: "info", message }),
-    warn: (message) => lines.push({ level: "warn", message }),
-    error: (message) => lines.push({ level: "error", message }),
+    info: (message, fields = {}) => lines.push({ level: "info", message, fields }),
+    warn: (message, fields = {}) => lines.push({ level: "warn", message, fields }),
+    error: (message, fields = {}) => lines.push({ level: "error", message, fields }),
     with: () => logger,
   };
   return logger;
@@ -417,4 +420,22 @@ export function memoryAudit(clock: () => Date = () => new Date()): AuditRecorder
     entries.push({ ...entry, at: entry.at ?? clock().toISOString() });
   };
   return Object.assign(record, { entries });
+}
+
+/** The real audit trail, each append held until the test opens the gate: a slow store, without faking the store. */
+export function heldTrail(real: AuditTrail) {
+  let open: () => void = () => {};
+  const gate = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  let started = 0;
+  const held: AuditTrail = {
+    ...real,
+    async append(entry) {
+      started += 1;
+      await gate;
+      await real.append(entry);
+    },
+  };
+  return { trail: held, open: () => open(), started: () => started };
 }
