@@ -12,7 +12,17 @@
 //
 // Where a trust accepts both Microsoft Authenticator and standard (OpenID4VP) wallets, the person chooses theirs
 // before logging in; the login and every share of that session then ask for that wallet's protocol.
-import { backLink, clearProblem, formGroup, h, link, show, showProblem, sleep } from "../shared/dom.js";
+import {
+  backLink,
+  choice,
+  clearProblem,
+  formGroup,
+  h,
+  link,
+  show,
+  showProblem,
+  sleep,
+} from "../shared/dom.js";
 import {
   ApiError,
   api,
@@ -233,30 +243,10 @@ function accessKeyQuestion(notice?: string): void {
       );
     } else if (!yes) walletArea.replaceChildren();
   };
-  const choice = (value: string, label: string) =>
-    h("div", { class: "nhsuk-radios__item" }, [
-      h("input", {
-        class: "nhsuk-radios__input",
-        type: "radio",
-        name: "has-key",
-        id: `has-key-${value}`,
-        value,
-        onchange: askWallet,
-      }),
-      h("label", { class: "nhsuk-label nhsuk-radios__label", for: `has-key-${value}` }, label),
-    ]);
+  const hasKey = (value: string, label: string) =>
+    choice("radio", { name: "has-key", id: `has-key-${value}`, value, label, onchange: askWallet });
   const walletChoice = (value: Protocol, label: string) =>
-    h("div", { class: "nhsuk-radios__item" }, [
-      h("input", {
-        class: "nhsuk-radios__input",
-        type: "radio",
-        name: "wallet",
-        id: `wallet-${value}`,
-        value,
-        checked: value === protocol,
-      }),
-      h("label", { class: "nhsuk-label nhsuk-radios__label", for: `wallet-${value}` }, label),
-    ]);
+    choice("radio", { name: "wallet", id: `wallet-${value}`, value, label, checked: value === protocol });
   const onsubmit = (event: Event) => {
     event.preventDefault();
     const value = (document.querySelector('input[name="has-key"]:checked') as HTMLInputElement | null)?.value;
@@ -302,7 +292,7 @@ function accessKeyQuestion(notice?: string): void {
             "Do you already have an access key for this organisation?",
           ),
           problem,
-          h("div", { class: "nhsuk-radios" }, [choice("yes", "Yes"), choice("no", "No")]),
+          h("div", { class: "nhsuk-radios" }, [hasKey("yes", "Yes"), hasKey("no", "No")]),
         ]),
       ),
       walletArea,
@@ -617,27 +607,14 @@ async function credentials(notice?: string): Promise<void> {
             "div",
             { class: "nhsuk-checkboxes" },
             credentialTypes.map((entry) =>
-              h("div", { class: "nhsuk-checkboxes__item" }, [
-                h("input", {
-                  class: "nhsuk-checkboxes__input",
-                  type: "checkbox",
-                  name: "credential",
-                  id: `credential-${entry.type}`,
-                  value: entry.type,
-                  checked: selected.has(entry.type),
-                  "aria-describedby": `credential-${entry.type}-hint`,
-                }),
-                h(
-                  "label",
-                  { class: "nhsuk-label nhsuk-checkboxes__label", for: `credential-${entry.type}` },
-                  entry.displayName,
-                ),
-                h(
-                  "div",
-                  { class: "nhsuk-hint nhsuk-checkboxes__hint", id: `credential-${entry.type}-hint` },
-                  entry.description,
-                ),
-              ]),
+              choice("checkbox", {
+                name: "credential",
+                id: `credential-${entry.type}`,
+                value: entry.type,
+                label: entry.displayName,
+                checked: selected.has(entry.type),
+                hint: entry.description,
+              }),
             ),
           ),
         ]),
@@ -701,20 +678,12 @@ function summary(): void {
           h(
             "div",
             { class: "nhsuk-checkboxes" },
-            h("div", { class: "nhsuk-checkboxes__item" }, [
-              h("input", {
-                class: "nhsuk-checkboxes__input",
-                type: "checkbox",
-                id: "connect",
-                name: "connect",
-                value: "yes",
-              }),
-              h(
-                "label",
-                { class: "nhsuk-label nhsuk-checkboxes__label", for: "connect" },
-                "Yes, connect to my wallet",
-              ),
-            ]),
+            choice("checkbox", {
+              name: "connect",
+              id: "connect",
+              value: "yes",
+              label: "Yes, connect to my wallet",
+            }),
           ),
         ]),
       ),

@@ -60,6 +60,39 @@ export function backLink(onclick: () => void, text = "Back"): HTMLElement {
   return h("button", { class: "nhsuk-back-link", type: "button", onclick }, text);
 }
 
+/** One of the design system's radios or checkboxes: the input, its label and, when given, its hint under it. */
+export function choice(
+  kind: "radio" | "checkbox",
+  options: {
+    name: string;
+    id: string;
+    value: string;
+    label: string;
+    checked?: boolean;
+    hint?: string;
+    onchange?: (event: Event) => void;
+  },
+): HTMLElement {
+  const block = kind === "radio" ? "nhsuk-radios" : "nhsuk-checkboxes";
+  const hintId = options.hint === undefined ? undefined : `${options.id}-hint`;
+  return h("div", { class: `${block}__item` }, [
+    h("input", {
+      class: `${block}__input`,
+      type: kind,
+      name: options.name,
+      id: options.id,
+      value: options.value,
+      checked: options.checked,
+      onchange: options.onchange,
+      "aria-describedby": hintId,
+    }),
+    h("label", { class: `nhsuk-label ${block}__label`, for: options.id }, options.label),
+    hintId === undefined
+      ? undefined
+      : h("div", { class: `nhsuk-hint ${block}__hint`, id: hintId }, options.hint),
+  ]);
+}
+
 /** A form's question: label, hint and control in the design system's form group, which marks it when wrong. */
 export function formGroup(...children: Children[]): HTMLElement {
   return h("div", { class: "nhsuk-form-group" }, ...children);

@@ -7,7 +7,7 @@
 // For each pushed event, the share's trace (GET /control/traces/{traceId}) as a waterfall. Refreshed every two seconds.
 import { SHAREABLE_CREDENTIAL_TYPES } from "../../../src/domain/catalogue.js";
 import type { CredentialRequest as OpenRequest } from "../portal/api.js";
-import { clearProblem, credentialName, formGroup, h, showProblem } from "../shared/dom.js";
+import { choice, clearProblem, credentialName, formGroup, h, showProblem } from "../shared/dom.js";
 
 const SHARED_EVENT = "urn:nhs:staff-passport:event:credentials-shared";
 const DECLINED_EVENT = "urn:nhs:staff-passport:event:credential-request-declined";
@@ -407,20 +407,12 @@ function requestForm(): HTMLElement {
             "div",
             { class: "nhsuk-checkboxes" },
             SHAREABLE_CREDENTIAL_TYPES.map((entry) =>
-              h("div", { class: "nhsuk-checkboxes__item" }, [
-                h("input", {
-                  class: "nhsuk-checkboxes__input",
-                  type: "checkbox",
-                  name: "credential",
-                  id: `ask-${entry.type}`,
-                  value: entry.type,
-                }),
-                h(
-                  "label",
-                  { class: "nhsuk-label nhsuk-checkboxes__label", for: `ask-${entry.type}` },
-                  entry.displayName,
-                ),
-              ]),
+              choice("checkbox", {
+                name: "credential",
+                id: `ask-${entry.type}`,
+                value: entry.type,
+                label: entry.displayName,
+              }),
             ),
           ),
         ]),

@@ -3,7 +3,7 @@
 // key a trust issued). Choose a wallet, open a request by its openid-vc:// or openid4vp:// link, see
 // who asks, why and for what, pick among several fitting credentials, then Share or Cancel. A request for a credential the wallet lacks cannot be shared, as in
 // Authenticator: it says "credential not available" and only Cancel is left; the verifier hears nothing.
-import { clearProblem, credentialName, formGroup, h, show, showProblem } from "../shared/dom.js";
+import { choice, clearProblem, credentialName, formGroup, h, show, showProblem } from "../shared/dom.js";
 
 type HeldCredential = {
   id: string;
@@ -311,24 +311,16 @@ async function openRequest(url: string): Promise<void> {
           "div",
           { class: "nhsuk-radios" },
           offers.map((offer) =>
-            h("div", { class: "nhsuk-radios__item" }, [
-              h("input", {
-                class: "nhsuk-radios__input",
-                type: "radio",
-                name: `choose-${key}`,
-                id: `choose-${offer.id}`,
-                value: offer.id,
-                checked: offer.id === firstFit,
-              }),
-              h(
-                "label",
-                { class: "nhsuk-label nhsuk-radios__label", for: `choose-${offer.id}` },
-                labelOf(
-                  held.find((credential) => credential.id === offer.id),
-                  offer,
-                ),
+            choice("radio", {
+              name: `choose-${key}`,
+              id: `choose-${offer.id}`,
+              value: offer.id,
+              label: labelOf(
+                held.find((credential) => credential.id === offer.id),
+                offer,
               ),
-            ]),
+              checked: offer.id === firstFit,
+            }),
           ),
         ),
       ]),
