@@ -39,6 +39,15 @@ import { POLL_MS, STALLED_MS } from "./timing.js";
 
 /** Codes a login fails with when the presented access key belongs to another trust. */
 const OTHER_TRUSTS_KEY = new Set(["wrong_trust", "issuer_not_accepted"]);
+/** A share's status in the history as the design system's tag: green once shared, red when it failed. */
+const STATUS_TAGS: Readonly<Record<string, string>> = {
+  shared: "nhsuk-tag--green",
+  failed: "nhsuk-tag--red",
+  pending: "nhsuk-tag--blue",
+  scanned: "nhsuk-tag--blue",
+  expired: "nhsuk-tag--grey",
+  cancelled: "nhsuk-tag--grey",
+};
 /** The longest reason for declining a request the service takes (API.md section 7). */
 const REASON_MAX = 500;
 
@@ -893,7 +902,11 @@ async function history(): Promise<void> {
                   entry.status === "shared" ? h("div", {}, receiptLink(entry)) : undefined,
                 ]),
                 h("td", {}, trustNameOf(entry.trustId)),
-                h("td", {}, entry.status),
+                h(
+                  "td",
+                  {},
+                  h("strong", { class: `nhsuk-tag ${STATUS_TAGS[entry.status] ?? ""}` }, entry.status),
+                ),
                 h("td", {}, [
                   entry.credentialTypes.map(displayName).join(", "),
                   decisionList(entry),
