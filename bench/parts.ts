@@ -76,12 +76,14 @@ function serve(info: Record<string, unknown>, commands: Commands, close: () => P
   console.log(`ready ${JSON.stringify(info)}`);
 }
 
-/** A Cosmos DB operation by what it does: reads, queries, creates, replaces, deletes, metadata. */
+/** A Cosmos DB operation by what it does: reads, queries and their plans, creates, replaces, deletes, metadata. */
 function operationOf(method: string, path: string, headers: Record<string, unknown>): string {
   const isDocument = /\/docs(\/|$)/.test(path);
   if (!isDocument) return "metadata";
   if (method === "POST") {
     if (String(headers["x-ms-documentdb-isquery"]).toLowerCase() === "true") return "query";
+    // The SDK asks for a cross-partition query's plan first, with a POST to the container's documents.
+    if (String(headers["x-ms-cosmos-is-query-plan-request"]).toLowerCase() === "true") return "queryPlan";
     if (String(headers["x-ms-cosmos-is-batch-request"]).toLowerCase() === "true") return "batch";
     return String(headers["x-ms-documentdb-is-upsert"]).toLowerCase() === "true" ? "upsert" : "create";
   }
