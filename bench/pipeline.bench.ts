@@ -47,6 +47,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RATES = [10, 20, 50];
 const SUSTAINED = Number(process.env.BENCH_SUSTAINED ?? 500);
 const WARM_SHARES = Number(process.env.BENCH_WARM_SHARES ?? 300);
+/** Rounds of the floor's measurement; the middle one is kept (the median, for an odd number). */
+const FLOOR_ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 3);
 const TRACING_RATE = 20;
 const TRACING_ORDER = ["off", "on", "on", "off"] as const;
 /** About the size of a share event's payload here (its credentials' claims, the staff, the holder), as callback's. */
@@ -261,8 +263,12 @@ try {
   });
 
   // The floor is measured with the host stopped, so that nothing else reads the share-events subscriptions.
+  // Three rounds, the median kept: a neighbour's burst on the shared cores moves one round's floor by a fifth.
   await stack.parts.host.stop();
-  const floor = await pipelineFloor(stack);
+  const floors: Awaited<ReturnType<typeof pipelineFloor>>[] = [];
+  for (let i = 0; i < FLOOR_ROUNDS; i++) floors.push(await pipelineFloor(stack));
+  const floor = [...floors].sort((a, b) => a.perShare - b.perShare)[Math.floor(floors.length / 2)];
+  if (floor === undefined) throw new Error("no floor was measured");
   const hostPerShare = median(RATES.map((rate) => perRate[rate]?.cpuPerShare.host ?? Number.NaN));
   const held = againstFloor(hostPerShare, floor.perShare);
   report(
@@ -276,6 +282,7 @@ try {
         withinFloor: held.withinFloor,
         tolerance: FLOOR_TOLERANCE,
         floor,
+        floorRounds: floors.map((one) => round(one.perShare, 3)),
         p99At20: perRate[20]?.p99,
         p99TargetAt20: 250,
         sustainedSharesPerSecond: round(sustained, 1),
