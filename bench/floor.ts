@@ -14,8 +14,11 @@ import { startPart } from "./support.js";
 export const FLOOR_TOLERANCE = 1.2;
 /** Operations timed for each kind; enough that a timer tick of 10 ms is under 1% of the whole. */
 const OPERATIONS = Number(process.env.BENCH_FLOOR_OPERATIONS ?? 500);
-/** Untimed operations first, so that connections, links and the JIT are warm. */
-const WARM_UP = 50;
+/**
+ * Untimed operations first, so that connections, links and the JIT are warm: after 50, a second round of the same
+ * operations still cost a quarter less, the SDKs' code not yet compiled as the host's is after a run's shares.
+ */
+const WARM_UP = Number(process.env.BENCH_FLOOR_WARM_UP ?? 300);
 
 /** CPU ms of this process per operation, over OPERATIONS of them one after another, after WARM_UP untimed. */
 export async function cpuPerOperation(operation: (index: number) => Promise<unknown>): Promise<number> {
