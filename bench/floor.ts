@@ -20,13 +20,30 @@ const OPERATIONS = Number(process.env.BENCH_FLOOR_OPERATIONS ?? 500);
  */
 const WARM_UP = Number(process.env.BENCH_FLOOR_WARM_UP ?? 300);
 
+/**
+ * Idle ms before each timed operation (0: back to back). An operation after an idle gap, as the service's are at a
+ * few shares a second, costs more CPU than one straight after another; only the operations are timed.
+ */
+const GAP_MS = Number(process.env.BENCH_FLOOR_GAP_MS ?? 0);
+
 /** CPU ms of this process per operation, over OPERATIONS of them one after another, after WARM_UP untimed. */
 export async function cpuPerOperation(operation: (index: number) => Promise<unknown>): Promise<number> {
   for (let i = 0; i < WARM_UP; i++) await operation(i);
-  const before = process.cpuUsage();
-  for (let i = 0; i < OPERATIONS; i++) await operation(WARM_UP + i);
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000 / OPERATIONS;
+  if (GAP_MS === 0) {
+    const before = process.cpuUsage();
+    for (let i = 0; i < OPERATIONS; i++) await operation(WARM_UP + i);
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000 / OPERATIONS;
+  }
+  let micros = 0;
+  for (let i = 0; i < OPERATIONS; i++) {
+    await new Promise((resolve) => setTimeout(resolve, GAP_MS));
+    const before = process.cpuUsage();
+    await operation(WARM_UP + i);
+    const used = process.cpuUsage(before);
+    micros += used.user + used.system;
+  }
+  return micros / 1000 / OPERATIONS;
 }
 
 /**

@@ -283,6 +283,7 @@ try {
         tolerance: FLOOR_TOLERANCE,
         floor,
         floorRounds: floors.map((one) => round(one.perShare, 3)),
+        floorGapMs: Number(process.env.BENCH_FLOOR_GAP_MS ?? 0),
         p99At20: perRate[20]?.p99,
         p99TargetAt20: 250,
         sustainedSharesPerSecond: round(sustained, 1),
