@@ -4,7 +4,7 @@
 // not the share-events consumers'. Baseline: a bare node:http server that parses the same bodies and answers
 // 200, driven the same way in the same run. Median of BENCH_ROUNDS rounds of BENCH_CALLBACKS callbacks.
 
-import { createCosmosClient, ensureDatabase } from "../src/adapters/cosmos/client.js";
+import { blobFloor, cosmosFloor, floorOf } from "./floor.js";
 import {
   logIn,
   type PendingShare,
@@ -26,67 +26,16 @@ import {
 } from "./support.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const FLOOR_OPERATIONS = 500;
 const CALLBACKS = Number(process.env.BENCH_CALLBACKS ?? 500);
 const CONNECTIONS = [10, 50];
 /** About the size of the payload a callback driven here stores (its credentials' claims, the staff, the holder). */
 const PAYLOAD_BYTES = 2_048;
-
 /**
- * The floor the SDK sets: the CPU this process spends on one Cosmos DB point read and one conditional patch
- * through @azure/cosmos (client side only, with the host's own client settings) against the same emulator, one
- * after another. A verified callback makes one read and two patches (the share's move and the outbox's drop), and
- * one blob upload (its event's payload, blobFloor).
+ * The floor the SDKs set: a verified callback makes one Cosmos DB point read and two conditional patches (the
+ * share's move and the outbox's drop), and one blob upload (its event's payload); their client CPU is measured
+ * through the real SDKs, with the host's own client settings, against the same emulators (bench/floor.ts).
  */
-async function sdkFloor(cosmosPort: number): Promise<{ readMs: number; patchMs: number }> {
-  const client = await createCosmosClient(`https://127.0.0.1:${cosmosPort}/`, () => {
-    throw new Error("no Entra credential is used on loopback");
-  });
-  try {
-    const database = await ensureDatabase(client, "bench-floor");
-    const { container } = await database.containers.createIfNotExists({
-      id: "floor",
-      partitionKey: { paths: ["/id"] },
-    });
-    await container.items.upsert({ id: "one", progress: { status: "pending" }, n: 0 });
-    const item = container.item("one", "one");
-    const cpuPer = async (operation: (i: number) => Promise<unknown>) => {
-      for (let i = 0; i < 50; i++) await operation(i);
-      const before = process.cpuUsage();
-      for (let i = 0; i < FLOOR_OPERATIONS; i++) await operation(i);
-      const used = process.cpuUsage(before);
-      return (used.user + used.system) / 1000 / FLOOR_OPERATIONS;
-    };
-    const readMs = await cpuPer(() => item.read());
-    const patchMs = await cpuPer((i) =>
-      item.patch({
-        condition: "FROM c WHERE c.progress.status IN ('pending', 'scanned')",
-        operations: [{ op: "set", path: "/n", value: i }],
-      }),
-    );
-    return { readMs, patchMs };
-  } finally {
-    client.dispose();
-  }
-}
-
-/**
- * The floor @azure/storage-blob sets for the callback's payload write: the CPU this process spends uploading one
- * blob of `bytes` (a share event payload of the callbacks driven here is about that size) against the same Azurite.
- */
-async function blobFloor(connectionString: string, bytes: number): Promise<number> {
-  const { BlobServiceClient } = await import("@azure/storage-blob");
-  const container =
-    BlobServiceClient.fromConnectionString(connectionString).getContainerClient("bench-floor");
-  await container.createIfNotExists();
-  const body = Buffer.alloc(bytes, "a");
-  const upload = (i: number) => container.getBlockBlobClient(`floor/${i}.json`).upload(body, body.length);
-  for (let i = 0; i < 50; i++) await upload(i);
-  const before = process.cpuUsage();
-  for (let i = 0; i < FLOOR_OPERATIONS; i++) await upload(i);
-  const used = process.cpuUsage(before);
-  return (used.user + used.system) / 1000 / FLOOR_OPERATIONS;
-}
+const CALLBACK_OPERATIONS = { read: 1, patch: 2, upload: 1 };
 
 type Run = {
   connections: number;
@@ -178,9 +127,11 @@ try {
     { server: "local host, durable callback", connections, ...summary(service, connections) },
     { server: "bare node:http, parse and 200", connections, ...summary(baseline, connections) },
   ]);
-  const floor = await sdkFloor(Number(stack.parts.cosmos.info.port));
-  const uploadMs = await blobFloor(String(stack.parts.blob.info.connectionString), PAYLOAD_BYTES);
-  const floorPerCallback = floor.readMs + 2 * floor.patchMs + uploadMs;
+  const cosmos = await cosmosFloor(Number(stack.parts.cosmos.info.port), ["read", "patch"]);
+  const blob = await blobFloor(String(stack.parts.blob.info.connectionString), PAYLOAD_BYTES, ["upload"]);
+  const floor = { readMs: cosmos.read ?? Number.NaN, patchMs: cosmos.patch ?? Number.NaN };
+  const uploadMs = blob.upload ?? Number.NaN;
+  const floorPerCallback = floorOf({ ...cosmos, ...blob }, CALLBACK_OPERATIONS);
   console.log(
     `@azure/cosmos client CPU: ${round(floor.readMs, 3)} ms a point read, ${round(floor.patchMs, 3)} ms a ` +
       `conditional patch; @azure/storage-blob: ${round(uploadMs, 3)} ms an upload of ${PAYLOAD_BYTES} bytes; ` +

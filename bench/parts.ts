@@ -14,9 +14,14 @@
 //   an OpenTelemetry SDK unless BENCH_HOST_TRACING=on (the local SDK of local/telemetry.ts, as `npm start`
 //   installs it); `tracing-on` and `tracing-off` install and remove that SDK while it runs, so that one run
 //   compares both, and `spans` tells what the spans kept in memory for each share's trace come to;
-// - bare: a bare node:http server that parses a JSON body and answers 200, the callback benchmark's baseline.
+// - bare: a bare node:http server that parses a JSON body and answers 200, the callback benchmark's baseline;
+// - receiver: a bare push receiver that reads a body and answers 202, over https with a self-signed certificate
+//   for 127.0.0.1 (which it prints, for the client to check) when BENCH_RECEIVER_TLS=on, else over http: the
+//   other end of the push floor (bench/floor.ts).
+import { KeyObject, webcrypto } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { Session } from "node:inspector";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -71,12 +76,14 @@ function serve(info: Record<string, unknown>, commands: Commands, close: () => P
   console.log(`ready ${JSON.stringify(info)}`);
 }
 
-/** A Cosmos DB operation by what it does: reads, queries, creates, replaces, deletes, metadata. */
+/** A Cosmos DB operation by what it does: reads, queries and their plans, creates, replaces, deletes, metadata. */
 function operationOf(method: string, path: string, headers: Record<string, unknown>): string {
   const isDocument = /\/docs(\/|$)/.test(path);
   if (!isDocument) return "metadata";
   if (method === "POST") {
     if (String(headers["x-ms-documentdb-isquery"]).toLowerCase() === "true") return "query";
+    // The SDK asks for a cross-partition query's plan first, with a POST to the container's documents.
+    if (String(headers["x-ms-cosmos-is-query-plan-request"]).toLowerCase() === "true") return "queryPlan";
     if (String(headers["x-ms-cosmos-is-batch-request"]).toLowerCase() === "true") return "batch";
     return String(headers["x-ms-documentdb-is-upsert"]).toLowerCase() === "true" ? "upsert" : "create";
   }
@@ -299,6 +306,45 @@ async function bare(): Promise<void> {
   });
 }
 
+/** A self-signed certificate for 127.0.0.1, valid from a day ago to a day ahead, with its private key, as PEM. */
+async function loopbackCertificate(): Promise<{ cert: string; key: string }> {
+  const [x509, { generateKeyPair }] = await Promise.all([import("@peculiar/x509"), import("jose")]);
+  x509.cryptoProvider.set(webcrypto);
+  const keys = await generateKeyPair("ES256", { extractable: true });
+  const now = Date.now();
+  const day = 24 * 60 * 60 * 1000;
+  const certificate = await x509.X509CertificateGenerator.createSelfSigned({
+    serialNumber: "01",
+    name: "CN=127.0.0.1",
+    notBefore: new Date(now - day),
+    notAfter: new Date(now + day),
+    keys,
+    signingAlgorithm: { name: "ECDSA", hash: "SHA-256" },
+    extensions: [new x509.SubjectAlternativeNameExtension([{ type: "ip", value: "127.0.0.1" }])],
+  });
+  const key = KeyObject.from(keys.privateKey).export({ type: "pkcs8", format: "pem" });
+  return { cert: certificate.toString("pem"), key: String(key) };
+}
+
+async function receiver(): Promise<void> {
+  const answer = (request: IncomingMessage, response: ServerResponse) => {
+    request.resume();
+    request.on("end", () => response.writeHead(202).end());
+  };
+  const tls = process.env.BENCH_RECEIVER_TLS === "on" ? await loopbackCertificate() : undefined;
+  const server = tls ? createHttpsServer(tls, answer) : createServer(answer);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  serve(
+    { port, url: `${tls ? "https" : "http"}://127.0.0.1:${port}/`, ...(tls ? { ca: tls.cert } : {}) },
+    {},
+    async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  );
+}
+
 const parts: Record<string, () => Promise<void>> = {
   cosmos,
   servicebus: serviceBus,
@@ -307,6 +353,7 @@ const parts: Record<string, () => Promise<void>> = {
   trust,
   host,
   bare,
+  receiver,
 };
 const part = parts[process.argv[2] ?? ""];
 if (!part) {

@@ -1,0 +1,61 @@
+// The benchmarks' floor arithmetic (bench/floor.ts) and the design's table of a share's operations
+// (bench/shareOperations.ts): what `pipeline` prices with the SDKs' costs and what `cost` holds its count to.
+import { describe, expect, it } from "vitest";
+import { againstFloor, floorOf } from "../../bench/floor.js";
+import * as design from "../../bench/shareOperations.js";
+
+describe("a floor from costs and counts", () => {
+  it("sums each kind's cost times its count", () => {
+    expect(floorOf({ read: 1.5, patch: 0.5, push: 2 }, { read: 2, patch: 3, push: 1 })).toBe(6.5);
+  });
+
+  it("refuses a counted kind without a measured cost, so no operation is left out of a floor", () => {
+    expect(() => floorOf({ read: 1 }, { read: 1, create: 2 })).toThrow(/create/);
+    expect(() => floorOf({ read: 1, create: Number.NaN }, { read: 1, create: 2 })).toThrow(/create/);
+  });
+
+  it("holds a figure within 20% of its floor and no further", () => {
+    expect(againstFloor(12, 10)).toEqual({ ratio: 1.2, withinFloor: true });
+    expect(againstFloor(12.1, 10).withinFloor).toBe(false);
+    expect(againstFloor(8, 10)).toEqual({ ratio: 0.8, withinFloor: true });
+  });
+});
+
+describe("the design's operations a share", () => {
+  const table: design.DesignedOperation[] = [
+    { operation: "read requests", perShare: 2, fromCallback: 1, why: "one a callback" },
+    { operation: "create shares", perShare: 1, fromCallback: 0, why: "the share" },
+    { operation: "create events", perShare: 2, fromCallback: 2, conflicts: 1, why: "both consumers" },
+    { operation: "patch events", perShare: 3, fromCallback: 3, why: "marks and outcome" },
+  ];
+
+  it("sums to the floor the cost benchmark holds its count to", () => {
+    expect(design.designedPerShare(table)).toBe(8);
+    expect(design.designedPerShare()).toBe(18);
+  });
+
+  it("gives the pipeline's part by the SDK call's kind, a create answered 409 apart from one that creates", () => {
+    expect(design.fromCallbackByKind(table)).toEqual({ read: 1, create: 1, createConflict: 1, patch: 3 });
+    expect(design.fromCallbackByKind()).toEqual({ read: 1, create: 4, createConflict: 1, patch: 5 });
+  });
+
+  it("names every operation measured above its design count, and one the design lacks", () => {
+    const measured = {
+      "read requests": 2,
+      "create shares": 1.04,
+      "patch events": 2.98,
+      "query shares": 0.02,
+    };
+    expect(design.aboveDesign(measured, table)).toEqual([
+      { operation: "create shares", measured: 1.04, designed: 1 },
+      { operation: "query shares", measured: 0.02, designed: 0 },
+    ]);
+  });
+
+  it("gives every row of the design a reason", () => {
+    for (const row of design.SHARE_OPERATIONS) {
+      expect(row.why.length, row.operation).toBeGreaterThan(10);
+      expect(row.fromCallback, row.operation).toBeLessThanOrEqual(row.perShare);
+    }
+  });
+});
