@@ -5,10 +5,13 @@
 // arrived). Then the sustained rate: all callbacks of a round at once on 50 connections, shares per second until
 // the last SET arrived. Baseline: the floor, measured in the same run once the host has stopped: the client CPU,
 // through the real SDKs with the host's own client settings and against the same emulators, of the operations
-// the host makes a share from the callback on, one after another (bench/floor.ts): the Cosmos DB operations by
-// kind (bench/shareOperations.ts), the payload's upload, download and delete, the share event's send and its
-// receive and complete on both subscriptions, the SET's ES256 signature and its push on a connection of its own,
-// over the protocol the demo trust is reached by. The host must stay within 20% of it.
+// the host makes a share from the callback on (bench/floor.ts): the Cosmos DB operations by kind
+// (bench/shareOperations.ts), the payload's upload, download and delete, the share event's send and its receive
+// and complete on both subscriptions, the SET's ES256 signature and its push on a connection of its own, over the
+// protocol the demo trust is reached by. Those operations are made share by share in the host's order, the shares
+// arriving at the same rates for the same seconds, and the median over the rates of the CPU a share is the floor
+// the host must stay within 20% of; the same operations back to back, hundreds of a kind in a row, are reported
+// beside it.
 // The host runs with tracing on, as `npm start` runs it: the local OpenTelemetry SDK keeps every span in memory
 // (and exports it over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set). Tracing's cost is then measured at 20/s
 // only, to keep the run short: four more windows of BENCH_SECONDS with the SDK switched off, on, on and off in the
@@ -23,11 +26,21 @@ import {
   cosmosFloor,
   FLOOR_TOLERANCE,
   floorOf,
+  type Opened,
+  type Operation,
+  openBlob,
+  openCosmos,
+  openPush,
+  openServiceBus,
+  openSigning,
+  pacedCpu,
+  pacedFloorOf,
   pushFloor,
   serviceBusFloor,
+  shareOf,
   signingFloor,
 } from "./floor.js";
-import { fromCallbackByKind, SHARE_BLOB_OPERATIONS, SHARE_MESSAGES } from "./shareOperations.js";
+import { pipelineCounts, SHARE_MESSAGES, SHARE_SEQUENCE, type ShareStep } from "./shareOperations.js";
 import {
   epochNow,
   logIn,
@@ -49,6 +62,8 @@ const SUSTAINED = Number(process.env.BENCH_SUSTAINED ?? 500);
 const WARM_SHARES = Number(process.env.BENCH_WARM_SHARES ?? 300);
 /** Rounds of the floor's measurement; the middle one is kept (the median, for an odd number). */
 const FLOOR_ROUNDS = Number(process.env.BENCH_FLOOR_ROUNDS ?? 3);
+/** Untimed shares before the paced floor's windows, at 50 a second. */
+const PACED_WARM_SHARES = Number(process.env.BENCH_FLOOR_PACED_WARM_SHARES ?? 100);
 const TRACING_RATE = 20;
 const TRACING_ORDER = ["off", "on", "on", "off"] as const;
 /** About the size of a share event's payload here (its credentials' claims, the staff, the holder), as callback's. */
@@ -88,17 +103,11 @@ async function pipelineFloor(stack: Stack) {
   );
   const { signMs, tokenBytes } = await signingFloor(PAYLOAD_BYTES);
   // The push goes as the host's goes to the demo trust; the other protocol's cost is reported beside it.
-  const protocol = new URL(stack.urls.trust).protocol === "https:" ? "https" : "http";
+  const protocol: "http" | "https" = new URL(stack.urls.trust).protocol === "https:" ? "https" : "http";
   const push = await pushFloor(tokenBytes, protocol);
   const httpsPush = protocol === "https" ? push : await pushFloor(tokenBytes, "https");
   const costs = { ...cosmos, ...blob, message, sign: signMs, push };
-  const counts = {
-    ...fromCallbackByKind(),
-    ...SHARE_BLOB_OPERATIONS,
-    message: SHARE_MESSAGES.sent,
-    sign: 1,
-    push: 1,
-  };
+  const counts = pipelineCounts();
   return {
     perShare: floorOf(costs, counts),
     costs: Object.fromEntries(Object.entries(costs).map(([kind, ms]) => [kind, round(ms, 3)])),
@@ -107,6 +116,52 @@ async function pipelineFloor(stack: Stack) {
     httpsPushMs: round(httpsPush, 3),
     setBytes: tokenBytes,
   };
+}
+
+/**
+ * The floor at the host's own pace: the same operations through the same clients, but share by share in the order
+ * the host makes them (SHARE_SEQUENCE), the shares arriving at each of RATES for SECONDS as the host's callbacks
+ * do, this process's CPU over each rate's window divided by its shares, and the median over the rates. An operation
+ * after an idle gap costs more than one straight after another of its kind, and the host meets its operations so.
+ */
+async function pacedPipelineFloor(stack: Stack, protocol: "http" | "https") {
+  const closes: (() => Promise<void>)[] = [];
+  const opened = <Kind extends string>(one: Opened<Kind>) => {
+    closes.push(one.close);
+    return one.run;
+  };
+  try {
+    const signing = await openSigning(PAYLOAD_BYTES);
+    const run: Record<ShareStep, Operation> = {
+      ...opened(await openCosmos(Number(stack.parts.cosmos.info.port))),
+      ...opened(await openBlob(String(stack.parts.blob.info.connectionString), PAYLOAD_BYTES)),
+      ...opened(
+        await openServiceBus(
+          String(stack.parts.servicebus.info.connectionString),
+          "share-events",
+          SHARE_MESSAGES.subscriptions,
+          EVENT_MESSAGE,
+        ),
+      ),
+      ...opened(signing),
+      ...opened(await openPush(signing.tokenBytes, protocol)),
+    };
+    const share = shareOf(SHARE_SEQUENCE, run);
+    // Untimed shares first, so that these clients' connections and links are open and warm.
+    await pacedCpu(share, 50, PACED_WARM_SHARES);
+    const windows: { rate: number; shares: number; cpuMs: number }[] = [];
+    for (const rate of RATES)
+      windows.push({ rate, shares: rate * SECONDS, cpuMs: await pacedCpu(share, rate, rate * SECONDS) });
+    const { byRate, perShare } = pacedFloorOf(windows);
+    return {
+      perShare,
+      byRate: Object.fromEntries(Object.entries(byRate).map(([rate, ms]) => [rate, round(ms, 3)])),
+      sequence: SHARE_SEQUENCE,
+      warmShares: PACED_WARM_SHARES,
+    };
+  } finally {
+    for (const close of closes) await close();
+  }
 }
 
 /** One or more windows' latencies and each process's CPU ms, over their shares. */
@@ -269,19 +324,27 @@ try {
   for (let i = 0; i < FLOOR_ROUNDS; i++) floors.push(await pipelineFloor(stack));
   const floor = [...floors].sort((a, b) => a.perShare - b.perShare)[Math.floor(floors.length / 2)];
   if (floor === undefined) throw new Error("no floor was measured");
+  // Then the same operations at the host's own pace, the floor the host is held to.
+  const paced = await pacedPipelineFloor(stack, floor.pushProtocol);
   const hostPerShare = median(RATES.map((rate) => perRate[rate]?.cpuPerShare.host ?? Number.NaN));
-  const held = againstFloor(hostPerShare, floor.perShare);
+  const held = againstFloor(hostPerShare, paced.perShare);
+  const backToBack = againstFloor(hostPerShare, floor.perShare);
   report(
     {
       name: "pipeline",
       unit: "host CPU ms per share",
       value: hostPerShare,
-      baseline: { name: "SDK floor: client CPU ms of a share's operations", value: floor.perShare },
+      baseline: {
+        name: "paced SDK floor: client CPU ms of a share's operations in the host's order at the host's rates",
+        value: paced.perShare,
+      },
       params: {
         ratioToFloor: round(held.ratio, 3),
         withinFloor: held.withinFloor,
         tolerance: FLOOR_TOLERANCE,
-        floor,
+        pacedFloor: { ...paced, perShare: round(paced.perShare, 3) },
+        backToBackFloor: floor,
+        ratioToBackToBackFloor: round(backToBack.ratio, 3),
         floorRounds: floors.map((one) => round(one.perShare, 3)),
         floorGapMs: Number(process.env.BENCH_FLOOR_GAP_MS ?? 0),
         p99At20: perRate[20]?.p99,
@@ -297,13 +360,17 @@ try {
     rows,
   );
   console.log(
-    `floor a share from the callback on: ${round(floor.perShare, 3)} ms of client CPU (${Object.entries(
+    `floor a share from the callback on, back to back: ${round(floor.perShare, 3)} ms of client CPU (${Object.entries(
       floor.counts,
     )
       .map(([kind, count]) => `${count} × ${kind} ${floor.costs[kind]} ms`)
-      .join(", ")}; push over ${floor.pushProtocol}, ${floor.httpsPushMs} ms over https); host ` +
-      `${round(hostPerShare, 3)} ms a share: ${round(held.ratio, 2)}× the floor ` +
-      `(${held.withinFloor ? "within" : "beyond"} ${Math.round((FLOOR_TOLERANCE - 1) * 100)}%)`,
+      .join(
+        ", ",
+      )}; push over ${floor.pushProtocol}, ${floor.httpsPushMs} ms over https); at the host's pace: ` +
+      `${round(paced.perShare, 3)} ms (${RATES.map((rate) => `${paced.byRate[rate]} at ${rate}/s`).join(", ")}); ` +
+      `host ${round(hostPerShare, 3)} ms a share: ${round(held.ratio, 2)}× the paced floor ` +
+      `(${held.withinFloor ? "within" : "beyond"} ${Math.round((FLOOR_TOLERANCE - 1) * 100)}%), ` +
+      `${round(backToBack.ratio, 2)}× the back-to-back one`,
   );
   console.log(
     `tracing at ${TRACING_RATE}/s: host CPU ${hostOn} ms a share on, ${hostOff} off (${tracing.overheadPercent}%); ` +

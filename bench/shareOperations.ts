@@ -96,3 +96,64 @@ export function aboveDesign(
     .filter((row) => row.measured > row.designed)
     .sort((a, b) => a.operation.localeCompare(b.operation));
 }
+
+/** The kinds of client operation the pipeline's part of a share makes, as its floor prices them. */
+export type ShareStep =
+  | "read"
+  | "patch"
+  | "create"
+  | "createConflict"
+  | "upload"
+  | "download"
+  | "delete"
+  | "message"
+  | "sign"
+  | "push";
+
+/**
+ * The pipeline's part of a share in the order the host makes it, for the floor at the host's own pace: the
+ * callback (the request's read, the share's two patches, the payload's upload), the share event's send with its
+ * receive and complete on both subscriptions, then the record consumer (the event's create, share.shared's two
+ * audit records) and the deliver consumer (its create answered 409, the first attempt's mark, the payload's
+ * download, the SET's signature and push, the attempt's outcome, delivery.delivered's audit record, the payload's
+ * delete and its deletion mark).
+ */
+export const SHARE_SEQUENCE: readonly ShareStep[] = [
+  "read",
+  "patch",
+  "patch",
+  "upload",
+  "message",
+  "create",
+  "create",
+  "create",
+  "createConflict",
+  "patch",
+  "download",
+  "sign",
+  "push",
+  "patch",
+  "create",
+  "delete",
+  "patch",
+];
+
+/** How many of each kind the pipeline's part of a share makes by the design's table and the counts above. */
+export function pipelineCounts(
+  table: readonly DesignedOperation[] = SHARE_OPERATIONS,
+): Record<string, number> {
+  return {
+    ...fromCallbackByKind(table),
+    ...SHARE_BLOB_OPERATIONS,
+    message: SHARE_MESSAGES.sent,
+    sign: 1,
+    push: 1,
+  };
+}
+
+/** How many of each kind a sequence of operations makes. */
+export function countsOf(steps: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const step of steps) counts[step] = (counts[step] ?? 0) + 1;
+  return counts;
+}

@@ -1,7 +1,7 @@
 // The benchmarks' floor arithmetic (bench/floor.ts) and the design's table of a share's operations
 // (bench/shareOperations.ts): what `pipeline` prices with the SDKs' costs and what `cost` holds its count to.
 import { describe, expect, it } from "vitest";
-import { againstFloor, floorOf } from "../../bench/floor.js";
+import { againstFloor, floorOf, pacedFloorOf, shareOf } from "../../bench/floor.js";
 import * as design from "../../bench/shareOperations.js";
 
 describe("a floor from costs and counts", () => {
@@ -18,6 +18,31 @@ describe("a floor from costs and counts", () => {
     expect(againstFloor(12, 10)).toEqual({ ratio: 1.2, withinFloor: true });
     expect(againstFloor(12.1, 10).withinFloor).toBe(false);
     expect(againstFloor(8, 10)).toEqual({ ratio: 0.8, withinFloor: true });
+  });
+});
+
+describe("the floor at the host's own pace", () => {
+  it("divides each rate's CPU by its shares and keeps the median over the rates", () => {
+    const paced = pacedFloorOf([
+      { rate: 10, shares: 100, cpuMs: 2_000 },
+      { rate: 20, shares: 200, cpuMs: 3_000 },
+      { rate: 50, shares: 500, cpuMs: 6_000 },
+    ]);
+    expect(paced.byRate).toEqual({ 10: 20, 20: 15, 50: 12 });
+    expect(paced.perShare).toBe(15);
+  });
+
+  it("refuses a window without shares rather than divide by none", () => {
+    expect(() => pacedFloorOf([{ rate: 10, shares: 0, cpuMs: 5 }])).toThrow(/10/);
+  });
+
+  it("makes a share's operations one after another, in the sequence's order, each with the share's index", async () => {
+    const made: string[] = [];
+    const step = (name: string) => async (index: number) => {
+      made.push(`${name} ${index}`);
+    };
+    await shareOf(["read", "patch", "read"], { read: step("read"), patch: step("patch") })(7);
+    expect(made).toEqual(["read 7", "patch 7", "read 7"]);
   });
 });
 
@@ -50,6 +75,33 @@ describe("the design's operations a share", () => {
       { operation: "create shares", measured: 1.04, designed: 1 },
       { operation: "query shares", measured: 0.02, designed: 0 },
     ]);
+  });
+
+  it("orders a share's operations as the host makes them, each of the pipeline's counted kinds as often", () => {
+    expect(design.countsOf(design.SHARE_SEQUENCE)).toEqual(design.pipelineCounts());
+    const at = (step: design.ShareStep) => design.SHARE_SEQUENCE.indexOf(step);
+    expect(design.SHARE_SEQUENCE[0]).toBe("read");
+    expect(at("upload")).toBeLessThan(at("message"));
+    expect(at("message")).toBeLessThan(at("create"));
+    expect(at("create")).toBeLessThan(at("createConflict"));
+    expect(at("download")).toBeLessThan(at("sign"));
+    expect(at("sign")).toBeLessThan(at("push"));
+    expect(design.SHARE_SEQUENCE.lastIndexOf("patch")).toBeGreaterThan(at("delete"));
+  });
+
+  it("counts the pipeline's part of a share by kind, with its message, signature and push", () => {
+    expect(design.pipelineCounts(table)).toEqual({
+      read: 1,
+      create: 1,
+      createConflict: 1,
+      patch: 3,
+      upload: 1,
+      download: 1,
+      delete: 1,
+      message: 1,
+      sign: 1,
+      push: 1,
+    });
   });
 
   it("gives every row of the design a reason", () => {
