@@ -38,11 +38,19 @@ describe("the floor at the host's own pace", () => {
 
   it("makes a share's operations one after another, in the sequence's order, each with the share's index", async () => {
     const made: string[] = [];
+    // Each operation notes its start and, a turn of the event loop later, its end: made together, the starts
+    // would come first.
     const step = (name: string) => async (index: number) => {
       made.push(`${name} ${index}`);
+      await Promise.resolve();
+      made.push("done");
     };
-    await shareOf(["read", "patch", "read"], { read: step("read"), patch: step("patch") })(7);
-    expect(made).toEqual(["read 7", "patch 7", "read 7"]);
+    await shareOf(["read", "patch", "create", "patch"], {
+      read: step("read"),
+      patch: step("patch"),
+      create: step("create"),
+    })(7);
+    expect(made).toEqual(["read 7", "done", "patch 7", "done", "create 7", "done", "patch 7", "done"]);
   });
 });
 
