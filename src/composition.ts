@@ -28,7 +28,12 @@ import { keyVaultSigningKeys } from "./adapters/keys/keyVaultSigningKeys.js";
 import { localSigningKeys } from "./adapters/keys/localSigningKeys.js";
 import { sessionIssuer } from "./adapters/keys/sessionTokens.js";
 import { type TrustTokenVerifier, trustAudience, trustTokenVerifier } from "./adapters/keys/trustTokens.js";
-import { type OutboundPolicy, runsLocally, validateOutboundUrl } from "./adapters/net/publicFetch.js";
+import {
+  closePooledConnections,
+  type OutboundPolicy,
+  runsLocally,
+  validateOutboundUrl,
+} from "./adapters/net/publicFetch.js";
 import { localRequestKey, standardWallets, vaultRequestKey } from "./adapters/openid4vp/index.js";
 import { SHARE_EVENTS_TOPIC, serviceBusEventPublisher } from "./adapters/servicebus/eventPublisher.js";
 import { deliveryScheduler, parkingDeadLetters } from "./adapters/servicebus/shareDeliveries.js";
@@ -400,6 +405,8 @@ function buildServices(config: Config): Services {
       await refusals.settled();
       (await cosmos.made())?.dispose();
       await (await serviceBus.made())?.close();
+      // The connections kept open to trusts: a stopped service holds none to a server being stopped too.
+      closePooledConnections();
     },
   };
 }

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { httpSetPusher } from "../../src/adapters/events/setPusher.js";
 import { publicJwksFetcher } from "../../src/adapters/keys/trustTokens.js";
 import {
+  closePooledConnections,
   isPublicAddress,
   type OutboundPolicy,
   outboundUrlProblem,
@@ -31,6 +32,7 @@ import { until } from "../support/until.js";
 /** Every server a test starts, closed after it whatever happened. */
 const servers: (HttpServer | HttpsServer)[] = [];
 afterEach(async () => {
+  closePooledConnections();
   for (const server of servers.splice(0)) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -203,6 +205,49 @@ describe("a push endpoint on a deployment", () => {
     // The self-signed certificate is refused: the handshake fails, and nothing is posted.
     expect(result).toMatchObject({ kind: "connection" });
     expect(seen.requests).toEqual([]);
+  });
+});
+
+describe("connections kept open to a push endpoint", () => {
+  it("reuses one for the next push to the same name at the same address, and never for another name", async () => {
+    const { seen, port } = await httpServer();
+    // Two names for the one loopback server (plain http is allowed locally only to loopback names): a socket
+    // opened for one is not the other's to use.
+    const names = resolver({ localhost: ["127.0.0.1"] });
+    const push = httpSetPusher(onThisMachine(names));
+    for (let i = 0; i < 3; i++)
+      expect(await push(`http://localhost:${port}/events`, TOKEN, 5_000)).toMatchObject({ status: 202 });
+    expect([seen.requests.length, seen.connections]).toEqual([3, 1]);
+    // Still checked at every send: the kept connection saves the handshake, not the resolution.
+    expect(names.lookups).toEqual(["localhost", "localhost", "localhost"]);
+    expect(await push(`http://127.0.0.1:${port}/events`, TOKEN, 5_000)).toMatchObject({ status: 202 });
+    expect([seen.requests.length, seen.connections]).toEqual([4, 2]);
+    expect(seen.requests.map((request) => request.headers.host)).toEqual([
+      `localhost:${port}`,
+      `localhost:${port}`,
+      `localhost:${port}`,
+      `127.0.0.1:${port}`,
+    ]);
+  });
+
+  it("opens a new one when the name now resolves to another address, never reusing one to the old", async () => {
+    const first = await httpServer();
+    // A second server at another loopback address on the same port: the same URL, another place.
+    const second: Seen = { requests: [], connections: 0 };
+    const other = createHttpServer((request, response) => {
+      second.requests.push({ url: request.url ?? "", headers: request.headers });
+      response.writeHead(202).end();
+    });
+    servers.push(other);
+    other.on("connection", () => second.connections++);
+    other.listen(first.port, "127.0.0.2");
+    await once(other, "listening");
+    const answers: Record<string, string[]> = { localhost: ["127.0.0.1"] };
+    const push = httpSetPusher(onThisMachine(resolver(answers)));
+    expect(await push(`http://localhost:${first.port}/events`, TOKEN, 5_000)).toMatchObject({ status: 202 });
+    answers.localhost = ["127.0.0.2"];
+    expect(await push(`http://localhost:${first.port}/events`, TOKEN, 5_000)).toMatchObject({ status: 202 });
+    expect([first.seen.requests.length, second.requests.length, second.connections]).toEqual([1, 1, 1]);
   });
 });
 

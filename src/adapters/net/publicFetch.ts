@@ -1,11 +1,12 @@
 // Outbound HTTP to addresses a trust controls (its push endpoint, its JWKS): a trust could otherwise point the
 // service at its own network or the cloud's metadata endpoint. Only https to public addresses, checked after
 // resolving the name at send time and connected to exactly the address checked; no redirects; a time limit and a
-// byte limit on the answer. On a machine that runs the whole service itself, http and loopback are allowed too.
+// byte limit on the answer; connections kept open only per origin and checked address. On a machine that runs the
+// whole service itself, http and loopback are allowed too.
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { IncomingMessage } from "node:http";
-import { request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { BlockList, isIP, type LookupFunction } from "node:net";
 import { isLoopbackUrl } from "../../config.js";
 
@@ -229,6 +230,65 @@ function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
 }
 
 /**
+ * Origins (scheme, host and port) with the address checked for each whose connections are kept open for the next
+ * request, most recently used first out last: a push to a trust then costs no new TCP connection and TLS handshake.
+ * Beyond this many the least recently used is closed, so a trust that changes its addresses grows nothing.
+ */
+export const POOLED_ORIGINS = 256;
+/** Connections kept open to one origin at one address, and idle ones kept, at most. */
+const SOCKETS_PER_ORIGIN = 8;
+const FREE_SOCKETS_PER_ORIGIN = 2;
+/** An idle connection is closed after this long: under the 5 s a Node.js server keeps one, the common default. */
+const IDLE_SOCKET_MS = 4_000;
+
+const agents = new Map<string, HttpAgent>();
+
+/**
+ * The keep-alive agent for an origin at the address checked for it just now. A socket is only ever reused for the
+ * same origin (the same name, so the same certificate check) and the same checked address: an address that a new
+ * resolution no longer gives, or that is checked for another name, gets an agent of its own. Idle sockets do not
+ * keep the process alive, and the server's keep-alive timeout is honoured by the agent.
+ */
+function pinnedAgent(url: URL, address: string, family: 4 | 6): HttpAgent {
+  const key = `${url.protocol}//${url.host} ${address}`;
+  const known = agents.get(key);
+  if (known !== undefined) {
+    agents.delete(key);
+    agents.set(key, known);
+    return known;
+  }
+  const options = {
+    keepAlive: true,
+    maxSockets: SOCKETS_PER_ORIGIN,
+    maxFreeSockets: FREE_SOCKETS_PER_ORIGIN,
+    timeout: IDLE_SOCKET_MS,
+    lookup: pinnedLookup(address, family),
+  };
+  const agent = url.protocol === "https:" ? new HttpsAgent(options) : new HttpAgent(options);
+  agents.set(key, agent);
+  for (const [oldestKey, oldest] of agents) {
+    if (agents.size <= POOLED_ORIGINS) break;
+    agents.delete(oldestKey);
+    oldest.destroy();
+  }
+  return agent;
+}
+
+/** Open connections kept for reuse, by origin and address (for tests and shutdown). */
+export function pooledConnections(): { origin: string; free: number }[] {
+  return [...agents].map(([origin, agent]) => ({
+    origin,
+    free: Object.values(agent.freeSockets).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0),
+  }));
+}
+
+/** Closes every kept connection. */
+export function closePooledConnections(): void {
+  for (const agent of agents.values()) agent.destroy();
+  agents.clear();
+}
+
+/**
  * Sends one request to a URL a trust gave, within the policy. A refusal is reported, never thrown; so are a
  * timeout and a connection that fails (TLS included: certificates are checked against the host name).
  */
@@ -266,8 +326,8 @@ export async function publicFetch(
       },
       // The name stays the request's host (Host header, SNI, certificate check); only the connection is pinned.
       lookup: pinnedLookup(resolved.address, resolved.family),
-      // A connection of its own: a pooled socket could have been opened to an address checked for another URL.
-      agent: false,
+      // Pooled by origin and checked address only: a socket opened for another name or address is never reused.
+      agent: pinnedAgent(url, resolved.address, resolved.family),
       signal: deadline,
     });
     deadline.addEventListener("abort", () => settle({ kind: "timeout" }), { once: true });
