@@ -346,24 +346,25 @@ function eventCard(event: Received, index: number): HTMLElement {
   ]);
 }
 
-function requestForm(): HTMLElement {
-  const result = h("div", { id: "request-result", "aria-live": "polite" });
-  const problem = h("div", { id: "ask-problem" });
-  const field = (id: string, label: string, hint: string, input: HTMLElement) =>
-    formGroup(
-      h("label", { class: "nhsuk-label", for: id }, label),
-      h("p", { class: "nhsuk-hint", id: `${id}-hint` }, hint),
-      input,
-    );
-  const input = (id: string, name: string) =>
+/** A text question of the trust's forms: its label, its hint when it has one, and the input, in a form group. */
+function textField(id: string, name: string, label: string, hint?: string): HTMLElement {
+  return formGroup(
+    h("label", { class: "nhsuk-label", for: id }, label),
+    hint ? h("p", { class: "nhsuk-hint", id: `${id}-hint` }, hint) : undefined,
     h("input", {
       class: "nhsuk-input",
       id,
       name,
       type: "text",
       autocomplete: "off",
-      "aria-describedby": `${id}-hint`,
-    });
+      "aria-describedby": hint ? `${id}-hint` : undefined,
+    }),
+  );
+}
+
+function requestForm(): HTMLElement {
+  const result = h("div", { id: "request-result", "aria-live": "polite" });
+  const problem = h("div", { id: "ask-problem" });
   const onsubmit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
@@ -388,12 +389,12 @@ function requestForm(): HTMLElement {
     "form",
     { class: "nhsuk-card nhsuk-card__content", onsubmit: (event: Event) => void onsubmit(event) },
     [
-      field("trust-id", "Trust id", "The trust asking, for example RTH", input("trust-id", "trustId")),
-      field(
+      textField("trust-id", "trustId", "Trust id", "The trust asking, for example RTH"),
+      textField(
         "staff-id",
+        "staffId",
         "Staff id",
         "As on the member of staff's access key, for example RTH-2205117",
-        input("staff-id", "staffId"),
       ),
       formGroup(
         h("fieldset", { class: "nhsuk-fieldset" }, [
@@ -417,10 +418,13 @@ function requestForm(): HTMLElement {
           ),
         ]),
       ),
-      field(
-        "message",
-        "Message (optional)",
-        `At most ${REASON_MAX} characters; the member of staff sees it.`,
+      formGroup(
+        h("label", { class: "nhsuk-label", for: "message" }, "Message (optional)"),
+        h(
+          "p",
+          { class: "nhsuk-hint", id: "message-hint" },
+          `At most ${REASON_MAX} characters; the member of staff sees it.`,
+        ),
         h("textarea", {
           class: "nhsuk-textarea",
           id: "message",
@@ -491,19 +495,6 @@ function offerCard(offered: Offered): HTMLElement {
 
 function accessKeyForm(): HTMLElement {
   const result = h("div", { id: "access-key-result", "aria-live": "polite" });
-  const field = (id: string, name: string, label: string, hint?: string) =>
-    formGroup(
-      h("label", { class: "nhsuk-label", for: id }, label),
-      hint ? h("p", { class: "nhsuk-hint", id: `${id}-hint` }, hint) : undefined,
-      h("input", {
-        class: "nhsuk-input",
-        id,
-        name,
-        type: "text",
-        autocomplete: "off",
-        "aria-describedby": hint ? `${id}-hint` : undefined,
-      }),
-    );
   const onsubmit = async (event: Event) => {
     event.preventDefault();
     const form = new FormData(event.target as HTMLFormElement);
@@ -524,16 +515,16 @@ function accessKeyForm(): HTMLElement {
     "form",
     { class: "nhsuk-card nhsuk-card__content", onsubmit: (event: Event) => void onsubmit(event) },
     [
-      field("key-trust-id", "trustId", "Issuing trust", "The trust's id, for example RRK"),
-      field(
+      textField("key-trust-id", "trustId", "Issuing trust", "The trust's id, for example RRK"),
+      textField(
         "key-staff-id",
         "staffId",
         "Staff number",
         "The member of staff's id at the trust, which logins read from the key, for example RRK-1048576",
       ),
-      field("key-given-name", "givenName", "Given name"),
-      field("key-family-name", "familyName", "Family name"),
-      field("key-job-title", "jobTitle", "Job title"),
+      textField("key-given-name", "givenName", "Given name"),
+      textField("key-family-name", "familyName", "Family name"),
+      textField("key-job-title", "jobTitle", "Job title"),
       h("div", {}, h("button", { class: "nhsuk-button", type: "submit" }, "Issue an access key")),
       result,
     ],

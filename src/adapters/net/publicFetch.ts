@@ -274,14 +274,6 @@ function pinnedAgent(url: URL, address: string, family: 4 | 6): HttpAgent {
   return agent;
 }
 
-/** Open connections kept for reuse, by origin and address (for tests and shutdown). */
-export function pooledConnections(): { origin: string; free: number }[] {
-  return [...agents].map(([origin, agent]) => ({
-    origin,
-    free: Object.values(agent.freeSockets).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0),
-  }));
-}
-
 /** Closes every kept connection. */
 export function closePooledConnections(): void {
   for (const agent of agents.values()) agent.destroy();
